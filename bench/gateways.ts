@@ -1,0 +1,303 @@
+/**
+ * `npm run bench:gateways` — our gateway side by side with its peers, in one run on one machine.
+ *
+ * Starts PostgreSQL (system or embedded), the Stripe emulator and the four subgraphs once, each in its own
+ * process; seeds data through our gateway; starts every gateway under test (same supergraph, same subgraphs, same
+ * number of worker processes); checks that all of them give the same answers; then measures, with autocannon and
+ * the same connections, every query against every target in interleaved rounds, sampling CPU and RSS of every
+ * process from /proc. Writes bench-results/gateways-<time>/gateways.{json,md} (and bench-results/gateways-latest.*,
+ * git-ignored) and prints the table; the processes' logs are in bench-results/gateways-<time>/logs.
+ *
+ *   npm run bench:gateways                        # full run (≈ 8–10 min on 2 cores)
+ *   npm run bench:gateways -- --quick             # smoke (≈ 1.5 min): core targets, 1 round of 2 s, no warm-up
+ *   npm run bench:gateways -- --prototypes        # ours against each tuning switch of bench/gateways/ours-tuned.ts
+ *   options: --duration <s> --warmup <s> --rounds <n> --connections <n> --workers <n> --base-port <n>
+ *            --targets direct,ours,apollo,hive,hive-rust,…  --queries catalogue,history,lookup,write-mix
+ *            --profile ours,apollo   (V8 CPU profile of those gateways, written to the run's logs/ on exit)
+ *            --embedded-pg           (an embedded PostgreSQL even when DATABASE_URL or the system one answers)
+ *            --keep                  (keep the run's databases)
+ */
+import 'reflect-metadata';
+import { mkdir, writeFile, copyFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { canonical, Credentials, freeConnectors, readBody, requestOnce, runRead, runWrite, urlFor, writeChainOnce, type LoadOptions, type LoadResult } from './gateways/load.js';
+import { ProcSampler, REPO_ROOT, stopAll } from './gateways/processes.js';
+import { workloads as allWorkloads, type Workload } from './gateways/queries.js';
+import { aggregate, markdown, ratios, text, type ReportMeta, type RunRecord } from './gateways/report.js';
+import { seedBenchData } from './gateways/seed.js';
+import { launchTargets, portsFrom, PROTOTYPES, startBackend, startDatabase, TARGETS, type RunningTarget, type TargetDefinition } from './gateways/stack.js';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    prototypes: { type: 'boolean', default: false },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    rounds: { type: 'string' },
+    connections: { type: 'string', default: '50' },
+    workers: { type: 'string', default: '1' },
+    'base-port': { type: 'string', default: '4700' },
+    targets: { type: 'string' },
+    queries: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+    profile: { type: 'string' },
+    'embedded-pg': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (args.help) {
+  const header = (await import('node:fs')).readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0];
+  console.log(header.replace(/^\/\*\*\n?|^ \* ?/gm, ''));
+  process.exit(0);
+}
+
+const quick = args.quick;
+const options = {
+  durationSeconds: Number(args.duration ?? (quick ? 2 : 4)),
+  warmupSeconds: Number(args.warmup ?? (quick ? 0 : 2)),
+  rounds: Number(args.rounds ?? (quick ? 1 : 3)),
+  connections: Number(args.connections),
+  workers: Number(args.workers),
+  basePort: Number(args['base-port']),
+};
+for (const [name, value] of Object.entries(options)) {
+  if (!Number.isFinite(value) || value < (name === 'warmupSeconds' ? 0 : 1)) throw new Error(`--${name} must be a positive number`);
+}
+// Direct calls carry an identity signed for 60 s, once per run.
+if (options.durationSeconds > 45) throw new Error('--duration is at most 45 s per run (the signed identity lives 60 s); add rounds instead');
+
+/** --quick: the four peers and the direct calls, one short round, no warm-up beyond the correctness check. */
+const QUICK_TARGETS = ['direct', 'ours', 'apollo', 'hive', 'hive-rust'];
+const definitions: TargetDefinition[] = args.prototypes
+  ? [...TARGETS.filter((t) => t.name === 'ours'), ...PROTOTYPES]
+  : args.targets
+    ? args.targets.split(',').map((name) => {
+        const found = [...TARGETS, ...PROTOTYPES].find((t) => t.name === name.trim());
+        if (!found) throw new Error(`unknown target ${name}; known: ${[...TARGETS, ...PROTOTYPES].map((t) => t.name).join(', ')}`);
+        return found;
+      })
+    : quick
+      ? TARGETS.filter((t) => QUICK_TARGETS.includes(t.name))
+      : TARGETS;
+const queryNames = args.queries?.split(',').map((q) => q.trim());
+const profile = args.profile?.split(',').map((t) => t.trim()) ?? [];
+
+const startedAt = new Date();
+const stamp = startedAt.toISOString().replace(/[:.]/g, '-').slice(0, 19);
+const resultsDir = path.join(REPO_ROOT, 'bench-results');
+const workDir = path.join(resultsDir, `gateways-${stamp}`);
+const logDir = path.join(workDir, 'logs');
+await mkdir(logDir, { recursive: true });
+const say = (line: string) => console.log(`[bench:gateways] ${line}`);
+const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`;
+const loadAverage = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+say(`${machine}; Node ${process.version}; load average ${loadAverage}`);
+if (os.loadavg()[0] > os.cpus().length) {
+  say(`WARNING: the machine is already busy (load ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores): absolute figures will be low and noisy; the "other CPU %" column shows how much`);
+}
+say(`logs in ${path.relative(REPO_ROOT, logDir)}`);
+
+let cleanup: () => Promise<void> = stopAll;
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    interrupted = true;
+    say(`${signal}: stopping`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(`[bench:gateways] failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  process.exitCode = 1;
+} finally {
+  if (!interrupted) await cleanup();
+}
+
+async function main(): Promise<void> {
+  const ports = portsFrom(options.basePort);
+  const database = await startDatabase(ports.embeddedPostgres, say, args['embedded-pg']);
+  const t0 = performance.now();
+  const backend = await startBackend({ ports, databaseUrl: database.url, logDir, workDir });
+  cleanup = async () => {
+    await stopAll();
+    if (!args.keep) await backend.dropDatabases();
+    await database.stop();
+  };
+  say(`subgraphs and Stripe emulator ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (${database.origin}, databases ${backend.prefix}_*)`);
+
+  const probe = (url: string) => async () => (await requestOnce(url, { 'content-type': 'application/json' }, '{"query":"{ __typename }"}')).status === 200;
+  // Ours first: the data is seeded through it, as a client would.
+  const ordered = [...definitions.filter((d) => d.name === 'ours'), ...definitions.filter((d) => d.name !== 'ours')];
+  const needsSeedGateway = !ordered.some((d) => d.name === 'ours');
+  const seedTargets = needsSeedGateway ? [TARGETS.find((t) => t.name === 'ours')!] : [ordered[0]];
+  const [seedGateway] = await launchTargets(seedTargets, backend, { gatewayBase: ports.gatewayBase, workers: 1, logDir, probe, profile });
+  const slotsWanted = options.connections + 10;
+  const data = await seedBenchData(seedGateway.url, backend.secrets.jwt, slotsWanted, say);
+  if (needsSeedGateway) await seedGateway.child?.stop();
+
+  const rest = needsSeedGateway ? ordered : ordered.slice(1);
+  const t1 = performance.now();
+  const launched = await launchTargets(rest, backend, { gatewayBase: ports.gatewayBase + 1, workers: options.workers, logDir, probe, profile });
+  // Ours with the run's worker count (it seeded with one worker).
+  let targets: RunningTarget[] = launched;
+  if (!needsSeedGateway) {
+    if (options.workers !== 1) {
+      await seedGateway.child?.stop();
+      const [again] = await launchTargets(seedTargets, backend, { gatewayBase: ports.gatewayBase, workers: options.workers, logDir, probe, profile });
+      targets = [again, ...launched];
+    } else {
+      targets = [seedGateway, ...launched];
+    }
+  }
+  targets = definitions.map((d) => targets.find((t) => t.name === d.name)!);
+  say(`gateways ready in ${((performance.now() - t1) / 1000).toFixed(1)} s: ${targets.map((t) => t.name).join(', ')}`);
+
+  const workloads = allWorkloads(data).filter((w) => !queryNames || queryNames.includes(w.name));
+  const credentials = new Credentials(backend);
+  const applicable = (w: Workload, t: RunningTarget) => (t.kind === 'gateway' && !(t.readsOnly && w.kind === 'write')) || (t.kind === 'direct' && w.kind === 'read' && w.direct !== undefined);
+
+  // Correctness first: the same answers everywhere, and each target's exact body for the checks under load.
+  const verification: string[] = [];
+  const firstAnswers: Array<{ workload: string; target: string; coldMs: number; warmMs: number }> = [];
+  const expected = new Map<string, string>();
+  for (const workload of workloads) {
+    if (workload.kind === 'read') {
+      const canonicals = new Map<string, string>();
+      for (const target of targets.filter((t) => applicable(workload, t))) {
+        const url = urlFor(target, workload.direct, backend);
+        const headers = await credentials.headers(target, workload.identity);
+        // The first answer plans the query (cold caches); the second is served from the plan and document caches.
+        const t0 = performance.now();
+        const first = await requestOnce(url, headers, readBody(workload));
+        const t1 = performance.now();
+        const second = await requestOnce(url, headers, readBody(workload));
+        firstAnswers.push({ workload: workload.name, target: target.name, coldMs: Math.round(t1 - t0), warmMs: Math.round(performance.now() - t1) });
+        if (first.status !== 200 || first.text !== second.text) throw new Error(`${target.name} ${workload.name}: unstable or failed answer (HTTP ${first.status}): ${first.text.slice(0, 400)}`);
+        const shape = canonical(first.text);
+        if (shape.includes('"errors":["')) throw new Error(`${target.name} ${workload.name} answered with errors: ${first.text.slice(0, 400)}`);
+        canonicals.set(target.name, shape);
+        expected.set(`${workload.name}\u0000${target.name}`, first.text);
+      }
+      const distinct = new Set(canonicals.values());
+      if (distinct.size !== 1) {
+        const [reference, refShape] = [...canonicals][0];
+        const differing = [...canonicals].filter(([, shape]) => shape !== refShape).map(([name]) => name);
+        throw new Error(`${workload.name}: answers differ from ${reference}'s: ${differing.join(', ')} (see ${path.relative(REPO_ROOT, logDir)})`);
+      }
+      const bytes = Buffer.byteLength([...expected.entries()].find(([k]) => k.startsWith(`${workload.name}\u0000`))![1]);
+      verification.push(`${workload.name}: identical data from ${[...canonicals.keys()].join(', ')} (${bytes} bytes, ${(JSON.stringify(JSON.parse([...canonicals.values()][0])).match(/"id"/g) ?? []).length} ids)`);
+    } else {
+      let reference: string[] | undefined;
+      for (const target of targets.filter((t) => applicable(workload, t))) {
+        const answers = await writeChainOnce(target.url, credentials, target, workload, data.slots[0]);
+        if (!reference) reference = answers;
+        else if (JSON.stringify(reference) !== JSON.stringify(answers)) throw new Error(`write-mix: ${target.name} answers ${JSON.stringify(answers)}, expected ${JSON.stringify(reference)}`);
+      }
+      verification.push(`write-mix: one chain per target, identical answers once ids and times are normalised; every response under load checked for GraphQL errors`);
+    }
+  }
+  say('answers verified: identical across targets');
+
+  const sampler = new ProcSampler();
+  for (const [name, child] of Object.entries(backend.subgraphs)) sampler.track(`subgraph:${name}`, child.pid);
+  sampler.track('stripe', backend.stripe.pid);
+  sampler.track('loadgen', process.pid, { alone: true });
+
+  const measure = async (workload: Workload, target: RunningTarget, load: LoadOptions): Promise<{ result: LoadResult; usage: ReturnType<ProcSampler['end']> }> => {
+    if (target.child) sampler.track('gateway', target.child.pid);
+    sampler.begin();
+    let result: LoadResult;
+    if (workload.kind === 'read') {
+      const url = urlFor(target, workload.direct, backend);
+      result = await runRead(url, await credentials.headers(target, workload.identity), readBody(workload), expected.get(`${workload.name}\u0000${target.name}`)!, load);
+    } else {
+      result = await runWrite(target.url, credentials, target, workload, data.slots, load);
+    }
+    const usage = sampler.end();
+    sampler.untrack('gateway');
+    if (workload.kind === 'write') {
+      await new Promise((resolve) => setTimeout(resolve, 500)); // requests cut off by the end of the run finish
+      await freeConnectors(backend);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    return { result, usage };
+  };
+
+  const cells = workloads.flatMap((w) => targets.filter((t) => applicable(w, t)).map((t) => ({ workload: w, target: t })));
+  const estimate = cells.length * (options.warmupSeconds + options.rounds * options.durationSeconds + options.rounds * 1.2);
+  say(`${cells.length} cells × (${options.warmupSeconds} s warm-up + ${options.rounds} × ${options.durationSeconds} s): about ${Math.round(estimate / 60)} min`);
+
+  if (options.warmupSeconds > 0) {
+    for (const { workload, target } of cells) await measure(workload, target, { connections: options.connections, durationSeconds: options.warmupSeconds });
+    say('warm-up done');
+  }
+
+  const records: RunRecord[] = [];
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const workload of workloads) {
+      const inRound = targets.filter((t) => applicable(workload, t));
+      // Rotate the order each round, so no target always runs right after the same neighbour.
+      const order = inRound.map((_, i) => inRound[(i + round - 1) % inRound.length]);
+      for (const target of order) {
+        const { result, usage } = await measure(workload, target, { connections: options.connections, durationSeconds: options.durationSeconds });
+        const cpu = (prefix: string) => usage.filter((u) => u.name.startsWith(prefix)).reduce((sum, u) => sum + u.cpuPercent, 0);
+        records.push({
+          round,
+          workload: workload.name,
+          target: target.name,
+          result,
+          gateway: usage.find((u) => u.name === 'gateway'),
+          subgraphsCpuPercent: Math.round(cpu('subgraph:') * 10) / 10,
+          stripeCpuPercent: cpu('stripe'),
+          loadGeneratorCpuPercent: cpu('loadgen'),
+          otherCpuPercent: Math.max(0, Math.round((sampler.machineCpuPercent - usage.reduce((sum, u) => sum + u.cpuPercent, 0)) * 10) / 10),
+        });
+        const errors = result.errors ? ` ERRORS ${JSON.stringify(result.errorDetail)}` : '';
+        const other = records[records.length - 1].otherCpuPercent;
+        say(`round ${round} ${workload.name.padEnd(9)} ${target.name.padEnd(19)} ${String(result.reqPerSec).padStart(8)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  (other CPU ${other} %)${errors}`);
+      }
+    }
+  }
+
+  const labels = new Map(targets.map((t) => [t.name, t.label]));
+  const rows = aggregate(records, labels).sort((a, b) => workloads.findIndex((w) => w.name === a.workload) - workloads.findIndex((w) => w.name === b.workload) || targets.findIndex((t) => t.name === a.target) - targets.findIndex((t) => t.name === b.target));
+  const ratioList = ratios(rows);
+  const errors = rows.reduce((sum, r) => sum + r.errors, 0);
+  const meta: ReportMeta = {
+    startedAt: startedAt.toISOString(),
+    machine,
+    node: `Node ${process.version}`,
+    loadAverage,
+    database: database.origin,
+    options: { ...options, quick, targets: targets.map((t) => t.name), queries: workloads.map((w) => w.name) },
+    workloads: workloads.map((w) => ({ name: w.name, description: w.description })),
+    targets: targets.map((t) => ({ name: t.name, label: t.label, description: t.description })),
+    verification,
+    notes: [
+      'Everything (load generator, gateways, four subgraphs, Stripe emulator, PostgreSQL) shares this machine: compare within a run, not across machines.',
+      'Direct = the query sent straight to its only subgraph: the ceiling for a gateway on single-subgraph queries.',
+      ...(errors ? [`**${errors} errors** under load: see the JSON for their kind.`] : ['0 errors: every response under load was byte-equal to the verified answer (reads) or free of GraphQL errors (write mix).']),
+    ],
+  };
+  meta.verification.push(
+    `first answer (cold: plans the query) / second answer, ms, one request at a time: ${firstAnswers.map((f) => `${f.workload} ${f.target} ${f.coldMs}/${f.warmMs}`).join('; ')}`,
+  );
+  const json = { meta, rows, ratios: ratioList, firstAnswers, records };
+  const md = markdown(meta, rows, ratioList);
+  await writeFile(path.join(workDir, 'gateways.json'), `${JSON.stringify(json, null, 2)}\n`);
+  await writeFile(path.join(workDir, 'gateways.md'), md);
+  for (const ext of ['json', 'md']) await copyFile(path.join(workDir, `gateways.${ext}`), path.join(resultsDir, `gateways-latest.${ext}`));
+  console.log('');
+  console.log(text(rows, ratioList));
+  console.log('');
+  say(`written: ${path.relative(REPO_ROOT, path.join(workDir, 'gateways.md'))}, .json (and bench-results/gateways-latest.*)`);
+  if (errors) {
+    say(`${errors} errors under load`);
+    process.exitCode = 1;
+  }
+}

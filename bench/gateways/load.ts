@@ -1,0 +1,218 @@
+/**
+ * Load generation (autocannon, programmatic, in this process) and correctness: every target answers every read
+ * once before it is measured; the normalised answers must be equal across targets, and under load every response
+ * must be byte-equal to that target's own answer (else it counts as an error). The write mix checks each response
+ * for GraphQL errors and frees the connectors a run leaves busy.
+ */
+import autocannon from 'autocannon';
+import type { SubgraphName } from '../../subgraphs/common/config.js';
+import { IDENTITY_HEADER, Role, signIdentity, type Identity } from '../../subgraphs/common/identity.js';
+import { signDevToken, type TokenClaims } from '../../dev/tokens.js';
+import type { ReadQuery, WriteMix } from './queries.js';
+import type { WriteSlot } from './seed.js';
+import type { Backend, RunningTarget } from './stack.js';
+
+export interface LoadOptions {
+  connections: number;
+  durationSeconds: number;
+}
+
+export interface LoadResult {
+  requests: number;
+  seconds: number;
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  /** non-2xx + connection errors + timeouts + body mismatches + GraphQL errors */
+  errors: number;
+  errorDetail: { non2xx: number; connection: number; timeouts: number; mismatches: number; graphql: number };
+}
+
+const identityKey = (identity: Identity) => `${identity.role ?? 'ANONYMOUS'}|${identity.sub ?? ''}|${identity.operatorId ?? ''}`;
+
+/** Request headers per target kind: a client token for gateways, a signed identity (60 s) for subgraphs. */
+export class Credentials {
+  private readonly jwts = new Map<string, string>();
+
+  constructor(private readonly backend: Backend) {}
+
+  async headers(target: RunningTarget, identity: Identity): Promise<Record<string, string>> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (target.kind === 'direct') {
+      headers[IDENTITY_HEADER] = await signIdentity(identity, 'gateway', this.backend.secrets.signing);
+    } else if (identity.role) {
+      const key = identityKey(identity);
+      let jwt = this.jwts.get(key);
+      if (!jwt) {
+        jwt = await signDevToken(identity as TokenClaims, this.backend.secrets.jwt);
+        this.jwts.set(key, jwt);
+      }
+      headers.authorization = `Bearer ${jwt}`;
+    }
+    return headers;
+  }
+}
+
+export function urlFor(target: RunningTarget, subgraph: SubgraphName | undefined, backend: Backend): string {
+  if (target.kind === 'gateway') return target.url;
+  if (!subgraph) throw new Error('direct: this workload has no single owning subgraph');
+  return backend.subgraphUrls[subgraph];
+}
+
+export const readBody = (query: ReadQuery) => JSON.stringify({ query: query.query, variables: query.variables });
+
+/** One request as a client would send it; returns the raw body. */
+export async function requestOnce(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; text: string }> {
+  const response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(15_000) });
+  return { status: response.status, text: await response.text() };
+}
+
+/** Values that differ between two runs of the same writes (ids, times): replaced, so answers compare. */
+export function normalise(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(normalise);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.keys(value).sort().map((key) => [key, normalise((value as Record<string, unknown>)[key])]));
+  }
+  if (typeof value === 'string') {
+    if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) return '<uuid>';
+    if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(value)) return '<time>';
+  }
+  return value;
+}
+
+/** The canonical form of a GraphQL response: data and error codes, keys sorted (bodies may order keys differently). */
+export function canonical(text: string, { normaliseIds = false } = {}): string {
+  const body = JSON.parse(text) as { data?: unknown; errors?: Array<{ extensions?: { code?: unknown } }> };
+  const shape = { data: body.data ?? null, errors: body.errors?.map((e) => e.extensions?.code ?? 'error') ?? [] };
+  return JSON.stringify(normaliseIds ? normalise(shape) : sortKeys(shape));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]));
+  return value;
+}
+
+function resultOf(result: autocannon.Result, graphqlErrors = 0): LoadResult {
+  const connection = result.errors - result.timeouts;
+  const errors = result.non2xx + result.errors + result.mismatches + graphqlErrors;
+  return {
+    requests: result.requests.total,
+    seconds: result.duration,
+    reqPerSec: Math.round((result.requests.total / result.duration) * 10) / 10,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors,
+    errorDetail: { non2xx: result.non2xx, connection, timeouts: result.timeouts, mismatches: result.mismatches, graphql: graphqlErrors },
+  };
+}
+
+/** A read under load; every response must equal `expectBody` byte for byte. */
+export async function runRead(url: string, headers: Record<string, string>, body: string, expectBody: string, options: LoadOptions): Promise<LoadResult> {
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    headers,
+    body,
+    connections: options.connections,
+    duration: options.durationSeconds,
+    expectBody,
+    timeout: 10,
+  });
+  return resultOf(result);
+}
+
+interface ChainContext {
+  slot?: number;
+  sessionId?: string;
+}
+
+/** Identities the write mix uses, signed (or issued) before a run: setupRequest is synchronous. */
+async function writeHeaders(credentials: Credentials, target: RunningTarget, mix: WriteMix, slots: WriteSlot[]): Promise<Map<string, Record<string, string>>> {
+  const headers = new Map<string, Record<string, string>>();
+  for (const slot of slots) {
+    for (const step of mix.steps) {
+      const identity = step.identity(slot);
+      const key = identityKey(identity);
+      if (!headers.has(key)) headers.set(key, await credentials.headers(target, identity));
+    }
+  }
+  return headers;
+}
+
+/**
+ * The write mix under load. Each connection takes a free (driver, connector) pair, runs start → meter → stop →
+ * charge, then gives the pair back; a chain cut by the end of the run is stopped afterwards (freeConnectors).
+ */
+export async function runWrite(url: string, credentials: Credentials, target: RunningTarget, mix: WriteMix, slots: WriteSlot[], options: LoadOptions): Promise<LoadResult> {
+  if (slots.length <= options.connections) throw new Error(`the write mix needs more (driver, connector) pairs (${slots.length}) than connections (${options.connections})`);
+  const headers = await writeHeaders(credentials, target, mix, slots);
+  const free = slots.map((_, i) => i);
+  let graphqlErrors = 0;
+  const requests: autocannon.Request[] = mix.steps.map((step, index) => ({
+    method: 'POST',
+    path: new URL(url).pathname,
+    setupRequest: (request: autocannon.Request, raw: object) => {
+      const context = raw as ChainContext;
+      if (index === 0) context.slot = free.shift();
+      const slot = slots[context.slot ?? 0];
+      request.headers = headers.get(identityKey(step.identity(slot)));
+      request.body = JSON.stringify({ query: step.query, variables: step.variables(slot, context.sessionId ?? '00000000-0000-7000-8000-000000000000') });
+      return request;
+    },
+    onResponse: (status: number, body: string, raw: object) => {
+      const context = raw as ChainContext;
+      let data: Record<string, unknown> | undefined;
+      try {
+        const parsed = JSON.parse(body) as { data?: Record<string, unknown>; errors?: unknown[] };
+        if (status === 200 && !parsed.errors?.length && parsed.data) data = parsed.data;
+      } catch {
+        // not JSON: counted below
+      }
+      if (!data) graphqlErrors += status === 200 ? 1 : 0; // non-2xx is counted by autocannon
+      if (data && step.sessionIdFrom) context.sessionId = step.sessionIdFrom(data);
+      // Give the pair back when the chain is over, or when it broke at its start (nothing is left busy); a chain
+      // that broke in between keeps its pair until freeConnectors after the run.
+      const last = index === mix.steps.length - 1;
+      if (context.slot !== undefined && (last || (index === 0 && !data))) {
+        free.push(context.slot);
+        context.slot = undefined;
+      }
+    },
+  }));
+  const result = await autocannon({ url, connections: options.connections, duration: options.durationSeconds, requests, timeout: 10 });
+  return resultOf(result, graphqlErrors);
+}
+
+/** Stops every ACTIVE session (a chain the end of a run cut off), straight at the session subgraph as a platform admin. */
+export async function freeConnectors(backend: Backend): Promise<number> {
+  const identity = await signIdentity({ role: Role.PLATFORM_ADMIN, sub: 'bench' }, 'gateway', backend.secrets.signing);
+  const headers = { 'content-type': 'application/json', [IDENTITY_HEADER]: identity };
+  const url = backend.subgraphUrls.session;
+  let stopped = 0;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const { text } = await requestOnce(url, headers, JSON.stringify({ query: '{ chargingSessions(first: 100, filter: { status: ACTIVE }) { edges { node { id } } } }' }));
+    const ids = (JSON.parse(text) as { data?: { chargingSessions: { edges: Array<{ node: { id: string } }> } } }).data?.chargingSessions.edges.map((e) => e.node.id) ?? [];
+    if (!ids.length) return stopped;
+    for (const id of ids) {
+      await requestOnce(url, headers, JSON.stringify({ query: 'mutation ($id: ID!) { stopChargingSession(id: $id) { id } }', variables: { id } }));
+      stopped++;
+    }
+  }
+  return stopped;
+}
+
+/** One chain, step by step, for the correctness check: the normalised answers of every step. */
+export async function writeChainOnce(url: string, credentials: Credentials, target: RunningTarget, mix: WriteMix, slot: WriteSlot): Promise<string[]> {
+  const answers: string[] = [];
+  let sessionId = '';
+  for (const step of mix.steps) {
+    const { status, text } = await requestOnce(url, await credentials.headers(target, step.identity(slot)), JSON.stringify({ query: step.query, variables: step.variables(slot, sessionId) }));
+    if (status !== 200) throw new Error(`${target.name} ${step.name}: HTTP ${status}: ${text.slice(0, 300)}`);
+    const body = JSON.parse(text) as { data?: Record<string, unknown>; errors?: unknown[] };
+    if (body.errors?.length || !body.data) throw new Error(`${target.name} ${step.name}: ${text.slice(0, 300)}`);
+    if (step.sessionIdFrom) sessionId = step.sessionIdFrom(body.data);
+    answers.push(canonical(text, { normaliseIds: true }));
+  }
+  return answers;
+}

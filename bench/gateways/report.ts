@@ -1,0 +1,196 @@
+/** Aggregation of the rounds and the tables: JSON for machines, Markdown for the README, text for the terminal. */
+import type { GroupUsage } from './processes.js';
+import type { LoadResult } from './load.js';
+
+export interface RunRecord {
+  round: number;
+  workload: string;
+  target: string;
+  result: LoadResult;
+  gateway?: GroupUsage;
+  subgraphsCpuPercent: number;
+  stripeCpuPercent: number;
+  loadGeneratorCpuPercent: number;
+  /** CPU of everything else on the machine during the run (PostgreSQL, other users' processes), % of one core. */
+  otherCpuPercent: number;
+}
+
+export interface Row {
+  workload: string;
+  target: string;
+  label: string;
+  rounds: number;
+  /** Responses counted over all rounds. */
+  requests: number;
+  reqPerSec: number;
+  reqPerSecMin: number;
+  reqPerSecMax: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  gatewayProcesses: number;
+  gatewayCpuPercent: number | null;
+  gatewayPeakRssMb: number | null;
+  subgraphsCpuPercent: number;
+  loadGeneratorCpuPercent: number;
+  otherCpuPercent: number;
+}
+
+export interface Ratio {
+  workload: string;
+  of: string;
+  to: string;
+  ratio: number;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const r1 = (value: number) => Math.round(value * 10) / 10;
+
+export function aggregate(records: RunRecord[], labels: Map<string, string>): Row[] {
+  const groups = new Map<string, RunRecord[]>();
+  for (const record of records) {
+    const key = `${record.workload}\u0000${record.target}`;
+    groups.set(key, [...(groups.get(key) ?? []), record]);
+  }
+  return [...groups.values()].map((runs) => {
+    const rates = runs.map((r) => r.result.reqPerSec);
+    const gateways = runs.map((r) => r.gateway).filter((g): g is GroupUsage => g !== undefined);
+    return {
+      workload: runs[0].workload,
+      target: runs[0].target,
+      label: labels.get(runs[0].target) ?? runs[0].target,
+      rounds: runs.length,
+      requests: runs.reduce((sum, r) => sum + r.result.requests, 0),
+      reqPerSec: r1(median(rates)),
+      reqPerSecMin: Math.min(...rates),
+      reqPerSecMax: Math.max(...rates),
+      p50: r1(median(runs.map((r) => r.result.p50))),
+      p99: r1(median(runs.map((r) => r.result.p99))),
+      errors: runs.reduce((sum, r) => sum + r.result.errors, 0),
+      gatewayProcesses: gateways.length ? Math.max(...gateways.map((g) => g.processes.length)) : 0,
+      gatewayCpuPercent: gateways.length ? r1(median(gateways.map((g) => g.cpuPercent))) : null,
+      gatewayPeakRssMb: gateways.length ? Math.max(...gateways.map((g) => g.peakRssMbPerProcess)) : null,
+      subgraphsCpuPercent: r1(median(runs.map((r) => r.subgraphsCpuPercent))),
+      loadGeneratorCpuPercent: r1(median(runs.map((r) => r.loadGeneratorCpuPercent))),
+      otherCpuPercent: r1(median(runs.map((r) => r.otherCpuPercent))),
+    };
+  });
+}
+
+/** ours (and ours-tuned, and prototypes) against every peer and against the subgraph itself. */
+export function ratios(rows: Row[]): Ratio[] {
+  const out: Ratio[] = [];
+  const targets = [...new Set(rows.map((r) => r.target))];
+  const ofs = targets.filter((t) => t === 'ours' || t.startsWith('ours-') || t.startsWith('tuned:'));
+  // Peers and direct; with prototypes, also ours and TUNE=none (the copy's own baseline).
+  const tos = targets.filter((t) => !ofs.includes(t) || (ofs.length > 1 && (t === 'ours' || t === 'tuned:none')));
+  for (const workload of [...new Set(rows.map((r) => r.workload))]) {
+    const get = (target: string) => rows.find((r) => r.workload === workload && r.target === target);
+    for (const of of ofs) {
+      const mine = get(of);
+      if (!mine) continue;
+      for (const to of tos) {
+        const peer = get(to);
+        if (!peer || to === of || !peer.reqPerSec) continue;
+        out.push({ workload, of, to, ratio: Math.round((mine.reqPerSec / peer.reqPerSec) * 100) / 100 });
+      }
+    }
+  }
+  return out;
+}
+
+export interface ReportMeta {
+  startedAt: string;
+  machine: string;
+  node: string;
+  loadAverage: string;
+  database: string;
+  options: Record<string, unknown>;
+  workloads: Array<{ name: string; description: string }>;
+  targets: Array<{ name: string; label: string; description: string }>;
+  verification: string[];
+  notes: string[];
+}
+
+const cell = (value: number | null | undefined, suffix = '') => (value === null || value === undefined ? '–' : `${value}${suffix}`);
+
+export function markdown(meta: ReportMeta, rows: Row[], ratioList: Ratio[]): string {
+  const lines: string[] = [];
+  lines.push(`Run ${meta.startedAt} on ${meta.machine}, ${meta.node}; load average at start ${meta.loadAverage}; ${meta.database}.`);
+  lines.push(
+    `${meta.options.connections} connections, ${meta.options.workers} gateway worker process(es) each, ${meta.options.rounds} round(s) × ${meta.options.durationSeconds} s per cell after a ${meta.options.warmupSeconds} s warm-up; rounds interleave the targets. Median of the rounds (min–max of req/s).`,
+  );
+  lines.push('');
+  lines.push('| query | target | req/s | (min–max) | n | p50 ms | p99 ms | errors | gateway CPU % | gateway peak RSS MB/proc | subgraphs CPU % | load gen CPU % | other CPU % |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const row of rows) {
+    lines.push(
+      `| ${row.workload} | ${row.label} | ${row.reqPerSec} | ${row.reqPerSecMin}–${row.reqPerSecMax} | ${row.requests} | ${row.p50} | ${row.p99} | ${row.errors} | ${cell(row.gatewayCpuPercent)} | ${cell(row.gatewayPeakRssMb)} | ${row.subgraphsCpuPercent} | ${row.loadGeneratorCpuPercent} | ${row.otherCpuPercent} |`,
+    );
+  }
+  lines.push('');
+  lines.push('CPU in % of one core (the machine has 200 %); other = PostgreSQL and every process not started by the benchmark; n = responses over all rounds.');
+  if (ratioList.length) {
+    lines.push('');
+    const tos = [...new Set(ratioList.map((r) => r.to))];
+    lines.push(`| query | of | ${tos.map((t) => `÷ ${t}`).join(' | ')} |`);
+    lines.push(`|---|---|${tos.map(() => '---:').join('|')}|`);
+    for (const workload of [...new Set(ratioList.map((r) => r.workload))]) {
+      for (const of of [...new Set(ratioList.filter((r) => r.workload === workload).map((r) => r.of))]) {
+        const values = tos.map((to) => ratioList.find((r) => r.workload === workload && r.of === of && r.to === to)?.ratio);
+        lines.push(`| ${workload} | ${of} | ${values.map((v) => cell(v, '×')).join(' | ')} |`);
+      }
+    }
+  }
+  lines.push('');
+  lines.push('Queries:');
+  for (const w of meta.workloads) lines.push(`- **${w.name}**: ${w.description}`);
+  lines.push('');
+  lines.push('Targets:');
+  for (const t of meta.targets) lines.push(`- **${t.label}** (\`${t.name}\`): ${t.description}`);
+  if (meta.verification.length) {
+    lines.push('');
+    lines.push('Correctness:');
+    for (const v of meta.verification) lines.push(`- ${v}`);
+  }
+  if (meta.notes.length) {
+    lines.push('');
+    for (const n of meta.notes) lines.push(`- ${n}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The terminal table: fixed-width columns. */
+export function text(rows: Row[], ratioList: Ratio[]): string {
+  const header = ['query', 'target', 'req/s', 'min–max', 'n', 'p50', 'p99', 'err', 'gw CPU%', 'gw RSS MB', 'sub CPU%', 'gen CPU%', 'other CPU%'];
+  const body = rows.map((r) => [
+    r.workload,
+    r.label,
+    String(r.reqPerSec),
+    `${r.reqPerSecMin}–${r.reqPerSecMax}`,
+    String(r.requests),
+    String(r.p50),
+    String(r.p99),
+    String(r.errors),
+    cell(r.gatewayCpuPercent),
+    cell(r.gatewayPeakRssMb),
+    String(r.subgraphsCpuPercent),
+    String(r.loadGeneratorCpuPercent),
+    String(r.otherCpuPercent),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
+  const format = (row: string[]) => row.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const lines = [format(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(format)];
+  if (ratioList.length) {
+    lines.push('');
+    for (const workload of [...new Set(ratioList.map((r) => r.workload))]) {
+      const parts = ratioList.filter((r) => r.workload === workload).map((r) => `${r.of}/${r.to} ${r.ratio}×`);
+      lines.push(`${workload.padEnd(10)} ${parts.join('  ')}`);
+    }
+  }
+  return lines.join('\n');
+}

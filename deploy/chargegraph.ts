@@ -1,0 +1,29 @@
+/**
+ * The container image's entry point: one image, one process per role.
+ *
+ *   chargegraph gateway                     the gateway (GATEWAY_PORT)
+ *   chargegraph operator|station|session|payment   one subgraph (<NAME>_PORT)
+ *   chargegraph migrate [<subgraph>…|all]   apply migrations and exit (the Kubernetes migration Job)
+ */
+import { SUBGRAPH_NAMES } from '../subgraphs/common/config.js';
+
+const [command, ...args] = process.argv.slice(2);
+const usage = `usage: chargegraph <gateway|${SUBGRAPH_NAMES.join('|')}|migrate [subgraph…|all]>`;
+
+if (command === 'gateway') {
+  await import('../gateway/main.js');
+} else if (command && (SUBGRAPH_NAMES as readonly string[]).includes(command)) {
+  await import(`../subgraphs/${command}/main.js`);
+} else if (command === 'migrate') {
+  const { migrate, parseTargets } = await import('../subgraphs/migrate.js');
+  try {
+    await migrate(parseTargets(args));
+    process.exit(0);
+  } catch (error) {
+    process.stderr.write(`migration failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+} else {
+  process.stderr.write(`${usage}\n`);
+  process.exit(command === undefined || command === 'help' || command === '--help' ? 0 : 2);
+}

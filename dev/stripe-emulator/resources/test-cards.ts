@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+
+/** How a charge on a test card ends, like Stripe's test-mode cards. */
+export type CardOutcome = 'approve' | 'decline_generic' | 'decline_insufficient_funds' | 'require_authentication';
+
+export interface TestCard {
+  /** suffix of the shortcut ids: `pm_card_<name>` and `tok_<name>` */
+  name: string;
+  number: string;
+  brand: string;
+  country: string;
+  funding: 'credit' | 'debit';
+  outcome: CardOutcome;
+}
+
+const CARDS: readonly TestCard[] = [
+  { name: 'visa', number: '4242424242424242', brand: 'visa', country: 'US', funding: 'credit', outcome: 'approve' },
+  { name: 'mastercard', number: '5555555555554444', brand: 'mastercard', country: 'US', funding: 'credit', outcome: 'approve' },
+  { name: 'chargeDeclined', number: '4000000000000002', brand: 'visa', country: 'US', funding: 'credit', outcome: 'decline_generic' },
+  {
+    name: 'chargeDeclinedInsufficientFunds',
+    number: '4000000000009995',
+    brand: 'visa',
+    country: 'US',
+    funding: 'credit',
+    outcome: 'decline_insufficient_funds',
+  },
+  {
+    name: 'authenticationRequired',
+    number: '4000002760003184',
+    brand: 'visa',
+    country: 'DE',
+    funding: 'credit',
+    outcome: 'require_authentication',
+  },
+];
+
+/** `pm_card_visa` and friends: shortcut ids that exist on every account in test mode. */
+export function testCardByPaymentMethodId(id: string): TestCard | undefined {
+  return CARDS.find((card) => `pm_card_${card.name}` === id);
+}
+
+export function testCardByToken(token: string): TestCard | undefined {
+  return CARDS.find((card) => `tok_${card.name}` === token);
+}
+
+export function testCardByNumber(number: string): TestCard | undefined {
+  const digits = number.replaceAll(/\s/g, '');
+  return CARDS.find((card) => card.number === digits);
+}
+
+/** Stable per card number, as Stripe's fingerprints are. */
+export function cardFingerprint(card: TestCard): string {
+  return createHash('sha256').update(card.number).digest('base64url').slice(0, 16);
+}

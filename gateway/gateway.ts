@@ -1,0 +1,140 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import type { Logger } from 'pino';
+import type { Config } from '../subgraphs/common/config.js';
+import { createGatewayErrorFormatter } from './errors.js';
+import { graphqlMetricsPlugin, metricsHandler } from '../subgraphs/common/metrics.js';
+import { Lifecycle, requestContext } from '../subgraphs/common/observability.js';
+import { PostgresApqCache } from './apq-cache.js';
+import { signIdentity } from '../subgraphs/common/identity.js';
+import { createTokenVerifier } from './auth.js';
+import type { GatewayContext } from './context.js';
+import { PartnerDataSource, SignedDataSource } from './data-source.js';
+import { bodyErrorHandler } from '../subgraphs/common/http-errors.js';
+import { hardening, LIMITS } from './hardening.js';
+import { createIdeRouter } from './ide/router.js';
+import { checkSubgraphs } from './health.js';
+import { gatewayDatabaseUrl, mutationRateLimit } from './rate-limit.js';
+import { loadSupergraphEnv } from './partner-config.js';
+import { SupergraphSource } from './supergraph.js';
+import { isOurSubgraph } from '../schema/ownership.js';
+
+export interface GatewayOptions {
+  config: Config;
+  logger: Logger;
+  /**
+   * The composed supergraph shipped with the code (schema/supergraph.graphql): served when the live source
+   * (SUPERGRAPH_PATH, default that same file, or SUPERGRAPH_URL) cannot be loaded at boot.
+   */
+  supergraphSdl: string;
+  /** Environment with the live-supergraph and partner settings (SUPERGRAPH_*, PARTNER_*); default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Gateway {
+  app: express.Express;
+  /** Readiness and in-flight requests (graceful shutdown: draining makes /health/ready answer 503). */
+  lifecycle: Lifecycle;
+  listen(port: number, host?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Apollo Server + @apollo/gateway over a composed supergraph, reloaded live (a down subgraph cannot stop the boot). */
+export async function createGateway({ config, logger, supergraphSdl, env = process.env }: GatewayOptions): Promise<Gateway> {
+  // Without this, @apollo/gateway probes cloud metadata endpoints and exports usage metrics to Apollo: our data
+  // and our network stay ours.
+  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
+  // Live supergraph: a new composition (a partner joining or leaving) is served without a restart.
+  const supergraph = new SupergraphSource({ settings: loadSupergraphEnv(env), env, signingSecret: config.signingSecrets[0], logger, fallbackSdl: supergraphSdl });
+  const gateway = new ApolloGateway({
+    supergraphSdl: supergraph.hook,
+    validateSupergraph: true,
+    buildService: ({ name, url }) => {
+      // Our routing URLs come from config, so one supergraph serves every environment.
+      if (isOurSubgraph(name)) return new SignedDataSource(config.subgraphUrls[name], config.SUBGRAPH_TIMEOUT_MS);
+      // Everything else is a partner's: its own limits, masked errors, no identity of ours (data-source.ts).
+      return new PartnerDataSource(name, url ?? '', () => {
+        const settings = supergraph.partnerSettings(name);
+        if (!settings) throw new Error(`no settings for partner ${name}`);
+        return settings;
+      }, logger);
+    },
+    logger,
+  });
+  const httpServer = http.createServer();
+  const hardened = hardening({ production: config.NODE_ENV === 'production' });
+  // Persisted queries shared by every replica (in the gateway's database), not in this process's memory.
+  const apq = new PostgresApqCache(gatewayDatabaseUrl(config), logger);
+  const server = new ApolloServer<GatewayContext>({
+    gateway,
+    validationRules: hardened.validationRules,
+    allowBatchedHttpRequests: hardened.allowBatchedHttpRequests,
+    parseOptions: hardened.parseOptions,
+    persistedQueries: { cache: apq, ttl: 24 * 3600 },
+    formatError: createGatewayErrorFormatter(logger, { production: config.NODE_ENV === 'production' }),
+    includeStacktraceInErrorResponses: false,
+    introspection: true, // gated per role by the hardening plugin
+    csrfPrevention: true,
+    stopOnTerminationSignals: false, // our process entry drains and exits on signals itself
+    // The IDE router serves browsers; Apollo's own landing page would load its IDE from a CDN.
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), ...hardened.plugins, graphqlMetricsPlugin('gateway'), mutationRateLimit({ config, logger, httpServer })],
+  });
+  await server.start();
+
+  const verifyToken = createTokenVerifier(config);
+  const signingSecret = config.signingSecrets[0];
+  const app = express();
+  app.disable('x-powered-by');
+  // Request id, access log, HTTP metrics, in-flight tracking and the readiness gate while draining; then /metrics.
+  const lifecycle = new Lifecycle();
+  app.use(requestContext({ service: 'gateway', logger, lifecycle }));
+  app.get('/metrics', metricsHandler);
+  app.get('/health/live', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/health/ready', async (_req, res) => {
+    // Our subgraphs of the loaded supergraph decide readiness; partners are listed, never probed: a partner
+    // outage must not take our gateway out of the load balancer.
+    const version = supergraph.status();
+    const ourUrls = Object.fromEntries(version.subgraphs.filter(isOurSubgraph).map((name) => [name, config.subgraphUrls[name]]));
+    const subgraphs = await checkSubgraphs(ourUrls);
+    const ready = Object.values(subgraphs).every((s) => s === 'ready');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'degraded', supergraph: 'loaded', supergraphVersion: version, subgraphs });
+  });
+  app.use(createIdeRouter({ enabled: config.IDE_ENABLED, graphqlPath: '/graphql' }));
+  app.use(
+    '/graphql',
+    express.json({ limit: LIMITS.bodyBytes }),
+    expressMiddleware(server, {
+      context: async ({ req }) => {
+        const identity = await verifyToken(req.headers.authorization);
+        return { identity, identityToken: await signIdentity(identity, 'gateway', signingSecret) };
+      },
+    }),
+  );
+  app.use(bodyErrorHandler(LIMITS.bodyBytes));
+  httpServer.on('request', app);
+
+  return {
+    app,
+    lifecycle,
+    async listen(port, host = '127.0.0.1') {
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, resolve);
+      });
+      const url = `http://${host}:${(httpServer.address() as AddressInfo).port}/graphql`;
+      logger.info({ url }, 'gateway listening');
+      return url;
+    },
+    async close() {
+      lifecycle.draining = true;
+      await server.stop();
+      await apq.close();
+    },
+  };
+}

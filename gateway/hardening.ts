@@ -1,0 +1,133 @@
+import type { ApolloServerOptions, ApolloServerPlugin } from '@apollo/server';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
+import { GraphQLError, visit, type DocumentNode, type ValidationContext } from 'graphql';
+import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
+import { ErrorCode } from '../subgraphs/common/errors.js';
+import { Role } from '../subgraphs/common/identity.js';
+import type { GatewayContext } from './context.js';
+
+/** Limits on what one request may ask; generous for real apps, fatal for abuse. */
+export const LIMITS = {
+  maxDepth: 12,
+  maxAliases: 15,
+  maxDirectives: 10,
+  maxTokens: 3000,
+  /** Cost: every field 1, a paginated list multiplies its items' cost by `first`. */
+  maxCost: 5000,
+  bodyBytes: '256kb',
+} as const;
+
+export interface HardeningOptions {
+  production: boolean;
+}
+
+/**
+ * GraphQL Armor's depth, alias and directive rules, graphql-js's token limit while parsing, a list-aware cost limit
+ * and introspection by role. (Armor's own cost rule is static and ignores `first`, so it is not used.)
+ */
+export function hardening({ production }: HardeningOptions) {
+  return {
+    plugins: [operationPlugin(), costLimitPlugin(LIMITS.maxCost), introspectionPlugin(production)] satisfies ApolloServerPlugin<GatewayContext>[],
+    validationRules: [
+      maxDepthRule({ n: LIMITS.maxDepth, ...reportAsValidationError }),
+      maxAliasesRule({ n: LIMITS.maxAliases, ...reportAsValidationError }),
+      maxDirectivesRule({ n: LIMITS.maxDirectives, ...reportAsValidationError }),
+    ],
+    parseOptions: { maxTokens: LIMITS.maxTokens },
+    allowBatchedHttpRequests: false, // one operation per HTTP request: batching multiplies every limit
+  } satisfies Partial<ApolloServerOptions<GatewayContext>>;
+}
+
+/** Production hides "Did you mean …?" hints, which would let a caller map the schema without introspection. */
+export const hideSuggestions = (message: string) => message.replace(/ ?Did you mean .+\?$/, '');
+
+/** Armor's rules throw by default, which Apollo turns into a 500; reported, they become validation errors. */
+const reportAsValidationError = {
+  exposeLimits: true,
+  propagateOnRejection: false,
+  onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
+};
+
+/** `first: n` makes a connection cost n times its items; everything else costs 1 per field. */
+const listSizeEstimator: ComplexityEstimator = ({ args, childComplexity }) =>
+  typeof args.first === 'number' ? 1 + args.first * childComplexity : undefined;
+
+const badRequest = (message: string, code = 'BAD_REQUEST') => new GraphQLError(message, { extensions: { code, http: { status: 400 } } });
+
+/** What the gateway's executor would fail on with a 500: no operation to run, or a subscription (not served). */
+function operationPlugin(): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, request }) {
+          if (!operation) {
+            throw badRequest(
+              request.operationName ? `The document has no operation named "${request.operationName}".` : 'The document has several operations: name the one to run (operationName).',
+              'OPERATION_RESOLUTION_FAILURE',
+            );
+          }
+          if (operation.operation === 'subscription') throw badRequest('Subscriptions are not served; query or mutate instead.', 'GRAPHQL_VALIDATION_FAILED');
+        },
+      };
+    },
+  };
+}
+
+function costLimitPlugin(maxCost: number): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document, schema }) {
+          let cost: number;
+          try {
+            cost = getComplexity({
+              schema,
+              query: document,
+              variables: request.variables ?? {},
+              operationName: request.operationName ?? undefined,
+              estimators: [listSizeEstimator, simpleEstimator({ defaultComplexity: 1 })],
+            });
+          } catch (error) {
+            // getComplexity coerces the variables first: a wrong variable type is the client's mistake.
+            throw badRequest(error instanceof GraphQLError ? error.message : 'The variables do not match the operation.', ErrorCode.BAD_USER_INPUT);
+          }
+          if (cost > maxCost) {
+            throw new GraphQLError(`This query is too expensive (cost ${cost}, limit ${maxCost}); ask for smaller pages or fewer fields.`, {
+              extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, cost, limit: maxCost, http: { status: 400 } },
+            });
+          }
+        },
+      };
+    },
+  };
+}
+
+const INTROSPECTION_ROLES = new Set<Role | undefined>([Role.ANALYST, Role.PLATFORM_ADMIN]);
+
+/** In production only analysts and platform admins may read the schema (`__schema`, `__type`). */
+function introspectionPlugin(production: boolean): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, contextValue }) {
+          if (!production || INTROSPECTION_ROLES.has(contextValue.identity.role) || !introspects(document)) return;
+          throw new GraphQLError('Schema introspection is available to analysts and platform admins only.', {
+            extensions: { code: ErrorCode.FORBIDDEN, http: { status: 403 } },
+          });
+        },
+      };
+    },
+  };
+}
+
+function introspects(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Field(node) {
+      if (node.name.value === '__schema' || node.name.value === '__type') found = true;
+    },
+  });
+  return found;
+}

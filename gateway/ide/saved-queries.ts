@@ -1,0 +1,204 @@
+/**
+ * Example queries shipped with the IDE (the "Examples" panel). Analytics authors: edit this list freely — it is read
+ * by the gateway when it starts (no rebuild of the IDE assets needed). Each entry opens in its own tab.
+ *
+ * Analytics periods are local calendar dates [from, to): every session and payment counts on the date its station's
+ * clock showed (the station's own time zone), so "October" is October everywhere. See subgraphs/common/analytics/README.md.
+ */
+export interface SavedQuery {
+  /** Stable identifier (used in the page, e.g. `data-example="revenue-per-operator"`). */
+  id: string;
+  title: string;
+  /** One or two sentences for analysts: what it answers and which variables to adjust. */
+  description: string;
+  /** The GraphQL document. */
+  query: string;
+  /** Variables shown in the variables editor. */
+  variables?: Record<string, unknown>;
+}
+
+/** October 2026 (`to` is excluded). */
+const lastMonth = { period: { from: '2026-10-01', to: '2026-11-01' } };
+
+export const savedQueries: SavedQuery[] = [
+  {
+    id: 'station-catalogue',
+    title: 'Station catalogue',
+    description: 'The first stations of the public catalogue with their operator and tariff. Start here to find station and operator ids.',
+    query: `query StationCatalogue {
+  stations(first: 5) {
+    edges {
+      node {
+        id
+        name
+        operator {
+          id
+          name
+        }
+        tariff {
+          currency
+          energyPricePerKwh
+        }
+      }
+    }
+  }
+}
+`,
+  },
+  {
+    id: 'revenue-per-operator',
+    title: 'Revenue per operator',
+    description:
+      'Gross revenue, application fees, refunds and net of every operator over a period, one row per currency (amounts in minor units: cents, yen). Adjust the period.',
+    query: `query RevenuePerOperator($period: AnalyticsPeriod!) {
+  operators(first: 50) {
+    edges {
+      node {
+        id
+        name
+        revenueReport(period: $period) {
+          currency
+          gross {
+            amount
+            currency
+          }
+          applicationFees {
+            amount
+          }
+          refunded {
+            amount
+          }
+          net {
+            amount
+          }
+          paymentCount
+        }
+      }
+    }
+  }
+}
+`,
+    variables: lastMonth,
+  },
+  {
+    id: 'revenue-by-day',
+    title: 'Revenue of one operator by day',
+    description: 'One operator\'s revenue per local day (or WEEK, MONTH) and currency. Set operatorId (see the revenue per operator) and the bucket.',
+    query: `query RevenueByDay($operatorId: ID!, $period: AnalyticsPeriod!, $bucket: AnalyticsBucket = DAY) {
+  operator(id: $operatorId) {
+    name
+    revenueReport(period: $period, bucket: $bucket) {
+      bucket
+      currency
+      gross {
+        amount
+        currency
+      }
+      applicationFees {
+        amount
+      }
+      net {
+        amount
+      }
+      paymentCount
+    }
+  }
+}
+`,
+    variables: { operatorId: 'OPERATOR_ID', ...lastMonth, bucket: 'DAY' },
+  },
+  {
+    id: 'energy-per-station',
+    title: 'Energy per station',
+    description: 'Completed sessions, energy delivered, average energy and duration per station over a period.',
+    query: `query EnergyPerStation($period: AnalyticsPeriod!) {
+  stations(first: 20) {
+    edges {
+      node {
+        id
+        name
+        timezone
+        energy(period: $period) {
+          sessionCount
+          energyKwh
+          averageEnergyKwh
+          averageDurationMinutes
+        }
+      }
+    }
+  }
+}
+`,
+    variables: lastMonth,
+  },
+  {
+    id: 'energy-per-operator',
+    title: 'Energy per operator by week',
+    description: 'Completed sessions and energy of every operator per ISO week (weeks start on Monday, local time). Try DAY or MONTH.',
+    query: `query EnergyPerOperator($period: AnalyticsPeriod!, $bucket: AnalyticsBucket = WEEK) {
+  operators(first: 50) {
+    edges {
+      node {
+        name
+        energy(period: $period, bucket: $bucket) {
+          bucket
+          sessionCount
+          energyKwh
+          averageDurationMinutes
+        }
+      }
+    }
+  }
+}
+`,
+    variables: { ...lastMonth, bucket: 'WEEK' },
+  },
+  {
+    id: 'utilisation',
+    title: 'Utilisation',
+    description: 'Charging hours divided by available connector-hours per station over a period, in each station\'s time zone.',
+    query: `query StationUtilisation($period: AnalyticsPeriod!) {
+  stations(first: 20) {
+    edges {
+      node {
+        name
+        timezone
+        connectorCount
+        utilisation(period: $period) {
+          chargingHours
+          availableHours
+          ratio
+        }
+      }
+    }
+  }
+}
+`,
+    variables: lastMonth,
+  },
+  {
+    id: 'payment-success',
+    title: 'Payment success',
+    description: 'How every operator\'s payment attempts ended over a period: succeeded, declined, refunded, and the rates.',
+    query: `query PaymentSuccess($period: AnalyticsPeriod!) {
+  operators(first: 50) {
+    edges {
+      node {
+        name
+        paymentStats(period: $period) {
+          attempts
+          succeeded
+          declined
+          refunded
+          successRate
+          declineRate
+          refundRate
+        }
+      }
+    }
+  }
+}
+`,
+    variables: lastMonth,
+  },
+];

@@ -1,0 +1,23 @@
+import 'reflect-metadata';
+import { readFile } from 'node:fs/promises';
+import { loadOrExit, onTermination } from '../subgraphs/common/main.js';
+import { createProcessLogger } from '../subgraphs/common/observability.js';
+import { loadProcessConfig } from '../subgraphs/common/runtime-config.js';
+import { initTracing } from '../subgraphs/common/tracing.js';
+import { createGateway } from './gateway.js';
+import { loadSupergraphEnv } from './partner-config.js';
+
+// Every setting the gateway reads, validated together: one message listing every problem, exit 1.
+const { config, runtime } = loadOrExit(() => loadProcessConfig(process.env, [loadSupergraphEnv]));
+const logger = createProcessLogger('gateway', config.LOG_LEVEL);
+// Before the gateway is built: @apollo/gateway reports its plan and fetch spans to the global tracer.
+const tracing = initTracing({ service: runtime.OTEL_SERVICE_NAME ?? 'chargegraph-gateway', endpoint: runtime.OTEL_EXPORTER_OTLP_ENDPOINT, fetchMetrics: true });
+const supergraphSdl = await readFile(new URL('../schema/supergraph.graphql', import.meta.url), 'utf8');
+const gateway = await createGateway({ config, logger, supergraphSdl });
+await gateway.listen(config.GATEWAY_PORT, runtime.LISTEN_HOST ?? process.env.GATEWAY_HOST ?? '0.0.0.0');
+
+onTermination(logger, { delayMs: runtime.SHUTDOWN_DELAY_MS, timeoutMs: runtime.SHUTDOWN_TIMEOUT_MS, tracing }, {
+  beginDraining: () => gateway.lifecycle.draining = true,
+  inFlight: () => gateway.lifecycle.inFlight,
+  close: () => gateway.close(),
+});

@@ -1,0 +1,98 @@
+import { MikroORM, type Constructor, type MigrationObject } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { Config, SubgraphName } from './config.js';
+
+/** Each subgraph owns a database of its own on the configured server. */
+export function databaseUrl(config: Pick<Config, 'DATABASE_URL' | 'DATABASE_PREFIX'>, subgraph: SubgraphName): string {
+  const url = new URL(config.DATABASE_URL);
+  url.pathname = `/${config.DATABASE_PREFIX}_${subgraph}`;
+  return url.toString();
+}
+
+/** Creates the database if it is missing (first start, fresh CI machine). */
+export async function ensureDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  const maintenance = new URL(url);
+  maintenance.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: maintenance.toString() });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists.rowCount === 0) {
+      // Identifier quoting: the name comes from validated config, not from clients.
+      await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`).catch((error: { code?: string }) => {
+        if (error.code !== '42P04') throw error; // created concurrently by a sibling process
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+export async function dropDatabase(url: string): Promise<void> {
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  const maintenance = new URL(url);
+  maintenance.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: maintenance.toString() });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${name.replaceAll('"', '""')}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+export interface OrmOptions {
+  clientUrl: string;
+  entities: Constructor[];
+  migrations: MigrationObject[];
+  debug?: boolean;
+  poolMax?: number;
+  /** Where ORM and migrator messages go (default: nowhere). */
+  logger?: Logger;
+  /** Apply the committed migrations now (default); false when a migration Job applied them before the rollout. */
+  migrate?: boolean;
+}
+
+/** Opens the ORM and applies the subgraph's committed migrations (never `schema:update`). */
+export async function openDatabase(options: OrmOptions): Promise<MikroORM<PostgreSqlDriver>> {
+  await ensureDatabase(options.clientUrl);
+  const orm = await MikroORM.init<PostgreSqlDriver>({
+    driver: PostgreSqlDriver,
+    clientUrl: options.clientUrl,
+    entities: options.entities,
+    extensions: [Migrator],
+    migrations: { migrationsList: options.migrations, transactional: true, allOrNothing: true, snapshot: false },
+    pool: { min: 0, max: options.poolMax ?? 10 },
+    debug: options.debug ?? false,
+    logger: (message) => options.logger?.debug(message),
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+    discovery: { warnWhenNoEntities: true },
+  });
+  if (options.migrate !== false) await migrateExclusively(orm, options.clientUrl);
+  return orm;
+}
+
+/** Lock id of "migrating this database" (a session-level advisory lock, per database). */
+const MIGRATION_LOCK = 400_499;
+
+/**
+ * Applies pending migrations while holding an advisory lock on a connection of its own, so replicas starting
+ * together and a migration Job never run the same migration twice; the later ones find nothing to do.
+ */
+export async function migrateExclusively(orm: MikroORM<PostgreSqlDriver>, clientUrl: string): Promise<string[]> {
+  const lock = new pg.Client({ connectionString: clientUrl });
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const applied = await orm.getMigrator().up();
+    return applied.map((migration) => migration.name);
+  } finally {
+    await lock.end(); // ending the session releases the lock
+  }
+}

@@ -1,0 +1,59 @@
+import type { SubgraphName } from './config.js';
+import { DomainError, ErrorCode } from './errors.js';
+import { IDENTITY_HEADER, serviceIdentity, signIdentity } from './identity.js';
+
+export interface EntityClientOptions {
+  /** Name of the calling subgraph: it becomes the service identity's subject. */
+  caller: SubgraphName;
+  urls: Record<SubgraphName, string>;
+  signingSecret: string;
+  timeoutMs: number;
+}
+
+interface GraphQLResponse<T> {
+  data?: T | null;
+  errors?: Array<{ message: string; extensions?: { code?: string } }>;
+}
+
+/**
+ * Asks sibling subgraphs as a service identity: entities by key over the federation entity protocol (`_entities`),
+ * or any query they serve. This is how a subgraph learns facts it must not take from clients.
+ */
+export class EntityClient {
+  constructor(private readonly options: EntityClientOptions) {}
+
+  async resolve<T>(owner: SubgraphName, typename: string, ids: string[], selection: string): Promise<Array<T | null>> {
+    if (ids.length === 0) return [];
+    const query = `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on ${typename} { ${selection} } } }`;
+    const representations = ids.map((id) => ({ __typename: typename, id }));
+    const data = await this.query<{ _entities: Array<T | null> }>(owner, query, { representations });
+    return data._entities;
+  }
+
+  async resolveOne<T>(owner: SubgraphName, typename: string, id: string, selection: string): Promise<T | null> {
+    const [entity] = await this.resolve<T>(owner, typename, [id], selection);
+    return entity ?? null;
+  }
+
+  /** A query against one subgraph; no answer, an HTTP error or no data → UPSTREAM_UNAVAILABLE. */
+  async query<T>(owner: SubgraphName, query: string, variables: Record<string, unknown>): Promise<T> {
+    const token = await signIdentity(serviceIdentity(this.options.caller), `service:${this.options.caller}`, this.options.signingSecret);
+    let response: Response;
+    try {
+      response = await fetch(this.options.urls[owner], {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: token },
+        body: JSON.stringify({ query, variables }),
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+    } catch {
+      throw unavailable(owner);
+    }
+    const body = (await response.json().catch(() => ({}))) as GraphQLResponse<T>;
+    if (!response.ok || !body.data) throw unavailable(owner);
+    return body.data;
+  }
+}
+
+const unavailable = (owner: SubgraphName) =>
+  new DomainError(ErrorCode.UPSTREAM_UNAVAILABLE, `The ${owner} service did not answer; try again shortly.`);

@@ -1,0 +1,96 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ArgumentValidationError } from 'type-graphql';
+import { NotFoundError, UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { Logger } from 'pino';
+
+/** Stable error codes clients can switch on (`extensions.code`). */
+export const ErrorCode = {
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  FORBIDDEN: 'FORBIDDEN',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  OPERATOR_NOT_PAYABLE: 'OPERATOR_NOT_PAYABLE',
+  SESSION_NOT_ACTIVE: 'SESSION_NOT_ACTIVE',
+  SESSION_NOT_COMPLETED: 'SESSION_NOT_COMPLETED',
+  PAYMENT_METHOD_REQUIRED: 'PAYMENT_METHOD_REQUIRED',
+  PAYMENT_NOT_REFUNDABLE: 'PAYMENT_NOT_REFUNDABLE',
+  REFUND_EXCEEDS_REMAINING: 'REFUND_EXCEEDS_REMAINING',
+  PAYMENT_DECLINED: 'PAYMENT_DECLINED',
+  PAYMENT_ACTION_REQUIRED: 'PAYMENT_ACTION_REQUIRED',
+  PAYMENT_PROVIDER_UNAVAILABLE: 'PAYMENT_PROVIDER_UNAVAILABLE',
+  UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
+  QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  RATE_LIMITED: 'RATE_LIMITED',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Codes whose message is written for the client and may leave the process as is. */
+const CLIENT_CODES = new Set<string>([...Object.values(ErrorCode), 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
+
+/** An error a client caused or can act on. */
+export class DomainError extends GraphQLError {
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message, { extensions: { code, ...details } });
+  }
+}
+
+export const badInput = (message: string, field?: string) =>
+  new DomainError(ErrorCode.BAD_USER_INPUT, message, field ? { field } : undefined);
+export const notFound = (entity: string, id: string) => new DomainError(ErrorCode.NOT_FOUND, `${entity} ${id} was not found.`);
+export const conflict = (message: string) => new DomainError(ErrorCode.CONFLICT, message);
+export const forbidden = (message = 'You are not allowed to do this.') => new DomainError(ErrorCode.FORBIDDEN, message);
+export const unauthenticated = (message = 'Sign in to do this.') => new DomainError(ErrorCode.UNAUTHENTICATED, message);
+
+/** Maps errors from lower layers (validation, ORM) to client errors; everything unknown is masked and logged. */
+export function createErrorFormatter(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
+
+    if (original instanceof ArgumentValidationError) {
+      const problems = original.extensions.validationErrors as ValidationProblem[];
+      const messages = problems.flatMap((p) => messagesOf(p, ''));
+      return {
+        ...base,
+        message: `Invalid input: ${messages.join('; ') || 'argument validation failed'}.`,
+        extensions: { code: ErrorCode.BAD_USER_INPUT, fields: problems.map((p) => p.property) },
+      };
+    }
+    if (original instanceof NotFoundError) {
+      return { ...base, message: 'The requested object was not found.', extensions: { code: ErrorCode.NOT_FOUND } };
+    }
+    if (original instanceof UniqueConstraintViolationException) {
+      return { ...base, message: 'This conflicts with an existing object.', extensions: { code: ErrorCode.CONFLICT } };
+    }
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && CLIENT_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
+      const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+      return { ...base, extensions };
+    }
+    // Apollo's own request errors (e.g. a persisted-query hash mismatch) are GraphQLErrors with no code and no
+    // path, raised before anything runs; errors a resolver throws always have a path.
+    // (By name: Apollo may hold another copy of graphql's classes than ours.)
+    if ((code === undefined || code === ErrorCode.INTERNAL_SERVER_ERROR) && (original as Error | undefined)?.name === 'GraphQLError' && !formatted.path) {
+      return { ...base, extensions: { code: 'BAD_REQUEST' } };
+    }
+    logger.error({ err: original, path: formatted.path }, 'unexpected error');
+    return { message: 'Internal server error.', locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+  };
+}
+
+interface ValidationProblem {
+  property: string;
+  constraints?: Record<string, string>;
+  children?: ValidationProblem[];
+}
+
+/** Messages of a validation error and its nested ones, each named by its path ("location.latitude must …"). */
+function messagesOf(problem: ValidationProblem, parent: string): string[] {
+  const path = parent ? (/^\d+$/.test(problem.property) ? `${parent}[${problem.property}]` : `${parent}.${problem.property}`) : problem.property;
+  // class-validator starts each message with the property name; replace it with the full path.
+  const own = Object.values(problem.constraints ?? {}).map((message) => (parent && message.startsWith(problem.property) ? path + message.slice(problem.property.length) : message));
+  return [...own, ...(problem.children ?? []).flatMap((child) => messagesOf(child, path))];
+}

@@ -1,0 +1,13 @@
+import type { SubgraphModule } from '../common/server.js';
+import { migrations } from './migrations/index.js';
+import { Operator } from './operator/operator.entity.js';
+import { OperatorResolver, operatorReferences } from './operator/operator.resolver.js';
+
+/** Operators: who runs stations and receives their money. */
+export const operatorSubgraph: SubgraphModule = {
+  name: 'operator',
+  entities: [Operator],
+  migrations,
+  resolvers: [OperatorResolver],
+  referenceResolvers: operatorReferences,
+};

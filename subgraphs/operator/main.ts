@@ -1,0 +1,4 @@
+import { runSubgraph } from '../common/main.js';
+import { operatorSubgraph } from './index.js';
+
+await runSubgraph(operatorSubgraph);

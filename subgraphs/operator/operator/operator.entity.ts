@@ -1,0 +1,37 @@
+import { Entity, Enum, Index, OptionalProps, Property } from '@mikro-orm/core';
+import { Directive, Field, ObjectType, registerEnumType } from 'type-graphql';
+import { BaseEntity } from '../../common/entity.js';
+
+export enum OperatorStatus {
+  ACTIVE = 'ACTIVE',
+  SUSPENDED = 'SUSPENDED',
+}
+registerEnumType(OperatorStatus, { name: 'OperatorStatus', description: 'A suspended operator keeps its data but takes no new sessions.' });
+
+@ObjectType({ description: 'A charging-point operator: owns stations and receives the money for their sessions directly.' })
+@Directive('@key(fields: "id")')
+@Entity({ tableName: 'operator' })
+export class Operator extends BaseEntity {
+  [OptionalProps]?: 'status' | 'createdAt' | 'updatedAt';
+
+  @Field(() => String)
+  @Property({ type: 'string', length: 200 })
+  name!: string;
+
+  @Field(() => String, { description: 'ISO 3166-1 alpha-2 country code.' })
+  @Property({ type: 'string', length: 2 })
+  country!: string;
+
+  @Field(() => String, { description: 'ISO 4217 currency its tariffs default to.' })
+  @Property({ type: 'string', length: 3 })
+  defaultCurrency!: string;
+
+  @Field(() => String)
+  @Property({ type: 'string', length: 320 })
+  contactEmail!: string;
+
+  @Field(() => OperatorStatus)
+  @Enum({ items: () => OperatorStatus, type: 'string', nativeEnumName: undefined })
+  @Index()
+  status: OperatorStatus = OperatorStatus.ACTIVE;
+}

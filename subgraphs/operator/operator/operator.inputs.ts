@@ -1,0 +1,48 @@
+import { IsEmail, IsOptional, Length } from 'class-validator';
+import { Field, InputType } from 'type-graphql';
+import { IsCountryCode, IsCurrencyCode } from '../../common/validators.js';
+import { OperatorStatus } from './operator.entity.js';
+import { IsDisplayText } from '../validators.js';
+
+@InputType()
+export class CreateOperatorInput {
+  @Field(() => String)
+  @Length(1, 200)
+  @IsDisplayText()
+  name!: string;
+
+  @Field(() => String, { description: 'ISO 3166-1 alpha-2, e.g. DE.' })
+  @IsCountryCode()
+  country!: string;
+
+  @Field(() => String, { description: 'ISO 4217, e.g. EUR.' })
+  @IsCurrencyCode()
+  defaultCurrency!: string;
+
+  @Field(() => String)
+  @IsEmail()
+  contactEmail!: string;
+}
+
+@InputType({ description: 'Fields left out stay as they are.' })
+export class UpdateOperatorInput {
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 200)
+  @IsDisplayText()
+  name?: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsCurrencyCode()
+  defaultCurrency?: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsEmail()
+  contactEmail?: string;
+
+  @Field(() => OperatorStatus, { nullable: true, description: 'Only platform admins change the status.' })
+  @IsOptional()
+  status?: OperatorStatus;
+}

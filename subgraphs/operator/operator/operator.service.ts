@@ -1,0 +1,40 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { byId } from '../../common/context.js';
+import { notFound } from '../../common/errors.js';
+import { isUuid, uuidsOnly } from '../../common/ids.js';
+import { decodeCursor, toConnection, type Connection, type PageArgs } from '../../common/pagination.js';
+import { Operator } from './operator.entity.js';
+import type { CreateOperatorInput, UpdateOperatorInput } from './operator.inputs.js';
+import { withoutUndefined } from '../../common/objects.js';
+
+/** Domain operations on operators; resolvers stay thin. */
+export class OperatorService {
+  constructor(private readonly em: EntityManager) {}
+
+  async get(id: string): Promise<Operator> {
+    const operator = isUuid(id) ? await this.em.findOne(Operator, { id }) : null;
+    if (!operator) throw notFound('Operator', id);
+    return operator;
+  }
+
+  async list({ first, after }: PageArgs): Promise<Connection<Operator>> {
+    const rows = await this.em.find(Operator, after ? { id: { $gt: decodeCursor(after) } } : {}, { orderBy: { id: 'asc' }, limit: first + 1 });
+    return toConnection(rows, first);
+  }
+
+  async create(input: CreateOperatorInput): Promise<Operator> {
+    const operator = this.em.create(Operator, { ...input });
+    await this.em.flush();
+    return operator;
+  }
+
+  async update(id: string, input: UpdateOperatorInput): Promise<Operator> {
+    const operator = await this.get(id);
+    this.em.assign(operator, withoutUndefined(input));
+    await this.em.flush();
+    return operator;
+  }
+}
+
+export const operatorById = byId((ctx, ids) => ctx.em.find(Operator, { id: { $in: uuidsOnly(ids) } }));
+

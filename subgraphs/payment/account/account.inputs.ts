@@ -1,0 +1,30 @@
+import { IsInt, IsUUID, Max, Min } from 'class-validator';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+
+@InputType()
+export class SetOperatorFeePolicyInput {
+  @Field(() => ID)
+  @IsUUID()
+  operatorId!: string;
+
+  @Field(() => Int, { description: 'Percentage in basis points (100 = 1 %), 0–10000.' })
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  basisPoints!: number;
+
+  @Field(() => Int, { defaultValue: 0, description: 'Fixed part in minor units of the payment\'s currency (≥ 0).' })
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  fixedAmount: number = 0;
+}
+
+@ObjectType({ description: 'A single-use link to the payment provider\'s onboarding for an operator.' })
+export class OnboardingLink {
+  @Field(() => String)
+  url!: string;
+
+  @Field(() => Date)
+  expiresAt!: Date;
+}

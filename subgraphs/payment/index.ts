@@ -1,0 +1,86 @@
+import type { SubgraphModule } from '../common/server.js';
+import { OperatorPaymentAccount } from './account/account.entity.js';
+import { OperatorPaymentsResolver } from './account/account.resolver.js';
+import { AccountService } from './account/account.service.js';
+import { OperatorAnalyticsResolver } from './analytics/analytics.resolver.js';
+import { PaymentDecline } from './analytics/decline.entity.js';
+import { DeclineRecorder } from './analytics/decline.recorder.js';
+import { PaymentRevenueDaily } from './analytics/revenue-daily.entity.js';
+import { DriverCustomer, SavedPaymentMethod } from './card/card.entity.js';
+import { CardResolver } from './card/card.resolver.js';
+import { CardService } from './card/card.service.js';
+import { loadPaymentConfig, type PaymentConfig } from './config.js';
+import { ResolverContainer } from './container.js';
+import { migrations } from './migrations/index.js';
+import { Operator } from './operator/operator.stub.js';
+import { Payment } from './payment/payment.entity.js';
+import { PaymentResolver, paymentReferences, SessionPaymentResolver } from './payment/payment.resolver.js';
+import { PaymentService } from './payment/payment.service.js';
+import { Refund } from './refund/refund.entity.js';
+import { RefundService } from './refund/refund.service.js';
+import { ChargingSession } from './session/charging-session.stub.js';
+import { SessionDirectory } from './session/session.directory.js';
+import { createStripeClient } from './stripe/client.js';
+import { PaymentProvider } from './stripe/provider.js';
+import { Sweeper } from './sweeper.js';
+import { ProcessedWebhookEvent } from './webhook/webhook.entity.js';
+import { webhookRoutes } from './webhook/webhook.routes.js';
+import { WebhookService } from './webhook/webhook.service.js';
+
+/** The services `provide` builds, once per process. */
+export interface PaymentServices {
+  settings: PaymentConfig;
+  provider: PaymentProvider;
+  accounts: AccountService;
+  cards: CardService;
+  payments: PaymentService;
+  refunds: RefundService;
+  webhooks: WebhookService;
+  sweeper: Sweeper;
+  sessions: SessionDirectory;
+}
+
+export interface PaymentSubgraphOptions {
+  /** Where the payment settings come from (default: the environment the process config was read from). */
+  env?: NodeJS.ProcessEnv;
+  /** Called with the services once they are built (tests drive the sweeper and webhooks through it). */
+  onServices?: (services: PaymentServices) => void;
+}
+
+/**
+ * Payments: operators' payment accounts, drivers' cards, the hold and the targeted charge of each session on its
+ * operator's own account, refunds, provider webhooks and the sweeper. See README.md in this folder.
+ */
+export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): SubgraphModule => ({
+  name: 'payment',
+  entities: [OperatorPaymentAccount, DriverCustomer, SavedPaymentMethod, Payment, Refund, ProcessedWebhookEvent, PaymentDecline, PaymentRevenueDaily],
+  migrations,
+  resolvers: [OperatorPaymentsResolver, CardResolver, PaymentResolver, SessionPaymentResolver, OperatorAnalyticsResolver],
+  orphanedTypes: [Operator, ChargingSession],
+  referenceResolvers: paymentReferences,
+  async provide({ config, orm, logger, services }) {
+    const settings = loadPaymentConfig(options.env ?? config.env);
+    if (settings.stripe.api) logger.warn({ host: settings.stripe.api.host, port: settings.stripe.api.port }, 'payment provider API overridden (emulator): no real money moves');
+    const provider = new PaymentProvider(createStripeClient(settings.stripe), { platform: settings.stripe.webhookSecret, connect: settings.stripe.connectWebhookSecret }, logger);
+    const sessions = new SessionDirectory(services);
+    const accounts = new AccountService(orm, provider, services, settings.onboarding);
+    const cards = new CardService(orm, provider);
+    const payments = new PaymentService({ orm, provider, accounts, cards, sessions, logger });
+    const refunds = new RefundService(orm, provider);
+    const webhooks = new WebhookService(orm, provider, payments, accounts, logger);
+    const sweeper = new Sweeper({ orm, sessions, payments, logger, graceMs: settings.sweeper.graceMs, lookbackMs: settings.sweeper.lookbackMs });
+    orm.em.getEventManager().registerSubscriber(new DeclineRecorder()); // analytics: declined attempts, same transaction
+    sweeper.start(settings.sweeper.intervalMs);
+
+    const container = new ResolverContainer()
+      .register(OperatorPaymentsResolver, new OperatorPaymentsResolver(accounts, payments))
+      .register(CardResolver, new CardResolver(cards))
+      .register(PaymentResolver, new PaymentResolver(payments, refunds, provider))
+      .register(SessionPaymentResolver, new SessionPaymentResolver())
+      .register(OperatorAnalyticsResolver, new OperatorAnalyticsResolver());
+    options.onServices?.({ settings, provider, accounts, cards, payments, refunds, webhooks, sweeper, sessions });
+    return { container, routes: webhookRoutes(provider, webhooks, logger), close: () => sweeper.stop() };
+  },
+});
+
+export const paymentSubgraph = createPaymentSubgraph();

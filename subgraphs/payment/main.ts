@@ -1,0 +1,6 @@
+import { runSubgraph } from '../common/main.js';
+import { loadPaymentConfig } from './config.js';
+import { paymentSubgraph } from './index.js';
+import { paymentMetrics } from './metrics.js';
+
+await runSubgraph(paymentSubgraph, { config: [loadPaymentConfig], metrics: paymentMetrics });

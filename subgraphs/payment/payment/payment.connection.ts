@@ -1,0 +1,6 @@
+import { ObjectType } from 'type-graphql';
+import { ConnectionType } from '../../common/pagination.js';
+import { Payment } from './payment.entity.js';
+
+@ObjectType()
+export class PaymentConnection extends ConnectionType(Payment, 'Payment') {}

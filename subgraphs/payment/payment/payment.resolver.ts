@@ -1,0 +1,103 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
+import type { RequestContext } from '../../common/context.js';
+import type { ReferenceResolvers } from '../../common/federation.js';
+import { Role } from '../../common/identity.js';
+import { canSeeCard, canSeeClientSecret, canSeePayment, requireSeePayment } from '../access.js';
+import { Operator } from '../operator/operator.stub.js';
+import { Refund } from '../refund/refund.entity.js';
+import { refundsByPayment, type RefundService } from '../refund/refund.service.js';
+import { ChargingSession } from '../session/charging-session.stub.js';
+import type { PaymentProvider } from '../stripe/provider.js';
+import { Payment } from './payment.entity.js';
+import { AuthorizeChargingSessionInput, Receipt, RefundPaymentInput } from './payment.inputs.js';
+import { accountOf, paymentById, paymentBySession, type PaymentService } from './payment.service.js';
+import { PaymentStatus } from './payment.status.js';
+import { Money } from '../../common/money.js';
+
+@Resolver(() => Payment)
+export class PaymentResolver {
+  constructor(
+    private readonly payments: PaymentService,
+    private readonly refundService: RefundService,
+    private readonly provider: PaymentProvider,
+  ) {}
+
+  @FieldResolver(() => ChargingSession)
+  session(@Root() payment: Payment): ChargingSession {
+    return ChargingSession.ref(payment.sessionId);
+  }
+
+  @FieldResolver(() => Operator, { description: 'The operator whose account received the money.' })
+  operator(@Root() payment: Payment): Operator {
+    return Operator.ref(payment.operatorId);
+  }
+
+  @FieldResolver(() => [Refund])
+  refunds(@Root() payment: Payment, @Ctx() ctx: RequestContext): Promise<Refund[]> {
+    return ctx.loader(refundsByPayment).load(payment.id);
+  }
+
+  @FieldResolver(() => Receipt, { nullable: true, description: 'Once the payment succeeded. The card is shown to the paying driver only.' })
+  receipt(@Root() payment: Payment, @Ctx() ctx: RequestContext): Receipt | null {
+    if (payment.status !== PaymentStatus.SUCCEEDED || payment.amount == null) return null;
+    const card = canSeeCard(ctx.identity, payment);
+    return Object.assign(new Receipt(), {
+      number: `CG-${payment.id.replaceAll('-', '').toUpperCase()}`,
+      issuedAt: payment.capturedAt ?? payment.updatedAt,
+      amount: Money.of(payment.amount, payment.currency),
+      cardBrand: card ? (payment.cardBrand ?? null) : null,
+      cardLast4: card ? (payment.cardLast4 ?? null) : null,
+    });
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Only for the paying driver while REQUIRES_ACTION: hand it to the provider\'s client SDK (with the operator\'s account) to run 3-D Secure.',
+  })
+  async clientSecret(@Root() payment: Payment, @Ctx() ctx: RequestContext): Promise<string | null> {
+    if (payment.status !== PaymentStatus.REQUIRES_ACTION || !payment.paymentIntentId || !canSeeClientSecret(ctx.identity, payment)) return null;
+    if (payment.clientSecretFromProvider) return payment.clientSecretFromProvider;
+    return (await this.provider.retrieveIntent(payment.paymentIntentId, accountOf(payment))).clientSecret;
+  }
+
+  @Authorized(Role.DRIVER)
+  @Mutation(() => Payment, { description: 'The session\'s driver places the hold on the operator\'s account when the session starts.' })
+  authorizeChargingSession(@Arg('input', () => AuthorizeChargingSessionInput) input: AuthorizeChargingSessionInput, @Ctx() ctx: RequestContext): Promise<Payment> {
+    return this.payments.authorize(ctx.identity, input.sessionId, input.paymentMethodId);
+  }
+
+  @Authorized(Role.DRIVER, Role.OPERATOR_ADMIN)
+  @Mutation(() => Payment, { description: 'Charges a completed session on its operator\'s account, exactly once. Safe to retry.' })
+  chargeSession(@Arg('sessionId', () => ID) sessionId: string, @Ctx() ctx: RequestContext): Promise<Payment> {
+    return this.payments.charge(ctx.identity, sessionId);
+  }
+
+  @Authorized(Role.OPERATOR_ADMIN)
+  @Mutation(() => Refund, { description: 'The receiving operator refunds a payment, fully or partly, on its own account.' })
+  refundPayment(@Arg('input', () => RefundPaymentInput) input: RefundPaymentInput, @Ctx() ctx: RequestContext): Promise<Refund> {
+    return this.refundService.refund(ctx.identity, { paymentId: input.paymentId, amount: input.amount ?? undefined, reason: input.reason });
+  }
+}
+
+/** Contributes `ChargingSession.payment`: null unless the caller is the driver, the operator's admin or the platform. */
+@Resolver(() => ChargingSession)
+export class SessionPaymentResolver {
+  @FieldResolver(() => Payment, { nullable: true })
+  async payment(@Root() session: ChargingSession, @Ctx() ctx: RequestContext): Promise<Payment | null> {
+    const payment = await ctx.loader(paymentBySession).load(session.id);
+    return payment && canSeePayment(ctx.identity, payment) ? payment : null;
+  }
+}
+
+export const paymentReferences: ReferenceResolvers = {
+  Payment: {
+    // type-graphql's @Authorized does not run here: check access ourselves.
+    __resolveReference: async (reference: { id: string }, ctx: RequestContext) => {
+      const payment = await ctx.loader(paymentById).load(reference.id);
+      if (payment) requireSeePayment(ctx.identity, payment);
+      return payment;
+    },
+  },
+  Operator: { __resolveReference: (reference: { id: string }) => Operator.ref(reference.id) },
+  ChargingSession: { __resolveReference: (reference: { id: string }) => ChargingSession.ref(reference.id) },
+};

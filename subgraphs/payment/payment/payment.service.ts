@@ -1,0 +1,445 @@
+import DataLoader from 'dataloader';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import { byId, type LoaderFactory } from '../../common/context.js';
+import { conflict, DomainError, notFound } from '../../common/errors.js';
+import type { Identity } from '../../common/identity.js';
+import { decodeCursor, toConnection, type Connection, type PageArgs } from '../../common/pagination.js';
+import { requireChargeSession, requireSessionDriver } from '../access.js';
+import type { AccountService } from '../account/account.service.js';
+import { DriverCustomer, SavedPaymentMethod } from '../card/card.entity.js';
+import type { CardService } from '../card/card.service.js';
+import { actionRequiredArgs, declinedArgs, paymentMethodRequired, sessionNotActive, sessionNotCompleted } from '../errors.js';
+import { isUuid } from '../../common/ids.js';
+import { LockNamespace, locked, safeInteger, type Orm } from '../locks.js';
+import type { SessionDirectory, SessionForCharge, SessionForHold } from '../session/session.directory.js';
+import { idempotencyKey } from '../stripe/keys.js';
+import { ProviderFailure, type PaymentProvider } from '../stripe/provider.js';
+import { applicationFeeFor, ZERO_FEE, type FeePolicy } from './fees.js';
+import { Payment } from './payment.entity.js';
+import { AttemptKind, canStartNewAttempt, PaymentStatus } from './payment.status.js';
+import { applyIntent, flag, markCanceled, markFailed, openAttempt, settleAtZero } from './payment.transitions.js';
+
+export interface PaymentServiceDeps {
+  orm: Orm;
+  provider: PaymentProvider;
+  accounts: AccountService;
+  cards: CardService;
+  sessions: SessionDirectory;
+  logger: Logger;
+}
+
+/** What one locked provider step ended with; a client error is thrown only after its state is committed. */
+interface Outcome {
+  payment: Payment | null;
+  error?: DomainError;
+}
+
+export interface RevenueRow {
+  currency: string;
+  gross: number;
+  applicationFees: number;
+  refunded: number;
+  net: number;
+  paymentCount: number;
+}
+
+/**
+ * The money flow of a session: hold at start, targeted charge at the end.
+ *
+ * Exactly once, per session:
+ *  1. decide under the session's advisory lock and COMMIT the attempt (PENDING row: payment id + attempt number)
+ *     before any provider call — a crash after the provider acted leaves a row whose ids give the same keys;
+ *  2. in a second locked transaction, call the provider with keys derived from those ids and write the result;
+ *     a provider outage rolls back only step 2, so the retry replays the same keys (the provider answers from
+ *     its idempotency store instead of charging again);
+ *  3. the unique session id, the forward-only state machine and the row version stop everything else.
+ */
+export class PaymentService {
+  constructor(private readonly deps: PaymentServiceDeps) {}
+
+  // ---- hold ----------------------------------------------------------------------------------------------
+
+  /** Places the hold on the operator's account for the tariff's pre-authorisation amount, with the driver's card. */
+  async authorize(identity: Identity, sessionId: string, savedPaymentMethodId: string): Promise<Payment> {
+    const session = await this.sessionForHold(sessionId);
+    requireSessionDriver(identity, session);
+    if (session.status !== 'ACTIVE') throw sessionNotActive(session.status);
+    const hold = session.tariff?.preAuthorization;
+    if (!hold || hold.amount <= 0) throw conflict('This session\'s tariff has no pre-authorisation amount: it is charged when it completes.');
+    assertMinorUnits(hold.amount);
+    const em = this.deps.orm.em.fork();
+    const card = await this.deps.cards.active(em, session.driverId, savedPaymentMethodId);
+    const account = await this.deps.accounts.payable(em, session.operator.id);
+
+    const act = await locked(this.deps.orm, LockNamespace.SESSION, sessionId, async (tx) => {
+      const existing = await tx.findOne(Payment, { sessionId });
+      // Held, being held, paid: this call is a retry; it gets the same payment.
+      if (existing && !canStartNewAttempt(existing.status)) return existing.status === PaymentStatus.PENDING;
+      const payment = existing ?? tx.create(Payment, { sessionId, operatorId: session.operator.id, driverId: session.driverId, kind: AttemptKind.HOLD, providerAccountId: account.providerAccountId, currency: hold.currency, timeZone: session.timeZone ?? null });
+      openAttempt(
+        payment,
+        { kind: AttemptKind.HOLD, providerAccountId: account.providerAccountId, currency: hold.currency.toUpperCase(), authorizedAmount: hold.amount, amount: null, applicationFeeAmount: null, card },
+        existing !== null,
+      );
+      await tx.flush();
+      return true;
+    });
+    return this.finish(sessionId, act);
+  }
+
+  // ---- targeted charge -----------------------------------------------------------------------------------
+
+  /**
+   * Charges a COMPLETED session on its operator's account: captures the hold, or charges the driver's newest card
+   * off-session. Amount and operator come from the session subgraph, never from the client.
+   */
+  async charge(identity: Identity, sessionId: string): Promise<Payment> {
+    const session = await this.sessionForCharge(sessionId);
+    requireChargeSession(identity, session);
+    if (session.status !== 'COMPLETED') throw sessionNotCompleted(session.status);
+    const total = session.cost?.total;
+    if (!total) throw new Error(`completed session ${sessionId} has no total cost`);
+    assertMinorUnits(total.amount);
+
+    // Most retries (double taps, concurrent callers, the sweeper) end here without taking the lock.
+    const paid = await this.deps.orm.em.fork().findOne(Payment, { sessionId, status: PaymentStatus.SUCCEEDED });
+    if (paid) return paid;
+
+    const act = await locked(this.deps.orm, LockNamespace.SESSION, sessionId, (tx) => this.planCharge(tx, session, { amount: total.amount, currency: total.currency.toUpperCase() }));
+    const payment = await this.finish(sessionId, act);
+    if (payment.status === PaymentStatus.REQUIRES_ACTION) throw new DomainError(...actionRequiredArgs('The driver must complete the card authentication for this session before it can be charged.'));
+    if (payment.status === PaymentStatus.FAILED) throw failureOf(payment); // a concurrent caller saw the decline first
+    return payment;
+  }
+
+  /** Step 1 of a charge: fix the final amount and fee (or open a new off-session attempt) and commit it. */
+  private async planCharge(tx: EntityManager, session: SessionForCharge, total: { amount: number; currency: string }): Promise<boolean> {
+    const payment = await tx.findOne(Payment, { sessionId: session.id });
+    if (payment?.status === PaymentStatus.SUCCEEDED) return false;
+
+    if (payment && !canStartNewAttempt(payment.status)) {
+      // A hold (or an attempt in flight): the final amount is fixed once, before the provider sees it.
+      if (payment.amount == null) {
+        if (payment.currency !== total.currency) throw new Error(`session ${session.id} is priced in ${total.currency} but held in ${payment.currency}`);
+        payment.amount = total.amount;
+        payment.applicationFeeAmount = applicationFeeFor(total.amount, await this.feePolicy(tx, session.operator.id));
+        await tx.flush();
+      }
+      return true;
+    }
+
+    // No payment yet, or the last attempt failed / was canceled: an off-session charge of the full amount.
+    const account = await this.deps.accounts.payable(tx, session.operator.id);
+    const card = total.amount > 0 ? await this.deps.cards.newest(tx, session.driverId) : null;
+    if (total.amount > 0 && !card) throw paymentMethodRequired();
+    // The same card declined this session before: retrying it (e.g. concurrent or repeated calls) would only be
+    // declined again, and repeated declines get merchants blocked. A new card (or a non-card failure) reopens.
+    if (payment?.status === PaymentStatus.FAILED && payment.attempt > 0 && payment.savedPaymentMethodId === card?.id && !NOT_CARD_FAILURES.has(payment.failureCode ?? '')) {
+      throw failureOf(payment);
+    }
+    const target = payment ?? tx.create(Payment, { sessionId: session.id, operatorId: session.operator.id, driverId: session.driverId, kind: AttemptKind.CHARGE, providerAccountId: account.providerAccountId, currency: total.currency, timeZone: session.timeZone ?? null });
+    openAttempt(
+      target,
+      {
+        kind: AttemptKind.CHARGE,
+        providerAccountId: account.providerAccountId,
+        currency: total.currency,
+        authorizedAmount: null,
+        amount: total.amount,
+        applicationFeeAmount: applicationFeeFor(total.amount, feePolicyOf(account)),
+        card,
+      },
+      payment !== null,
+    );
+    await tx.flush();
+    return true;
+  }
+
+  // ---- step 2: the provider calls ------------------------------------------------------------------------
+
+  /** Runs step 2 when step 1 asked for it, then returns the payment or throws the client error it ended with. */
+  private async finish(sessionId: string, act: boolean): Promise<Payment> {
+    const outcome = act ? await this.advance(sessionId) : { payment: await this.deps.orm.em.fork().findOne(Payment, { sessionId }) };
+    if (outcome.error) throw outcome.error;
+    if (!outcome.payment) throw new Error(`payment of session ${sessionId} vanished`);
+    return outcome.payment;
+  }
+
+  /** Moves the session's current attempt as far as the provider lets it, under the lock; safe to repeat. */
+  advance(sessionId: string): Promise<Outcome> {
+    return locked(this.deps.orm, LockNamespace.SESSION, sessionId, async (tx) => {
+      const payment = await tx.findOne(Payment, { sessionId });
+      if (!payment) return { payment: null };
+      try {
+        await this.step(tx, payment);
+      } catch (error) {
+        // Declines and authentication failures are answers, not outages: record them, then tell the client.
+        if (error instanceof ProviderFailure && error.kind !== 'unavailable') {
+          const kept = this.recordFailure(tx, payment, error);
+          await tx.flush();
+          return { payment: kept, error };
+        }
+        throw error; // outage: roll back; the committed PENDING attempt replays the same keys next time
+      }
+      await tx.flush();
+      return { payment };
+    });
+  }
+
+  private async step(tx: EntityManager, payment: Payment): Promise<void> {
+    if (payment.status === PaymentStatus.REQUIRES_ACTION && payment.paymentIntentId) {
+      // The driver may have completed 3-D Secure since: ask the provider.
+      applyIntent(payment, await this.deps.provider.retrieveIntent(payment.paymentIntentId, accountOf(payment)));
+    }
+    if (payment.status === PaymentStatus.PENDING) {
+      if (payment.kind === AttemptKind.HOLD) await this.placeHold(tx, payment);
+      else await this.chargeOffSession(tx, payment);
+    }
+    if (payment.status === PaymentStatus.AUTHORIZED && payment.amount != null) await this.settleHold(tx, payment);
+  }
+
+  private async placeHold(tx: EntityManager, payment: Payment): Promise<void> {
+    const paymentMethodId = await this.cloneCard(tx, payment);
+    const intent = await this.deps.provider.createHold(
+      { account: accountOf(payment), amount: requiredAmount(payment.authorizedAmount), currency: payment.currency, paymentMethodId, paymentId: payment.id, sessionId: payment.sessionId, attempt: payment.attempt },
+      idempotencyKey.hold(payment.id, payment.attempt),
+    );
+    applyIntent(payment, intent);
+  }
+
+  /**
+   * The hold becomes the charge:
+   *  - total ≤ hold: capture exactly the total (`amount_to_capture`), the rest of the hold is released;
+   *  - total = 0: cancel the hold; the payment is SUCCEEDED with amount 0;
+   *  - total > hold: a card cannot be captured above its authorisation, so the hold is canceled and ONE
+   *    off-session direct charge for the full total is made as the next attempt (keys `clone|charge:<id>:<n+1>`).
+   */
+  private async settleHold(tx: EntityManager, payment: Payment): Promise<void> {
+    const amount = requiredAmount(payment.amount);
+    const paymentIntentId = requiredIntent(payment);
+    if (amount === 0) {
+      await this.deps.provider.cancel({ paymentIntentId, account: accountOf(payment), reason: 'abandoned' }, idempotencyKey.cancel(payment.id, payment.attempt));
+      settleAtZero(payment);
+      return;
+    }
+    if (amount <= requiredAmount(payment.authorizedAmount)) {
+      const intent = await this.deps.provider.capture(
+        { paymentIntentId, account: accountOf(payment), amount, applicationFeeAmount: payment.applicationFeeAmount ?? 0 },
+        idempotencyKey.capture(payment.id, payment.attempt),
+      );
+      applyIntent(payment, intent);
+      return;
+    }
+    await this.deps.provider.cancel({ paymentIntentId, account: accountOf(payment), reason: 'abandoned' }, idempotencyKey.cancel(payment.id, payment.attempt));
+    markCanceled(payment);
+    openAttempt(
+      payment,
+      {
+        kind: AttemptKind.CHARGE,
+        providerAccountId: accountOf(payment),
+        currency: payment.currency,
+        authorizedAmount: payment.authorizedAmount ?? null,
+        amount,
+        applicationFeeAmount: payment.applicationFeeAmount ?? 0,
+        card: payment.savedPaymentMethodId && payment.cardBrand && payment.cardLast4 ? { id: payment.savedPaymentMethodId, brand: payment.cardBrand, last4: payment.cardLast4 } : null,
+      },
+      true,
+    );
+    await this.chargeOffSession(tx, payment);
+  }
+
+  private async chargeOffSession(tx: EntityManager, payment: Payment): Promise<void> {
+    const amount = requiredAmount(payment.amount);
+    if (amount === 0) {
+      settleAtZero(payment);
+      return;
+    }
+    const paymentMethodId = await this.cloneCard(tx, payment);
+    const intent = await this.deps.provider.createCharge(
+      {
+        account: accountOf(payment),
+        amount,
+        currency: payment.currency,
+        paymentMethodId,
+        paymentId: payment.id,
+        sessionId: payment.sessionId,
+        attempt: payment.attempt,
+        applicationFeeAmount: payment.applicationFeeAmount ?? 0,
+      },
+      idempotencyKey.charge(payment.id, payment.attempt),
+    );
+    applyIntent(payment, intent);
+  }
+
+  /** The driver's platform card, cloned onto the operator's account (direct charges happen there). */
+  private async cloneCard(tx: EntityManager, payment: Payment): Promise<string> {
+    const card = payment.savedPaymentMethodId ? await tx.findOne(SavedPaymentMethod, { id: payment.savedPaymentMethodId }) : null;
+    const customer = await tx.findOne(DriverCustomer, { driverId: payment.driverId });
+    if (!card || !customer) throw new Error(`payment ${payment.id} has no card or customer to charge`);
+    const clone = await this.deps.provider.clonePaymentMethod(
+      { customerId: customer.providerCustomerId, paymentMethodId: card.providerPaymentMethodId, account: accountOf(payment) },
+      idempotencyKey.clone(payment.id, payment.attempt),
+    );
+    return clone.id;
+  }
+
+  /**
+   * A declined hold leaves nothing behind (the row goes, so a new card starts over with new ids and keys); a
+   * declined charge stays FAILED with its reason, so operators and the sweeper see it.
+   */
+  private recordFailure(tx: EntityManager, payment: Payment, failure: ProviderFailure): Payment | null {
+    if (payment.kind === AttemptKind.HOLD && payment.attempt === 1 && payment.status === PaymentStatus.PENDING) {
+      tx.remove(payment);
+      return null;
+    }
+    markFailed(payment, failure.failureCode, failure.failureMessage);
+    return payment;
+  }
+
+  // ---- sweeper -------------------------------------------------------------------------------------------
+
+  /**
+   * Marks a completed session that could not be charged automatically. Without a payment yet, a FAILED row with
+   * attempt 0 records why (no card, operator not payable); a later chargeSession opens attempt 1 from it.
+   */
+  async flagUnbilled(sessionId: string, reason: string): Promise<void> {
+    const session = await this.sessionForCharge(sessionId);
+    const total = session.cost?.total;
+    await locked(this.deps.orm, LockNamespace.SESSION, sessionId, async (tx) => {
+      const payment = await tx.findOne(Payment, { sessionId });
+      if (payment?.status === PaymentStatus.SUCCEEDED) return;
+      if (payment) {
+        flag(payment, reason);
+      } else {
+        const row = tx.create(Payment, {
+          sessionId,
+          operatorId: session.operator.id,
+          driverId: session.driverId,
+          kind: AttemptKind.CHARGE,
+          attempt: 0,
+          providerAccountId: null,
+          currency: (total?.currency ?? 'XXX').toUpperCase(),
+          amount: total?.amount ?? null,
+          timeZone: session.timeZone ?? null,
+        });
+        markFailed(row, reason, null);
+        flag(row, reason);
+      }
+      await tx.flush();
+    });
+  }
+
+  // ---- webhooks --------------------------------------------------------------------------------------------
+
+  /** Applies the provider's current state of one of our intents (re-fetched, so event order does not matter). */
+  async applyProviderIntent(tx: EntityManager, payment: Payment, paymentIntentId: string): Promise<boolean> {
+    const intent = await this.deps.provider.retrieveIntent(paymentIntentId, accountOf(payment));
+    const applied = applyIntent(payment, intent);
+    await tx.flush();
+    return applied;
+  }
+
+  // ---- reads -----------------------------------------------------------------------------------------------
+
+  async listForOperator(em: EntityManager, operatorId: string, status: PaymentStatus | undefined, { first, after }: PageArgs): Promise<Connection<Payment>> {
+    if (!isUuid(operatorId)) return toConnection([], first);
+    // Newest first: ids are UUIDv7, so id order is creation order.
+    const rows = await em.find(
+      Payment,
+      { operatorId, ...(status ? { status } : {}), ...(after ? { id: { $lt: decodeCursor(after) } } : {}) },
+      { orderBy: { id: 'desc' }, limit: first + 1 },
+    );
+    return toConnection(rows, first);
+  }
+
+  /**
+   * Revenue of one operator per currency for payments captured in [from, to), summed by PostgreSQL (no rows in
+   * memory). net = gross − application fees − refunded (refunds of those payments, whenever they happened).
+   */
+  async revenue(em: EntityManager, operatorId: string, from: Date, to: Date): Promise<RevenueRow[]> {
+    if (!isUuid(operatorId)) return [];
+    const rows: Array<Record<string, string>> = await em.execute(
+      `select currency,
+              sum(amount)::bigint as gross,
+              sum(coalesce(application_fee_amount, 0))::bigint as fees,
+              sum(refunded_amount)::bigint as refunded,
+              sum(amount - coalesce(application_fee_amount, 0) - refunded_amount)::bigint as net,
+              count(*)::bigint as payments
+         from payment
+        where operator_id = ? and status = ? and captured_at >= ? and captured_at < ?
+        group by currency
+        order by currency`,
+      [operatorId, PaymentStatus.SUCCEEDED, from, to],
+    );
+    return rows.map((row) => ({
+      currency: row.currency,
+      gross: safeInteger(row.gross),
+      applicationFees: safeInteger(row.fees),
+      refunded: safeInteger(row.refunded),
+      net: safeInteger(row.net),
+      paymentCount: safeInteger(row.payments),
+    }));
+  }
+
+  private async feePolicy(em: EntityManager, operatorId: string): Promise<FeePolicy> {
+    const account = await this.deps.accounts.find(em, operatorId);
+    return account ? feePolicyOf(account) : ZERO_FEE;
+  }
+
+  private async sessionForHold(sessionId: string): Promise<SessionForHold> {
+    const session = isUuid(sessionId) ? await this.deps.sessions.forHold(sessionId) : null;
+    if (!session) throw notFound('ChargingSession', sessionId);
+    return session;
+  }
+
+  private async sessionForCharge(sessionId: string): Promise<SessionForCharge> {
+    const session = isUuid(sessionId) ? await this.deps.sessions.forCharge(sessionId) : null;
+    if (!session) throw notFound('ChargingSession', sessionId);
+    return session;
+  }
+}
+
+// ---- per-request loaders ---------------------------------------------------------------------------------
+
+export const paymentById = byId((ctx, ids) => ctx.em.find(Payment, { id: { $in: ids.filter(isUuid) } }));
+
+export const paymentBySession: LoaderFactory<string, Payment | null> = (ctx) =>
+  new DataLoader<string, Payment | null>(async (sessionIds) => {
+    const rows = await ctx.em.find(Payment, { sessionId: { $in: sessionIds.filter(isUuid) } });
+    const bySession = new Map(rows.map((row) => [row.sessionId, row]));
+    return sessionIds.map((id) => bySession.get(id) ?? null);
+  });
+
+// ---- helpers ---------------------------------------------------------------------------------------------
+
+/** Failures recorded without the card being tried (the sweeper's flags): the next attempt may use the same card. */
+const NOT_CARD_FAILURES = new Set(['payment_method_required', 'operator_not_payable']);
+
+/** The recorded failure of the current attempt, as the typed error the client acts on. */
+function failureOf(payment: Payment): DomainError {
+  if (payment.failureCode === 'authentication_required') return new DomainError(...actionRequiredArgs());
+  return new DomainError(...declinedArgs(payment.failureCode ?? 'card_declined', payment.failureMessage ?? 'The card was declined; save another card and try again.'));
+}
+
+const feePolicyOf = (account: { feeBasisPoints: number; feeFixedAmount: number }): FeePolicy => ({ basisPoints: account.feeBasisPoints, fixedAmount: account.feeFixedAmount });
+
+function assertMinorUnits(amount: number): void {
+  if (!Number.isSafeInteger(amount) || amount < 0) throw new Error(`amount ${amount} is not a non-negative integer of minor units`);
+}
+
+function requiredAmount(amount: number | null | undefined): number {
+  if (amount == null) throw new Error('payment amount is not set');
+  return amount;
+}
+
+function requiredIntent(payment: Payment): string {
+  if (!payment.paymentIntentId) throw new Error(`payment ${payment.id} has no payment intent`);
+  return payment.paymentIntentId;
+}
+
+/** The connected account this payment's money goes to. */
+export function accountOf(payment: Payment): string {
+  if (!payment.providerAccountId) throw new Error(`payment ${payment.id} has no provider account`);
+  return payment.providerAccountId;
+}

@@ -1,0 +1,412 @@
+import Stripe from 'stripe';
+import type { Logger } from 'pino';
+import { badInput, DomainError } from '../../common/errors.js';
+import { actionRequiredArgs, declinedArgs, unavailableArgs, type DomainErrorArgs } from '../errors.js';
+import { DisputeStatus, PaymentStatus } from '../payment/payment.status.js';
+import { RefundReason, RefundStatus } from '../refund/refund.entity.js';
+
+/*
+ * The provider boundary: every call to Stripe goes through this file. Callers pass idempotency keys derived from
+ * our ids (stripe/keys.ts); every call on a connected account carries `stripeAccount`; SDK errors are mapped here,
+ * once, to our codes; what comes back is provider-neutral (our statuses, integer minor units, upper-case currency).
+ */
+
+export interface ProviderAccount {
+  id: string;
+  chargesEnabled: boolean;
+  payoutsEnabled: boolean;
+  detailsSubmitted: boolean;
+  /** Set when the provider restricted the account (requirements past due, under review, rejected). */
+  disabledReason: string | null;
+}
+
+export interface ProviderCard {
+  id: string;
+  brand: string;
+  last4: string;
+  expMonth: number;
+  expYear: number;
+  fingerprint: string | null;
+}
+
+export interface ProviderIntent {
+  id: string;
+  status: PaymentStatus;
+  amount: number;
+  amountReceived: number;
+  amountCapturable: number;
+  applicationFeeAmount: number | null;
+  currency: string;
+  clientSecret: string | null;
+  latestChargeId: string | null;
+  /** Our payment id and attempt, as written into the intent's metadata when we created it. */
+  paymentId: string | null;
+  attempt: number | null;
+  failureCode: string | null;
+  failureMessage: string | null;
+}
+
+export interface ProviderCharge {
+  id: string;
+  paymentIntentId: string | null;
+  /** Refunded from what was captured (not counting the released part of a partially captured hold). */
+  amountRefunded: number;
+  disputed: boolean;
+}
+
+export interface ProviderRefund {
+  id: string;
+  status: RefundStatus;
+  amount: number;
+}
+
+/** A verified provider event, reduced to what we act on. The object itself is always re-fetched. */
+export interface ProviderEvent {
+  id: string;
+  type: string;
+  /** Connected account for Connect events; null for platform events. */
+  account: string | null;
+  objectId: string;
+  /** payment_intent.*: our payment id from the intent's metadata, only to find which lock to take. */
+  paymentIdHint?: string;
+  /** charge.dispute.*: the disputed charge and the dispute's state as the event saw it. */
+  dispute?: { chargeId: string; status: DisputeStatus };
+}
+
+export type ProviderFailureKind = 'declined' | 'action_required' | 'unavailable';
+
+/** A provider outcome the client can act on; callers inspect `kind` to record it before rethrowing. */
+export class ProviderFailure extends DomainError {
+  constructor(
+    readonly kind: ProviderFailureKind,
+    readonly failureCode: string,
+    readonly failureMessage: string,
+    error: DomainErrorArgs,
+  ) {
+    super(...error);
+  }
+}
+
+export class InvalidSignatureError extends Error {}
+
+export interface WebhookSecrets {
+  platform: string;
+  connect: string;
+}
+
+const ON = (account: string, idempotencyKey?: string): Stripe.RequestOptions => ({ stripeAccount: account, ...(idempotencyKey ? { idempotencyKey } : {}) });
+
+export class PaymentProvider {
+  constructor(
+    private readonly stripe: Stripe,
+    private readonly secrets: WebhookSecrets,
+    private readonly logger: Logger,
+  ) {
+    // Every provider call in the log: Stripe's request id next to ours (the logger's mixin adds x-request-id).
+    stripe.on('response', (r: Stripe.ResponseEvent) => logger.info({ stripe: { method: r.method, path: r.path, status: r.status, stripeRequestId: r.request_id, ms: r.elapsed } }, 'stripe call'));
+  }
+
+  // ---- Connect accounts (platform calls) -------------------------------------------------------------------
+
+  createConnectedAccount(input: { operatorId: string; country: string; email: string }, idempotencyKey: string): Promise<ProviderAccount> {
+    return this.call('accounts.create', async () =>
+      toAccount(
+        await this.stripe.accounts.create(
+          {
+            type: 'express',
+            country: input.country,
+            email: input.email,
+            capabilities: { card_payments: { requested: true }, transfers: { requested: true } },
+            metadata: { operatorId: input.operatorId },
+          },
+          { idempotencyKey },
+        ),
+      ),
+    );
+  }
+
+  retrieveAccount(accountId: string): Promise<ProviderAccount> {
+    return this.call('accounts.retrieve', async () => toAccount(await this.stripe.accounts.retrieve(accountId)));
+  }
+
+  /** Account links are single-use and short-lived: a fresh one every time (no idempotency key on purpose). */
+  createOnboardingLink(accountId: string, urls: { returnUrl: string; refreshUrl: string }): Promise<{ url: string; expiresAt: Date }> {
+    return this.call('accountLinks.create', async () => {
+      const link = await this.stripe.accountLinks.create({ account: accountId, type: 'account_onboarding', return_url: urls.returnUrl, refresh_url: urls.refreshUrl });
+      return { url: link.url, expiresAt: new Date(link.expires_at * 1000) };
+    });
+  }
+
+  // ---- Driver cards (platform account) ---------------------------------------------------------------------
+
+  createCustomer(driverId: string, idempotencyKey: string): Promise<{ id: string }> {
+    return this.call('customers.create', async () => {
+      const customer = await this.stripe.customers.create({ metadata: { driverId } }, { idempotencyKey });
+      return { id: customer.id };
+    });
+  }
+
+  /** Attaches a method the app created client-side; an unknown or foreign method is the client's mistake. */
+  attachPaymentMethod(paymentMethodId: string, customerId: string, idempotencyKey: string): Promise<ProviderCard> {
+    return this.call(
+      'paymentMethods.attach',
+      async () => toCard(await this.stripe.paymentMethods.attach(paymentMethodId, { customer: customerId }, { idempotencyKey })),
+      (error) => {
+        if (error instanceof Stripe.errors.StripeInvalidRequestError || error instanceof Stripe.errors.StripeCardError) {
+          return badInput('This payment method cannot be saved: it does not exist, is not a card, or belongs to someone else.', 'paymentMethodId');
+        }
+        return undefined;
+      },
+    );
+  }
+
+  /** Clones the driver's platform card onto the operator's connected account (direct charges need it there). */
+  clonePaymentMethod(input: { customerId: string; paymentMethodId: string; account: string }, idempotencyKey: string): Promise<{ id: string }> {
+    return this.call('paymentMethods.create(clone)', async () => {
+      const clone = await this.stripe.paymentMethods.create({ customer: input.customerId, payment_method: input.paymentMethodId }, ON(input.account, idempotencyKey));
+      return { id: clone.id };
+    });
+  }
+
+  // ---- Payments (always on the operator's connected account) -----------------------------------------------
+
+  /** A manual-capture hold, confirmed now with the driver present (3-D Secure may be asked for). */
+  createHold(input: IntentInput, idempotencyKey: string): Promise<ProviderIntent> {
+    return this.call('paymentIntents.create(hold)', async () =>
+      toIntent(
+        await this.stripe.paymentIntents.create(
+          {
+            amount: input.amount,
+            currency: input.currency.toLowerCase(),
+            payment_method: input.paymentMethodId,
+            capture_method: 'manual',
+            confirm: true,
+            automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+            metadata: intentMetadata(input),
+          },
+          ON(input.account, idempotencyKey),
+        ),
+      ),
+    );
+  }
+
+  /** An off-session direct charge for the final amount, captured automatically. */
+  createCharge(input: IntentInput & { applicationFeeAmount: number }, idempotencyKey: string): Promise<ProviderIntent> {
+    return this.call('paymentIntents.create(charge)', async () =>
+      toIntent(
+        await this.stripe.paymentIntents.create(
+          {
+            amount: input.amount,
+            currency: input.currency.toLowerCase(),
+            payment_method: input.paymentMethodId,
+            confirm: true,
+            off_session: true,
+            capture_method: 'automatic',
+            automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+            ...(input.applicationFeeAmount > 0 ? { application_fee_amount: input.applicationFeeAmount } : {}),
+            metadata: intentMetadata(input),
+          },
+          ON(input.account, idempotencyKey),
+        ),
+      ),
+    );
+  }
+
+  capture(input: { paymentIntentId: string; account: string; amount: number; applicationFeeAmount: number }, idempotencyKey: string): Promise<ProviderIntent> {
+    return this.call('paymentIntents.capture', async () =>
+      toIntent(
+        await this.stripe.paymentIntents.capture(
+          input.paymentIntentId,
+          { amount_to_capture: input.amount, ...(input.applicationFeeAmount > 0 ? { application_fee_amount: input.applicationFeeAmount } : {}) },
+          ON(input.account, idempotencyKey),
+        ),
+      ),
+    );
+  }
+
+  cancel(input: { paymentIntentId: string; account: string; reason: 'abandoned' | 'requested_by_customer' }, idempotencyKey: string): Promise<ProviderIntent> {
+    return this.call('paymentIntents.cancel', async () =>
+      toIntent(await this.stripe.paymentIntents.cancel(input.paymentIntentId, { cancellation_reason: input.reason }, ON(input.account, idempotencyKey))),
+    );
+  }
+
+  retrieveIntent(paymentIntentId: string, account: string): Promise<ProviderIntent> {
+    return this.call('paymentIntents.retrieve', async () => toIntent(await this.stripe.paymentIntents.retrieve(paymentIntentId, {}, ON(account))));
+  }
+
+  retrieveCharge(chargeId: string, account: string): Promise<ProviderCharge> {
+    return this.call('charges.retrieve', async () => {
+      const charge = await this.stripe.charges.retrieve(chargeId, {}, ON(account));
+      // Stripe counts the uncaptured remainder of a partial capture in `amount_refunded`; it was never charged.
+      const released = charge.captured ? charge.amount - charge.amount_captured : 0;
+      return { id: charge.id, paymentIntentId: idOf(charge.payment_intent), amountRefunded: Math.max(0, charge.amount_refunded - released), disputed: charge.disputed };
+    });
+  }
+
+  refund(input: { paymentIntentId: string; account: string; amount: number; reason: RefundReason; refundId: string }, idempotencyKey: string): Promise<ProviderRefund> {
+    return this.call('refunds.create', async () => {
+      const refund = await this.stripe.refunds.create(
+        { payment_intent: input.paymentIntentId, amount: input.amount, reason: REFUND_REASONS[input.reason], metadata: { refundId: input.refundId } },
+        ON(input.account, idempotencyKey),
+      );
+      return { id: refund.id, amount: refund.amount, status: refundStatus(refund.status) };
+    });
+  }
+
+  // ---- Webhooks --------------------------------------------------------------------------------------------
+
+  /**
+   * Verifies a delivery against the platform endpoint's secret, then the Connect endpoint's. An event about a
+   * connected account (`account` set) must come signed with the Connect secret, a platform event with the platform
+   * secret: a leaked platform secret cannot forge Connect events and vice versa.
+   */
+  verifyEvent(rawBody: Buffer, signature: string | undefined): ProviderEvent {
+    if (!signature) throw new InvalidSignatureError('missing Stripe-Signature header');
+    for (const [endpoint, secret] of [['platform', this.secrets.platform], ['connect', this.secrets.connect]] as const) {
+      let event: Stripe.Event;
+      try {
+        event = this.stripe.webhooks.constructEvent(rawBody, signature, secret);
+      } catch {
+        continue;
+      }
+      const account = event.account ?? null;
+      if ((endpoint === 'connect') !== (account !== null)) throw new InvalidSignatureError(`event for ${account ? 'a connected account' : 'the platform'} signed with the ${endpoint} secret`);
+      return toEvent(event, account);
+    }
+    throw new InvalidSignatureError('signature does not match either endpoint secret');
+  }
+
+  // ---- Error mapping (the one place) -----------------------------------------------------------------------
+
+  private async call<T>(operation: string, run: () => Promise<T>, clientMistake?: (error: unknown) => DomainError | undefined): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw clientMistake?.(error) ?? this.mapError(operation, error);
+    }
+  }
+
+  private mapError(operation: string, error: unknown): Error {
+    const E = Stripe.errors;
+    if (error instanceof E.StripeCardError) {
+      const code = error.code ?? 'card_declined';
+      if (code === 'authentication_required') return new ProviderFailure('action_required', code, error.message, actionRequiredArgs());
+      const declineCode = error.decline_code ?? code;
+      return new ProviderFailure('declined', declineCode, error.message, declinedArgs(declineCode, error.message));
+    }
+    // The SDK already retried these (maxNetworkRetries, same idempotency key): the outcome is unknown, a later retry
+    // with the same key settles it.
+    if (error instanceof E.StripeConnectionError || error instanceof E.StripeRateLimitError || (error instanceof E.StripeAPIError && (error.statusCode ?? 500) >= 409)) {
+      this.logger.warn({ operation, type: error.type, statusCode: error.statusCode, requestId: error.requestId }, 'payment provider unavailable');
+      return new ProviderFailure('unavailable', error.type, error.message, unavailableArgs());
+    }
+    if (error instanceof E.StripeError) {
+      this.logger.error({ operation, type: error.type, code: error.code, param: error.param, statusCode: error.statusCode, requestId: error.requestId }, 'payment provider rejected a request');
+      return new Error(`payment provider rejected ${operation}: ${error.type}${error.code ? ` (${error.code})` : ''}`, { cause: error });
+    }
+    return error instanceof Error ? error : new Error(`payment provider call ${operation} failed`, { cause: error });
+  }
+}
+
+export interface IntentInput {
+  account: string;
+  amount: number;
+  currency: string;
+  paymentMethodId: string;
+  paymentId: string;
+  sessionId: string;
+  attempt: number;
+}
+
+const intentMetadata = (input: IntentInput) => ({ paymentId: input.paymentId, sessionId: input.sessionId, attempt: String(input.attempt) });
+
+const REFUND_REASONS: Record<RefundReason, 'duplicate' | 'fraudulent' | 'requested_by_customer'> = {
+  [RefundReason.DUPLICATE]: 'duplicate',
+  [RefundReason.FRAUDULENT]: 'fraudulent',
+  [RefundReason.REQUESTED_BY_CUSTOMER]: 'requested_by_customer',
+};
+
+const INTENT_STATUS: Record<Stripe.PaymentIntent.Status, PaymentStatus> = {
+  requires_payment_method: PaymentStatus.FAILED, // we always confirm on create: this means the attempt failed
+  requires_confirmation: PaymentStatus.PENDING,
+  requires_action: PaymentStatus.REQUIRES_ACTION,
+  processing: PaymentStatus.PENDING,
+  requires_capture: PaymentStatus.AUTHORIZED,
+  succeeded: PaymentStatus.SUCCEEDED,
+  canceled: PaymentStatus.CANCELED,
+};
+
+function refundStatus(status: string | null): RefundStatus {
+  switch (status) {
+    case 'succeeded':
+      return RefundStatus.SUCCEEDED;
+    case 'failed':
+      return RefundStatus.FAILED;
+    case 'canceled':
+      return RefundStatus.CANCELED;
+    default:
+      return RefundStatus.PENDING; // pending, requires_action
+  }
+}
+
+function disputeStatus(status: string): DisputeStatus {
+  if (status === 'won' || status === 'warning_closed' || status === 'prevented') return DisputeStatus.WON;
+  if (status === 'lost') return DisputeStatus.LOST;
+  return DisputeStatus.OPEN;
+}
+
+const idOf = (value: string | { id: string } | null | undefined): string | null => (value == null ? null : typeof value === 'string' ? value : value.id);
+
+function toAccount(account: Stripe.Account): ProviderAccount {
+  return {
+    id: account.id,
+    chargesEnabled: account.charges_enabled ?? false,
+    payoutsEnabled: account.payouts_enabled ?? false,
+    detailsSubmitted: account.details_submitted ?? false,
+    disabledReason: account.requirements?.disabled_reason ?? null,
+  };
+}
+
+function toCard(method: Stripe.PaymentMethod): ProviderCard {
+  if (method.type !== 'card' || !method.card) throw badInput('Only cards can be saved.', 'paymentMethodId');
+  return {
+    id: method.id,
+    brand: method.card.brand,
+    last4: method.card.last4,
+    expMonth: method.card.exp_month,
+    expYear: method.card.exp_year,
+    fingerprint: method.card.fingerprint ?? null,
+  };
+}
+
+function toIntent(intent: Stripe.PaymentIntent): ProviderIntent {
+  const attempt = Number(intent.metadata?.attempt);
+  return {
+    id: intent.id,
+    status: INTENT_STATUS[intent.status] ?? PaymentStatus.PENDING,
+    amount: intent.amount,
+    amountReceived: intent.amount_received ?? 0,
+    amountCapturable: intent.amount_capturable ?? 0,
+    applicationFeeAmount: intent.application_fee_amount ?? null,
+    currency: intent.currency.toUpperCase(),
+    clientSecret: intent.client_secret ?? null,
+    latestChargeId: idOf(intent.latest_charge),
+    paymentId: intent.metadata?.paymentId ?? null,
+    attempt: Number.isSafeInteger(attempt) && attempt > 0 ? attempt : null,
+    failureCode: intent.last_payment_error?.decline_code ?? intent.last_payment_error?.code ?? null,
+    failureMessage: intent.last_payment_error?.message ?? null,
+  };
+}
+
+function toEvent(event: Stripe.Event, account: string | null): ProviderEvent {
+  const object = event.data.object;
+  const base: ProviderEvent = { id: event.id, type: event.type, account, objectId: 'id' in object && typeof object.id === 'string' ? object.id : '' };
+  if (event.type.startsWith('payment_intent.') && 'object' in object && object.object === 'payment_intent' && 'metadata' in object) {
+    base.paymentIdHint = object.metadata?.paymentId;
+  }
+  if (event.type === 'charge.dispute.created' || event.type === 'charge.dispute.closed') {
+    const chargeId = idOf(event.data.object.charge);
+    if (chargeId) base.dispute = { chargeId, status: disputeStatus(event.data.object.status) };
+  }
+  return base;
+}

@@ -1,0 +1,134 @@
+import type { Logger } from 'pino';
+import { GraphQLError } from 'graphql';
+import { serviceIdentity } from '../common/identity.js';
+import type { Orm } from './locks.js';
+import { Payment } from './payment/payment.entity.js';
+import type { PaymentService } from './payment/payment.service.js';
+import { PaymentStatus } from './payment/payment.status.js';
+import type { SessionDirectory } from './session/session.directory.js';
+
+export interface SweepReport {
+  scanned: number;
+  /** Sessions that were unpaid when looked at and are paid now (by this sweep or a concurrent replica). */
+  charged: number;
+  alreadyPaid: number;
+  flagged: Array<{ sessionId: string; reason: string }>;
+  /** Transient failures (provider or session subgraph down): left for the next sweep. */
+  deferred: number;
+}
+
+export interface SweeperOptions {
+  orm: Orm;
+  sessions: SessionDirectory;
+  payments: PaymentService;
+  logger: Logger;
+  /** Sessions that ended less than this long ago are left to the app's own chargeSession call. */
+  graceMs: number;
+  /**
+   * How far back sessions are looked at (by start). The session subgraph lists newest first and has no "ended after"
+   * filter, so paging stops at the first session older than this; older ones were seen by earlier sweeps.
+   */
+  lookbackMs: number;
+  pageSize?: number;
+}
+
+/** Failures recorded by the sweeper itself that a later sweep may clear (the driver adds a card, the operator onboards). */
+const RETRYABLE_FLAGS = new Set(['payment_method_required', 'operator_not_payable']);
+const TRANSIENT = new Set(['PAYMENT_PROVIDER_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE']);
+
+/**
+ * No session is left unbilled: pages through COMPLETED sessions (from the session subgraph, as a service) and
+ * charges those without a succeeded payment through the same path as `chargeSession`, or flags them
+ * (`needsAttention` + reason). Declined cards are flagged, not retried: re-trying a declined card is what gets a
+ * merchant's retries blocked by the networks. Two replicas may sweep at once: every charge and flag runs under the
+ * session's advisory lock and is idempotent, so the second one finds the work done.
+ */
+export class Sweeper {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<SweepReport>;
+  private readonly identity = serviceIdentity('payment-sweeper');
+
+  constructor(private readonly options: SweeperOptions) {}
+
+  start(intervalMs: number): void {
+    if (intervalMs <= 0 || this.timer) return;
+    this.timer = setInterval(() => {
+      if (!this.running) void this.runOnce().catch((error: unknown) => this.options.logger.error({ err: error }, 'sweep failed'));
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One pass; `overrides` let tests sweep without the grace period. */
+  runOnce(overrides: { now?: Date; graceMs?: number } = {}): Promise<SweepReport> {
+    this.running ??= this.sweep(overrides.now ?? new Date(), overrides.graceMs ?? this.options.graceMs).finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async sweep(now: Date, graceMs: number): Promise<SweepReport> {
+    const report: SweepReport = { scanned: 0, charged: 0, alreadyPaid: 0, flagged: [], deferred: 0 };
+    const pageSize = this.options.pageSize ?? 100;
+    const horizon = now.getTime() - this.options.lookbackMs;
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.options.sessions.completed(pageSize, after);
+      const recent = page.sessions.filter((s) => new Date(s.startedAt).getTime() >= horizon);
+      const due = recent.filter((s) => !s.endedAt || now.getTime() - new Date(s.endedAt).getTime() >= graceMs).map((s) => s.id);
+      const payments = new Map((await this.options.orm.em.fork().find(Payment, { sessionId: { $in: due } })).map((p) => [p.sessionId, p]));
+      for (const sessionId of due) {
+        report.scanned += 1;
+        await this.settle(sessionId, payments.get(sessionId), report);
+      }
+      if (!page.hasNextPage || !page.endCursor || recent.length < page.sessions.length) break;
+      after = page.endCursor;
+    }
+    if (report.charged || report.flagged.length) this.options.logger.info({ ...report, flagged: report.flagged.length }, 'sweep finished');
+    return report;
+  }
+
+  private async settle(sessionId: string, payment: Payment | undefined, report: SweepReport): Promise<void> {
+    if (payment?.status === PaymentStatus.SUCCEEDED) {
+      report.alreadyPaid += 1;
+      return;
+    }
+    const standing = payment && standingReason(payment);
+    if (standing) {
+      if (!payment.needsAttention) await this.flag(sessionId, standing, report);
+      return;
+    }
+    try {
+      const charged = await this.options.payments.charge(this.identity, sessionId);
+      if (charged.status === PaymentStatus.SUCCEEDED) report.charged += 1;
+    } catch (error) {
+      const code = error instanceof GraphQLError ? String(error.extensions.code ?? '') : '';
+      if (TRANSIENT.has(code)) {
+        report.deferred += 1;
+        return;
+      }
+      if (!(error instanceof GraphQLError)) this.options.logger.error({ err: error, sessionId }, 'sweeper could not charge a session');
+      await this.flag(sessionId, code ? code.toLowerCase() : 'internal_error', report).catch((flagError: unknown) => {
+        this.options.logger.error({ err: flagError, sessionId }, 'sweeper could not flag a session');
+        report.deferred += 1;
+      });
+    }
+  }
+
+  private async flag(sessionId: string, reason: string, report: SweepReport): Promise<void> {
+    await this.options.payments.flagUnbilled(sessionId, reason);
+    report.flagged.push({ sessionId, reason });
+  }
+}
+
+/** Why an existing payment should not be charged again automatically, or null when the sweeper should charge it. */
+function standingReason(payment: Payment): string | null {
+  if (payment.status === PaymentStatus.REQUIRES_ACTION) return 'payment_action_required';
+  if (payment.status === PaymentStatus.FAILED && !RETRYABLE_FLAGS.has(payment.failureCode ?? '')) return `declined:${payment.failureCode ?? 'unknown'}`;
+  return null;
+}

@@ -1,0 +1,116 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import type { AccountService } from '../account/account.service.js';
+import { isUuid } from '../../common/ids.js';
+import { LockNamespace, locked, type Orm } from '../locks.js';
+import { Payment } from '../payment/payment.entity.js';
+import type { PaymentService } from '../payment/payment.service.js';
+import { nextDisputeStatus } from '../payment/payment.status.js';
+import type { PaymentProvider, ProviderEvent } from '../stripe/provider.js';
+
+export type WebhookResult = 'applied' | 'unchanged' | 'duplicate' | 'ignored';
+
+const INTENT_EVENTS = new Set([
+  'payment_intent.succeeded',
+  'payment_intent.payment_failed',
+  'payment_intent.canceled',
+  'payment_intent.amount_capturable_updated',
+  'payment_intent.requires_action',
+]);
+
+/**
+ * Applies verified provider events. Each one is claimed in `processed_webhook_event` in the same transaction as
+ * its effect (a replay finds the claim and does nothing; a failed effect rolls the claim back, so the provider's
+ * retry runs it again). The effect never trusts the event's copy of the object: it re-fetches the object and
+ * applies its current state through the forward-only state machine, so late or reordered deliveries converge.
+ */
+export class WebhookService {
+  constructor(
+    private readonly orm: Orm,
+    private readonly provider: PaymentProvider,
+    private readonly payments: PaymentService,
+    private readonly accounts: AccountService,
+    private readonly logger: Logger,
+  ) {}
+
+  async handle(event: ProviderEvent): Promise<WebhookResult> {
+    if (INTENT_EVENTS.has(event.type)) return this.onIntent(event);
+    if (event.type === 'charge.refunded') return this.onRefunded(event);
+    if (event.type === 'charge.dispute.created' || event.type === 'charge.dispute.closed') return this.onDispute(event);
+    if (event.type === 'account.updated') return this.onAccount(event);
+    return 'ignored';
+  }
+
+  private async onIntent(event: ProviderEvent): Promise<WebhookResult> {
+    if (!event.account) return 'ignored'; // our intents live on connected accounts
+    const em = this.orm.em.fork();
+    const payment =
+      (await em.findOne(Payment, { paymentIntentId: event.objectId })) ??
+      (event.paymentIdHint && isUuid(event.paymentIdHint) ? await em.findOne(Payment, { id: event.paymentIdHint }) : null);
+    if (!payment || payment.providerAccountId !== event.account) return 'ignored';
+    return this.onPayment(event, payment.sessionId, payment.id, (tx, current) => this.payments.applyProviderIntent(tx, current, event.objectId));
+  }
+
+  private async onRefunded(event: ProviderEvent): Promise<WebhookResult> {
+    if (!event.account) return 'ignored';
+    const charge = await this.provider.retrieveCharge(event.objectId, event.account);
+    const payment = await this.paymentOfIntent(charge.paymentIntentId, event.account);
+    if (!payment) return 'ignored';
+    return this.onPayment(event, payment.sessionId, payment.id, async (tx, current) => {
+      if (charge.amountRefunded <= current.refundedAmount) return false;
+      current.refundedAmount = Math.min(charge.amountRefunded, current.amount ?? charge.amountRefunded);
+      await tx.flush();
+      return true;
+    });
+  }
+
+  private async onDispute(event: ProviderEvent): Promise<WebhookResult> {
+    if (!event.account || !event.dispute) return 'ignored';
+    const incoming = event.dispute.status;
+    const charge = await this.provider.retrieveCharge(event.dispute.chargeId, event.account);
+    if (!charge.disputed) return 'ignored';
+    const payment = await this.paymentOfIntent(charge.paymentIntentId, event.account);
+    if (!payment) return 'ignored';
+    return this.onPayment(event, payment.sessionId, payment.id, async (tx, current) => {
+      const next = nextDisputeStatus(current.disputeStatus, incoming);
+      if (next === current.disputeStatus) return false;
+      current.disputeStatus = next;
+      await tx.flush();
+      return true;
+    });
+  }
+
+  private async onAccount(event: ProviderEvent): Promise<WebhookResult> {
+    const accountId = event.account ?? event.objectId;
+    return this.orm.em.fork().transactional(async (tx) => {
+      if (!(await claim(tx, event))) return 'duplicate';
+      return (await this.accounts.refreshFromProvider(tx, accountId)) ? 'applied' : 'ignored';
+    });
+  }
+
+  /** Claims the event and runs its effect under the session's lock (serialized with charges and refunds). */
+  private onPayment(event: ProviderEvent, sessionId: string, paymentId: string, effect: (tx: EntityManager, payment: Payment) => Promise<boolean>): Promise<WebhookResult> {
+    return locked(this.orm, LockNamespace.SESSION, sessionId, async (tx) => {
+      if (!(await claim(tx, event))) return 'duplicate';
+      const payment = await tx.findOneOrFail(Payment, { id: paymentId });
+      const changed = await effect(tx, payment);
+      this.logger.info({ event: event.id, type: event.type, payment: payment.id, status: payment.status, changed }, 'webhook applied');
+      return changed ? 'applied' : 'unchanged';
+    });
+  }
+
+  private async paymentOfIntent(paymentIntentId: string | null, account: string): Promise<Payment | null> {
+    if (!paymentIntentId) return null;
+    const payment = await this.orm.em.fork().findOne(Payment, { paymentIntentId });
+    return payment && payment.providerAccountId === account ? payment : null;
+  }
+}
+
+/** Inserts the event id; false when it was already processed. A concurrent duplicate waits for our commit. */
+async function claim(tx: EntityManager, event: ProviderEvent): Promise<boolean> {
+  const rows: unknown[] = await tx.execute(
+    'insert into processed_webhook_event (event_id, type, account, processed_at) values (?, ?, ?, now()) on conflict (event_id) do nothing returning event_id',
+    [event.id, event.type, event.account],
+  );
+  return rows.length === 1;
+}

@@ -1,0 +1,4 @@
+import { runSubgraph } from '../common/main.js';
+import { sessionSubgraph } from './index.js';
+
+await runSubgraph(sessionSubgraph);

@@ -1,0 +1,4 @@
+import { runSubgraph } from '../common/main.js';
+import { stationSubgraph } from './index.js';
+
+await runSubgraph(stationSubgraph);

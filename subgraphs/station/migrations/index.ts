@@ -1,0 +1,7 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261124083016 } from './Migration20261124083016.js';
+
+/** Committed migrations in order; add new ones with `npm run migration:create -- station`. */
+export const migrations: MigrationObject[] = [
+  { name: 'Migration20261124083016', class: Migration20261124083016 },
+];

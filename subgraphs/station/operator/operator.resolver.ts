@@ -1,0 +1,25 @@
+import { Args, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import type { RequestContext } from '../../common/context.js';
+import type { ReferenceResolvers } from '../../common/federation.js';
+import { PageArgs } from '../../common/pagination.js';
+import { StationConnection } from '../station/station.resolver.js';
+import { StationService } from '../station/station.service.js';
+import { Operator } from './operator.stub.js';
+
+/** Contributes `Operator.stations` to the operator subgraph's entity. */
+@Resolver(() => Operator)
+export class OperatorStationsResolver {
+  // Nullable like every field one subgraph adds to another's entity: if this subgraph is down, the rest of the
+  // operator still answers (a partial result with an error) instead of nulling the whole response.
+  @FieldResolver(() => StationConnection, { nullable: true, description: "The operator's stations, oldest first (null when the station service is unavailable)." })
+  stations(@Root() operator: Operator, @Args(() => PageArgs) page: PageArgs, @Ctx() ctx: RequestContext) {
+    return new StationService(ctx).stationsOf(operator.id, page);
+  }
+}
+
+/** Nothing to look up: the key is all this subgraph needs to resolve `Operator.stations`. */
+export const operatorReferences: ReferenceResolvers = {
+  Operator: {
+    __resolveReference: (reference: { id: string }) => Operator.ref(reference.id),
+  },
+};

@@ -1,0 +1,16 @@
+import { Directive, Field, ID, ObjectType } from 'type-graphql';
+
+/**
+ * The operator subgraph owns `Operator`; this subgraph only knows its key and contributes `Operator.stations`.
+ * Not a database entity: stations and tariffs store the operator's id as a plain column.
+ */
+@ObjectType('Operator')
+@Directive('@key(fields: "id")')
+export class Operator {
+  @Field(() => ID)
+  id!: string;
+
+  static ref(id: string): Operator {
+    return Object.assign(new Operator(), { id });
+  }
+}

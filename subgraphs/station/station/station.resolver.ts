@@ -1,0 +1,71 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import type { RequestContext } from '../../common/context.js';
+import type { ReferenceResolvers } from '../../common/federation.js';
+import { Role } from '../../common/identity.js';
+import { ConnectionType, PageArgs } from '../../common/pagination.js';
+import { Connector } from '../connector/connector.entity.js';
+import { connectorsByStation } from '../connector/connector.service.js';
+import { Operator } from '../operator/operator.stub.js';
+import { Tariff } from '../tariff/tariff.entity.js';
+import { TariffService } from '../tariff/tariff.service.js';
+import { Station } from './station.entity.js';
+import { CreateStationInput, StationFilter, UpdateStationInput } from './station.inputs.js';
+import { StationService, stationById } from './station.service.js';
+
+@ObjectType()
+export class StationConnection extends ConnectionType(Station, 'Station') {}
+
+@Resolver(() => Station)
+export class StationResolver {
+  @Query(() => Station, { description: 'One station; part of the public catalogue.' })
+  station(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Station> {
+    return new StationService(ctx).get(id);
+  }
+
+  @Query(() => StationConnection, { description: 'Stations matching the filter, oldest first; part of the public catalogue.' })
+  stations(
+    @Arg('filter', () => StationFilter, { nullable: true }) filter: StationFilter | undefined,
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() ctx: RequestContext,
+  ) {
+    return new StationService(ctx).list(filter, page);
+  }
+
+  @Authorized(Role.OPERATOR_ADMIN)
+  @Mutation(() => Station, { description: "An operator's admins (or platform admins) add a station with its connectors." })
+  createStation(@Arg('input', () => CreateStationInput) input: CreateStationInput, @Ctx() ctx: RequestContext): Promise<Station> {
+    return new StationService(ctx).create(input);
+  }
+
+  @Authorized(Role.OPERATOR_ADMIN)
+  @Mutation(() => Station, { description: "An operator's admins (or platform admins) update one of its stations." })
+  updateStation(
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => UpdateStationInput) input: UpdateStationInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Station> {
+    return new StationService(ctx).update(id, input);
+  }
+
+  @FieldResolver(() => Operator)
+  operator(@Root() station: Station): Operator {
+    return Operator.ref(station.operatorId);
+  }
+
+  @FieldResolver(() => Tariff)
+  tariff(@Root() station: Station, @Ctx() ctx: RequestContext): Promise<Tariff> {
+    return new TariffService(ctx).get(station.tariff.id);
+  }
+
+  @FieldResolver(() => [Connector])
+  connectors(@Root() station: Station, @Ctx() ctx: RequestContext): Promise<Connector[]> {
+    return ctx.loader(connectorsByStation).load(station.id);
+  }
+}
+
+/** Stations are public catalogue data: any caller may resolve one by key. */
+export const stationReferences: ReferenceResolvers = {
+  Station: {
+    __resolveReference: (reference: { id: string }, ctx: RequestContext) => ctx.loader(stationById).load(reference.id),
+  },
+};

@@ -1,0 +1,153 @@
+import DataLoader from 'dataloader';
+import type { QueryBuilder } from '@mikro-orm/postgresql';
+import { requireManageCatalogue } from '../access.js';
+import { byId, type LoaderFactory, type RequestContext } from '../../common/context.js';
+import { notFound } from '../../common/errors.js';
+import { decodeCursor, toConnection, type Connection, type PageArgs } from '../../common/pagination.js';
+import { Connector, ConnectorStatus } from '../connector/connector.entity.js';
+import { EARTH_RADIUS_KM, boundingBox } from '../geo.js';
+import { uuidsOnly } from '../../common/ids.js';
+import { requireOperator } from '../operator/operator.service.js';
+import { TariffService } from '../tariff/tariff.service.js';
+import { Address, GeoPoint, Station } from './station.entity.js';
+import type { AddressInput, CreateStationInput, GeoPointInput, NearInput, StationFilter, UpdateStationInput } from './station.inputs.js';
+
+/** Domain operations on stations; resolvers stay thin. */
+export class StationService {
+  constructor(private readonly ctx: RequestContext) {}
+
+  async get(id: string): Promise<Station> {
+    const station = await this.ctx.loader(stationById).load(id);
+    if (!station) throw notFound('Station', id);
+    return station;
+  }
+
+  /** Public catalogue search, in id (= creation) order so keyset pages stay stable. */
+  async list(filter: StationFilter | undefined, { first, after }: PageArgs): Promise<Connection<Station>> {
+    const qb = this.ctx.em.createQueryBuilder(Station, 's').orderBy({ id: 'asc' }).limit(first + 1);
+    if (after) qb.andWhere({ id: { $gt: decodeCursor(after) } });
+    if (filter?.operatorId) qb.andWhere({ operatorId: filter.operatorId });
+    if (filter?.near) withinCircle(qb, filter.near);
+    if (filter?.connectorStandard || filter?.availableOnly) {
+      const conditions = ['c.station_id = s.id'];
+      const params: string[] = [];
+      if (filter.connectorStandard) {
+        conditions.push('c.standard = ?');
+        params.push(filter.connectorStandard);
+      }
+      if (filter.availableOnly) {
+        conditions.push('c.status = ?');
+        params.push(ConnectorStatus.AVAILABLE);
+      }
+      // One connector must satisfy both conditions: "an AVAILABLE CCS2", not "a CCS2 and something AVAILABLE".
+      qb.andWhere(`exists (select 1 from connector c where ${conditions.join(' and ')})`, params);
+    }
+    return toConnection(await qb.getResultList(), first);
+  }
+
+  /** An operator's stations, one page; batched across operators (see `stationPagesByOperator`). */
+  stationsOf(operatorId: string, { first, after }: PageArgs): Promise<Connection<Station>> {
+    const afterId = after ? decodeCursor(after) : undefined;
+    return this.ctx.loader(stationPagesByOperator).load({ operatorId, first, afterId });
+  }
+
+  async create(input: CreateStationInput): Promise<Station> {
+    const { operatorId, tariffId, connectors, address, location, ...fields } = input;
+    requireManageCatalogue(this.ctx.identity, operatorId);
+    await requireOperator(this.ctx, operatorId);
+    const tariff = await new TariffService(this.ctx).requireUsableBy(tariffId, operatorId);
+    const station = this.ctx.em.create(Station, { ...fields, operatorId, tariff, address: toAddress(address), location: toGeoPoint(location) });
+    for (const { standard, powerKw } of connectors) this.ctx.em.create(Connector, { station, standard, powerKw });
+    await this.ctx.em.flush(); // one transaction: the station with all its connectors, or nothing
+    return station;
+  }
+
+  async update(id: string, input: UpdateStationInput): Promise<Station> {
+    const station = await this.get(id);
+    requireManageCatalogue(this.ctx.identity, station.operatorId);
+    if (input.tariffId) station.tariff = await new TariffService(this.ctx).requireUsableBy(input.tariffId, station.operatorId);
+    if (input.name) station.name = input.name;
+    if (input.address) station.address = toAddress(input.address);
+    if (input.location) station.location = toGeoPoint(input.location);
+    if (input.timezone) station.timezone = input.timezone;
+    await this.ctx.em.flush();
+    return station;
+  }
+}
+
+const toAddress = ({ street, city, postalCode, country }: AddressInput): Address => Object.assign(new Address(), { street, city, postalCode, country });
+const toGeoPoint = ({ latitude, longitude }: GeoPointInput): GeoPoint => Object.assign(new GeoPoint(), { latitude, longitude });
+
+/**
+ * Stations within `near.radiusKm` of the centre: a bounding box on the indexed (latitude, longitude) columns
+ * narrows the rows, then the haversine distance (same formula and radius as geo.ts) decides exactly.
+ */
+function withinCircle(qb: QueryBuilder<Station>, near: NearInput): void {
+  const box = boundingBox(near, near.radiusKm);
+  qb.andWhere('s.latitude between ? and ?', [box.minLatitude, box.maxLatitude]);
+  qb.andWhere(
+    `(${box.longitudeRanges.map(() => 's.longitude between ? and ?').join(' or ')})`,
+    box.longitudeRanges.flat(),
+  );
+  qb.andWhere(
+    `2 * ${EARTH_RADIUS_KM} * asin(least(1, sqrt(
+       power(sin(radians(s.latitude - ?) / 2), 2)
+       + cos(radians(?)) * cos(radians(s.latitude)) * power(sin(radians(s.longitude - ?) / 2), 2)
+     ))) <= ?`,
+    [near.latitude, near.latitude, near.longitude, near.radiusKm],
+  );
+}
+
+export const stationById = byId(async (ctx, ids) => {
+  const valid = uuidsOnly(ids);
+  return valid.length ? ctx.em.find(Station, { id: { $in: valid } }) : [];
+});
+
+interface OperatorPageKey {
+  operatorId: string;
+  first: number;
+  afterId?: string;
+}
+
+/**
+ * First pages of many operators' stations in one statement: a LATERAL subquery runs the keyset page per operator
+ * on the (operator_id, id) index. Keys are grouped by page window (first/after), normally one group per request.
+ */
+export const stationPagesByOperator: LoaderFactory<OperatorPageKey, Connection<Station>> = (ctx) =>
+  new DataLoader<OperatorPageKey, Connection<Station>, string>(
+    async (keys) => {
+      const rowsByKey = new Map<string, Station[]>();
+      for (const [windowKey, group] of groupByWindow(keys)) {
+        const { first, afterId } = group[0];
+        const operatorIds = uuidsOnly([...new Set(group.map((key) => key.operatorId))]);
+        const rows = operatorIds.length ? await firstPages(ctx, operatorIds, first, afterId) : [];
+        for (const station of rows) {
+          const key = `${station.operatorId}|${windowKey}`;
+          rowsByKey.set(key, [...(rowsByKey.get(key) ?? []), station]);
+        }
+      }
+      return keys.map((key) => toConnection(rowsByKey.get(pageKey(key)) ?? [], key.first));
+    },
+    { cacheKeyFn: pageKey },
+  );
+
+const windowOf = ({ first, afterId }: OperatorPageKey) => `${first}|${afterId ?? ''}`;
+const pageKey = (key: OperatorPageKey) => `${key.operatorId}|${windowOf(key)}`;
+
+function groupByWindow(keys: readonly OperatorPageKey[]): Map<string, OperatorPageKey[]> {
+  const groups = new Map<string, OperatorPageKey[]>();
+  for (const key of keys) groups.set(windowOf(key), [...(groups.get(windowOf(key)) ?? []), key]);
+  return groups;
+}
+
+async function firstPages(ctx: RequestContext, operatorIds: string[], first: number, afterId: string | undefined): Promise<Station[]> {
+  const after = afterId ? 'and s.id > ?' : '';
+  const rows = await ctx.em.execute<Array<Record<string, unknown>>>(
+    `select page.* from unnest(array[?]::uuid[]) as operator(id)
+     cross join lateral (
+       select s.* from station s where s.operator_id = operator.id ${after} order by s.id limit ?
+     ) page`,
+    [operatorIds, ...(afterId ? [afterId] : []), first + 1],
+  );
+  return rows.map((row) => ctx.em.map(Station, row));
+}

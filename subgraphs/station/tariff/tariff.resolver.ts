@@ -1,0 +1,45 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { RequestContext } from '../../common/context.js';
+import type { ReferenceResolvers } from '../../common/federation.js';
+import { Role } from '../../common/identity.js';
+import { Money } from '../../common/money.js';
+import { Operator } from '../operator/operator.stub.js';
+import { Tariff } from './tariff.entity.js';
+import { CreateTariffInput } from './tariff.inputs.js';
+import { TariffService, tariffById } from './tariff.service.js';
+
+@Resolver(() => Tariff)
+export class TariffResolver {
+  @Query(() => Tariff, { description: 'One tariff; part of the public catalogue.' })
+  tariff(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Tariff> {
+    return new TariffService(ctx).get(id);
+  }
+
+  @Authorized(Role.OPERATOR_ADMIN)
+  @Mutation(() => Tariff, { description: "An operator's admins (or platform admins) create one of its tariffs." })
+  createTariff(@Arg('input', () => CreateTariffInput) input: CreateTariffInput, @Ctx() ctx: RequestContext): Promise<Tariff> {
+    return new TariffService(ctx).create(input);
+  }
+
+  @FieldResolver(() => Operator)
+  operator(@Root() tariff: Tariff): Operator {
+    return Operator.ref(tariff.operatorId);
+  }
+
+  @FieldResolver(() => Money, { description: 'Net flat fee per session.' })
+  sessionFee(@Root() tariff: Tariff): Money {
+    return Money.of(tariff.sessionFeeAmount, tariff.currency);
+  }
+
+  @FieldResolver(() => Money, { description: "The hold placed on the driver's card when a session starts." })
+  preAuthorization(@Root() tariff: Tariff): Money {
+    return Money.of(tariff.preAuthorizationAmount, tariff.currency);
+  }
+}
+
+/** Tariffs are public catalogue data: any caller may resolve one by key. */
+export const tariffReferences: ReferenceResolvers = {
+  Tariff: {
+    __resolveReference: (reference: { id: string }, ctx: RequestContext) => ctx.loader(tariffById).load(reference.id),
+  },
+};

@@ -1,0 +1,42 @@
+import { requireManageCatalogue } from '../access.js';
+import { byId, type RequestContext } from '../../common/context.js';
+import { badInput, notFound } from '../../common/errors.js';
+import { uuidsOnly } from '../../common/ids.js';
+import { requireOperator } from '../operator/operator.service.js';
+import { Tariff } from './tariff.entity.js';
+import type { CreateTariffInput } from './tariff.inputs.js';
+
+/** Domain operations on tariffs; resolvers stay thin. */
+export class TariffService {
+  constructor(private readonly ctx: RequestContext) {}
+
+  async get(id: string): Promise<Tariff> {
+    const tariff = await this.ctx.loader(tariffById).load(id);
+    if (!tariff) throw notFound('Tariff', id);
+    return tariff;
+  }
+
+  async create(input: CreateTariffInput): Promise<Tariff> {
+    requireManageCatalogue(this.ctx.identity, input.operatorId);
+    await requireOperator(this.ctx, input.operatorId);
+    const { sessionFee, ...fields } = input;
+    const tariff = this.ctx.em.create(Tariff, { ...fields, sessionFeeAmount: sessionFee });
+    await this.ctx.em.flush();
+    return tariff;
+  }
+
+  /** The tariff a station of `operatorId` may use: it must exist and belong to that same operator. */
+  async requireUsableBy(tariffId: string, operatorId: string): Promise<Tariff> {
+    const tariff = await this.ctx.loader(tariffById).load(tariffId);
+    if (!tariff) throw badInput(`Tariff ${tariffId} does not exist.`, 'tariffId');
+    if (tariff.operatorId !== operatorId) {
+      throw badInput(`Tariff ${tariffId} belongs to another operator; a station can only use its own operator's tariffs.`, 'tariffId');
+    }
+    return tariff;
+  }
+}
+
+export const tariffById = byId(async (ctx, ids) => {
+  const valid = uuidsOnly(ids);
+  return valid.length ? ctx.em.find(Tariff, { id: { $in: valid } }) : [];
+});

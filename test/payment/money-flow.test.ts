@@ -1,0 +1,301 @@
+import type Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FaultKind } from '../../dev/stripe-emulator/index.js';
+import { createPaymentSubgraph, type PaymentServices } from '../../subgraphs/payment/index.js';
+import {
+  adminOf,
+  authorize,
+  chargeSession,
+  countRows,
+  createOperator,
+  finishSession,
+  newDriver,
+  ok,
+  paymentOrm,
+  platformAdmin,
+  reasonOf,
+  refundPayment,
+  saveCard,
+  startPaymentStack,
+  startSession,
+  stripeFee,
+  type Operator,
+  type PaymentStack,
+} from './support.js';
+
+/*
+ * End to end: the gateway over HTTP, every subgraph on real PostgreSQL, the payment subgraph on the Stripe emulator
+ * (SDK unchanged) receiving the emulator's signed webhooks. One stack for the whole file (startup is the slow part).
+ */
+
+let p: PaymentStack;
+let berlin: Operator;
+let tokyo: Operator;
+beforeAll(async () => {
+  p = await startPaymentStack();
+  berlin = await createOperator(p, 'Stromfluss', { country: 'DE', currency: 'EUR', energyPricePerKwh: '0.40', preAuthorizationAmount: 5000 });
+  tokyo = await createOperator(p, 'Denki', { country: 'JP', currency: 'JPY', energyPricePerKwh: '55', preAuthorizationAmount: 5000 });
+});
+afterAll(() => p?.destroy());
+
+describe('the targeted direct charge, end to end through the gateway', () => {
+  it('puts each session\'s money on its own operator\'s account; the platform holds only application fees', async () => {
+    const driver = newDriver();
+    const card = await saveCard(p, driver); // saved once, used at both operators
+
+    // Berlin (EUR), with a hold; fee policy 0.
+    const s1 = await startSession(p, driver, berlin);
+    const held = ok(await authorize(p, driver, s1, card)).authorizeChargingSession;
+    expect(held).toMatchObject({ status: 'AUTHORIZED', authorizedAmount: { amount: 5000 } });
+    const total1 = await finishSession(p, driver, berlin, s1, 12_500); // 12.5 kWh × 0.40 = 5.00 EUR
+    const paid1 = ok(await chargeSession(p, driver, s1)).chargeSession;
+    expect(paid1).toMatchObject({ id: held.id, status: 'SUCCEEDED', amount: total1, applicationFee: { amount: 0 } });
+
+    // Tokyo (JPY, zero-decimal), without a hold; fee policy 0.
+    const s2 = await startSession(p, driver, tokyo);
+    const total2 = await finishSession(p, driver, tokyo, s2, 20_000); // 20 kWh × 55 = 1100 JPY
+    const paid2 = ok(await chargeSession(p, driver, s2)).chargeSession;
+    expect(paid2).toMatchObject({ status: 'SUCCEEDED', amount: { amount: total2.amount, currency: 'JPY' }, receipt: { cardBrand: 'visa', cardLast4: '4242' } });
+
+    const { emulator } = p;
+    expect(emulator.balanceOf(berlin.account, 'eur').available).toBe(total1.amount - stripeFee(total1.amount, 'EUR'));
+    expect(emulator.balanceOf(tokyo.account, 'jpy').available).toBe(total2.amount - stripeFee(total2.amount, 'JPY'));
+    expect(emulator.balanceOf(berlin.account, 'jpy').available).toBe(0);
+    expect(emulator.balanceOf(tokyo.account, 'eur').available).toBe(0);
+    // A 0 fee policy: the platform holds nothing, in any currency.
+    expect(emulator.balanceOf('platform', 'eur')).toEqual({ available: 0, pending: 0 });
+    expect(emulator.balanceOf('platform', 'jpy')).toEqual({ available: 0, pending: 0 });
+
+    // With a fee policy, the platform's balance is exactly the application fee, and the operator's is reduced by it.
+    ok(await p.stack.query(`mutation ($input: SetOperatorFeePolicyInput!) { setOperatorFeePolicy(input: $input) { feePolicy { basisPoints fixedAmount } } }`, { input: { operatorId: berlin.id, basisPoints: 250, fixedAmount: 10 } }, platformAdmin));
+    const s3 = await startSession(p, driver, berlin);
+    const total3 = await finishSession(p, driver, berlin, s3, 10_000);
+    const paid3 = ok(await chargeSession(p, driver, s3)).chargeSession;
+    const fee = Math.floor((total3.amount * 250 + 5000) / 10_000) + 10;
+    expect(paid3.applicationFee).toEqual({ amount: fee, currency: 'EUR' });
+    expect(emulator.balanceOf('platform', 'eur').available).toBe(fee);
+    expect(emulator.balanceOf(berlin.account, 'eur').available).toBe(total1.amount - stripeFee(total1.amount, 'EUR') + total3.amount - stripeFee(total3.amount, 'EUR') - fee);
+
+    // The session shows its payment through the federation; the operator sees its revenue, per currency.
+    const view = ok(
+      await p.stack.query<{ chargingSession: { cost: { total: { amount: number } }; payment: { id: string; status: string; operator: { name: string } } } }>(
+        `query ($id: ID!) { chargingSession(id: $id) { cost { total { amount } } payment { id status operator { name } } } }`,
+        { id: s1 },
+        driver,
+      ),
+    );
+    expect(view.chargingSession).toEqual({ cost: { total: { amount: total1.amount } }, payment: { id: held.id, status: 'SUCCEEDED', operator: { name: 'Stromfluss' } } });
+    const revenue = ok(
+      await p.stack.query<{ operator: { paymentAccount: { chargesEnabled: boolean; onboardingStatus: string }; revenue: Array<Record<string, unknown>> } }>(
+        `query ($id: ID!, $from: DateTimeISO!, $to: DateTimeISO!) { operator(id: $id) { paymentAccount { chargesEnabled onboardingStatus } revenue(from: $from, to: $to) { currency gross { amount } applicationFees { amount } net { amount } paymentCount } } }`,
+        { id: berlin.id, from: new Date(Date.now() - 3600_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() },
+        adminOf(berlin.id),
+      ),
+    );
+    expect(revenue.operator.paymentAccount).toEqual({ chargesEnabled: true, onboardingStatus: 'COMPLETE' });
+    expect(revenue.operator.revenue).toEqual([{ currency: 'EUR', gross: { amount: total1.amount + total3.amount }, applicationFees: { amount: fee }, net: { amount: total1.amount + total3.amount - fee }, paymentCount: 2 }]);
+
+    // Refunds by the operator, on its own account; never more than remains, never by another operator.
+    const refundsBefore = await countRows(p, 'refund');
+    const tooMuch = await refundPayment(p, adminOf(berlin.id), paid1.id, total1.amount + 1);
+    expect(reasonOf(tooMuch)).toBe('REFUND_EXCEEDS_REMAINING');
+    const foreign = await refundPayment(p, adminOf(tokyo.id), paid1.id, 100);
+    expect(foreign.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect(await countRows(p, 'refund')).toBe(refundsBefore);
+    const balanceBefore = emulator.balanceOf(berlin.account, 'eur').available;
+    const refunded = ok(await refundPayment(p, adminOf(berlin.id), paid1.id, 200)).refundPayment;
+    expect(refunded).toMatchObject({ status: 'SUCCEEDED', amount: { amount: 200 } });
+    expect(emulator.balanceOf(berlin.account, 'eur').available).toBe(balanceBefore - 200);
+  });
+});
+
+describe('typed errors through the gateway, nothing written', () => {
+  it('declined card at the hold: PAYMENT_DECLINED, no payment, no money', async () => {
+    const driver = newDriver();
+    const card = await saveCard(p, driver, 'pm_card_chargeDeclined');
+    const sessionId = await startSession(p, driver, berlin, 1);
+    const [rows, balance] = [await countRows(p, 'payment'), p.emulator.balanceOf(berlin.account, 'eur')];
+    const declined = await authorize(p, driver, sessionId, card);
+    expect(declined.errors?.[0].extensions).toMatchObject({ code: 'PAYMENT_DECLINED', declineCode: 'generic_decline' });
+    expect(await countRows(p, 'payment')).toBe(rows);
+    expect(p.emulator.balanceOf(berlin.account, 'eur')).toEqual(balance);
+    await finishSession(p, driver, berlin, sessionId, 1000);
+  });
+
+  it('authentication required off-session: PAYMENT_ACTION_REQUIRED, no money', async () => {
+    const driver = newDriver();
+    await saveCard(p, driver, 'pm_card_authenticationRequired');
+    const sessionId = await startSession(p, driver, berlin, 2);
+    await finishSession(p, driver, berlin, sessionId, 2000);
+    const balance = p.emulator.balanceOf(berlin.account, 'eur');
+    expect(reasonOf(await chargeSession(p, driver, sessionId))).toBe('PAYMENT_ACTION_REQUIRED');
+    expect(p.emulator.balanceOf(berlin.account, 'eur')).toEqual(balance);
+  });
+
+  it('operator not onboarded: OPERATOR_NOT_PAYABLE; session not completed: SESSION_NOT_COMPLETED', async () => {
+    const pending = await createOperator(p, 'Not Yet', { country: 'DE', currency: 'EUR', energyPricePerKwh: '0.30', preAuthorizationAmount: 3000, onboard: false });
+    const driver = newDriver();
+    const card = await saveCard(p, driver);
+    const sessionId = await startSession(p, driver, pending);
+    const rows = await countRows(p, 'payment');
+    expect(reasonOf(await authorize(p, driver, sessionId, card))).toBe('OPERATOR_NOT_PAYABLE');
+    expect(reasonOf(await chargeSession(p, driver, sessionId))).toBe('SESSION_NOT_COMPLETED');
+    await finishSession(p, driver, pending, sessionId, 1000);
+    expect(reasonOf(await chargeSession(p, driver, sessionId))).toBe('OPERATOR_NOT_PAYABLE');
+    expect(await countRows(p, 'payment')).toBe(rows);
+    expect(p.emulator.balanceOf(pending.account, 'eur')).toEqual({ available: 0, pending: 0 });
+  });
+});
+
+let operator: Operator;
+beforeAll(async () => {
+  operator = await createOperator(p, 'Voltia', { country: 'DE', currency: 'EUR', energyPricePerKwh: '0.50', preAuthorizationAmount: 5000 });
+});
+
+/** A fresh driver with a card and a COMPLETED session at `at` (held first when `hold`). */
+async function completedSession(options: { hold: boolean; energyWh?: number; at?: Operator }) {
+  const at = options.at ?? operator;
+  const driver = newDriver();
+  const card = await saveCard(p, driver);
+  const sessionId = await startSession(p, driver, at);
+  const held = options.hold ? ok(await authorize(p, driver, sessionId, card)).authorizeChargingSession : undefined;
+  const total = await finishSession(p, driver, at, sessionId, options.energyWh ?? 4000);
+  return { driver, sessionId, held, total, at };
+}
+
+const captureKeys = (account: string) => new Set(p.emulator.requests().filter((r) => r.account === account && r.path.endsWith('/capture')).map((r) => r.idempotencyKey));
+
+describe('exactly once through the gateway', () => {
+  it('50 concurrent chargeSession calls: exactly one capture, one payment', async () => {
+    const at = await createOperator(p, 'Concurrent', { country: 'DE', currency: 'EUR', energyPricePerKwh: '0.50', preAuthorizationAmount: 5000 });
+    const { driver, sessionId, held, total } = await completedSession({ hold: true, at });
+    const rows = await countRows(p, 'payment');
+    const started = performance.now();
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => chargeSession(p, i % 2 ? driver : adminOf(at.id), sessionId)));
+    const elapsed = performance.now() - started;
+    expect(results.map((r) => r.errors)).toEqual(Array(50).fill(undefined));
+    expect(new Set(results.map((r) => r.data?.chargeSession.id))).toEqual(new Set([held!.id]));
+    expect(await countRows(p, 'payment')).toBe(rows);
+    const captures = p.emulator.requests().filter((r) => r.account === at.account && r.path.endsWith('/capture'));
+    expect(captures).toHaveLength(1);
+    expect(p.emulator.balanceOf(at.account, 'eur').available).toBe(total.amount - stripeFee(total.amount, 'EUR'));
+    console.info(`e2e: 50 concurrent chargeSession through the gateway in ${elapsed.toFixed(0)} ms → ${captures.length} capture, 1 payment`);
+  });
+
+  it('a retried call after a lost response returns the same payment', async () => {
+    const { driver, sessionId, held, total } = await completedSession({ hold: true });
+    const before = p.emulator.balanceOf(operator.account, 'eur').available;
+    // Lost on the first try and on both SDK retries: the client sees PAYMENT_PROVIDER_UNAVAILABLE…
+    for (let i = 0; i < 3; i++) p.emulator.faults.injectNext('lostResponse', { method: 'POST', pathPrefix: '/v1/payment_intents/' });
+    expect(reasonOf(await chargeSession(p, driver, sessionId))).toBe('PAYMENT_PROVIDER_UNAVAILABLE');
+    // …and retries: same payment, the capture replayed by its idempotency key, the money moved once.
+    const retried = ok(await chargeSession(p, driver, sessionId)).chargeSession;
+    expect(retried).toMatchObject({ id: held!.id, status: 'SUCCEEDED', amount: total });
+    expect(captureKeys(operator.account)).toContain(`capture:${held!.id}:1`);
+    expect(p.emulator.balanceOf(operator.account, 'eur').available - before).toBe(total.amount - stripeFee(total.amount, 'EUR'));
+  });
+
+  it.each<[FaultKind, boolean]>([
+    ['http500', true],
+    ['http429', true],
+    ['timeout', true],
+    ['lostResponse', true],
+    ['lostResponse', false],
+  ])('%s (hold: %s): no double charge, no lost payment', async (fault, hold) => {
+    const { driver, sessionId, total } = await completedSession({ hold });
+    const before = p.emulator.balanceOf(operator.account, 'eur').available;
+    p.emulator.faults.injectNext(fault, { method: 'POST', pathPrefix: '/v1/payment_intents' });
+    let result = await chargeSession(p, driver, sessionId);
+    if (result.errors) {
+      expect(reasonOf(result)).toBe('PAYMENT_PROVIDER_UNAVAILABLE');
+      result = await chargeSession(p, driver, sessionId);
+    }
+    expect(ok(result).chargeSession).toMatchObject({ status: 'SUCCEEDED', amount: total });
+    expect(p.emulator.balanceOf(operator.account, 'eur').available - before).toBe(total.amount - stripeFee(total.amount, 'EUR'));
+  });
+});
+
+describe('webhooks through the real endpoint', () => {
+  async function deliver(event: Stripe.Event): Promise<{ status: number; result?: string }> {
+    const payload = JSON.stringify(event);
+    const secret = event.account ? 'whsec_emulator_connect' : 'whsec_emulator_platform';
+    const response = await fetch(p.webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': p.stripe.webhooks.generateTestHeaderString({ payload, secret }) },
+      body: payload,
+    });
+    const body = (await response.json()) as { result?: string };
+    return { status: response.status, result: body.result };
+  }
+
+  async function eventsOf(account: string): Promise<Stripe.Event[]> {
+    return [...(await p.stripe.events.list({ limit: 100 }, { stripeAccount: account })).data].reverse();
+  }
+
+  const paymentState = async (sessionId: string) => {
+    const [row]: Array<Record<string, unknown>> = await paymentOrm(p).em.fork().execute('select status, amount, refunded_amount, version from payment where session_id = ?', [sessionId]);
+    return row;
+  };
+
+  it('a full replay, in reverse order, changes nothing; a bad signature is 400', async () => {
+    const { driver, sessionId } = await completedSession({ hold: true });
+    const paid = ok(await chargeSession(p, driver, sessionId)).chargeSession;
+    ok(await p.stack.query(`mutation ($input: RefundPaymentInput!) { refundPayment(input: $input) { id } }`, { input: { paymentId: paid.id, amount: 100 } }, adminOf(operator.id)));
+    await p.emulator.flushWebhooks();
+    const settled = await paymentState(sessionId);
+    expect(settled).toMatchObject({ status: 'SUCCEEDED', refunded_amount: 100 });
+
+    const events = await eventsOf(operator.account);
+    const results = [];
+    for (const event of [...events].reverse()) results.push(await deliver(event));
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    expect(results.filter((r) => r.result === 'applied')).toHaveLength(0);
+    expect(await paymentState(sessionId)).toEqual(settled);
+
+    const forged = await fetch(p.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=00' }, body: JSON.stringify(events[0]) });
+    expect(forged.status).toBe(400);
+  });
+
+  it('events delivered late and out of order converge on the provider\'s state', async () => {
+    const driver = newDriver();
+    const card = await saveCard(p, driver, 'pm_card_authenticationRequired');
+    const sessionId = await startSession(p, driver, operator);
+    p.emulator.setWebhookUrl(undefined); // hold the deliveries back
+    try {
+      const held = ok(await authorize(p, driver, sessionId, card)).authorizeChargingSession;
+      expect(held.status).toBe('REQUIRES_ACTION');
+      const [row]: Array<{ payment_intent_id: string }> = await paymentOrm(p).em.fork().execute('select payment_intent_id from payment where session_id = ?', [sessionId]);
+      await fetch(`${p.emulator.url}/_emulator/payment_intents/${row.payment_intent_id}/authenticate?account=${operator.account}`);
+      const late = (await eventsOf(operator.account)).filter((e) => e.type.startsWith('payment_intent.') && 'id' in e.data.object && e.data.object.id === row.payment_intent_id);
+      for (const event of [...late].reverse()) expect((await deliver(event)).status).toBe(200);
+      expect((await paymentState(sessionId))?.status).toBe('AUTHORIZED');
+    } finally {
+      p.emulator.setWebhookUrl(p.webhookUrl);
+    }
+    await finishSession(p, driver, operator, sessionId, 1000);
+    expect(ok(await chargeSession(p, driver, sessionId)).chargeSession.status).toBe('SUCCEEDED');
+  });
+});
+
+describe('the sweeper, as a second replica on the same database', () => {
+  it('charges a completed session nobody charged, through the session subgraph\'s list', async () => {
+    let replica: PaymentServices | undefined;
+    const payment = p.stack.subgraphs.payment!;
+    const module = createPaymentSubgraph({ onServices: (services) => (replica = services) });
+    const own = await module.provide!({ config: payment.config, orm: payment.orm, logger: payment.logger, services: payment.services });
+    try {
+      const { driver, sessionId, total } = await completedSession({ hold: false });
+      const report = await replica!.sweeper.runOnce({ graceMs: 0 });
+      expect(report.charged).toBeGreaterThanOrEqual(1);
+      const view = ok(
+        await p.stack.query<{ chargingSession: { payment: { status: string; amount: { amount: number } } } }>(`query ($id: ID!) { chargingSession(id: $id) { payment { status amount { amount } } } }`, { id: sessionId }, driver),
+      );
+      expect(view.chargingSession.payment).toEqual({ status: 'SUCCEEDED', amount: { amount: total.amount } });
+      // A second pass finds nothing left to do.
+      const again = await replica!.sweeper.runOnce({ graceMs: 0 });
+      expect(again.charged).toBe(0);
+    } finally {
+      await own.close?.();
+    }
+  });
+});
