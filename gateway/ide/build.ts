@@ -6,7 +6,7 @@
  * router which files exist and which to put in the page.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -41,22 +41,30 @@ export interface IdeManifest {
 
 const COMPRESSIBLE = /\.(js|css|svg|ttf)$/;
 
-/** Fonts GraphiQL ships as huge base64 data URIs: split into files so the browser fetches only the subsets it needs. */
-const fontsAsFiles = (scratchDir: string): esbuild.Plugin => ({
+/**
+ * Fonts GraphiQL ships as huge base64 data URIs: split into files so the browser fetches only the subsets it needs.
+ * The font bytes stay in memory (a plugin namespace) rather than in a scratch folder: esbuild caches directory
+ * listings, so a file written while another style sheet was being resolved could be missed.
+ */
+const fontsAsFiles = (): esbuild.Plugin => ({
   name: 'fonts-as-files',
   setup(build) {
+    const fonts = new Map<string, Buffer>();
     build.onLoad({ filter: /[\\/]@graphiql[\\/]react[\\/]font[\\/][\w-]+\.css$/ }, async (args) => {
       const css = await readFile(args.path, 'utf8');
-      await mkdir(scratchDir, { recursive: true });
-      const writes: Promise<void>[] = [];
       const contents = css.replace(/url\(\s*data:font\/(woff2?);base64,([A-Za-z0-9+/=]+)\s*\)/g, (_match, ext: string, base64: string) => {
         const bytes = Buffer.from(base64, 'base64');
         const name = `${path.basename(args.path, '.css')}-${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}.${ext}`;
-        writes.push(writeFile(path.join(scratchDir, name), bytes));
-        return `url(./${name})`;
+        fonts.set(name, bytes);
+        return `url(ide-font:${name})`;
       });
-      await Promise.all(writes);
-      return { contents, loader: 'css', resolveDir: scratchDir };
+      return { contents, loader: 'css' };
+    });
+    build.onResolve({ filter: /^ide-font:/ }, (args) => ({ path: args.path.slice('ide-font:'.length), namespace: 'ide-font' }));
+    build.onLoad({ filter: /.*/, namespace: 'ide-font' }, (args) => {
+      const bytes = fonts.get(args.path);
+      if (!bytes) throw new Error(`unknown font ${args.path}`);
+      return { contents: bytes, loader: 'file' };
     });
   },
 });
@@ -111,9 +119,8 @@ export async function buildIde({ quiet = false }: { quiet?: boolean } = {}): Pro
         ...common.define,
         __IDE_WORKERS__: JSON.stringify({ editor: workerFile('editor.worker'), json: workerFile('json.worker'), graphql: workerFile('graphql.worker') }),
       },
-      plugins: [fontsAsFiles(path.join(outDir, '.fonts'))],
+      plugins: [fontsAsFiles()],
     });
-    await rm(path.join(outDir, '.fonts'), { recursive: true, force: true });
 
     const outputs = Object.entries(main.metafile.outputs);
     const entry = outputs.find(([file, output]) => output.entryPoint && file.endsWith('.js'));
