@@ -2,9 +2,9 @@
  * Generates `operations.generated.ts`: the top-level request parameter names of every operation
  * in Stripe's OpenAPI subset, plus the names the stripe@23 SDK sends that the 2023 spec lacks.
  *
- * The emulator validates requests against this table at runtime, so it must not need the spec
- * (1.6 MB, outside the repository) to run. Regenerate after the spec or the SDK delta changes:
- *   STRIPE_OPENAPI_DIR=/work/shared/stripe-openapi npx tsx dev/stripe-emulator/spec/generate-operations.ts
+ * The emulator validates requests against this table at runtime, so it need not load the 1.6 MB spec to run.
+ * Regenerate after the spec or the SDK delta changes:
+ *   npx tsx dev/stripe-emulator/spec/generate-operations.ts      (STRIPE_OPENAPI_DIR=… for another copy)
  * A test compares the committed file with a fresh rendering when the spec is available.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -17,8 +17,8 @@ export interface OperationContract {
   readonly required: readonly string[];
 }
 
-/** The Stripe contract ships beside the repository, in ../shared (as on every workstation and in CI). */
-export const DEFAULT_SPEC_DIR = fileURLToPath(new URL('../../../../shared/stripe-openapi/', import.meta.url));
+/** Stripe's contract, vendored unmodified from the team's shared folder (see stripe-openapi/README.md). */
+export const DEFAULT_SPEC_DIR = fileURLToPath(new URL('./stripe-openapi/', import.meta.url));
 const HTTP_METHODS = ['get', 'post', 'delete'] as const;
 
 function record(value: unknown): Record<string, unknown> {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DEFAULT_SPEC_DIR } from '../../../dev/stripe-emulator/spec/generate-operations.js';
 
-/** Where Stripe's OpenAPI subset and its request checker live (outside the repository). */
+/** Where Stripe's OpenAPI subset and its request checker live (vendored; STRIPE_OPENAPI_DIR for another copy). */
 export const SPEC_DIR = process.env.STRIPE_OPENAPI_DIR ?? DEFAULT_SPEC_DIR;
 export const SPEC_AVAILABLE = existsSync(path.join(SPEC_DIR, 'spec3.subset.json')) && existsSync(path.join(SPEC_DIR, 'check-request.mjs'));
 
