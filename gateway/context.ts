@@ -1,7 +1,6 @@
 import type { Identity } from '../subgraphs/common/identity.js';
 
 export interface GatewayContext {
+  /** The verified caller; each subgraph call is signed for it (subgraph-client.ts). */
   identity: Identity;
-  /** The identity signed once per request and forwarded to every subgraph fetch. */
-  identityToken: string;
 }

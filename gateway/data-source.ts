@@ -2,24 +2,28 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@
 import type { Fetcher } from '@apollo/utils.fetcher';
 import type { Logger } from 'pino';
 import { ErrorCode } from '../subgraphs/common/errors.js';
-import { IDENTITY_HEADER } from '../subgraphs/common/identity.js';
 import { propagateRequest } from '../subgraphs/common/observability.js';
 import type { GatewayContext } from './context.js';
+import { forCaller, type SubgraphClient } from './subgraph-client.js';
 import { PARTNER_IDENTITY_HEADER, signPartnerIdentity, type PartnerSettings } from './partner-config.js';
 
 type SubgraphResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
 
-/** Calls one subgraph with the caller's signed identity and a deadline, so a slow subgraph cannot hold a request. */
+/**
+ * Calls one of our subgraphs through its SubgraphClient, on behalf of the request's caller: the client signs each
+ * call for that caller (and shares identical queries in flight); this adds the request id and trace context.
+ */
 export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(url: string, timeoutMs: number) {
-    const fetcher: Fetcher = (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-    super({ url, fetcher });
+  constructor(url: string, client: SubgraphClient) {
+    super({ url, fetcher: client.fetch });
+  }
+
+  override process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SubgraphResponse> {
+    // Health checks and schema loads run without a request context: no caller, so nothing is signed.
+    return forCaller(options.context?.identity, () => super.process(options));
   }
 
   override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    const { request, context } = options;
-    // Health checks and schema loads run without a request context; they carry no identity.
-    if (context?.identityToken) request.http?.headers.set(IDENTITY_HEADER, context.identityToken);
     propagateRequest(options); // x-request-id and the trace context, so subgraph logs and spans join the request
   }
 }

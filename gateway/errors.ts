@@ -3,6 +3,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { createErrorFormatter, ErrorCode } from '../subgraphs/common/errors.js';
 import { hideSuggestions } from './hardening.js';
+import { SubgraphUnreachableError } from './subgraph-client.js';
 
 /**
  * The gateway's error policy: subgraph errors keep their stable code and client message, but never name the
@@ -45,8 +46,8 @@ function subgraphRejection(error: unknown): { message: string; code: string } | 
 
 const CLIENT_REJECTIONS = new Set<string>([ErrorCode.BAD_USER_INPUT, 'BAD_REQUEST', 'GRAPHQL_VALIDATION_FAILED']);
 
-/** Network failures and deadlines on a subgraph fetch (undici's `fetch failed`, AbortSignal.timeout). */
+/** Network failures and deadlines on a subgraph call (ours: SubgraphClient; partners': fetch, AbortSignal.timeout). */
 function isUnreachable(error: unknown): boolean {
   if (error instanceof GraphQLError || !(error instanceof Error)) return false;
-  return error.name === 'TimeoutError' || error.name === 'AbortError' || (error instanceof TypeError && error.message === 'fetch failed') || error.name === 'FetchError';
+  return error instanceof SubgraphUnreachableError || error.name === 'TimeoutError' || error.name === 'AbortError' || (error instanceof TypeError && error.message === 'fetch failed') || error.name === 'FetchError';
 }

@@ -12,10 +12,10 @@ import { createGatewayErrorFormatter } from './errors.js';
 import { graphqlMetricsPlugin, metricsHandler } from '../subgraphs/common/metrics.js';
 import { Lifecycle, requestContext } from '../subgraphs/common/observability.js';
 import { PostgresApqCache } from './apq-cache.js';
-import { signIdentity } from '../subgraphs/common/identity.js';
 import { createTokenVerifier } from './auth.js';
 import type { GatewayContext } from './context.js';
 import { PartnerDataSource, SignedDataSource } from './data-source.js';
+import { SubgraphClient } from './subgraph-client.js';
 import { bodyErrorHandler } from '../subgraphs/common/http-errors.js';
 import { hardening, LIMITS } from './hardening.js';
 import { createIdeRouter } from './ide/router.js';
@@ -52,12 +52,22 @@ export async function createGateway({ config, logger, supergraphSdl, env = proce
   process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   // Live supergraph: a new composition (a partner joining or leaving) is served without a restart.
   const supergraph = new SupergraphSource({ settings: loadSupergraphEnv(env), env, signingSecret: config.signingSecrets[0], logger, fallbackSdl: supergraphSdl });
+  // One client per subgraph for the life of the process, kept across supergraph reloads (its sockets, its calls in flight).
+  const clients = new Map<string, SubgraphClient>();
+  const clientFor = (name: string) => {
+    let client = clients.get(name);
+    if (!client) {
+      client = new SubgraphClient({ signingSecret: config.signingSecrets[0], timeoutMs: config.SUBGRAPH_TIMEOUT_MS, maxSockets: config.SUBGRAPH_MAX_SOCKETS, dedupe: config.SUBGRAPH_DEDUPE });
+      clients.set(name, client);
+    }
+    return client;
+  };
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.hook,
     validateSupergraph: true,
     buildService: ({ name, url }) => {
       // Our routing URLs come from config, so one supergraph serves every environment.
-      if (isOurSubgraph(name)) return new SignedDataSource(config.subgraphUrls[name], config.SUBGRAPH_TIMEOUT_MS);
+      if (isOurSubgraph(name)) return new SignedDataSource(config.subgraphUrls[name], clientFor(name));
       // Everything else is a partner's: its own limits, masked errors, no identity of ours (data-source.ts).
       return new PartnerDataSource(name, url ?? '', () => {
         const settings = supergraph.partnerSettings(name);
@@ -88,7 +98,6 @@ export async function createGateway({ config, logger, supergraphSdl, env = proce
   await server.start();
 
   const verifyToken = createTokenVerifier(config);
-  const signingSecret = config.signingSecrets[0];
   const app = express();
   app.disable('x-powered-by');
   // Request id, access log, HTTP metrics, in-flight tracking and the readiness gate while draining; then /metrics.
@@ -110,10 +119,7 @@ export async function createGateway({ config, logger, supergraphSdl, env = proce
     '/graphql',
     express.json({ limit: LIMITS.bodyBytes }),
     expressMiddleware(server, {
-      context: async ({ req }) => {
-        const identity = await verifyToken(req.headers.authorization);
-        return { identity, identityToken: await signIdentity(identity, 'gateway', signingSecret) };
-      },
+      context: async ({ req }) => ({ identity: await verifyToken(req.headers.authorization) }),
     }),
   );
   app.use(bodyErrorHandler(LIMITS.bodyBytes));
@@ -134,6 +140,7 @@ export async function createGateway({ config, logger, supergraphSdl, env = proce
     async close() {
       lifecycle.draining = true;
       await server.stop();
+      for (const client of clients.values()) client.close();
       await apq.close();
     },
   };

@@ -4,9 +4,10 @@
  * must be byte-equal to that target's own answer (else it counts as an error). The write mix checks each response
  * for GraphQL errors and frees the connectors a run leaves busy.
  */
+import { createHmac, randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import type { SubgraphName } from '../../subgraphs/common/config.js';
-import { IDENTITY_HEADER, Role, signIdentity, type Identity } from '../../subgraphs/common/identity.js';
+import { hashBody, IDENTITY_HEADER, Role, type Identity } from '../../subgraphs/common/identity.js';
 import { signDevToken, type TokenClaims } from '../../dev/tokens.js';
 import type { ReadQuery, WriteMix } from './queries.js';
 import type { WriteSlot } from './seed.js';
@@ -30,26 +31,39 @@ export interface LoadResult {
 
 const identityKey = (identity: Identity) => `${identity.role ?? 'ANONYMOUS'}|${identity.sub ?? ''}|${identity.operatorId ?? ''}`;
 
-/** Request headers per target kind: a client token for gateways, a signed identity (60 s) for subgraphs. */
+/** Headers for one request with this body (synchronous: autocannon's setupRequest cannot wait). */
+export type HeadersFor = (body: string) => Record<string, string>;
+
+/**
+ * The identity token a subgraph expects (identity.ts: HS256, single-use `jti`, body hash `bh`), signed
+ * synchronously with node:crypto: every request straight at a subgraph needs a fresh one, made in setupRequest.
+ */
+function signIdentityNow(identity: Identity, secret: string, body: string): string {
+  const now = Math.floor(Date.now() / 1000);
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const claims = { role: identity.role, operatorId: identity.operatorId, bh: hashBody(body), sub: identity.sub ?? '', iss: 'bench', aud: 'chargegraph-subgraphs', jti: randomUUID(), iat: now, exp: now + 60 };
+  const unsigned = `${part({ alg: 'HS256' })}.${part(claims)}`;
+  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+}
+
+/** Request headers per target kind: a client token for gateways, an identity signed per request for subgraphs. */
 export class Credentials {
   private readonly jwts = new Map<string, string>();
 
   constructor(private readonly backend: Backend) {}
 
-  async headers(target: RunningTarget, identity: Identity): Promise<Record<string, string>> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (target.kind === 'direct') {
-      headers[IDENTITY_HEADER] = await signIdentity(identity, 'gateway', this.backend.secrets.signing);
-    } else if (identity.role) {
-      const key = identityKey(identity);
-      let jwt = this.jwts.get(key);
-      if (!jwt) {
-        jwt = await signDevToken(identity as TokenClaims, this.backend.secrets.jwt);
-        this.jwts.set(key, jwt);
-      }
-      headers.authorization = `Bearer ${jwt}`;
+  async headers(target: RunningTarget, identity: Identity): Promise<HeadersFor> {
+    const base = { 'content-type': 'application/json' };
+    if (target.kind === 'direct') return (body) => ({ ...base, [IDENTITY_HEADER]: signIdentityNow(identity, this.backend.secrets.signing, body) });
+    if (!identity.role) return () => base;
+    const key = identityKey(identity);
+    let jwt = this.jwts.get(key);
+    if (!jwt) {
+      jwt = await signDevToken(identity as TokenClaims, this.backend.secrets.jwt);
+      this.jwts.set(key, jwt);
     }
-    return headers;
+    const headers = { ...base, authorization: `Bearer ${jwt}` };
+    return () => headers;
   }
 }
 
@@ -108,12 +122,10 @@ function resultOf(result: autocannon.Result, graphqlErrors = 0): LoadResult {
 }
 
 /** A read under load; every response must equal `expectBody` byte for byte. */
-export async function runRead(url: string, headers: Record<string, string>, body: string, expectBody: string, options: LoadOptions): Promise<LoadResult> {
+export async function runRead(url: string, headersFor: HeadersFor, body: string, expectBody: string, options: LoadOptions): Promise<LoadResult> {
   const result = await autocannon({
     url,
-    method: 'POST',
-    headers,
-    body,
+    requests: [{ method: 'POST', path: new URL(url).pathname, body, setupRequest: (request: autocannon.Request) => ({ ...request, headers: headersFor(body) }) }],
     connections: options.connections,
     duration: options.durationSeconds,
     expectBody,
@@ -128,8 +140,8 @@ interface ChainContext {
 }
 
 /** Identities the write mix uses, signed (or issued) before a run: setupRequest is synchronous. */
-async function writeHeaders(credentials: Credentials, target: RunningTarget, mix: WriteMix, slots: WriteSlot[]): Promise<Map<string, Record<string, string>>> {
-  const headers = new Map<string, Record<string, string>>();
+async function writeHeaders(credentials: Credentials, target: RunningTarget, mix: WriteMix, slots: WriteSlot[]): Promise<Map<string, HeadersFor>> {
+  const headers = new Map<string, HeadersFor>();
   for (const slot of slots) {
     for (const step of mix.steps) {
       const identity = step.identity(slot);
@@ -156,8 +168,8 @@ export async function runWrite(url: string, credentials: Credentials, target: Ru
       const context = raw as ChainContext;
       if (index === 0) context.slot = free.shift();
       const slot = slots[context.slot ?? 0];
-      request.headers = headers.get(identityKey(step.identity(slot)));
       request.body = JSON.stringify({ query: step.query, variables: step.variables(slot, context.sessionId ?? '00000000-0000-7000-8000-000000000000') });
+      request.headers = headers.get(identityKey(step.identity(slot)))?.(request.body);
       return request;
     },
     onResponse: (status: number, body: string, raw: object) => {
@@ -186,16 +198,15 @@ export async function runWrite(url: string, credentials: Credentials, target: Ru
 
 /** Stops every ACTIVE session (a chain the end of a run cut off), straight at the session subgraph as a platform admin. */
 export async function freeConnectors(backend: Backend): Promise<number> {
-  const identity = await signIdentity({ role: Role.PLATFORM_ADMIN, sub: 'bench' }, 'gateway', backend.secrets.signing);
-  const headers = { 'content-type': 'application/json', [IDENTITY_HEADER]: identity };
-  const url = backend.subgraphUrls.session;
+  const admin: Identity = { role: Role.PLATFORM_ADMIN, sub: 'bench' };
+  const send = (body: string) => requestOnce(backend.subgraphUrls.session, { 'content-type': 'application/json', [IDENTITY_HEADER]: signIdentityNow(admin, backend.secrets.signing, body) }, body);
   let stopped = 0;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const { text } = await requestOnce(url, headers, JSON.stringify({ query: '{ chargingSessions(first: 100, filter: { status: ACTIVE }) { edges { node { id } } } }' }));
+    const { text } = await send(JSON.stringify({ query: '{ chargingSessions(first: 100, filter: { status: ACTIVE }) { edges { node { id } } } }' }));
     const ids = (JSON.parse(text) as { data?: { chargingSessions: { edges: Array<{ node: { id: string } }> } } }).data?.chargingSessions.edges.map((e) => e.node.id) ?? [];
     if (!ids.length) return stopped;
     for (const id of ids) {
-      await requestOnce(url, headers, JSON.stringify({ query: 'mutation ($id: ID!) { stopChargingSession(id: $id) { id } }', variables: { id } }));
+      await send(JSON.stringify({ query: 'mutation ($id: ID!) { stopChargingSession(id: $id) { id } }', variables: { id } }));
       stopped++;
     }
   }
@@ -207,11 +218,12 @@ export async function writeChainOnce(url: string, credentials: Credentials, targ
   const answers: string[] = [];
   let sessionId = '';
   for (const step of mix.steps) {
-    const { status, text } = await requestOnce(url, await credentials.headers(target, step.identity(slot)), JSON.stringify({ query: step.query, variables: step.variables(slot, sessionId) }));
+    const body = JSON.stringify({ query: step.query, variables: step.variables(slot, sessionId) });
+    const { status, text } = await requestOnce(url, (await credentials.headers(target, step.identity(slot)))(body), body);
     if (status !== 200) throw new Error(`${target.name} ${step.name}: HTTP ${status}: ${text.slice(0, 300)}`);
-    const body = JSON.parse(text) as { data?: Record<string, unknown>; errors?: unknown[] };
-    if (body.errors?.length || !body.data) throw new Error(`${target.name} ${step.name}: ${text.slice(0, 300)}`);
-    if (step.sessionIdFrom) sessionId = step.sessionIdFrom(body.data);
+    const answer = JSON.parse(text) as { data?: Record<string, unknown>; errors?: unknown[] };
+    if (answer.errors?.length || !answer.data) throw new Error(`${target.name} ${step.name}: ${text.slice(0, 300)}`);
+    if (step.sessionIdFrom) sessionId = step.sessionIdFrom(answer.data);
     answers.push(canonical(text, { normaliseIds: true }));
   }
   return answers;

@@ -81,13 +81,13 @@ export function aggregate(records: RunRecord[], labels: Map<string, string>): Ro
   });
 }
 
-/** ours (and ours-tuned, and prototypes) against every peer and against the subgraph itself. */
+/** ours (and its variants) against every peer and against the subgraph itself. */
 export function ratios(rows: Row[]): Ratio[] {
   const out: Ratio[] = [];
   const targets = [...new Set(rows.map((r) => r.target))];
-  const ofs = targets.filter((t) => t === 'ours' || t.startsWith('ours-') || t.startsWith('tuned:'));
-  // Peers and direct; with prototypes, also ours and TUNE=none (the copy's own baseline).
-  const tos = targets.filter((t) => !ofs.includes(t) || (ofs.length > 1 && (t === 'ours' || t === 'tuned:none')));
+  const ofs = targets.filter((t) => t === 'ours' || t.startsWith('ours-'));
+  // Peers and direct; with variants of ours, also ours itself (what the variant's setting changes).
+  const tos = targets.filter((t) => !ofs.includes(t) || t === 'ours');
   for (const workload of [...new Set(rows.map((r) => r.workload))]) {
     const get = (target: string) => rows.find((r) => r.workload === workload && r.target === target);
     for (const of of ofs) {

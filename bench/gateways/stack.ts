@@ -184,24 +184,13 @@ export interface GatewayLaunch {
 
 type Launcher = (launch: GatewayLaunch) => Promise<{ child: Child; url: string }>;
 
-/** Ours: gateway/main.ts as it is, through the cluster launcher (one worker = the entry itself, no primary). */
-const ours: Launcher = async ({ backend, port, workers, logDir, nodeArgs }) => {
-  const child = await startNode('gateway-ours', 'bench/gateways/cluster.ts', {
-    args: [String(workers), 'gateway/main.ts'],
-    env: { ...backend.env, GATEWAY_PORT: String(port), GATEWAY_HOST: '127.0.0.1', SUPERGRAPH_PATH: backend.supergraphFile },
-    logDir,
-    nodeArgs,
-  });
-  return { child, url: `http://127.0.0.1:${port}/graphql` };
-};
-
-/** A prototype of ours with tuning switches (bench/gateways/ours-tuned.ts); `tune` is its TUNE variable. */
-const oursTuned =
-  (tune: string, name: string): Launcher =>
+/** Ours: gateway/main.ts as it is, through the cluster launcher (one worker = the entry itself, no primary); `env` adds settings. */
+const ours =
+  (name: string, env: Record<string, string> = {}): Launcher =>
   async ({ backend, port, workers, logDir, nodeArgs }) => {
     const child = await startNode(name, 'bench/gateways/cluster.ts', {
-      args: [String(workers), 'bench/gateways/ours-tuned.ts'],
-      env: { ...backend.env, GATEWAY_PORT: String(port), GATEWAY_HOST: '127.0.0.1', SUPERGRAPH_FILE: backend.supergraphFile, TUNE: tune },
+      args: [String(workers), 'gateway/main.ts'],
+      env: { ...backend.env, GATEWAY_PORT: String(port), GATEWAY_HOST: '127.0.0.1', SUPERGRAPH_PATH: backend.supergraphFile, ...env },
       logDir,
       nodeArgs,
     });
@@ -242,11 +231,6 @@ const hive =
     return { child, url: `http://127.0.0.1:${port}/graphql` };
   };
 
-/** The switches of bench/gateways/ours-tuned.ts that paid in `--prototypes` runs (README, "Performance"). */
-export const TUNED_SWITCHES = 'http-agent,identity-cache,cost-cache,lean-http,dedupe';
-/** The same without dedupe: what ours would do when no two requests in flight are alike. */
-export const TUNED_SWITCHES_NO_DEDUPE = 'http-agent,identity-cache,cost-cache,lean-http';
-
 export interface TargetDefinition extends TargetSpec {
   launch?: Launcher;
 }
@@ -254,7 +238,7 @@ export interface TargetDefinition extends TargetSpec {
 /** Every target the harness knows, in report order. */
 export const TARGETS: TargetDefinition[] = [
   { name: 'direct', label: 'subgraph direct', kind: 'direct', description: 'the owning subgraph, called with a validly signed identity header (the physical limit)' },
-  { name: 'ours', label: 'ours', kind: 'gateway', description: 'gateway/main.ts as committed (Apollo Server + @apollo/gateway, hardening, signed identity)', launch: ours },
+  { name: 'ours', label: 'ours', kind: 'gateway', description: 'gateway/main.ts as committed (Apollo Server + @apollo/gateway, hardening, each subgraph call signed, in-flight dedupe)', launch: ours('gateway-ours') },
   { name: 'apollo', label: 'stock @apollo/gateway', kind: 'gateway', description: '@apollo/gateway + @apollo/server startStandaloneServer, default options', launch: apolloStock },
   { name: 'hive', label: 'Hive Gateway (JS planner)', kind: 'gateway', description: '@graphql-hive/gateway CLI, default options (identical subgraph queries in flight are deduplicated)', launch: hive(false, true) },
   { name: 'hive-rust', label: 'Hive Gateway (Rust planner)', kind: 'gateway', description: '@graphql-hive/gateway CLI --hive-router-runtime (@graphql-hive/router-runtime), default options', launch: hive(true, true) },
@@ -275,39 +259,14 @@ export const TARGETS: TargetDefinition[] = [
     launch: hive(true, false),
   },
   {
-    name: 'ours-tuned',
-    label: 'ours, tuned (prototype)',
-    kind: 'gateway',
-    description: `bench/gateways/ours-tuned.ts with TUNE=${TUNED_SWITCHES}: ours with the changes that paid (README, "Performance")`,
-    launch: oursTuned(TUNED_SWITCHES, 'gateway-ours-tuned'),
-  },
-  {
-    name: 'ours-tuned-nodedupe',
-    label: 'ours, tuned, no dedupe',
+    name: 'ours-nodedupe',
+    label: 'ours, no dedupe',
     kind: 'gateway',
     readsOnly: true,
-    description: `bench/gateways/ours-tuned.ts with TUNE=${TUNED_SWITCHES_NO_DEDUPE} (every client request reaches the subgraphs)`,
-    launch: oursTuned(TUNED_SWITCHES_NO_DEDUPE, 'gateway-ours-tuned-nodedupe'),
+    description: 'as `ours`, with SUBGRAPH_DEDUPE=false (every client request reaches the subgraphs)',
+    launch: ours('gateway-ours-nodedupe', { SUBGRAPH_DEDUPE: 'false' }),
   },
 ];
-
-/** One prototype per tuning switch, for `--prototypes` (measured against `ours` and against TUNE=none). */
-export const PROTOTYPES: TargetDefinition[] = [
-  ['none', 'none'],
-  ['http-agent', 'http-agent'],
-  ['identity-cache', 'identity-cache'],
-  ['cost-cache', 'cost-cache'],
-  ['lean-http', 'lean-http'],
-  ['dedupe', 'dedupe'],
-  ['all-but-dedupe', TUNED_SWITCHES_NO_DEDUPE],
-  ['all', TUNED_SWITCHES],
-].map(([name, tune]) => ({
-  name: `tuned:${name}`,
-  label: `ours-tuned ${name}`,
-  kind: 'gateway',
-  description: `bench/gateways/ours-tuned.ts with TUNE=${tune}`,
-  launch: oursTuned(tune, `gateway-tuned-${name}`),
-}));
 
 /** Starts the gateways in turn (in parallel they would slow each other's start on two cores). */
 export async function launchTargets(

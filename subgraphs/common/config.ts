@@ -37,6 +37,10 @@ const envSchema = z.object({
   JWT_ISSUER: z.string().optional(),
   JWT_AUDIENCE: z.string().optional(),
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** Gateway: keep-alive sockets per subgraph (calls beyond it wait for a free one). */
+  SUBGRAPH_MAX_SOCKETS: z.coerce.number().int().min(1).max(1024).default(64),
+  /** Gateway: identical subgraph queries in flight at once for the same caller share one call. */
+  SUBGRAPH_DEDUPE: z.stringbool().default(true),
   /** The browser IDE at GET / and /graphql (analysts use it in production too; turn off where unwanted). */
   IDE_ENABLED: z.stringbool().default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -4,6 +4,7 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config, SubgraphName } from './config.js';
+import { replayGuardMigration, USED_TOKEN_TABLE } from './replay-guard.js';
 
 /** Each subgraph owns a database of its own on the configured server. */
 export function databaseUrl(config: Pick<Config, 'DATABASE_URL' | 'DATABASE_PREFIX'>, subgraph: SubgraphName): string {
@@ -66,7 +67,9 @@ export async function openDatabase(options: OrmOptions): Promise<MikroORM<Postgr
     clientUrl: options.clientUrl,
     entities: options.entities,
     extensions: [Migrator],
-    migrations: { migrationsList: options.migrations, transactional: true, allOrNothing: true, snapshot: false },
+    // Every subgraph database also holds the tables of the shared plumbing (no entity maps them).
+    migrations: { migrationsList: [...options.migrations, replayGuardMigration], transactional: true, allOrNothing: true, snapshot: false },
+    schemaGenerator: { skipTables: [USED_TOKEN_TABLE] },
     pool: { min: 0, max: options.poolMax ?? 10 },
     debug: options.debug ?? false,
     logger: (message) => options.logger?.debug(message),

@@ -1,6 +1,7 @@
 import type { SubgraphName } from './config.js';
 import { DomainError, ErrorCode } from './errors.js';
 import { IDENTITY_HEADER, serviceIdentity, signIdentity } from './identity.js';
+import { currentRequestId, forwardedHeaders } from './observability.js';
 
 export interface EntityClientOptions {
   /** Name of the calling subgraph: it becomes the service identity's subject. */
@@ -37,21 +38,23 @@ export class EntityClient {
 
   /** A query against one subgraph; no answer, an HTTP error or no data → UPSTREAM_UNAVAILABLE. */
   async query<T>(owner: SubgraphName, query: string, variables: Record<string, unknown>): Promise<T> {
-    const token = await signIdentity(serviceIdentity(this.options.caller), `service:${this.options.caller}`, this.options.signingSecret);
+    const body = JSON.stringify({ query, variables });
+    const token = await signIdentity(serviceIdentity(this.options.caller), `service:${this.options.caller}`, this.options.signingSecret, body);
     let response: Response;
     try {
       response = await fetch(this.options.urls[owner], {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: token },
-        body: JSON.stringify({ query, variables }),
+        // The request id and trace context of the request being served, so the sibling's logs and spans join it.
+        headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: token, ...forwardedHeaders(currentRequestId()) },
+        body,
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
     } catch {
       throw unavailable(owner);
     }
-    const body = (await response.json().catch(() => ({}))) as GraphQLResponse<T>;
-    if (!response.ok || !body.data) throw unavailable(owner);
-    return body.data;
+    const answer = (await response.json().catch(() => ({}))) as GraphQLResponse<T>;
+    if (!response.ok || !answer.data) throw unavailable(owner);
+    return answer.data;
   }
 }
 

@@ -17,10 +17,12 @@ import { EntityClient } from './entity-client.js';
 import { createErrorFormatter } from './errors.js';
 import { bodyErrorHandler } from './http-errors.js';
 import { buildFederatedSchema, type FederatedSchemaOptions } from './federation.js';
-import { ANONYMOUS, IDENTITY_HEADER, verifyIdentity, type Identity } from './identity.js';
+import { ANONYMOUS, type Identity } from './identity.js';
 import { createLogger } from './logger.js';
 import { graphqlMetricsPlugin, metricsHandler, samplePool, type PoolSource } from './metrics.js';
 import { graphqlRequestScope, Lifecycle, requestContext } from './observability.js';
+import { ReplayGuard } from './replay-guard.js';
+import { signedCallerOnly } from './signed-caller.js';
 
 const SUBGRAPH_BODY_LIMIT = '1mb';
 
@@ -100,6 +102,7 @@ export async function createSubgraph(module: SubgraphModule, config: Config = lo
   });
   await server.start();
 
+  const replayGuard = new ReplayGuard(orm, logger);
   const lifecycle = new Lifecycle();
   const stopSampling = [
     samplePool(module.name, () => orm.em.getConnection().getKnex().client.pool as PoolSource | undefined),
@@ -120,20 +123,7 @@ export async function createSubgraph(module: SubgraphModule, config: Config = lo
   app.use(router);
   app.use(
     '/graphql',
-    // The signature first: nothing of an unsigned request is parsed.
-    async (req, res, next) => {
-      // Only the gateway or a sibling service may call a subgraph: both sign the caller's identity.
-      const header = req.header(IDENTITY_HEADER);
-      if (!header) return void res.status(401).json({ errors: [{ message: 'Missing gateway signature.', extensions: { code: 'UNAUTHENTICATED' } }] });
-      try {
-        res.locals.identity = await verifyIdentity(header, config.signingSecrets);
-        next();
-      } catch (error) {
-        logger.warn({ reason: (error as Error).message, ip: req.ip }, 'rejected request with an invalid gateway signature');
-        res.status(401).json({ errors: [{ message: 'Invalid gateway signature.', extensions: { code: 'UNAUTHENTICATED' } }] });
-      }
-    },
-    express.json({ limit: SUBGRAPH_BODY_LIMIT }),
+    ...signedCallerOnly({ secrets: config.signingSecrets, replayGuard, logger, bodyLimit: SUBGRAPH_BODY_LIMIT }),
     graphqlRequestScope(module.name),
     expressMiddleware(server, {
       context: async ({ res }) => contextFor((res.locals.identity as Identity | undefined) ?? ANONYMOUS, logger.child({ requestId: res.locals.requestId as string })),
@@ -163,6 +153,7 @@ export async function createSubgraph(module: SubgraphModule, config: Config = lo
       lifecycle.draining = true;
       await server.stop(); // closes the listener, waits for in-flight requests (drain timeout), then ends connections
       await own.close?.();
+      replayGuard.close();
       for (const stop of stopSampling) stop();
       await orm.close(true);
     },

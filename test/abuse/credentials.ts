@@ -57,7 +57,7 @@ const FORGED_TOKENS: Array<[string, TokenMaker]> = [
     const [header, , signature] = (await f.p.stack.token(f.A.driver)).split('.');
     return `${header}.${b64({ ...admin, iat: now(), exp: now() + 3600 })}.${signature}`;
   }],
-  ['a subgraph identity token (signed with the subgraph secret)', (f) => signIdentity(admin, 'gateway', f.p.stack.config.signingSecrets[0])],
+  ['a subgraph identity token (signed with the subgraph secret)', (f) => signIdentity(admin, 'gateway', f.p.stack.config.signingSecrets[0], JSON.stringify({ query: PRIVILEGED }))],
   ['garbage in three parts', () => 'abc.def.ghi'],
   ['one part', () => 'eyJhbGciOiJIUzI1NiJ9'],
   ['invalid base64 and JSON', () => '%%%.***.!!!'],
@@ -116,12 +116,14 @@ const SUBGRAPH_OPERATIONS: Record<SubgraphName, (f: Fixtures) => { query: string
 const AUDIENCE = 'chargegraph-subgraphs';
 const identityClaims = { role: Role.PLATFORM_ADMIN, sub: 'mallory' };
 
-/** Identity headers that must all be refused with 401 (undefined: no header at all). */
-const FORGED_SIGNATURES: Array<[string, (f: Fixtures) => Promise<string | undefined> | string | undefined]> = [
+/** Identity headers for `body` that must all be refused with 401 (undefined: no header at all). */
+const FORGED_SIGNATURES: Array<[string, (f: Fixtures, body: string) => Promise<string | undefined> | string | undefined]> = [
   ['no signature header', () => undefined],
   ['an empty signature header', () => ''],
   ['garbage', () => 'not-a-signature'],
-  ['signed with another secret', () => signIdentity(identityClaims, 'gateway', 'another-secret-that-is-long-enough-000000')],
+  ['signed with another secret', (_f, body) => signIdentity(identityClaims, 'gateway', 'another-secret-that-is-long-enough-000000', body)],
+  ['signed for another body', (f) => signIdentity(identityClaims, 'gateway', f.p.stack.config.signingSecrets[0], '{"query":"{ __typename }"}')],
+  ['right secret, without a token id or body hash', (f) => new SignJWT(identityClaims).setProtectedHeader({ alg: 'HS256' }).setAudience(AUDIENCE).setIssuer('gateway').setIssuedAt().setExpirationTime('1m').sign(encoder.encode(f.p.stack.config.signingSecrets[0]))],
   ['expired', (f) => new SignJWT(identityClaims).setProtectedHeader({ alg: 'HS256' }).setAudience(AUDIENCE).setIssuer('gateway').setIssuedAt(now() - 600).setExpirationTime(now() - 540).sign(encoder.encode(f.p.stack.config.signingSecrets[0]))],
   ['alg none', () => unsigned({ ...identityClaims, aud: AUDIENCE, iss: 'gateway' })],
   ['signed for another audience', (f) => new SignJWT(identityClaims).setProtectedHeader({ alg: 'HS256' }).setAudience('someone-else').setIssuedAt().setExpirationTime('1m').sign(encoder.encode(f.p.stack.config.signingSecrets[0]))],
@@ -136,15 +138,44 @@ function subgraphSignatureProbes(): Probe[] {
       probe(
         `${subgraph} subgraph: ${name}`,
         async (f) => {
-          const header = await signature(f);
+          const body = JSON.stringify(SUBGRAPH_OPERATIONS[subgraph](f));
+          const header = await signature(f, body);
           return http(f.p.stack.subgraphs[subgraph]!.url, {
             method: 'POST',
             headers: { 'content-type': 'application/json', ...(header === undefined ? {} : { [IDENTITY_HEADER]: header }) },
-            body: JSON.stringify(SUBGRAPH_OPERATIONS[subgraph](f)),
+            body,
           });
         },
         { status: 401, code: 'UNAUTHENTICATED' },
       ),
+    ),
+  );
+}
+
+/** Reads each subgraph serves a platform admin: sent once legitimately, then replayed. */
+const REPLAYED_READS: Record<SubgraphName, (f: Fixtures) => { query: string; variables?: Record<string, unknown> }> = {
+  ...SUBGRAPH_OPERATIONS,
+  operator: () => ({ query: `{ operators(first: 10) { edges { node { id name } } } }` }),
+  station: () => ({ query: `{ stations(first: 10) { edges { node { id name } } } }` }),
+};
+
+/**
+ * A correctly signed call, captured and sent again (to the same subgraph: its replicas share the record of used
+ * signatures in its database). The first send must be served, the second refused.
+ */
+function replayedSignatureProbes(): Probe[] {
+  const names: SubgraphName[] = ['operator', 'station', 'session', 'payment'];
+  return names.map((subgraph) =>
+    probe(
+      `${subgraph} subgraph: a valid signature sent a second time`,
+      async (f) => {
+        const body = JSON.stringify(REPLAYED_READS[subgraph](f));
+        const headers = { 'content-type': 'application/json', [IDENTITY_HEADER]: await signIdentity(identityClaims, 'gateway', f.p.stack.config.signingSecrets[0], body) };
+        const first = await http(f.p.stack.subgraphs[subgraph]!.url, { method: 'POST', headers, body });
+        if (first.status !== 200) throw new Error(`the original call was refused (${first.status}): ${first.text}`);
+        return http(f.p.stack.subgraphs[subgraph]!.url, { method: 'POST', headers, body });
+      },
+      { status: 401, code: 'UNAUTHENTICATED' },
     ),
   );
 }
@@ -215,5 +246,6 @@ function webhookProbes(): Probe[] {
 export const credentialProbes = (): Record<string, Probe[]> => ({
   'forged, expired and malformed client tokens at the gateway': clientTokenProbes(),
   'forged identity signatures straight to each subgraph': subgraphSignatureProbes(),
+  'replayed identity signatures': replayedSignatureProbes(),
   'forged webhook signatures at the payment subgraph': webhookProbes(),
 });

@@ -79,7 +79,7 @@ describe('subgraph trust', () => {
   });
 
   it('rejects a signature made with another secret', async () => {
-    const forged = await signIdentity({ role: Role.PLATFORM_ADMIN, sub: 'mallory' }, 'gateway', 'x'.repeat(40));
+    const forged = await signIdentity({ role: Role.PLATFORM_ADMIN, sub: 'mallory' }, 'gateway', 'x'.repeat(40), query);
     const response = await fetch(stack.subgraphs.operator!.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-chargegraph-identity': forged },
@@ -90,12 +90,39 @@ describe('subgraph trust', () => {
   });
 
   it('accepts a valid signature', async () => {
-    const signed = await signIdentity({ role: Role.ANALYST, sub: 'ann' }, 'gateway', stack.config.signingSecrets[0]);
+    const signed = await signIdentity({ role: Role.ANALYST, sub: 'ann' }, 'gateway', stack.config.signingSecrets[0], query);
     const response = await fetch(stack.subgraphs.operator!.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-chargegraph-identity': signed },
       body: query,
     });
     expect(response.status).toBe(200);
+  });
+
+  it('refuses a valid signature sent a second time, and one sent with another body', async () => {
+    const post = (headers: Record<string, string>, body: string) => fetch(stack.subgraphs.operator!.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const signed = { 'x-chargegraph-identity': await signIdentity({ role: Role.ANALYST, sub: 'ann' }, 'gateway', stack.config.signingSecrets[0], query) };
+    expect((await post(signed, query)).status).toBe(200);
+    const replayed = await post(signed, query);
+    expect(replayed.status).toBe(401);
+    expect(await replayed.json()).toMatchObject({ errors: [{ message: 'This gateway signature was already used.', extensions: { code: 'UNAUTHENTICATED' } }] });
+
+    const other = { 'x-chargegraph-identity': await signIdentity({ role: Role.ANALYST, sub: 'ann' }, 'gateway', stack.config.signingSecrets[0], query) };
+    const swapped = await post(other, JSON.stringify({ query: '{ operators(first: 100) { edges { node { id name } } } }' }));
+    expect(swapped.status).toBe(401);
+    expect(await swapped.json()).toMatchObject({ errors: [{ message: 'The gateway signature does not match the request body.' }] });
+    // The refused body did not use up the signature: the call it was made for still goes through once.
+    expect((await post(other, query)).status).toBe(200);
+  });
+
+  it('serves concurrent requests that each make several subgraph calls, every call signed for itself', async () => {
+    expect((await createOperator('Signed Calls Op')).errors).toBeUndefined();
+    // operator subgraph, then station and payment subgraphs for the operators' entities: three signed calls each.
+    const threeSubgraphs = '{ operators(first: 5) { edges { node { name stations(first: 1) { edges { cursor } } paymentAccount { id } } } } }';
+    const answers = await Promise.all(Array.from({ length: 20 }, () => stack.query<{ operators: { edges: Array<{ node: { name: string; stations: unknown; paymentAccount: unknown } }> } }>(threeSubgraphs, {}, platformAdmin)));
+    for (const answer of answers) {
+      expect(answer.errors).toBeUndefined();
+      expect(answer.data?.operators.edges.some((edge) => edge.node.name === 'Signed Calls Op' && edge.node.stations !== null)).toBe(true);
+    }
   });
 });

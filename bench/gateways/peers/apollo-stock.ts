@@ -1,7 +1,7 @@
 /**
  * Baseline peer: a stock `@apollo/gateway` + Apollo Server (`startStandaloneServer`) with default options on the
  * benchmark's supergraph. The one addition is what our subgraphs require of any caller: the client's bearer token
- * is verified and the identity forwarded signed (the same two calls our gateway makes, once per request).
+ * is verified once per request, and each subgraph call carries the identity signed for that call's body.
  * Environment: PORT, SUPERGRAPH_FILE, JWT_SECRET, SUBGRAPH_SIGNING_SECRETS.
  */
 import { readFileSync } from 'node:fs';
@@ -9,10 +9,10 @@ import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOp
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { createTokenVerifier } from '../../../gateway/auth.js';
-import { IDENTITY_HEADER, signIdentity } from '../../../subgraphs/common/identity.js';
+import { IDENTITY_HEADER, signIdentity, type Identity } from '../../../subgraphs/common/identity.js';
 
 interface Context {
-  identityToken: string;
+  identity: Identity;
 }
 
 process.env.APOLLO_TELEMETRY_DISABLED = 'true';
@@ -22,8 +22,11 @@ const signingSecret = SUBGRAPH_SIGNING_SECRETS.split(',')[0];
 const verifyToken = createTokenVerifier({ JWT_SECRET });
 
 class SignedDataSource extends RemoteGraphQLDataSource<Context> {
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<Context>): void {
-    if (context?.identityToken) request.http?.headers.set(IDENTITY_HEADER, context.identityToken);
+  override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<Context>): Promise<void> {
+    if (!context?.identity) return;
+    // The body exactly as RemoteGraphQLDataSource serialises it next (query first, then the rest, without http).
+    const { query, http: _http, ...rest } = request;
+    request.http?.headers.set(IDENTITY_HEADER, await signIdentity(context.identity, 'gateway', signingSecret, JSON.stringify({ query, ...rest })));
   }
 }
 
@@ -34,7 +37,7 @@ const gateway = new ApolloGateway({
 const server = new ApolloServer<Context>({ gateway });
 const { url } = await startStandaloneServer(server, {
   listen: { port: Number(PORT), host: '127.0.0.1' },
-  context: async ({ req }) => ({ identityToken: await signIdentity(await verifyToken(req.headers.authorization), 'gateway', signingSecret) }),
+  context: async ({ req }) => ({ identity: await verifyToken(req.headers.authorization) }),
 });
 console.log(`stock @apollo/gateway listening on ${url}`);
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
