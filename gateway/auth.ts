@@ -1,13 +1,19 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { GraphQLError } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import type { Config } from '../subgraphs/common/config.js';
 import { ANONYMOUS, Role, type Identity } from '../subgraphs/common/identity.js';
 
 export type TokenVerifier = (authorization: string | undefined) => Promise<Identity>;
 
+/** How long a verified token's identity is reused without verifying again (never past the token's expiry). */
+const VERIFIED_FOR_MS = 30_000;
+
 /**
  * Verifies the caller's bearer JWT: HS256 with JWT_SECRET by default, or keys from JWT_JWKS_URL in production.
  * No header → anonymous (public catalogue only); a header that does not verify → 401, never silently anonymous.
+ * A token that verified is remembered for 30 s (or until it expires, if sooner): apps send the same token with
+ * every request, and verifying it is the gateway's largest fixed cost per request. Failures are not remembered.
  */
 export function createTokenVerifier(config: Pick<Config, 'JWT_SECRET' | 'JWT_JWKS_URL' | 'JWT_ISSUER' | 'JWT_AUDIENCE'>): TokenVerifier {
   const key: Uint8Array | JWTVerifyGetKey = config.JWT_JWKS_URL
@@ -19,8 +25,12 @@ export function createTokenVerifier(config: Pick<Config, 'JWT_SECRET' | 'JWT_JWK
     algorithms: config.JWT_JWKS_URL ? ['RS256', 'ES256', 'EdDSA'] : ['HS256'],
   };
 
+  const verified = new LRUCache<string, Identity>({ max: 10_000, ttl: VERIFIED_FOR_MS });
+
   return async (authorization) => {
     if (!authorization) return ANONYMOUS;
+    const known = verified.get(authorization);
+    if (known) return known;
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
     if (!match) throw unauthenticated('The Authorization header must be "Bearer <token>".');
     let payload: JWTPayload;
@@ -29,7 +39,10 @@ export function createTokenVerifier(config: Pick<Config, 'JWT_SECRET' | 'JWT_JWK
     } catch {
       throw unauthenticated('The token is invalid or has expired.');
     }
-    return identityFromClaims(payload);
+    const identity = Object.freeze(identityFromClaims(payload));
+    const ttl = payload.exp === undefined ? VERIFIED_FOR_MS : Math.min(VERIFIED_FOR_MS, payload.exp * 1000 - Date.now());
+    if (ttl > 0) verified.set(authorization, identity, { ttl });
+    return identity;
   };
 }
 

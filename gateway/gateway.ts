@@ -57,7 +57,7 @@ export async function createGateway({ config, logger, supergraphSdl, env = proce
   const clientFor = (name: string) => {
     let client = clients.get(name);
     if (!client) {
-      client = new SubgraphClient({ signingSecret: config.signingSecrets[0], timeoutMs: config.SUBGRAPH_TIMEOUT_MS, maxSockets: config.SUBGRAPH_MAX_SOCKETS, dedupe: config.SUBGRAPH_DEDUPE });
+      client = new SubgraphClient({ name, signingSecret: config.signingSecrets[0], timeoutMs: config.SUBGRAPH_TIMEOUT_MS, maxSockets: config.SUBGRAPH_MAX_SOCKETS, dedupe: config.SUBGRAPH_DEDUPE });
       clients.set(name, client);
     }
     return client;

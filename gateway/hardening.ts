@@ -76,22 +76,31 @@ function operationPlugin(): ApolloServerPlugin<GatewayContext> {
 }
 
 function costLimitPlugin(maxCost: number): ApolloServerPlugin<GatewayContext> {
+  // Apollo Server hands the same parsed document to every request with the same query text, so a document's cost
+  // for given variables is computed once: apps repeat a few operations with a few variable sets.
+  const costs = new WeakMap<DocumentNode, Map<string, number>>();
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, schema }) {
-          let cost: number;
-          try {
-            cost = getComplexity({
-              schema,
-              query: document,
-              variables: request.variables ?? {},
-              operationName: request.operationName ?? undefined,
-              estimators: [listSizeEstimator, simpleEstimator({ defaultComplexity: 1 })],
-            });
-          } catch (error) {
-            // getComplexity coerces the variables first: a wrong variable type is the client's mistake.
-            throw badRequest(error instanceof GraphQLError ? error.message : 'The variables do not match the operation.', ErrorCode.BAD_USER_INPUT);
+          const key = `${request.operationName ?? ''}\u0000${JSON.stringify(request.variables ?? {})}`;
+          let known = costs.get(document);
+          let cost = known?.get(key);
+          if (cost === undefined) {
+            try {
+              cost = getComplexity({
+                schema,
+                query: document,
+                variables: request.variables ?? {},
+                operationName: request.operationName ?? undefined,
+                estimators: [listSizeEstimator, simpleEstimator({ defaultComplexity: 1 })],
+              });
+            } catch (error) {
+              // getComplexity coerces the variables first: a wrong variable type is the client's mistake.
+              throw badRequest(error instanceof GraphQLError ? error.message : 'The variables do not match the operation.', ErrorCode.BAD_USER_INPUT);
+            }
+            if (!known) costs.set(document, (known = new Map()));
+            if (known.size < COSTS_PER_DOCUMENT) known.set(key, cost);
           }
           if (cost > maxCost) {
             throw new GraphQLError(`This query is too expensive (cost ${cost}, limit ${maxCost}); ask for smaller pages or fewer fields.`, {
@@ -103,6 +112,9 @@ function costLimitPlugin(maxCost: number): ApolloServerPlugin<GatewayContext> {
     },
   };
 }
+
+/** Variable sets remembered per document (beyond that, computed every time: no client can grow the memory). */
+const COSTS_PER_DOCUMENT = 64;
 
 const INTROSPECTION_ROLES = new Set<Role | undefined>([Role.ANALYST, Role.PLATFORM_ADMIN]);
 

@@ -2,9 +2,12 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import http from 'node:http';
 import https from 'node:https';
 import type { Fetcher, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
-import { IDENTITY_HEADER, signIdentity, type Identity } from '../subgraphs/common/identity.js';
+import { IDENTITY_HEADER, IdentitySigner, type Identity } from '../subgraphs/common/identity.js';
+import { processMetrics } from '../subgraphs/common/metrics.js';
 
 export interface SubgraphClientOptions {
+  /** The subgraph's name, for metrics. */
+  name: string;
   signingSecret: string;
   /** Whole-call deadline: connect, send, and read the answer. */
   timeoutMs: number;
@@ -38,8 +41,10 @@ export class SubgraphClient {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
   private readonly inFlight = new Map<string, Promise<BufferedResponse>>();
+  private readonly signer: IdentitySigner;
 
   constructor(private readonly options: SubgraphClientOptions) {
+    this.signer = new IdentitySigner('gateway', options.signingSecret);
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets, scheduling: 'lifo' as const };
     this.httpAgent = new http.Agent(agentOptions);
     this.httpsAgent = new https.Agent(agentOptions);
@@ -64,10 +69,23 @@ export class SubgraphClient {
     this.httpsAgent.destroy();
   }
 
+  /** One call on the wire, timed into chargegraph_subgraph_fetch_duration_seconds (shared calls count once). */
   private async send(url: string, init: FetcherRequestInit, body: string, caller: Identity | undefined): Promise<BufferedResponse> {
+    const stopTimer = processMetrics().subgraphFetch.startTimer({ subgraph: this.options.name });
+    try {
+      const response = await this.request(url, init, body, caller);
+      stopTimer({ outcome: response.ok ? 'ok' : 'error' });
+      return response;
+    } catch (error) {
+      stopTimer({ outcome: 'error' });
+      throw error;
+    }
+  }
+
+  private request(url: string, init: FetcherRequestInit, body: string, caller: Identity | undefined): Promise<BufferedResponse> {
     const headers: Record<string, string> = { ...init.headers, 'content-length': String(Buffer.byteLength(body)) };
     // Schema loads and health checks run outside any request: they carry no identity and subgraphs refuse them.
-    if (caller) headers[IDENTITY_HEADER] = await signIdentity(caller, 'gateway', this.options.signingSecret, body);
+    if (caller) headers[IDENTITY_HEADER] = this.signer.sign(caller, body);
     const target = new URL(url);
     const transport = target.protocol === 'https:' ? { request: https.request, agent: this.httpsAgent } : { request: http.request, agent: this.httpAgent };
     return new Promise<BufferedResponse>((resolve, reject) => {

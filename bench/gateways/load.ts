@@ -4,10 +4,9 @@
  * must be byte-equal to that target's own answer (else it counts as an error). The write mix checks each response
  * for GraphQL errors and frees the connectors a run leaves busy.
  */
-import { createHmac, randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import type { SubgraphName } from '../../subgraphs/common/config.js';
-import { hashBody, IDENTITY_HEADER, Role, type Identity } from '../../subgraphs/common/identity.js';
+import { IDENTITY_HEADER, IdentitySigner, Role, type Identity } from '../../subgraphs/common/identity.js';
 import { signDevToken, type TokenClaims } from '../../dev/tokens.js';
 import type { ReadQuery, WriteMix } from './queries.js';
 import type { WriteSlot } from './seed.js';
@@ -34,27 +33,20 @@ const identityKey = (identity: Identity) => `${identity.role ?? 'ANONYMOUS'}|${i
 /** Headers for one request with this body (synchronous: autocannon's setupRequest cannot wait). */
 export type HeadersFor = (body: string) => Record<string, string>;
 
-/**
- * The identity token a subgraph expects (identity.ts: HS256, single-use `jti`, body hash `bh`), signed
- * synchronously with node:crypto: every request straight at a subgraph needs a fresh one, made in setupRequest.
- */
-function signIdentityNow(identity: Identity, secret: string, body: string): string {
-  const now = Math.floor(Date.now() / 1000);
-  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const claims = { role: identity.role, operatorId: identity.operatorId, bh: hashBody(body), sub: identity.sub ?? '', iss: 'bench', aud: 'chargegraph-subgraphs', jti: randomUUID(), iat: now, exp: now + 60 };
-  const unsigned = `${part({ alg: 'HS256' })}.${part(claims)}`;
-  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
-}
-
 /** Request headers per target kind: a client token for gateways, an identity signed per request for subgraphs. */
 export class Credentials {
   private readonly jwts = new Map<string, string>();
 
-  constructor(private readonly backend: Backend) {}
+  private readonly signer: IdentitySigner;
+
+  constructor(private readonly backend: Backend) {
+    this.signer = new IdentitySigner('bench', backend.secrets.signing);
+  }
 
   async headers(target: RunningTarget, identity: Identity): Promise<HeadersFor> {
     const base = { 'content-type': 'application/json' };
-    if (target.kind === 'direct') return (body) => ({ ...base, [IDENTITY_HEADER]: signIdentityNow(identity, this.backend.secrets.signing, body) });
+    // Straight at a subgraph, every request needs a signature of its own (single-use, bound to the body).
+    if (target.kind === 'direct') return (body) => ({ ...base, [IDENTITY_HEADER]: this.signer.sign(identity, body) });
     if (!identity.role) return () => base;
     const key = identityKey(identity);
     let jwt = this.jwts.get(key);
@@ -107,9 +99,9 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-function resultOf(result: autocannon.Result, graphqlErrors = 0): LoadResult {
+function resultOf(result: autocannon.Result, graphqlErrors = 0, mismatches = result.mismatches): LoadResult {
   const connection = result.errors - result.timeouts;
-  const errors = result.non2xx + result.errors + result.mismatches + graphqlErrors;
+  const errors = result.non2xx + result.errors + mismatches + graphqlErrors;
   return {
     requests: result.requests.total,
     seconds: result.duration,
@@ -117,21 +109,29 @@ function resultOf(result: autocannon.Result, graphqlErrors = 0): LoadResult {
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors,
-    errorDetail: { non2xx: result.non2xx, connection, timeouts: result.timeouts, mismatches: result.mismatches, graphql: graphqlErrors },
+    errorDetail: { non2xx: result.non2xx, connection, timeouts: result.timeouts, mismatches, graphql: graphqlErrors },
   };
 }
 
-/** A read under load; every response must equal `expectBody` byte for byte. */
+/** A read under load; every response must equal `expectBody` byte for byte (checked here: autocannon's own check needs fixed headers). */
 export async function runRead(url: string, headersFor: HeadersFor, body: string, expectBody: string, options: LoadOptions): Promise<LoadResult> {
+  let mismatches = 0;
   const result = await autocannon({
     url,
-    requests: [{ method: 'POST', path: new URL(url).pathname, body, setupRequest: (request: autocannon.Request) => ({ ...request, headers: headersFor(body) }) }],
+    requests: [
+      {
+        method: 'POST',
+        path: new URL(url).pathname,
+        body,
+        setupRequest: (request: autocannon.Request) => ({ ...request, headers: headersFor(body) }),
+        onResponse: (status: number, answer: string) => void (status === 200 && answer !== expectBody && mismatches++),
+      },
+    ],
     connections: options.connections,
     duration: options.durationSeconds,
-    expectBody,
     timeout: 10,
   });
-  return resultOf(result);
+  return resultOf(result, 0, mismatches);
 }
 
 interface ChainContext {
@@ -199,7 +199,8 @@ export async function runWrite(url: string, credentials: Credentials, target: Ru
 /** Stops every ACTIVE session (a chain the end of a run cut off), straight at the session subgraph as a platform admin. */
 export async function freeConnectors(backend: Backend): Promise<number> {
   const admin: Identity = { role: Role.PLATFORM_ADMIN, sub: 'bench' };
-  const send = (body: string) => requestOnce(backend.subgraphUrls.session, { 'content-type': 'application/json', [IDENTITY_HEADER]: signIdentityNow(admin, backend.secrets.signing, body) }, body);
+  const signer = new IdentitySigner('bench', backend.secrets.signing);
+  const send = (body: string) => requestOnce(backend.subgraphUrls.session, { 'content-type': 'application/json', [IDENTITY_HEADER]: signer.sign(admin, body) }, body);
   let stopped = 0;
   for (let attempt = 0; attempt < 5; attempt++) {
     const { text } = await send(JSON.stringify({ query: '{ chargingSessions(first: 100, filter: { status: ACTIVE }) { edges { node { id } } } }' }));

@@ -1,6 +1,6 @@
 import type { SubgraphName } from './config.js';
 import { DomainError, ErrorCode } from './errors.js';
-import { IDENTITY_HEADER, serviceIdentity, signIdentity } from './identity.js';
+import { IDENTITY_HEADER, IdentitySigner, serviceIdentity } from './identity.js';
 import { currentRequestId, forwardedHeaders } from './observability.js';
 
 export interface EntityClientOptions {
@@ -21,7 +21,11 @@ interface GraphQLResponse<T> {
  * or any query they serve. This is how a subgraph learns facts it must not take from clients.
  */
 export class EntityClient {
-  constructor(private readonly options: EntityClientOptions) {}
+  private readonly signer: IdentitySigner;
+
+  constructor(private readonly options: EntityClientOptions) {
+    this.signer = new IdentitySigner(`service:${options.caller}`, options.signingSecret);
+  }
 
   async resolve<T>(owner: SubgraphName, typename: string, ids: string[], selection: string): Promise<Array<T | null>> {
     if (ids.length === 0) return [];
@@ -39,7 +43,7 @@ export class EntityClient {
   /** A query against one subgraph; no answer, an HTTP error or no data → UPSTREAM_UNAVAILABLE. */
   async query<T>(owner: SubgraphName, query: string, variables: Record<string, unknown>): Promise<T> {
     const body = JSON.stringify({ query, variables });
-    const token = await signIdentity(serviceIdentity(this.options.caller), `service:${this.options.caller}`, this.options.signingSecret, body);
+    const token = this.signer.sign(serviceIdentity(this.options.caller), body);
     let response: Response;
     try {
       response = await fetch(this.options.urls[owner], {

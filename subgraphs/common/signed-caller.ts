@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import express, { type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
-import { hashBody, IDENTITY_HEADER, verifyIdentity, type SignedCall } from './identity.js';
+import { hashBody, IDENTITY_HEADER, IdentityVerifier, type SignedCall } from './identity.js';
 import type { ReplayGuard } from './replay-guard.js';
 
 export interface SignedCallerOptions {
@@ -17,20 +17,21 @@ export interface SignedCallerOptions {
  * Sets `res.locals.identity` for the GraphQL context; anything else is a 401 and a log line.
  */
 export function signedCallerOnly({ secrets, replayGuard, logger, bodyLimit }: SignedCallerOptions): RequestHandler[] {
+  const verifier = new IdentityVerifier(secrets);
   const bodyHashes = new WeakMap<IncomingMessage, string>();
   const refuse = (res: Response, message: string) => void res.status(401).json({ errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] });
   const signedCall = (res: Response) => res.locals.signedCall as SignedCall;
 
-  const checkSignature: RequestHandler = async (req, res, next) => {
+  const checkSignature: RequestHandler = (req, res, next) => {
     const header = req.header(IDENTITY_HEADER);
     if (!header) return refuse(res, 'Missing gateway signature.');
     try {
-      res.locals.signedCall = await verifyIdentity(header, secrets);
-      next();
+      res.locals.signedCall = verifier.verify(header);
     } catch (error) {
       logger.warn({ reason: (error as Error).message, ip: req.ip }, 'rejected request with an invalid gateway signature');
-      refuse(res, 'Invalid gateway signature.');
+      return refuse(res, 'Invalid gateway signature.');
     }
+    next();
   };
 
   const parseBody = express.json({ limit: bodyLimit, verify: (req, _res, raw) => void bodyHashes.set(req, hashBody(raw)) });

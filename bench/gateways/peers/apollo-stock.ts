@@ -22,11 +22,11 @@ const signingSecret = SUBGRAPH_SIGNING_SECRETS.split(',')[0];
 const verifyToken = createTokenVerifier({ JWT_SECRET });
 
 class SignedDataSource extends RemoteGraphQLDataSource<Context> {
-  override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<Context>): Promise<void> {
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<Context>): void {
     if (!context?.identity) return;
     // The body exactly as RemoteGraphQLDataSource serialises it next (query first, then the rest, without http).
     const { query, http: _http, ...rest } = request;
-    request.http?.headers.set(IDENTITY_HEADER, await signIdentity(context.identity, 'gateway', signingSecret, JSON.stringify({ query, ...rest })));
+    request.http?.headers.set(IDENTITY_HEADER, signIdentity(context.identity, 'gateway', signingSecret, JSON.stringify({ query, ...rest })));
   }
 }
 

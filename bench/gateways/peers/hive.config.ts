@@ -54,7 +54,7 @@ export const gatewayConfig: HiveGatewayConfig = {
         const caller = options.headers?.[IDENTITY_HEADER];
         if (!caller) return;
         const body = typeof options.body === 'string' ? options.body : '';
-        const token = await signIdentity(JSON.parse(caller) as Identity, 'gateway', signingSecret, body);
+        const token = signIdentity(JSON.parse(caller) as Identity, 'gateway', signingSecret, body);
         setOptions({ ...options, headers: { ...options.headers, [IDENTITY_HEADER]: token } });
       },
     },
