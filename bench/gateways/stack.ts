@@ -4,13 +4,15 @@
  * of its own on the same supergraph, the same subgraphs and the same number of workers.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
+import { parseAllDocuments } from 'yaml';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/common/config.js';
 import { dropDatabase } from '../../subgraphs/common/database.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../dev/embedded-postgres.js';
-import { assertPortFree, startNode, waitReady, type Child } from './processes.js';
+import { assertPortFree, REPO_ROOT, startNode, waitReady, type Child } from './processes.js';
 
 export const SYSTEM_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -184,6 +186,20 @@ export interface GatewayLaunch {
 
 type Launcher = (launch: GatewayLaunch) => Promise<{ child: Child; url: string }>;
 
+interface Workload {
+  spec?: { template?: { spec?: { containers?: Array<{ name: string; env?: Array<{ name: string; value?: string }> }> } } };
+}
+
+/** The NODE_OPTIONS our Kubernetes manifest gives a process (heap bounds): ours runs here as it runs there. */
+function deployedNodeOptions(name: string): string[] {
+  const manifests = parseAllDocuments(readFileSync(path.join(REPO_ROOT, 'deploy', 'k8s', 'base', `${name}.yaml`), 'utf8')).map((doc) => doc.toJS() as Workload);
+  const value = manifests
+    .flatMap((manifest) => manifest.spec?.template?.spec?.containers ?? [])
+    .find((container) => container.name === name)
+    ?.env?.find((variable) => variable.name === 'NODE_OPTIONS')?.value;
+  return value?.split(/\s+/).filter(Boolean) ?? [];
+}
+
 /** Ours: gateway/main.ts as it is, through the cluster launcher (one worker = the entry itself, no primary); `env` adds settings. */
 const ours =
   (name: string, env: Record<string, string> = {}): Launcher =>
@@ -192,7 +208,7 @@ const ours =
       args: [String(workers), 'gateway/main.ts'],
       env: { ...backend.env, GATEWAY_PORT: String(port), GATEWAY_HOST: '127.0.0.1', SUPERGRAPH_PATH: backend.supergraphFile, ...env },
       logDir,
-      nodeArgs,
+      nodeArgs: [...deployedNodeOptions('gateway'), ...nodeArgs],
     });
     return { child, url: `http://127.0.0.1:${port}/graphql` };
   };
