@@ -39,6 +39,9 @@ export interface BulkOperator {
   currency: string;
   timeZones: string[];
   stationIds: string[];
+  /** The operator's home city, around which its stations are spread. */
+  latitude: number;
+  longitude: number;
 }
 
 export interface BulkResult {
@@ -223,6 +226,8 @@ export async function seedBulk(config: Pick<Config, 'DATABASE_URL' | 'DATABASE_P
         name: o.name,
         currency: o.template.currency,
         timeZones: o.template.zones,
+        latitude: o.template.latitude,
+        longitude: o.template.longitude,
         stationIds: catalogue.stations.filter((s) => s.operator === o.k).map((s) => s.id),
       })),
       stationCount: catalogue.stations.length,
