@@ -16,6 +16,7 @@ import { createTokenVerifier } from './auth.js';
 import type { GatewayContext } from './context.js';
 import { PartnerDataSource, SignedDataSource } from './data-source.js';
 import { SubgraphClient } from './subgraph-client.js';
+import { CoalescingGateway } from './coalescing.js';
 import { bodyErrorHandler } from '../subgraphs/common/http-errors.js';
 import { hardening, LIMITS } from './hardening.js';
 import { createIdeRouter } from './ide/router.js';
@@ -82,7 +83,7 @@ export async function createGateway({ config, logger, supergraphSdl, env = proce
   // Persisted queries shared by every replica (in the gateway's database), not in this process's memory.
   const apq = new PostgresApqCache(gatewayDatabaseUrl(config), logger);
   const server = new ApolloServer<GatewayContext>({
-    gateway,
+    gateway: new CoalescingGateway(gateway, config.OPERATION_DEDUPE),
     validationRules: hardened.validationRules,
     allowBatchedHttpRequests: hardened.allowBatchedHttpRequests,
     parseOptions: hardened.parseOptions,

@@ -254,7 +254,7 @@ export interface TargetDefinition extends TargetSpec {
 /** Every target the harness knows, in report order. */
 export const TARGETS: TargetDefinition[] = [
   { name: 'direct', label: 'subgraph direct', kind: 'direct', description: 'the owning subgraph, called with a validly signed identity header (the physical limit)' },
-  { name: 'ours', label: 'ours', kind: 'gateway', description: 'gateway/main.ts as committed (Apollo Server + @apollo/gateway, hardening, each subgraph call signed, in-flight dedupe)', launch: ours('gateway-ours') },
+  { name: 'ours', label: 'ours', kind: 'gateway', description: 'gateway/main.ts as committed (Apollo Server + @apollo/gateway, hardening, each subgraph call signed; identical operations and subgraph queries in flight shared per caller)', launch: ours('gateway-ours') },
   { name: 'apollo', label: 'stock @apollo/gateway', kind: 'gateway', description: '@apollo/gateway + @apollo/server startStandaloneServer, default options', launch: apolloStock },
   { name: 'hive', label: 'Hive Gateway (JS planner)', kind: 'gateway', description: '@graphql-hive/gateway CLI, default options (identical subgraph queries in flight are deduplicated)', launch: hive(false, true) },
   { name: 'hive-rust', label: 'Hive Gateway (Rust planner)', kind: 'gateway', description: '@graphql-hive/gateway CLI --hive-router-runtime (@graphql-hive/router-runtime), default options', launch: hive(true, true) },
@@ -279,8 +279,8 @@ export const TARGETS: TargetDefinition[] = [
     label: 'ours, no dedupe',
     kind: 'gateway',
     readsOnly: true,
-    description: 'as `ours`, with SUBGRAPH_DEDUPE=false (every client request reaches the subgraphs)',
-    launch: ours('gateway-ours-nodedupe', { SUBGRAPH_DEDUPE: 'false' }),
+    description: 'as `ours`, with OPERATION_DEDUPE=false and SUBGRAPH_DEDUPE=false (every client request is executed and reaches the subgraphs)',
+    launch: ours('gateway-ours-nodedupe', { OPERATION_DEDUPE: 'false', SUBGRAPH_DEDUPE: 'false' }),
   },
 ];
 

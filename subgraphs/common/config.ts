@@ -41,6 +41,8 @@ const envSchema = z.object({
   SUBGRAPH_MAX_SOCKETS: z.coerce.number().int().min(1).max(1024).default(64),
   /** Gateway: identical subgraph queries in flight at once for the same caller share one call. */
   SUBGRAPH_DEDUPE: z.stringbool().default(true),
+  /** Gateway: identical operations (queries) in flight at once for the same caller share one execution. */
+  OPERATION_DEDUPE: z.stringbool().default(true),
   /** The browser IDE at GET / and /graphql (analysts use it in production too; turn off where unwanted). */
   IDE_ENABLED: z.stringbool().default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
