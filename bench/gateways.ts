@@ -1,5 +1,5 @@
 /**
- * `npm run bench:gateways` — our gateway side by side with its peers, in one run on one machine.
+ * `npm run bench` — our gateway side by side with its peers, in one run on one machine.
  *
  * Starts PostgreSQL (system or embedded), the Stripe emulator and the four subgraphs once, each in its own
  * process; seeds data through our gateway; starts every gateway under test (same supergraph, same subgraphs, same
@@ -8,8 +8,8 @@
  * process from /proc. Writes bench-results/gateways-<time>/gateways.{json,md} (and bench-results/gateways-latest.*,
  * git-ignored) and prints the table; the processes' logs are in bench-results/gateways-<time>/logs.
  *
- *   npm run bench:gateways                        # full run (≈ 8–10 min on 2 cores)
- *   npm run bench:gateways -- --quick             # smoke (≈ 1.5 min): core targets, 1 round of 2 s, no warm-up
+ *   npm run bench                                 # full run (≈ 9 min on 2 cores)
+ *   npm run bench -- --quick                      # smoke (≈ 1.5 min): core targets, 1 round of 2 s, no warm-up
  *   options: --duration <s> --warmup <s> --rounds <n> --connections <n> --workers <n> --base-port <n>
  *            --targets direct,ours,apollo,hive,hive-rust,…  --queries catalogue,history,lookup,write-mix
  *            --profile ours,apollo   (V8 CPU profile of those gateways, written to the run's logs/ on exit)
@@ -84,7 +84,7 @@ const resultsDir = path.join(REPO_ROOT, 'bench-results');
 const workDir = path.join(resultsDir, `gateways-${stamp}`);
 const logDir = path.join(workDir, 'logs');
 await mkdir(logDir, { recursive: true });
-const say = (line: string) => console.log(`[bench:gateways] ${line}`);
+const say = (line: string) => console.log(`[bench] ${line}`);
 const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`;
 const loadAverage = os.loadavg().map((l) => l.toFixed(2)).join(' ');
 say(`${machine}; Node ${process.version}; load average ${loadAverage}`);
@@ -106,7 +106,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 try {
   await main();
 } catch (error) {
-  console.error(`[bench:gateways] failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  console.error(`[bench] failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
   process.exitCode = 1;
 } finally {
   if (!interrupted) await cleanup();
