@@ -187,10 +187,11 @@ describe('a partner subgraph', () => {
   it('cannot hold our requests: calls beyond its concurrency limit fail at once', async () => {
     partner.behaviour.delayMs = 400;
     try {
+      // Four callers (identical requests of one caller would share one execution, and one partner call).
       const timed = await Promise.all(
-        Array.from({ length: 4 }, async () => {
+        Array.from({ length: 4 }, async (_, i) => {
           const started = performance.now();
-          const result = await stack.query<Stations>(REVIEWS);
+          const result = await stack.query<Stations>(REVIEWS, {}, { ...driver, sub: `partner-driver-${i}` });
           return { result, ms: performance.now() - started };
         }),
       );
