@@ -32,7 +32,6 @@ const LIFETIME_SECONDS = 60;
 /** Refused past this age whatever its `exp` says. */
 const MAX_AGE_SECONDS = 2 * LIFETIME_SECONDS;
 
-
 /** What a subgraph learns from a valid signature: who calls, and what makes this one call unique. */
 export interface SignedCall {
   identity: Identity;
