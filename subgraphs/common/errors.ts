@@ -21,6 +21,8 @@ export const ErrorCode = {
   PAYMENT_ACTION_REQUIRED: 'PAYMENT_ACTION_REQUIRED',
   PAYMENT_PROVIDER_UNAVAILABLE: 'PAYMENT_PROVIDER_UNAVAILABLE',
   UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
+  /** This service's own database is unreachable or restarting: retry shortly. */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
   RATE_LIMITED: 'RATE_LIMITED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
@@ -65,6 +67,10 @@ export function createErrorFormatter(logger: Logger) {
     if (original instanceof UniqueConstraintViolationException) {
       return { ...base, message: 'This conflicts with an existing object.', extensions: { code: ErrorCode.CONFLICT } };
     }
+    if (isDatabaseUnavailable(original)) {
+      logger.warn({ err: original, path: formatted.path }, 'database unavailable');
+      return { ...base, message: 'The service cannot reach its database right now; try again shortly.', extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } };
+    }
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && CLIENT_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
       const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
@@ -79,6 +85,19 @@ export function createErrorFormatter(logger: Logger) {
     logger.error({ err: original, path: formatted.path }, 'unexpected error');
     return { message: 'Internal server error.', locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   };
+}
+
+/** pg / Node codes of a database that is down, restarting or unreachable (SQLSTATE class 08, 57P01–57P03). */
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+
+/** The error, or what caused it, says the database could not be reached (not that a statement failed). */
+function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+    if (current.name === 'KnexTimeoutError' || /^Connection terminated|connection is closed|Client has encountered a connection error/i.test(current.message)) return true;
+  }
+  return false;
 }
 
 interface ValidationProblem {
