@@ -215,7 +215,7 @@ export async function seedBulk(config: Pick<Config, 'DATABASE_URL' | 'DATABASE_P
       log(`sessions ${first}…${last} (${Math.round((Date.now() - started) / 1000)} s)`);
     }
     log('vacuum analyze');
-    for (const table of ['charging_session']) await sessionDb.query(`vacuum analyze ${table}`);
+    for (const table of ['charging_session', 'session_energy_daily']) await sessionDb.query(`vacuum analyze ${table}`);
     for (const table of ['payment', 'payment_decline', 'payment_revenue_daily', 'refund', 'operator_payment_account']) await paymentDb.query(`vacuum analyze ${table}`);
     for (const table of ['station', 'connector', 'tariff']) await stationDb.query(`vacuum analyze ${table}`);
     await operatorDb.query('vacuum analyze operator');

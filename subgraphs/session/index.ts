@@ -7,11 +7,12 @@ import { ChargingSessionResolver, DriverIdResolver, StationSessionsResolver, ses
 import { DriverPseudonyms } from './session/session.access.js';
 import { ResolverContainer } from './container.js';
 import { OperatorEnergyResolver, StationAnalyticsResolver } from './analytics/analytics.resolver.js';
+import { SessionEnergyDaily } from './analytics/energy-daily.entity.js';
 
 /** Charging sessions: who charges where, the tariff fixed at start, meter values, and the price. */
 export const sessionSubgraph: SubgraphModule = {
   name: 'session',
-  entities: [ChargingSession, TariffSnapshot, FinalPrice, MeterValue],
+  entities: [ChargingSession, TariffSnapshot, FinalPrice, MeterValue, SessionEnergyDaily],
   migrations,
   resolvers: [ChargingSessionResolver, StationSessionsResolver, OperatorEnergyResolver, StationAnalyticsResolver, DriverIdResolver],
   // Stubs reached only through field resolvers would be dropped from the SDL without this.

@@ -13,6 +13,8 @@ import { EnergyStats, Utilisation } from './analytics.types.js';
  * zone is stored on the session at start (`time_zone`, null only for sessions older than the column: read as UTC).
  * The period's local dates are first widened to instants by a day on each side (every zone is within UTC−12..+14),
  * which the (operator_id | station_id, started_at) indexes narrow to; the exact local test runs on those rows only.
+ * Per operator, energy reads the daily sums a trigger keeps (`session_energy_daily`): at most 31 rows a month, however
+ * busy the operator (a station's sessions are few enough to sum directly).
  */
 
 const LOCAL_START = `(s.started_at at time zone coalesce(s.time_zone, 'UTC'))`;
@@ -22,7 +24,7 @@ export interface EnergyArgs {
   bucket?: AnalyticsBucket | null;
 }
 
-type Scope = 'operator_id' | 'station_id';
+type EnergyRows = (ctx: RequestContext, ids: string[], args: EnergyArgs) => Promise<EnergyRow[]>;
 
 interface EnergyRow {
   key: string;
@@ -32,16 +34,41 @@ interface EnergyRow {
   seconds: string;
 }
 
-async function energyOf(ctx: RequestContext, scope: Scope, ids: string[], { period, bucket }: EnergyArgs): Promise<Map<string, EnergyStats[]>> {
-  // `scope` and the trunc unit are fixed words from this file, never client text.
-  const bucketSql = bucket ? `to_char(date_trunc('${truncUnit(bucket)}', ${LOCAL_START}), 'YYYY-MM-DD')` : 'null';
-  const rows: EnergyRow[] = await ctx.em.execute(
-    `select s.${scope}::text as key, ${bucketSql} as bucket,
+const energyOf = (rowsOf: EnergyRows) => async (ctx: RequestContext, ids: string[], args: EnergyArgs): Promise<Map<string, EnergyStats[]>> => {
+  const rows = await rowsOf(ctx, ids, args);
+  const result = new Map<string, EnergyStats[]>();
+  for (const row of rows) result.set(row.key, [...(result.get(row.key) ?? []), energyStats(row.bucket, exactInteger(row.sessions), exactInteger(row.energy_wh), Number(row.seconds))]);
+  return result;
+};
+
+/** The trunc unit is a fixed word from period.ts, never client text. */
+const bucketOf = (bucket: AnalyticsBucket | null | undefined, localTimestamp: string) =>
+  bucket ? `to_char(date_trunc('${truncUnit(bucket)}', ${localTimestamp}), 'YYYY-MM-DD')` : 'null';
+
+const operatorEnergyRows: EnergyRows = (ctx, ids, { period, bucket }) =>
+  ctx.em.execute(
+    `select d.operator_id::text as key, ${bucketOf(bucket, 'd.local_date::timestamp')} as bucket,
+            coalesce(sum(d.sessions), 0)::bigint as sessions,
+            coalesce(sum(d.energy_wh), 0)::bigint as energy_wh,
+            coalesce(sum(d.seconds), 0)::text as seconds
+       from session_energy_daily d
+      where d.operator_id = any(?::uuid[])
+        and (?::uuid is null or d.operator_id = ?::uuid)
+        and d.local_date >= ?::date and d.local_date < ?::date
+      group by 1, 2
+     having sum(d.sessions) > 0
+      order by 1, 2`,
+    [uuidArray(ids), analyticsOperatorScope(ctx.identity), analyticsOperatorScope(ctx.identity), period.from, period.to],
+  );
+
+const stationEnergyRows: EnergyRows = (ctx, ids, { period, bucket }) =>
+  ctx.em.execute(
+    `select s.station_id::text as key, ${bucketOf(bucket, LOCAL_START)} as bucket,
             count(*)::bigint as sessions,
             coalesce(sum(s.energy_wh), 0)::bigint as energy_wh,
             coalesce(sum(extract(epoch from s.ended_at - s.started_at)), 0)::text as seconds
        from charging_session s
-      where s.${scope} = any(?::uuid[])
+      where s.station_id = any(?::uuid[])
         and (?::uuid is null or s.operator_id = ?::uuid)
         and s.status = 'COMPLETED'
         and s.started_at >= ? and s.started_at < ?
@@ -50,10 +77,6 @@ async function energyOf(ctx: RequestContext, scope: Scope, ids: string[], { peri
       order by 1, 2`,
     [uuidArray(ids), analyticsOperatorScope(ctx.identity), analyticsOperatorScope(ctx.identity), period.lo, period.hi, period.from, period.to],
   );
-  const result = new Map<string, EnergyStats[]>();
-  for (const row of rows) result.set(row.key, [...(result.get(row.key) ?? []), energyStats(row.bucket, exactInteger(row.sessions), exactInteger(row.energy_wh), Number(row.seconds))]);
-  return result;
-}
 
 function energyStats(bucket: string | null, sessions: number, energyWh: number, seconds: number): EnergyStats {
   return Object.assign(new EnergyStats(), {
@@ -69,8 +92,8 @@ function energyStats(bucket: string | null, sessions: number, energyWh: number, 
 const noEnergy = ({ bucket }: EnergyArgs): EnergyStats[] => (bucket ? [] : [energyStats(null, 0, 0, 0)]);
 const energyKey = ({ period, bucket }: EnergyArgs) => periodKey(period, bucket);
 
-export const energyByOperator = analyticsLoader<EnergyArgs, EnergyStats[]>(energyKey, (ctx, ids, args) => energyOf(ctx, 'operator_id', ids, args), noEnergy);
-export const energyByStation = analyticsLoader<EnergyArgs, EnergyStats[]>(energyKey, (ctx, ids, args) => energyOf(ctx, 'station_id', ids, args), noEnergy);
+export const energyByOperator = analyticsLoader<EnergyArgs, EnergyStats[]>(energyKey, energyOf(operatorEnergyRows), noEnergy);
+export const energyByStation = analyticsLoader<EnergyArgs, EnergyStats[]>(energyKey, energyOf(stationEnergyRows), noEnergy);
 
 export interface UtilisationArgs {
   period: Period;

@@ -1,9 +1,11 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261124083246 } from './Migration20261124083246.js';
 import { Migration20261124092106 } from './Migration20261124092106.js';
+import { Migration20261124132004 } from './Migration20261124132004.js';
 
 /** Committed migrations in order; add new ones with `npm run migration:create -- session`. */
 export const migrations: MigrationObject[] = [
   { name: 'Migration20261124083246', class: Migration20261124083246 },
   { name: 'Migration20261124092106', class: Migration20261124092106 },
+  { name: 'Migration20261124132004', class: Migration20261124132004 },
 ];

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countStatements } from '../../../test/support/sql-counter.js';
-import { adminOf, analyst, createOperator, createStation, createTariff, dataOf, errorCode, newDriver, startHarness, startOk, type Harness } from './harness.js';
+import { adminOf, analyst, createOperator, createStation, createTariff, dataOf, errorCode, newDriver, recordMeter, startHarness, startOk, stop, type Harness } from './harness.js';
 
 /*
  * The session subgraph's analytics as the gateway calls them: `_entities` with the Station fields it @requires
@@ -73,5 +73,34 @@ describe('analytics in the session subgraph', () => {
     expect(own.errors).toBeUndefined();
     const bare = await h.session.run(UTILISATION, { representations: [{ __typename: 'Station', id: station.id }], period: { from: '2026-10-01', to: '2026-11-01' } }, analyst);
     expect(errorCode(bare)).toBe('INTERNAL_SERVER_ERROR');
+  });
+
+  it('keeps the daily energy table equal to the sessions, whoever writes them (API, SQL updates, deletes)', async () => {
+    const operatorId = await createOperator(h);
+    const station = await createStation(h, operatorId, await createTariff(h, operatorId));
+    const em = h.session.orm.em.fork();
+    const recomputed = () =>
+      em.execute(`select local_date::text, count(*)::int as sessions, sum(energy_wh)::bigint::text as energy_wh, sum(extract(epoch from ended_at - started_at))::numeric(24,6)::text as seconds
+                    from (select *, (started_at at time zone coalesce(time_zone, 'UTC'))::date as local_date from charging_session) s
+                   where operator_id = ? and status = 'COMPLETED' group by 1 order by 1`, [operatorId]);
+    const kept = () => em.execute(`select local_date::text, sessions, energy_wh::text, seconds::text from session_energy_daily where operator_id = ? and sessions <> 0 order by 1`, [operatorId]);
+
+    // Through the API: started (not counted), metered, stopped (counted).
+    const driver = newDriver();
+    const session = await startOk(h, driver, station.id, station.connectors[0].id);
+    expect(await kept()).toEqual([]);
+    await recordMeter(h, adminOf(operatorId), session.id, 7_500, new Date());
+    expect(dataOf(await stop(h, driver, session.id)).stopChargingSession.status).toBe('COMPLETED');
+    expect(await kept()).toEqual(await recomputed());
+    expect(await kept()).toMatchObject([{ sessions: 1, energy_wh: '7500' }]);
+
+    // Raw SQL: a second session on another local day, a correction of the first, then a deletion.
+    await endedSession(station.id, operatorId, '2026-10-31T22:30:00Z', '2026-10-31T23:15:00Z', 'Europe/Berlin'); // 23:30 CET, 31 Oct
+    await em.execute(`update charging_session set energy_wh = 9000 where id = ?`, [session.id]);
+    expect(await kept()).toEqual(await recomputed());
+    await em.execute(`delete from meter_value where session_id = ?`, [session.id]);
+    await em.execute(`delete from charging_session where id = ?`, [session.id]);
+    expect(await kept()).toEqual(await recomputed());
+    expect(await kept()).toEqual([{ local_date: '2026-10-31', sessions: 1, energy_wh: '1000', seconds: '2700.000000' }]);
   });
 });
