@@ -1,6 +1,5 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { GraphQLFormattedError } from 'graphql';
 import { expect } from 'vitest';
 import { startStripeEmulator, type StripeEmulator } from '../../../dev/stripe-emulator/index.js';
 import { testConfig } from '../../../test/support/config.js';
@@ -10,6 +9,7 @@ import { Role, type Identity } from '../../common/identity.js';
 import { createPaymentSubgraph, type PaymentServices } from '../index.js';
 import { Payment } from '../payment/payment.entity.js';
 import { Refund } from '../refund/refund.entity.js';
+import { dataOf, errorCode } from '../../../test/support/results.js';
 
 /*
  * The payment subgraph on a database of its own, talking to a real Stripe emulator (SDK unchanged, host/port
@@ -148,15 +148,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   };
 }
 
-type Result<T> = { data?: T | null; errors?: readonly GraphQLFormattedError[] };
-
-export function dataOf<T>(result: Result<T>): T {
-  expect(result.errors).toBeUndefined();
-  return result.data as T;
-}
-
-/** The error code of a failed result (`extensions.code`). */
-export const reasonOf = (result: Result<unknown>) => result.errors?.[0]?.extensions?.code;
+export { dataOf, errorCode as reasonOf };
 
 /** An operator with a completed onboarding at the emulator (and its fee policy, when given). */
 export async function onboardedOperator(h: Harness, options: { country?: string; basisPoints?: number; fixedAmount?: number } = {}): Promise<{ id: string; account: string }> {

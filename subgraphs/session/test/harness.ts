@@ -1,16 +1,15 @@
 import { createServer } from 'node:net';
-import type { GraphQLFormattedError } from 'graphql';
-import { expect } from 'vitest';
 import { Role, type Identity } from '../../common/identity.js';
 import { operatorSubgraph } from '../../operator/index.js';
 import { stationSubgraph } from '../../station/index.js';
 import { createTestSubgraph, type TestSubgraph } from '../../../test/support/subgraph.js';
+import { createOperatorIn, dataOf, platformAdmin } from '../../../test/support/results.js';
 import { testConfig } from '../../../test/support/config.js';
 import { MeterValue } from '../session/meter-value.entity.js';
 import { ChargingSession, ChargingSessionStatus } from '../session/session.entity.js';
 import { sessionSubgraph } from '../index.js';
 
-export const platformAdmin: Identity = { role: Role.PLATFORM_ADMIN, sub: 'platform-admin' };
+export { platformAdmin };
 export const analyst: Identity = { role: Role.ANALYST, sub: 'analyst-1' };
 export const partner: Identity = { role: Role.PARTNER, sub: 'partner-1' };
 export const chargerService: Identity = { role: Role.SERVICE, sub: 'charger-gateway' };
@@ -62,24 +61,9 @@ export async function deadUrl(): Promise<string> {
   return `http://127.0.0.1:${address.port}/graphql`;
 }
 
-type Result<T> = { data?: T | null; errors?: readonly GraphQLFormattedError[] };
+export { dataOf, errorCode, type Result } from '../../../test/support/results.js';
 
-/** The data of a result that must have no errors. */
-export function dataOf<T>(result: Result<T>): T {
-  expect(result.errors).toBeUndefined();
-  return result.data as T;
-}
-
-export const errorCode = (result: Result<unknown>) => result.errors?.[0]?.extensions?.code;
-
-export async function createOperator(h: Harness, name = 'Voltia'): Promise<string> {
-  const result = await h.operator.run<{ createOperator: { id: string } }>(
-    `mutation ($input: CreateOperatorInput!) { createOperator(input: $input) { id } }`,
-    { input: { name, country: 'DE', defaultCurrency: 'EUR', contactEmail: 'ops@example.com' } },
-    platformAdmin,
-  );
-  return dataOf(result).createOperator.id;
-}
+export const createOperator = (h: Harness, name?: string): Promise<string> => createOperatorIn(h.operator, name);
 
 export const EUR_TARIFF = { currency: 'EUR', energyPricePerKwh: '0.349', timePricePerHour: '1.2', sessionFee: 50, taxRateBasisPoints: 1900, preAuthorizationAmount: 5000 };
 

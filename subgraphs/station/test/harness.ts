@@ -1,8 +1,7 @@
-import type { GraphQLFormattedError } from 'graphql';
-import { expect } from 'vitest';
 import { Role, type Identity } from '../../common/identity.js';
 import { operatorSubgraph } from '../../operator/index.js';
 import { createTestSubgraph, type TestSubgraph } from '../../../test/support/subgraph.js';
+import { createOperatorIn, dataOf, platformAdmin } from '../../../test/support/results.js';
 import { testConfig } from '../../../test/support/config.js';
 import { Connector } from '../connector/connector.entity.js';
 import { EARTH_RADIUS_KM, type LatLng } from '../geo.js';
@@ -10,7 +9,7 @@ import { Station } from '../station/station.entity.js';
 import { Tariff } from '../tariff/tariff.entity.js';
 import { stationSubgraph } from '../index.js';
 
-export const platformAdmin: Identity = { role: Role.PLATFORM_ADMIN, sub: 'platform-admin' };
+export { platformAdmin };
 export const driver: Identity = { role: Role.DRIVER, sub: 'driver-1' };
 export const adminOf = (operatorId: string): Identity => ({ role: Role.OPERATOR_ADMIN, sub: `admin-of-${operatorId}`, operatorId });
 export const UNKNOWN_ID = '0190f0f0-0000-7000-8000-000000000000';
@@ -41,24 +40,9 @@ export async function startHarness(): Promise<Harness> {
   };
 }
 
-type Result<T> = { data?: T | null; errors?: readonly GraphQLFormattedError[] };
+export { dataOf, errorCode, type Result } from '../../../test/support/results.js';
 
-/** The data of a result that must have no errors. */
-export function dataOf<T>(result: Result<T>): T {
-  expect(result.errors).toBeUndefined();
-  return result.data as T;
-}
-
-export const errorCode = (result: Result<unknown>) => result.errors?.[0]?.extensions?.code;
-
-export async function createOperator(h: Harness, name = 'Voltia'): Promise<string> {
-  const result = await h.operator.run<{ createOperator: { id: string } }>(
-    `mutation ($input: CreateOperatorInput!) { createOperator(input: $input) { id } }`,
-    { input: { name, country: 'DE', defaultCurrency: 'EUR', contactEmail: 'ops@example.com' } },
-    platformAdmin,
-  );
-  return dataOf(result).createOperator.id;
-}
+export const createOperator = (h: Harness, name?: string): Promise<string> => createOperatorIn(h.operator, name);
 
 export const CREATE_TARIFF = `mutation ($input: CreateTariffInput!) {
   createTariff(input: $input) {
