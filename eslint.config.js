@@ -2,7 +2,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', '**/dist', '.data', '.cache', 'bench-results', 'test-artifacts', 'dev/stripe-emulator/spec/stripe-openapi'] },
+  {
+    ignores: [
+      'node_modules',
+      '**/dist',
+      '.data',
+      '.cache',
+      'bench-results',
+      'test-artifacts',
+      'dev/stripe-emulator/spec/stripe-openapi',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -10,7 +10,13 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {
-    include: ['subgraphs/**/*.test.ts', 'gateway/**/*.test.ts', 'dev/**/*.test.ts', 'test/**/*.test.ts', 'schema/**/*.test.ts'],
+    include: [
+      'subgraphs/**/*.test.ts',
+      'gateway/**/*.test.ts',
+      'dev/**/*.test.ts',
+      'test/**/*.test.ts',
+      'schema/**/*.test.ts',
+    ],
     globalSetup: ['test/support/global-setup.ts'],
     setupFiles: ['test/support/setup.ts'],
     testTimeout: 30_000,

@@ -21,12 +21,32 @@ import { mkdir, writeFile, copyFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { canonical, Credentials, freeConnectors, readBody, requestOnce, runRead, runWrite, urlFor, writeChainOnce, type LoadOptions, type LoadResult } from './gateways/load.js';
+import {
+  canonical,
+  Credentials,
+  freeConnectors,
+  readBody,
+  requestOnce,
+  runRead,
+  runWrite,
+  urlFor,
+  writeChainOnce,
+  type LoadOptions,
+  type LoadResult,
+} from './gateways/load.js';
 import { ProcSampler, REPO_ROOT, stopAll } from './gateways/processes.js';
 import { workloads as allWorkloads, type Workload } from './gateways/queries.js';
 import { aggregate, markdown, ratios, text, type ReportMeta, type RunRecord } from './gateways/report.js';
 import { seedBenchData } from './gateways/seed.js';
-import { launchTargets, portsFrom, startBackend, startDatabase, TARGETS, type RunningTarget, type TargetDefinition } from './gateways/stack.js';
+import {
+  launchTargets,
+  portsFrom,
+  startBackend,
+  startDatabase,
+  TARGETS,
+  type RunningTarget,
+  type TargetDefinition,
+} from './gateways/stack.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -61,7 +81,8 @@ const options = {
   basePort: Number(args['base-port']),
 };
 for (const [name, value] of Object.entries(options)) {
-  if (!Number.isFinite(value) || value < (name === 'warmupSeconds' ? 0 : 1)) throw new Error(`--${name} must be a positive number`);
+  if (!Number.isFinite(value) || value < (name === 'warmupSeconds' ? 0 : 1))
+    throw new Error(`--${name} must be a positive number`);
 }
 
 /** --quick: the four peers and the direct calls, one short round, no warm-up beyond the correctness check. */
@@ -86,10 +107,15 @@ const logDir = path.join(workDir, 'logs');
 await mkdir(logDir, { recursive: true });
 const say = (line: string) => console.log(`[bench] ${line}`);
 const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`;
-const loadAverage = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const loadAverage = os
+  .loadavg()
+  .map((l) => l.toFixed(2))
+  .join(' ');
 say(`${machine}; Node ${process.version}; load average ${loadAverage}`);
 if (os.loadavg()[0] > os.cpus().length) {
-  say(`WARNING: the machine is already busy (load ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores): absolute figures will be low and noisy; the "other CPU %" column shows how much`);
+  say(
+    `WARNING: the machine is already busy (load ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores): absolute figures will be low and noisy; the "other CPU %" column shows how much`,
+  );
 }
 say(`logs in ${path.relative(REPO_ROOT, logDir)}`);
 
@@ -106,7 +132,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 try {
   await main();
 } catch (error) {
-  console.error(`[bench] failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  console.error(`[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exitCode = 1;
 } finally {
   if (!interrupted) await cleanup();
@@ -122,27 +148,48 @@ async function main(): Promise<void> {
     if (!args.keep) await backend.dropDatabases();
     await database.stop();
   };
-  say(`subgraphs and Stripe emulator ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (${database.origin}, databases ${backend.prefix}_*)`);
+  say(
+    `subgraphs and Stripe emulator ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (${database.origin}, databases ${backend.prefix}_*)`,
+  );
 
-  const probe = (url: string) => async () => (await requestOnce(url, { 'content-type': 'application/json' }, '{"query":"{ __typename }"}')).status === 200;
+  const probe = (url: string) => async () =>
+    (await requestOnce(url, { 'content-type': 'application/json' }, '{"query":"{ __typename }"}')).status === 200;
   // Ours first: the data is seeded through it, as a client would.
   const ordered = [...definitions.filter((d) => d.name === 'ours'), ...definitions.filter((d) => d.name !== 'ours')];
   const needsSeedGateway = !ordered.some((d) => d.name === 'ours');
   const seedTargets = needsSeedGateway ? [TARGETS.find((t) => t.name === 'ours')!] : [ordered[0]];
-  const [seedGateway] = await launchTargets(seedTargets, backend, { gatewayBase: ports.gatewayBase, workers: 1, logDir, probe, profile });
+  const [seedGateway] = await launchTargets(seedTargets, backend, {
+    gatewayBase: ports.gatewayBase,
+    workers: 1,
+    logDir,
+    probe,
+    profile,
+  });
   const slotsWanted = options.connections + 10;
   const data = await seedBenchData(seedGateway.url, backend.secrets.jwt, slotsWanted, say);
   if (needsSeedGateway) await seedGateway.child?.stop();
 
   const rest = needsSeedGateway ? ordered : ordered.slice(1);
   const t1 = performance.now();
-  const launched = await launchTargets(rest, backend, { gatewayBase: ports.gatewayBase + 1, workers: options.workers, logDir, probe, profile });
+  const launched = await launchTargets(rest, backend, {
+    gatewayBase: ports.gatewayBase + 1,
+    workers: options.workers,
+    logDir,
+    probe,
+    profile,
+  });
   // Ours with the run's worker count (it seeded with one worker).
   let targets: RunningTarget[] = launched;
   if (!needsSeedGateway) {
     if (options.workers !== 1) {
       await seedGateway.child?.stop();
-      const [again] = await launchTargets(seedTargets, backend, { gatewayBase: ports.gatewayBase, workers: options.workers, logDir, probe, profile });
+      const [again] = await launchTargets(seedTargets, backend, {
+        gatewayBase: ports.gatewayBase,
+        workers: options.workers,
+        logDir,
+        probe,
+        profile,
+      });
       targets = [again, ...launched];
     } else {
       targets = [seedGateway, ...launched];
@@ -153,7 +200,9 @@ async function main(): Promise<void> {
 
   const workloads = allWorkloads(data).filter((w) => !queryNames || queryNames.includes(w.name));
   const credentials = new Credentials(backend);
-  const applicable = (w: Workload, t: RunningTarget) => (t.kind === 'gateway' && !(t.readsOnly && w.kind === 'write')) || (t.kind === 'direct' && w.kind === 'read' && w.direct !== undefined);
+  const applicable = (w: Workload, t: RunningTarget) =>
+    (t.kind === 'gateway' && !(t.readsOnly && w.kind === 'write')) ||
+    (t.kind === 'direct' && w.kind === 'read' && w.direct !== undefined);
 
   // Correctness first: the same answers everywhere, and each target's exact body for the checks under load.
   const verification: string[] = [];
@@ -171,10 +220,19 @@ async function main(): Promise<void> {
         const first = await requestOnce(url, headersFor(body), body);
         const t1 = performance.now();
         const second = await requestOnce(url, headersFor(body), body);
-        firstAnswers.push({ workload: workload.name, target: target.name, coldMs: Math.round(t1 - t0), warmMs: Math.round(performance.now() - t1) });
-        if (first.status !== 200 || first.text !== second.text) throw new Error(`${target.name} ${workload.name}: unstable or failed answer (HTTP ${first.status}): ${first.text.slice(0, 400)}`);
+        firstAnswers.push({
+          workload: workload.name,
+          target: target.name,
+          coldMs: Math.round(t1 - t0),
+          warmMs: Math.round(performance.now() - t1),
+        });
+        if (first.status !== 200 || first.text !== second.text)
+          throw new Error(
+            `${target.name} ${workload.name}: unstable or failed answer (HTTP ${first.status}): ${first.text.slice(0, 400)}`,
+          );
         const shape = canonical(first.text);
-        if (shape.includes('"errors":["')) throw new Error(`${target.name} ${workload.name} answered with errors: ${first.text.slice(0, 400)}`);
+        if (shape.includes('"errors":["'))
+          throw new Error(`${target.name} ${workload.name} answered with errors: ${first.text.slice(0, 400)}`);
         canonicals.set(target.name, shape);
         expected.set(`${workload.name}\u0000${target.name}`, first.text);
       }
@@ -182,18 +240,29 @@ async function main(): Promise<void> {
       if (distinct.size !== 1) {
         const [reference, refShape] = [...canonicals][0];
         const differing = [...canonicals].filter(([, shape]) => shape !== refShape).map(([name]) => name);
-        throw new Error(`${workload.name}: answers differ from ${reference}'s: ${differing.join(', ')} (see ${path.relative(REPO_ROOT, logDir)})`);
+        throw new Error(
+          `${workload.name}: answers differ from ${reference}'s: ${differing.join(', ')} (see ${path.relative(REPO_ROOT, logDir)})`,
+        );
       }
-      const bytes = Buffer.byteLength([...expected.entries()].find(([k]) => k.startsWith(`${workload.name}\u0000`))![1]);
-      verification.push(`${workload.name}: identical data from ${[...canonicals.keys()].join(', ')} (${bytes} bytes, ${(JSON.stringify(JSON.parse([...canonicals.values()][0])).match(/"id"/g) ?? []).length} ids)`);
+      const bytes = Buffer.byteLength(
+        [...expected.entries()].find(([k]) => k.startsWith(`${workload.name}\u0000`))![1],
+      );
+      verification.push(
+        `${workload.name}: identical data from ${[...canonicals.keys()].join(', ')} (${bytes} bytes, ${(JSON.stringify(JSON.parse([...canonicals.values()][0])).match(/"id"/g) ?? []).length} ids)`,
+      );
     } else {
       let reference: string[] | undefined;
       for (const target of targets.filter((t) => applicable(workload, t))) {
         const answers = await writeChainOnce(target.url, credentials, target, workload, data.slots[0]);
         if (!reference) reference = answers;
-        else if (JSON.stringify(reference) !== JSON.stringify(answers)) throw new Error(`write-mix: ${target.name} answers ${JSON.stringify(answers)}, expected ${JSON.stringify(reference)}`);
+        else if (JSON.stringify(reference) !== JSON.stringify(answers))
+          throw new Error(
+            `write-mix: ${target.name} answers ${JSON.stringify(answers)}, expected ${JSON.stringify(reference)}`,
+          );
       }
-      verification.push(`write-mix: one chain per target, identical answers once ids and times are normalised; every response under load checked for GraphQL errors`);
+      verification.push(
+        `write-mix: one chain per target, identical answers once ids and times are normalised; every response under load checked for GraphQL errors`,
+      );
     }
   }
   say('answers verified: identical across targets');
@@ -203,13 +272,23 @@ async function main(): Promise<void> {
   sampler.track('stripe', backend.stripe.pid);
   sampler.track('loadgen', process.pid, { alone: true });
 
-  const measure = async (workload: Workload, target: RunningTarget, load: LoadOptions): Promise<{ result: LoadResult; usage: ReturnType<ProcSampler['end']> }> => {
+  const measure = async (
+    workload: Workload,
+    target: RunningTarget,
+    load: LoadOptions,
+  ): Promise<{ result: LoadResult; usage: ReturnType<ProcSampler['end']> }> => {
     if (target.child) sampler.track('gateway', target.child.pid);
     sampler.begin();
     let result: LoadResult;
     if (workload.kind === 'read') {
       const url = urlFor(target, workload.direct, backend);
-      result = await runRead(url, await credentials.headers(target, workload.identity), readBody(workload), expected.get(`${workload.name}\u0000${target.name}`)!, load);
+      result = await runRead(
+        url,
+        await credentials.headers(target, workload.identity),
+        readBody(workload),
+        expected.get(`${workload.name}\u0000${target.name}`)!,
+        load,
+      );
     } else {
       result = await runWrite(target.url, credentials, target, workload, data.slots, load);
     }
@@ -223,12 +302,18 @@ async function main(): Promise<void> {
     return { result, usage };
   };
 
-  const cells = workloads.flatMap((w) => targets.filter((t) => applicable(w, t)).map((t) => ({ workload: w, target: t })));
-  const estimate = cells.length * (options.warmupSeconds + options.rounds * options.durationSeconds + options.rounds * 1.2);
-  say(`${cells.length} cells × (${options.warmupSeconds} s warm-up + ${options.rounds} × ${options.durationSeconds} s): about ${Math.round(estimate / 60)} min`);
+  const cells = workloads.flatMap((w) =>
+    targets.filter((t) => applicable(w, t)).map((t) => ({ workload: w, target: t })),
+  );
+  const estimate =
+    cells.length * (options.warmupSeconds + options.rounds * options.durationSeconds + options.rounds * 1.2);
+  say(
+    `${cells.length} cells × (${options.warmupSeconds} s warm-up + ${options.rounds} × ${options.durationSeconds} s): about ${Math.round(estimate / 60)} min`,
+  );
 
   if (options.warmupSeconds > 0) {
-    for (const { workload, target } of cells) await measure(workload, target, { connections: options.connections, durationSeconds: options.warmupSeconds });
+    for (const { workload, target } of cells)
+      await measure(workload, target, { connections: options.connections, durationSeconds: options.warmupSeconds });
     say('warm-up done');
   }
 
@@ -239,8 +324,12 @@ async function main(): Promise<void> {
       // Rotate the order each round, so no target always runs right after the same neighbour.
       const order = inRound.map((_, i) => inRound[(i + round - 1) % inRound.length]);
       for (const target of order) {
-        const { result, usage } = await measure(workload, target, { connections: options.connections, durationSeconds: options.durationSeconds });
-        const cpu = (prefix: string) => usage.filter((u) => u.name.startsWith(prefix)).reduce((sum, u) => sum + u.cpuPercent, 0);
+        const { result, usage } = await measure(workload, target, {
+          connections: options.connections,
+          durationSeconds: options.durationSeconds,
+        });
+        const cpu = (prefix: string) =>
+          usage.filter((u) => u.name.startsWith(prefix)).reduce((sum, u) => sum + u.cpuPercent, 0);
         records.push({
           round,
           workload: workload.name,
@@ -250,17 +339,26 @@ async function main(): Promise<void> {
           subgraphsCpuPercent: Math.round(cpu('subgraph:') * 10) / 10,
           stripeCpuPercent: cpu('stripe'),
           loadGeneratorCpuPercent: cpu('loadgen'),
-          otherCpuPercent: Math.max(0, Math.round((sampler.machineCpuPercent - usage.reduce((sum, u) => sum + u.cpuPercent, 0)) * 10) / 10),
+          otherCpuPercent: Math.max(
+            0,
+            Math.round((sampler.machineCpuPercent - usage.reduce((sum, u) => sum + u.cpuPercent, 0)) * 10) / 10,
+          ),
         });
         const errors = result.errors ? ` ERRORS ${JSON.stringify(result.errorDetail)}` : '';
         const other = records[records.length - 1].otherCpuPercent;
-        say(`round ${round} ${workload.name.padEnd(9)} ${target.name.padEnd(19)} ${String(result.reqPerSec).padStart(8)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  (other CPU ${other} %)${errors}`);
+        say(
+          `round ${round} ${workload.name.padEnd(9)} ${target.name.padEnd(19)} ${String(result.reqPerSec).padStart(8)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  (other CPU ${other} %)${errors}`,
+        );
       }
     }
   }
 
   const labels = new Map(targets.map((t) => [t.name, t.label]));
-  const rows = aggregate(records, labels).sort((a, b) => workloads.findIndex((w) => w.name === a.workload) - workloads.findIndex((w) => w.name === b.workload) || targets.findIndex((t) => t.name === a.target) - targets.findIndex((t) => t.name === b.target));
+  const rows = aggregate(records, labels).sort(
+    (a, b) =>
+      workloads.findIndex((w) => w.name === a.workload) - workloads.findIndex((w) => w.name === b.workload) ||
+      targets.findIndex((t) => t.name === a.target) - targets.findIndex((t) => t.name === b.target),
+  );
   const ratioList = ratios(rows);
   const errors = rows.reduce((sum, r) => sum + r.errors, 0);
   const meta: ReportMeta = {
@@ -276,7 +374,11 @@ async function main(): Promise<void> {
     notes: [
       'Everything (load generator, gateways, four subgraphs, Stripe emulator, PostgreSQL) shares this machine: compare within a run, not across machines.',
       'Direct = the query sent straight to its only subgraph: the ceiling for a gateway on single-subgraph queries.',
-      ...(errors ? [`**${errors} errors** under load: see the JSON for their kind.`] : ['0 errors: every response under load was byte-equal to the verified answer (reads) or free of GraphQL errors (write mix).']),
+      ...(errors
+        ? [`**${errors} errors** under load: see the JSON for their kind.`]
+        : [
+            '0 errors: every response under load was byte-equal to the verified answer (reads) or free of GraphQL errors (write mix).',
+          ]),
     ],
   };
   meta.verification.push(
@@ -286,11 +388,14 @@ async function main(): Promise<void> {
   const md = markdown(meta, rows, ratioList);
   await writeFile(path.join(workDir, 'gateways.json'), `${JSON.stringify(json, null, 2)}\n`);
   await writeFile(path.join(workDir, 'gateways.md'), md);
-  for (const ext of ['json', 'md']) await copyFile(path.join(workDir, `gateways.${ext}`), path.join(resultsDir, `gateways-latest.${ext}`));
+  for (const ext of ['json', 'md'])
+    await copyFile(path.join(workDir, `gateways.${ext}`), path.join(resultsDir, `gateways-latest.${ext}`));
   console.log('');
   console.log(text(rows, ratioList));
   console.log('');
-  say(`written: ${path.relative(REPO_ROOT, path.join(workDir, 'gateways.md'))}, .json (and bench-results/gateways-latest.*)`);
+  say(
+    `written: ${path.relative(REPO_ROOT, path.join(workDir, 'gateways.md'))}, .json (and bench-results/gateways-latest.*)`,
+  );
   if (errors) {
     say(`${errors} errors under load`);
     process.exitCode = 1;

@@ -25,7 +25,13 @@ import { databaseUrl, dropDatabase } from '../subgraphs/common/database.js';
 import { Role } from '../subgraphs/common/identity.js';
 
 const { values } = parseArgs({
-  options: { runs: { type: 'string' }, warmup: { type: 'string' }, small: { type: 'string' }, large: { type: 'string' }, keep: { type: 'boolean' } },
+  options: {
+    runs: { type: 'string' },
+    warmup: { type: 'string' },
+    small: { type: 'string' },
+    large: { type: 'string' },
+    keep: { type: 'boolean' },
+  },
 });
 const RUNS = Number(values.runs ?? 300);
 const WARMUP = Number(values.warmup ?? 30);
@@ -66,7 +72,8 @@ function questions(bulk: BulkResult, anchors: ScaleAnchors): Question[] {
   const largest = bulk.operators[0]; // the catalogue's sizes fall off from the first operator
   const median = bulk.operators[Math.floor(bulk.operators.length / 2)];
   const busiestStation = largest.stationIds[0]; // station popularity falls off with its index
-  const REVENUE = 'bucket currency gross { amount } applicationFees { amount } refunded { amount } net { amount } paymentCount';
+  const REVENUE =
+    'bucket currency gross { amount } applicationFees { amount } refunded { amount } net { amount } paymentCount';
   return [
     {
       id: 'revenue-month-largest',
@@ -178,10 +185,17 @@ type Tokens = Map<string, string | undefined>;
 async function tokensFor(stack: Stack, qs: Question[]): Promise<Tokens> {
   const analyst: TokenClaims = { role: Role.ANALYST, sub: 'bench' };
   const tokenOf = async (who: TokenClaims | null) => (who ? signDevToken(who, stack.config.JWT_SECRET) : undefined);
-  return new Map(await Promise.all(qs.map(async (q) => [q.id, await tokenOf(q.as === undefined ? analyst : q.as)] as const)));
+  return new Map(
+    await Promise.all(qs.map(async (q) => [q.id, await tokenOf(q.as === undefined ? analyst : q.as)] as const)),
+  );
 }
 
-async function gql<T>(stack: Stack, token: string | undefined, query: string, variables: Record<string, unknown>): Promise<{ data?: T; errors?: unknown[]; status: number }> {
+async function gql<T>(
+  stack: Stack,
+  token: string | undefined,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<{ data?: T; errors?: unknown[]; status: number }> {
   const response = await fetch(stack.gatewayUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -194,7 +208,8 @@ async function ask(stack: Stack, tokens: Tokens, q: Question): Promise<number> {
   const started = performance.now();
   const body = await gql(stack, tokens.get(q.id), q.query, q.variables);
   const elapsed = performance.now() - started;
-  if (body.status !== 200 || body.errors) throw new Error(`${q.id} failed: ${body.status} ${JSON.stringify(body.errors)}`);
+  if (body.status !== 200 || body.errors)
+    throw new Error(`${q.id} failed: ${body.status} ${JSON.stringify(body.errors)}`);
   return elapsed;
 }
 
@@ -203,15 +218,28 @@ async function anchorsFor(stack: Stack, pages: number): Promise<ScaleAnchors> {
   const admin = await signDevToken({ role: Role.PLATFORM_ADMIN, sub: 'bench-admin' }, stack.config.JWT_SECRET);
   let cursor: string | undefined;
   for (let page = 0; page < pages; page++) {
-    const { data } = await gql<{ chargingSessions: { pageInfo: { endCursor: string | null } } }>(stack, admin, 'query ($after: String) { chargingSessions(first: 100, after: $after) { pageInfo { endCursor } } }', { after: cursor });
+    const { data } = await gql<{ chargingSessions: { pageInfo: { endCursor: string | null } } }>(
+      stack,
+      admin,
+      'query ($after: String) { chargingSessions(first: 100, after: $after) { pageInfo { endCursor } } }',
+      { after: cursor },
+    );
     cursor = data?.chargingSessions.pageInfo.endCursor ?? cursor;
   }
   const sessionDb = stack.subgraphs.session!.orm.em.fork();
-  const [busiest] = await sessionDb.execute<Array<{ driver_id: string; sessions: string }>>(`select driver_id, count(*) as sessions from charging_session group by driver_id order by count(*) desc, driver_id limit 1`);
-  return { deepCursor: cursor ?? '', deepPages: pages * 5, busiestDriver: busiest.driver_id, busiestDriverSessions: Number(busiest.sessions) };
+  const [busiest] = await sessionDb.execute<Array<{ driver_id: string; sessions: string }>>(
+    `select driver_id, count(*) as sessions from charging_session group by driver_id order by count(*) desc, driver_id limit 1`,
+  );
+  return {
+    deepCursor: cursor ?? '',
+    deepPages: pages * 5,
+    busiestDriver: busiest.driver_id,
+    busiestDriverSessions: Number(busiest.sessions),
+  };
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 async function measure(stack: Stack, qs: Question[], tokens: Tokens): Promise<Record<string, Figures>> {
   for (let i = 0; i < WARMUP; i++) for (const q of qs) await ask(stack, tokens, q);
@@ -220,7 +248,15 @@ async function measure(stack: Stack, qs: Question[], tokens: Tokens): Promise<Re
   return Object.fromEntries(
     qs.map((q) => {
       const sorted = samples.get(q.id)!.sort((a, b) => a - b);
-      return [q.id, { p50: percentile(sorted, 50), p95: percentile(sorted, 95), mean: sorted.reduce((a, b) => a + b, 0) / sorted.length, max: sorted[sorted.length - 1] }];
+      return [
+        q.id,
+        {
+          p50: percentile(sorted, 50),
+          p95: percentile(sorted, 95),
+          mean: sorted.reduce((a, b) => a + b, 0) / sorted.length,
+          max: sorted[sorted.length - 1],
+        },
+      ];
     }),
   );
 }
@@ -230,7 +266,8 @@ async function explain(stack: Stack, tokens: Tokens, q: Question): Promise<strin
   const subgraph = stack.subgraphs[q.explain!]!;
   const knex = subgraph.orm.em.getConnection().getKnex();
   const statements: Array<{ sql: string; bindings: unknown[] }> = [];
-  const onQuery = (event: { sql: string; bindings?: unknown[] }) => void statements.push({ sql: event.sql, bindings: event.bindings ?? [] });
+  const onQuery = (event: { sql: string; bindings?: unknown[] }) =>
+    void statements.push({ sql: event.sql, bindings: event.bindings ?? [] });
   knex.on('query', onQuery);
   try {
     await ask(stack, tokens, q);
@@ -245,15 +282,24 @@ async function explain(stack: Stack, tokens: Tokens, q: Question): Promise<strin
   return plans.join('\n\n');
 }
 
-const ratioOf = (q: Question, small: Record<string, Figures>, large: Record<string, Figures>) => large[q.id].p95 / small[q.id].p95;
+const ratioOf = (q: Question, small: Record<string, Figures>, large: Record<string, Figures>) =>
+  large[q.id].p95 / small[q.id].p95;
 
 function table(qs: Question[], small: Record<string, Figures>, large: Record<string, Figures>): string {
   const ms = (n: number) => n.toFixed(1).padStart(7);
-  const verdict = (q: Question) => (q.maxRatio === undefined ? '' : ratioOf(q, small, large) <= q.maxRatio ? ` (≤ ${q.maxRatio}× PASS)` : ` (> ${q.maxRatio}× FAIL)`);
+  const verdict = (q: Question) =>
+    q.maxRatio === undefined
+      ? ''
+      : ratioOf(q, small, large) <= q.maxRatio
+        ? ` (≤ ${q.maxRatio}× PASS)`
+        : ` (> ${q.maxRatio}× FAIL)`;
   const lines = [
     `| question | ${SMALL.toLocaleString('en')} p50 | p95 | ${LARGE.toLocaleString('en')} p50 | p95 | p95 ratio |`,
     '|---|---:|---:|---:|---:|---:|',
-    ...qs.map((q) => `| ${q.title} | ${ms(small[q.id].p50)} | ${ms(small[q.id].p95)} | ${ms(large[q.id].p50)} | ${ms(large[q.id].p95)} | ${ratioOf(q, small, large).toFixed(2)}×${verdict(q)} |`),
+    ...qs.map(
+      (q) =>
+        `| ${q.title} | ${ms(small[q.id].p50)} | ${ms(small[q.id].p95)} | ${ms(large[q.id].p50)} | ${ms(large[q.id].p95)} | ${ratioOf(q, small, large).toFixed(2)}×${verdict(q)} |`,
+    ),
   ];
   return lines.join('\n');
 }
@@ -269,7 +315,9 @@ const env = {
 };
 const log = (line: string) => console.log(`[bench] ${line}`);
 
-log(`databases ${prefix}_* on ${new URL(env.DATABASE_URL).host}; ${RUNS} runs per question after ${WARMUP} warm-up rounds`);
+log(
+  `databases ${prefix}_* on ${new URL(env.DATABASE_URL).host}; ${RUNS} runs per question after ${WARMUP} warm-up rounds`,
+);
 const stack = await startStack({ env, ephemeralPorts: true });
 try {
   const started = Date.now();
@@ -295,11 +343,14 @@ try {
   log(`measured at ${LARGE}`);
 
   // PostgreSQL's own time for the statements (EXPLAIN ANALYZE), free of HTTP, planning and the neighbours' noise.
-  const sqlMs = (plan: string) => [...plan.matchAll(/Execution Time: ([\d.]+) ms/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+  const sqlMs = (plan: string) =>
+    [...plan.matchAll(/Execution Time: ([\d.]+) ms/g)].reduce((sum, m) => sum + Number(m[1]), 0);
   const sqlTable = [
     `| question (statements EXPLAINed in its subgraph) | SQL ms at ${SMALL.toLocaleString('en')} | SQL ms at ${LARGE.toLocaleString('en')} |`,
     '|---|---:|---:|',
-    ...Object.keys(smallPlans).map((id) => `| ${id} | ${sqlMs(smallPlans[id]).toFixed(2)} | ${sqlMs(largePlans[id]).toFixed(2)} |`),
+    ...Object.keys(smallPlans).map(
+      (id) => `| ${id} | ${sqlMs(smallPlans[id]).toFixed(2)} | ${sqlMs(largePlans[id]).toFixed(2)} |`,
+    ),
   ].join('\n');
   const limited = qs.filter((q) => q.maxRatio !== undefined);
   const failed = limited.filter((q) => ratioOf(q, smallFigures, largeFigures) > q.maxRatio!);
@@ -318,11 +369,38 @@ try {
 
   await mkdir('bench-results', { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const plans = (title: string, p: Record<string, string>) => Object.entries(p).map(([id, plan]) => `### ${id} (${title})\n\n\`\`\`\n${plan}\n\`\`\``).join('\n\n');
-  await writeFile(`bench-results/scale-${stamp}.md`, `# Scale benchmark ${new Date().toISOString()}\n\n${summary}\n\n## Plans\n\n${plans(`${SMALL}`, smallPlans)}\n\n${plans(`${LARGE}`, largePlans)}\n`);
+  const plans = (title: string, p: Record<string, string>) =>
+    Object.entries(p)
+      .map(([id, plan]) => `### ${id} (${title})\n\n\`\`\`\n${plan}\n\`\`\``)
+      .join('\n\n');
+  await writeFile(
+    `bench-results/scale-${stamp}.md`,
+    `# Scale benchmark ${new Date().toISOString()}\n\n${summary}\n\n## Plans\n\n${plans(`${SMALL}`, smallPlans)}\n\n${plans(`${LARGE}`, largePlans)}\n`,
+  );
   await writeFile(
     `bench-results/scale-${stamp}.json`,
-    JSON.stringify({ at: new Date().toISOString(), runs: RUNS, warmup: WARMUP, sizes: { small: SMALL, large: LARGE }, seedSeconds: { small: small.millis / 1000, large: large.millis / 1000 }, questions: qs.map(({ id, title, variables, maxRatio }) => ({ id, title, variables, maxRatio, ratio: ratioOf({ id } as Question, smallFigures, largeFigures) })), small: smallFigures, large: largeFigures, verdict, totalSeconds: (Date.now() - started) / 1000 }, null, 2),
+    JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        runs: RUNS,
+        warmup: WARMUP,
+        sizes: { small: SMALL, large: LARGE },
+        seedSeconds: { small: small.millis / 1000, large: large.millis / 1000 },
+        questions: qs.map(({ id, title, variables, maxRatio }) => ({
+          id,
+          title,
+          variables,
+          maxRatio,
+          ratio: ratioOf({ id } as Question, smallFigures, largeFigures),
+        })),
+        small: smallFigures,
+        large: largeFigures,
+        verdict,
+        totalSeconds: (Date.now() - started) / 1000,
+      },
+      null,
+      2,
+    ),
   );
   log(`wrote bench-results/scale-${stamp}.{md,json}`);
   process.exitCode = verdict === 'PASS' ? 0 : 1;

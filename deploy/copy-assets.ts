@@ -12,9 +12,11 @@ const out = path.resolve(root, process.argv[2] ?? 'dist');
 
 await mkdir(path.join(out, 'schema'), { recursive: true });
 for (const file of await readdir(path.join(root, 'schema'))) {
-  if (file.endsWith('.graphql') || file.endsWith('.yaml')) await cp(path.join(root, 'schema', file), path.join(out, 'schema', file));
+  if (file.endsWith('.graphql') || file.endsWith('.yaml'))
+    await cp(path.join(root, 'schema', file), path.join(out, 'schema', file));
 }
 const ide = path.join(root, 'gateway', 'ide', 'dist');
-if (!existsSync(path.join(ide, 'manifest.json'))) throw new Error('gateway/ide/dist is missing: run `npm run build:ide` first');
+if (!existsSync(path.join(ide, 'manifest.json')))
+  throw new Error('gateway/ide/dist is missing: run `npm run build:ide` first');
 await cp(ide, path.join(out, 'gateway', 'ide', 'dist'), { recursive: true });
 console.log(`assets copied to ${path.relative(process.cwd(), out) || '.'}`);

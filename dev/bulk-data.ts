@@ -68,30 +68,246 @@ interface OperatorTemplate {
 
 /** 24 operators on five continents, zero-decimal currencies (JPY, KRW) and odd offsets (Kolkata +5:30, Kathmandu +5:45) among them. */
 const TEMPLATES: OperatorTemplate[] = [
-  { name: 'Stromfluss', country: 'DE', currency: 'EUR', city: 'Berlin', latitude: 52.52, longitude: 13.405, zones: ['Europe/Berlin'], tariff: { energy: '0.39', time: '0.6', fee: 50, taxBps: 1900, hold: 5000 } },
-  { name: 'Denki Charge', country: 'JP', currency: 'JPY', city: 'Tokyo', latitude: 35.68, longitude: 139.77, zones: ['Asia/Tokyo'], tariff: { energy: '55', time: '0', fee: 100, taxBps: 1000, hold: 6000 } },
-  { name: 'Liberty Volt', country: 'US', currency: 'USD', city: 'New York', latitude: 40.71, longitude: -74.0, zones: ['America/New_York', 'America/Chicago', 'America/Los_Angeles'], tariff: { energy: '0.45', time: '0', fee: 0, taxBps: 800, hold: 6000 } },
-  { name: 'Highland Volt', country: 'GB', currency: 'GBP', city: 'Edinburgh', latitude: 55.95, longitude: -3.19, zones: ['Europe/London'], tariff: { energy: '0.69', time: '0', fee: 0, taxBps: 2000, hold: 4000 } },
-  { name: 'Borne Bleue', country: 'FR', currency: 'EUR', city: 'Paris', latitude: 48.86, longitude: 2.35, zones: ['Europe/Paris'], tariff: { energy: '0.42', time: '1.2', fee: 0, taxBps: 2000, hold: 5000 } },
-  { name: 'Outback Charge', country: 'AU', currency: 'AUD', city: 'Sydney', latitude: -33.87, longitude: 151.21, zones: ['Australia/Sydney', 'Australia/Perth'], tariff: { energy: '0.6', time: '0', fee: 100, taxBps: 1000, hold: 8000 } },
-  { name: 'Alpen eMobil', country: 'CH', currency: 'CHF', city: 'Zürich', latitude: 47.38, longitude: 8.54, zones: ['Europe/Zurich'], tariff: { energy: '0.59', time: '0.6', fee: 100, taxBps: 810, hold: 6000 } },
-  { name: 'Maple Current', country: 'CA', currency: 'CAD', city: 'Toronto', latitude: 43.65, longitude: -79.38, zones: ['America/Toronto', 'America/Vancouver'], tariff: { energy: '0.5', time: '0', fee: 0, taxBps: 1300, hold: 6000 } },
-  { name: 'Bharat Charge', country: 'IN', currency: 'INR', city: 'Mumbai', latitude: 19.08, longitude: 72.88, zones: ['Asia/Kolkata'], tariff: { energy: '21', time: '0', fee: 0, taxBps: 1800, hold: 50000 } },
-  { name: 'Nordlys Lading', country: 'NO', currency: 'NOK', city: 'Oslo', latitude: 59.91, longitude: 10.75, zones: ['Europe/Oslo'], tariff: { energy: '4.9', time: '0', fee: 0, taxBps: 2500, hold: 50000 } },
-  { name: 'Seoul Plug', country: 'KR', currency: 'KRW', city: 'Seoul', latitude: 37.57, longitude: 126.98, zones: ['Asia/Seoul'], tariff: { energy: '347', time: '0', fee: 0, taxBps: 1000, hold: 50000 } },
-  { name: 'Iberia Carga', country: 'ES', currency: 'EUR', city: 'Madrid', latitude: 40.42, longitude: -3.7, zones: ['Europe/Madrid', 'Atlantic/Canary'], tariff: { energy: '0.44', time: '0', fee: 0, taxBps: 2100, hold: 5000 } },
-  { name: 'Kiwi Amp', country: 'NZ', currency: 'NZD', city: 'Auckland', latitude: -36.85, longitude: 174.76, zones: ['Pacific/Auckland'], tariff: { energy: '0.7', time: '0', fee: 0, taxBps: 1500, hold: 8000 } },
-  { name: 'Polska Prąd', country: 'PL', currency: 'PLN', city: 'Warsaw', latitude: 52.23, longitude: 21.01, zones: ['Europe/Warsaw'], tariff: { energy: '2.4', time: '0', fee: 0, taxBps: 2300, hold: 20000 } },
-  { name: 'Lion City EV', country: 'SG', currency: 'SGD', city: 'Singapore', latitude: 1.35, longitude: 103.82, zones: ['Asia/Singapore'], tariff: { energy: '0.68', time: '0', fee: 0, taxBps: 900, hold: 6000 } },
-  { name: 'Carga Brasil', country: 'BR', currency: 'BRL', city: 'São Paulo', latitude: -23.55, longitude: -46.63, zones: ['America/Sao_Paulo'], tariff: { energy: '2.2', time: '0', fee: 0, taxBps: 0, hold: 30000 } },
-  { name: 'Dansk Strøm', country: 'DK', currency: 'DKK', city: 'Copenhagen', latitude: 55.68, longitude: 12.57, zones: ['Europe/Copenhagen'], tariff: { energy: '3.9', time: '0', fee: 0, taxBps: 2500, hold: 40000 } },
-  { name: 'Sverige Laddning', country: 'SE', currency: 'SEK', city: 'Stockholm', latitude: 59.33, longitude: 18.07, zones: ['Europe/Stockholm'], tariff: { energy: '5.5', time: '0', fee: 0, taxBps: 2500, hold: 50000 } },
-  { name: 'Emirates Charge', country: 'AE', currency: 'AED', city: 'Dubai', latitude: 25.2, longitude: 55.27, zones: ['Asia/Dubai'], tariff: { energy: '1.2', time: '0', fee: 0, taxBps: 500, hold: 20000 } },
-  { name: 'Himal EV', country: 'NP', currency: 'NPR', city: 'Kathmandu', latitude: 27.72, longitude: 85.32, zones: ['Asia/Kathmandu'], tariff: { energy: '30', time: '0', fee: 0, taxBps: 1300, hold: 100000 } },
-  { name: 'México Carga', country: 'MX', currency: 'MXN', city: 'Mexico City', latitude: 19.43, longitude: -99.13, zones: ['America/Mexico_City'], tariff: { energy: '8.5', time: '0', fee: 0, taxBps: 1600, hold: 100000 } },
-  { name: 'Lusitânia Volt', country: 'PT', currency: 'EUR', city: 'Lisbon', latitude: 38.72, longitude: -9.14, zones: ['Europe/Lisbon', 'Atlantic/Azores'], tariff: { energy: '0.36', time: '0', fee: 0, taxBps: 2300, hold: 5000 } },
-  { name: 'Cape Charge', country: 'ZA', currency: 'ZAR', city: 'Cape Town', latitude: -33.92, longitude: 18.42, zones: ['Africa/Johannesburg'], tariff: { energy: '7.9', time: '0', fee: 0, taxBps: 1500, hold: 100000 } },
-  { name: 'Bosphorus Şarj', country: 'TR', currency: 'TRY', city: 'Istanbul', latitude: 41.01, longitude: 28.98, zones: ['Europe/Istanbul'], tariff: { energy: '9.9', time: '0', fee: 0, taxBps: 2000, hold: 100000 } },
+  {
+    name: 'Stromfluss',
+    country: 'DE',
+    currency: 'EUR',
+    city: 'Berlin',
+    latitude: 52.52,
+    longitude: 13.405,
+    zones: ['Europe/Berlin'],
+    tariff: { energy: '0.39', time: '0.6', fee: 50, taxBps: 1900, hold: 5000 },
+  },
+  {
+    name: 'Denki Charge',
+    country: 'JP',
+    currency: 'JPY',
+    city: 'Tokyo',
+    latitude: 35.68,
+    longitude: 139.77,
+    zones: ['Asia/Tokyo'],
+    tariff: { energy: '55', time: '0', fee: 100, taxBps: 1000, hold: 6000 },
+  },
+  {
+    name: 'Liberty Volt',
+    country: 'US',
+    currency: 'USD',
+    city: 'New York',
+    latitude: 40.71,
+    longitude: -74.0,
+    zones: ['America/New_York', 'America/Chicago', 'America/Los_Angeles'],
+    tariff: { energy: '0.45', time: '0', fee: 0, taxBps: 800, hold: 6000 },
+  },
+  {
+    name: 'Highland Volt',
+    country: 'GB',
+    currency: 'GBP',
+    city: 'Edinburgh',
+    latitude: 55.95,
+    longitude: -3.19,
+    zones: ['Europe/London'],
+    tariff: { energy: '0.69', time: '0', fee: 0, taxBps: 2000, hold: 4000 },
+  },
+  {
+    name: 'Borne Bleue',
+    country: 'FR',
+    currency: 'EUR',
+    city: 'Paris',
+    latitude: 48.86,
+    longitude: 2.35,
+    zones: ['Europe/Paris'],
+    tariff: { energy: '0.42', time: '1.2', fee: 0, taxBps: 2000, hold: 5000 },
+  },
+  {
+    name: 'Outback Charge',
+    country: 'AU',
+    currency: 'AUD',
+    city: 'Sydney',
+    latitude: -33.87,
+    longitude: 151.21,
+    zones: ['Australia/Sydney', 'Australia/Perth'],
+    tariff: { energy: '0.6', time: '0', fee: 100, taxBps: 1000, hold: 8000 },
+  },
+  {
+    name: 'Alpen eMobil',
+    country: 'CH',
+    currency: 'CHF',
+    city: 'Zürich',
+    latitude: 47.38,
+    longitude: 8.54,
+    zones: ['Europe/Zurich'],
+    tariff: { energy: '0.59', time: '0.6', fee: 100, taxBps: 810, hold: 6000 },
+  },
+  {
+    name: 'Maple Current',
+    country: 'CA',
+    currency: 'CAD',
+    city: 'Toronto',
+    latitude: 43.65,
+    longitude: -79.38,
+    zones: ['America/Toronto', 'America/Vancouver'],
+    tariff: { energy: '0.5', time: '0', fee: 0, taxBps: 1300, hold: 6000 },
+  },
+  {
+    name: 'Bharat Charge',
+    country: 'IN',
+    currency: 'INR',
+    city: 'Mumbai',
+    latitude: 19.08,
+    longitude: 72.88,
+    zones: ['Asia/Kolkata'],
+    tariff: { energy: '21', time: '0', fee: 0, taxBps: 1800, hold: 50000 },
+  },
+  {
+    name: 'Nordlys Lading',
+    country: 'NO',
+    currency: 'NOK',
+    city: 'Oslo',
+    latitude: 59.91,
+    longitude: 10.75,
+    zones: ['Europe/Oslo'],
+    tariff: { energy: '4.9', time: '0', fee: 0, taxBps: 2500, hold: 50000 },
+  },
+  {
+    name: 'Seoul Plug',
+    country: 'KR',
+    currency: 'KRW',
+    city: 'Seoul',
+    latitude: 37.57,
+    longitude: 126.98,
+    zones: ['Asia/Seoul'],
+    tariff: { energy: '347', time: '0', fee: 0, taxBps: 1000, hold: 50000 },
+  },
+  {
+    name: 'Iberia Carga',
+    country: 'ES',
+    currency: 'EUR',
+    city: 'Madrid',
+    latitude: 40.42,
+    longitude: -3.7,
+    zones: ['Europe/Madrid', 'Atlantic/Canary'],
+    tariff: { energy: '0.44', time: '0', fee: 0, taxBps: 2100, hold: 5000 },
+  },
+  {
+    name: 'Kiwi Amp',
+    country: 'NZ',
+    currency: 'NZD',
+    city: 'Auckland',
+    latitude: -36.85,
+    longitude: 174.76,
+    zones: ['Pacific/Auckland'],
+    tariff: { energy: '0.7', time: '0', fee: 0, taxBps: 1500, hold: 8000 },
+  },
+  {
+    name: 'Polska Prąd',
+    country: 'PL',
+    currency: 'PLN',
+    city: 'Warsaw',
+    latitude: 52.23,
+    longitude: 21.01,
+    zones: ['Europe/Warsaw'],
+    tariff: { energy: '2.4', time: '0', fee: 0, taxBps: 2300, hold: 20000 },
+  },
+  {
+    name: 'Lion City EV',
+    country: 'SG',
+    currency: 'SGD',
+    city: 'Singapore',
+    latitude: 1.35,
+    longitude: 103.82,
+    zones: ['Asia/Singapore'],
+    tariff: { energy: '0.68', time: '0', fee: 0, taxBps: 900, hold: 6000 },
+  },
+  {
+    name: 'Carga Brasil',
+    country: 'BR',
+    currency: 'BRL',
+    city: 'São Paulo',
+    latitude: -23.55,
+    longitude: -46.63,
+    zones: ['America/Sao_Paulo'],
+    tariff: { energy: '2.2', time: '0', fee: 0, taxBps: 0, hold: 30000 },
+  },
+  {
+    name: 'Dansk Strøm',
+    country: 'DK',
+    currency: 'DKK',
+    city: 'Copenhagen',
+    latitude: 55.68,
+    longitude: 12.57,
+    zones: ['Europe/Copenhagen'],
+    tariff: { energy: '3.9', time: '0', fee: 0, taxBps: 2500, hold: 40000 },
+  },
+  {
+    name: 'Sverige Laddning',
+    country: 'SE',
+    currency: 'SEK',
+    city: 'Stockholm',
+    latitude: 59.33,
+    longitude: 18.07,
+    zones: ['Europe/Stockholm'],
+    tariff: { energy: '5.5', time: '0', fee: 0, taxBps: 2500, hold: 50000 },
+  },
+  {
+    name: 'Emirates Charge',
+    country: 'AE',
+    currency: 'AED',
+    city: 'Dubai',
+    latitude: 25.2,
+    longitude: 55.27,
+    zones: ['Asia/Dubai'],
+    tariff: { energy: '1.2', time: '0', fee: 0, taxBps: 500, hold: 20000 },
+  },
+  {
+    name: 'Himal EV',
+    country: 'NP',
+    currency: 'NPR',
+    city: 'Kathmandu',
+    latitude: 27.72,
+    longitude: 85.32,
+    zones: ['Asia/Kathmandu'],
+    tariff: { energy: '30', time: '0', fee: 0, taxBps: 1300, hold: 100000 },
+  },
+  {
+    name: 'México Carga',
+    country: 'MX',
+    currency: 'MXN',
+    city: 'Mexico City',
+    latitude: 19.43,
+    longitude: -99.13,
+    zones: ['America/Mexico_City'],
+    tariff: { energy: '8.5', time: '0', fee: 0, taxBps: 1600, hold: 100000 },
+  },
+  {
+    name: 'Lusitânia Volt',
+    country: 'PT',
+    currency: 'EUR',
+    city: 'Lisbon',
+    latitude: 38.72,
+    longitude: -9.14,
+    zones: ['Europe/Lisbon', 'Atlantic/Azores'],
+    tariff: { energy: '0.36', time: '0', fee: 0, taxBps: 2300, hold: 5000 },
+  },
+  {
+    name: 'Cape Charge',
+    country: 'ZA',
+    currency: 'ZAR',
+    city: 'Cape Town',
+    latitude: -33.92,
+    longitude: 18.42,
+    zones: ['Africa/Johannesburg'],
+    tariff: { energy: '7.9', time: '0', fee: 0, taxBps: 1500, hold: 100000 },
+  },
+  {
+    name: 'Bosphorus Şarj',
+    country: 'TR',
+    currency: 'TRY',
+    city: 'Istanbul',
+    latitude: 41.01,
+    longitude: 28.98,
+    zones: ['Europe/Istanbul'],
+    tariff: { energy: '9.9', time: '0', fee: 0, taxBps: 2000, hold: 100000 },
+  },
 ];
 
 /** Platform fee policies handed out round-robin: basis points and a fixed part in minor units. */
@@ -105,11 +321,33 @@ const FEE_POLICIES = [
 ];
 
 const CONNECTOR_SETS = [
-  [{ standard: 'CCS2', powerKw: 150 }, { standard: 'CCS2', powerKw: 150 }, { standard: 'CHADEMO', powerKw: 50 }],
-  [{ standard: 'TYPE2', powerKw: 22 }, { standard: 'TYPE2', powerKw: 22 }],
-  [{ standard: 'CCS2', powerKw: 350 }, { standard: 'NACS', powerKw: 250 }, { standard: 'CCS2', powerKw: 350 }, { standard: 'CCS2', powerKw: 350 }],
-  [{ standard: 'CCS2', powerKw: 50 }, { standard: 'TYPE2', powerKw: 22 }],
-  [{ standard: 'CCS2', powerKw: 150 }, { standard: 'CCS2', powerKw: 150 }, { standard: 'CCS2', powerKw: 150 }, { standard: 'CCS2', powerKw: 150 }, { standard: 'CCS2', powerKw: 150 }, { standard: 'CCS2', powerKw: 150 }],
+  [
+    { standard: 'CCS2', powerKw: 150 },
+    { standard: 'CCS2', powerKw: 150 },
+    { standard: 'CHADEMO', powerKw: 50 },
+  ],
+  [
+    { standard: 'TYPE2', powerKw: 22 },
+    { standard: 'TYPE2', powerKw: 22 },
+  ],
+  [
+    { standard: 'CCS2', powerKw: 350 },
+    { standard: 'NACS', powerKw: 250 },
+    { standard: 'CCS2', powerKw: 350 },
+    { standard: 'CCS2', powerKw: 350 },
+  ],
+  [
+    { standard: 'CCS2', powerKw: 50 },
+    { standard: 'TYPE2', powerKw: 22 },
+  ],
+  [
+    { standard: 'CCS2', powerKw: 150 },
+    { standard: 'CCS2', powerKw: 150 },
+    { standard: 'CCS2', powerKw: 150 },
+    { standard: 'CCS2', powerKw: 150 },
+    { standard: 'CCS2', powerKw: 150 },
+    { standard: 'CCS2', powerKw: 150 },
+  ],
 ];
 
 export const BULK_DRIVER_PREFIX = 'bulk-driver-';
@@ -175,7 +413,10 @@ export function bulkCatalogue(operatorCount = 24, stationCount = 1200) {
 type Catalogue = ReturnType<typeof bulkCatalogue>;
 
 /** Adds `options.sessions` sessions (and the catalogue, the first time) to the databases `config` names. */
-export async function seedBulk(config: Pick<Config, 'DATABASE_URL' | 'DATABASE_PREFIX'>, options: BulkOptions): Promise<BulkResult> {
+export async function seedBulk(
+  config: Pick<Config, 'DATABASE_URL' | 'DATABASE_PREFIX'>,
+  options: BulkOptions,
+): Promise<BulkResult> {
   const started = Date.now();
   const log = options.log ?? (() => {});
   const catalogue = bulkCatalogue(options.operators ?? 24, options.stations ?? 1200);
@@ -187,7 +428,11 @@ export async function seedBulk(config: Pick<Config, 'DATABASE_URL' | 'DATABASE_P
   for (const name of ['operator', 'station', 'session', 'payment'] as const) {
     const module = subgraphModules[name];
     if (!module) throw new Error(`subgraph ${name} is not registered`);
-    const orm = await openDatabase({ clientUrl: databaseUrl(config, name), entities: module.entities, migrations: module.migrations });
+    const orm = await openDatabase({
+      clientUrl: databaseUrl(config, name),
+      entities: module.entities,
+      migrations: module.migrations,
+    });
     await orm.close(true);
   }
 
@@ -196,14 +441,23 @@ export async function seedBulk(config: Pick<Config, 'DATABASE_URL' | 'DATABASE_P
     await client.connect();
     return client;
   };
-  const [operatorDb, stationDb, sessionDb, paymentDb] = await Promise.all([db('operator'), db('station'), db('session'), db('payment')]);
+  const [operatorDb, stationDb, sessionDb, paymentDb] = await Promise.all([
+    db('operator'),
+    db('station'),
+    db('session'),
+    db('payment'),
+  ]);
   try {
     const exists = await operatorDb.query('select 1 from operator where id = $1', [catalogue.operators[0].id]);
     if (exists.rowCount === 0) {
       log(`catalogue: ${catalogue.operators.length} operators, ${catalogue.stations.length} stations`);
       await writeCatalogue(catalogue, operatorDb, stationDb, paymentDb);
     }
-    const [{ count }] = (await sessionDb.query(`select count(*)::bigint as count from charging_session where driver_id like '${BULK_DRIVER_PREFIX}%'`)).rows as Array<{ count: string }>;
+    const [{ count }] = (
+      await sessionDb.query(
+        `select count(*)::bigint as count from charging_session where driver_id like '${BULK_DRIVER_PREFIX}%'`,
+      )
+    ).rows as Array<{ count: string }>;
     const offset = Number(count);
     const chunk = options.chunk ?? 50_000;
     for (const client of [sessionDb, paymentDb]) await prepareSource(client, catalogue);
@@ -216,7 +470,8 @@ export async function seedBulk(config: Pick<Config, 'DATABASE_URL' | 'DATABASE_P
     }
     log('vacuum analyze');
     for (const table of ['charging_session', 'session_energy_daily']) await sessionDb.query(`vacuum analyze ${table}`);
-    for (const table of ['payment', 'payment_decline', 'payment_revenue_daily', 'refund', 'operator_payment_account']) await paymentDb.query(`vacuum analyze ${table}`);
+    for (const table of ['payment', 'payment_decline', 'payment_revenue_daily', 'refund', 'operator_payment_account'])
+      await paymentDb.query(`vacuum analyze ${table}`);
     for (const table of ['station', 'connector', 'tariff']) await stationDb.query(`vacuum analyze ${table}`);
     await operatorDb.query('vacuum analyze operator');
 
@@ -241,13 +496,29 @@ export async function seedBulk(config: Pick<Config, 'DATABASE_URL' | 'DATABASE_P
   }
 }
 
-async function writeCatalogue(catalogue: Catalogue, operatorDb: pg.Client, stationDb: pg.Client, paymentDb: pg.Client): Promise<void> {
+async function writeCatalogue(
+  catalogue: Catalogue,
+  operatorDb: pg.Client,
+  stationDb: pg.Client,
+  paymentDb: pg.Client,
+): Promise<void> {
   const created = '2025-01-01T00:00:00Z';
   await operatorDb.query(
     `insert into operator (id, created_at, updated_at, name, country, default_currency, contact_email, status)
      select id, $2, $2, name, country, currency, email, 'ACTIVE' from json_to_recordset($1::json) as t(id uuid, name text, country text, currency text, email text)
      on conflict (id) do nothing`,
-    [JSON.stringify(catalogue.operators.map((o) => ({ id: o.id, name: o.name, country: o.template.country, currency: o.template.currency, email: `ops${o.k}@bulk.example` }))), created],
+    [
+      JSON.stringify(
+        catalogue.operators.map((o) => ({
+          id: o.id,
+          name: o.name,
+          country: o.template.country,
+          currency: o.template.currency,
+          email: `ops${o.k}@bulk.example`,
+        })),
+      ),
+      created,
+    ],
   );
   await stationDb.query(
     `insert into tariff (id, created_at, updated_at, operator_id, name, currency, energy_price_per_kwh, time_price_per_hour, session_fee_amount, tax_rate_basis_points, pre_authorization_amount)
@@ -255,7 +526,18 @@ async function writeCatalogue(catalogue: Catalogue, operatorDb: pg.Client, stati
        from json_to_recordset($1::json) as t(id uuid, operator_id uuid, currency text, energy numeric, time numeric, fee int, tax int, hold int)
      on conflict (id) do nothing`,
     [
-      JSON.stringify(catalogue.operators.map((o) => ({ id: o.tariffId, operator_id: o.id, currency: o.template.currency, energy: o.template.tariff.energy, time: o.template.tariff.time, fee: o.template.tariff.fee, tax: o.template.tariff.taxBps, hold: o.template.tariff.hold }))),
+      JSON.stringify(
+        catalogue.operators.map((o) => ({
+          id: o.tariffId,
+          operator_id: o.id,
+          currency: o.template.currency,
+          energy: o.template.tariff.energy,
+          time: o.template.tariff.time,
+          fee: o.template.tariff.fee,
+          tax: o.template.tariff.taxBps,
+          hold: o.template.tariff.hold,
+        })),
+      ),
       created,
     ],
   );
@@ -268,7 +550,18 @@ async function writeCatalogue(catalogue: Catalogue, operatorDb: pg.Client, stati
       JSON.stringify(
         catalogue.stations.map((s) => {
           const operator = catalogue.operators[s.operator];
-          return { id: s.id, operator_id: s.operatorId, name: s.name, street: `${s.idx + 1} Bulk Street`, city: operator.template.city, country: operator.template.country, latitude: s.latitude, longitude: s.longitude, tz: s.tz, tariff_id: operator.tariffId };
+          return {
+            id: s.id,
+            operator_id: s.operatorId,
+            name: s.name,
+            street: `${s.idx + 1} Bulk Street`,
+            city: operator.template.city,
+            country: operator.template.country,
+            latitude: s.latitude,
+            longitude: s.longitude,
+            tz: s.tz,
+            tariff_id: operator.tariffId,
+          };
         }),
       ),
       created,
@@ -278,13 +571,31 @@ async function writeCatalogue(catalogue: Catalogue, operatorDb: pg.Client, stati
     `insert into connector (id, created_at, updated_at, station_id, standard, power_kw, status)
      select id, $2, $2, station_id, standard, power_kw, 'AVAILABLE' from json_to_recordset($1::json) as t(id uuid, station_id uuid, standard text, power_kw float8)
      on conflict (id) do nothing`,
-    [JSON.stringify(catalogue.stations.flatMap((s) => s.connectors.map((c) => ({ id: c.id, station_id: s.id, standard: c.standard, power_kw: c.powerKw })))), created],
+    [
+      JSON.stringify(
+        catalogue.stations.flatMap((s) =>
+          s.connectors.map((c) => ({ id: c.id, station_id: s.id, standard: c.standard, power_kw: c.powerKw })),
+        ),
+      ),
+      created,
+    ],
   );
   await paymentDb.query(
     `insert into operator_payment_account (id, created_at, updated_at, operator_id, provider_account_id, charges_enabled, payouts_enabled, details_submitted, onboarding_status, fee_basis_points, fee_fixed_amount, provider_state_at)
      select id, $2, $2, operator_id, account, true, true, true, 'COMPLETE', bps, fixed, $2 from json_to_recordset($1::json) as t(id uuid, operator_id uuid, account text, bps int, fixed int)
      on conflict do nothing`,
-    [JSON.stringify(catalogue.operators.map((o) => ({ id: bulkUuid('account', o.k), operator_id: o.id, account: o.account, bps: o.fee.bps, fixed: minorDigits(o.template.currency) === 0 ? 0 : o.fee.fixed }))), created],
+    [
+      JSON.stringify(
+        catalogue.operators.map((o) => ({
+          id: bulkUuid('account', o.k),
+          operator_id: o.id,
+          account: o.account,
+          bps: o.fee.bps,
+          fixed: minorDigits(o.template.currency) === 0 ? 0 : o.fee.fixed,
+        })),
+      ),
+      created,
+    ],
   );
 }
 
@@ -322,7 +633,9 @@ async function prepareSource(client: pg.Client, catalogue: Catalogue): Promise<v
       account: operator.account,
     };
   });
-  await client.query('insert into bulk_station select * from json_populate_recordset(null::bulk_station, $1::json)', [JSON.stringify(rows)]);
+  await client.query('insert into bulk_station select * from json_populate_recordset(null::bulk_station, $1::json)', [
+    JSON.stringify(rows),
+  ]);
   await client.query('analyze bulk_station');
 }
 

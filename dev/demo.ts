@@ -10,7 +10,12 @@ export interface DemoJourney {
   stationName: string;
   energyWh: number;
   holdAmount: number;
-  payment: { id: string; status: string; amount: { amount: number; currency: string }; applicationFee: { amount: number } };
+  payment: {
+    id: string;
+    status: string;
+    amount: { amount: number; currency: string };
+    applicationFee: { amount: number };
+  };
 }
 
 /**
@@ -22,7 +27,11 @@ export async function runDemoJourney({ driver, operatorAdmin }: DemoCallers, ope
     `mutation { savePaymentMethod(paymentMethodId: "pm_card_visa") { id brand last4 } }`,
     {},
   );
-  const { stations } = await driver<{ stations: { edges: Array<{ node: { id: string; name: string; connectors: Array<{ id: string; status: string }> } }> } }>(
+  const { stations } = await driver<{
+    stations: {
+      edges: Array<{ node: { id: string; name: string; connectors: Array<{ id: string; status: string }> } }>;
+    };
+  }>(
     `query ($operatorId: ID!) { stations(filter: { operatorId: $operatorId, availableOnly: true }, first: 10) { edges { node { id name connectors { id status } } } } }`,
     { operatorId },
   );
@@ -33,19 +42,26 @@ export async function runDemoJourney({ driver, operatorAdmin }: DemoCallers, ope
     `mutation ($input: StartChargingSessionInput!) { startChargingSession(input: $input) { id } }`,
     { input: { stationId: station.id, connectorId: connector.id } },
   );
-  const { authorizeChargingSession: hold } = await driver<{ authorizeChargingSession: { authorizedAmount: { amount: number } } }>(
+  const { authorizeChargingSession: hold } = await driver<{
+    authorizeChargingSession: { authorizedAmount: { amount: number } };
+  }>(
     `mutation ($input: AuthorizeChargingSessionInput!) { authorizeChargingSession(input: $input) { status authorizedAmount { amount currency } } }`,
     { input: { sessionId: session.id, paymentMethodId: savePaymentMethod.id } },
   );
   const energyWh = 18_500;
-  await operatorAdmin(
-    `mutation ($input: RecordMeterValueInput!) { recordMeterValue(input: $input) { energyWh } }`,
-    { input: { sessionId: session.id, energyWh, measuredAt: new Date().toISOString() } },
-  );
+  await operatorAdmin(`mutation ($input: RecordMeterValueInput!) { recordMeterValue(input: $input) { energyWh } }`, {
+    input: { sessionId: session.id, energyWh, measuredAt: new Date().toISOString() },
+  });
   await driver(`mutation ($id: ID!) { stopChargingSession(id: $id) { status } }`, { id: session.id });
   const { chargeSession: payment } = await driver<{ chargeSession: DemoJourney['payment'] }>(
     `mutation ($id: ID!) { chargeSession(sessionId: $id) { id status amount { amount currency } applicationFee { amount } } }`,
     { id: session.id },
   );
-  return { sessionId: session.id, stationName: station.name, energyWh, holdAmount: hold.authorizedAmount.amount, payment };
+  return {
+    sessionId: session.id,
+    stationName: station.name,
+    energyWh,
+    holdAmount: hold.authorizedAmount.amount,
+    payment,
+  };
 }

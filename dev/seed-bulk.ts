@@ -12,11 +12,18 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../subgraphs/common/config.js';
 import { seedBulk } from './bulk-data.js';
 
-const usage = 'usage: npm run seed:bulk -- --sessions N [--operators 24] [--stations 1200] [--end YYYY-MM-DD] [--days 365]';
+const usage =
+  'usage: npm run seed:bulk -- --sessions N [--operators 24] [--stations 1200] [--end YYYY-MM-DD] [--days 365]';
 let values: Record<string, string | undefined>;
 try {
   ({ values } = parseArgs({
-    options: { sessions: { type: 'string' }, operators: { type: 'string' }, stations: { type: 'string' }, end: { type: 'string' }, days: { type: 'string' } },
+    options: {
+      sessions: { type: 'string' },
+      operators: { type: 'string' },
+      stations: { type: 'string' },
+      end: { type: 'string' },
+      days: { type: 'string' },
+    },
   }));
 } catch (error) {
   console.error(`${(error as Error).message}\n${usage}`);

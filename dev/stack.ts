@@ -41,7 +41,12 @@ export async function startStack({ env, ephemeralPorts = false }: StackOptions):
     }
     const config = loadConfig({ ...env, ...urls });
     const supergraphSdl = await readFile(new URL('../schema/supergraph.graphql', import.meta.url), 'utf8');
-    const gateway = await createGateway({ config, logger: createLogger('gateway', config.LOG_LEVEL), supergraphSdl, env });
+    const gateway = await createGateway({
+      config,
+      logger: createLogger('gateway', config.LOG_LEVEL),
+      supergraphSdl,
+      env,
+    });
     started.push(gateway);
     const gatewayUrl = await gateway.listen(ephemeralPorts ? 0 : config.GATEWAY_PORT);
     return {

@@ -30,9 +30,14 @@ if (!env.DATABASE_URL) {
 let emulator: StripeEmulator | undefined;
 if (!env.STRIPE_SECRET_KEY) {
   // Its state is kept beside PostgreSQL's, so the accounts and payments our databases refer to survive restarts.
-  emulator = await startStripeEmulator({ port: Number(env.STRIPE_EMULATOR_PORT ?? 12111), dataFile: env.STRIPE_EMULATOR_DATA_FILE ?? '.data/stripe-emulator.json' });
+  emulator = await startStripeEmulator({
+    port: Number(env.STRIPE_EMULATOR_PORT ?? 12111),
+    dataFile: env.STRIPE_EMULATOR_DATA_FILE ?? '.data/stripe-emulator.json',
+  });
   say('*'.repeat(100));
-  say(`STRIPE_SECRET_KEY is not set: payments go to the LOCAL STRIPE EMULATOR at ${emulator.url} — no real money moves.`);
+  say(
+    `STRIPE_SECRET_KEY is not set: payments go to the LOCAL STRIPE EMULATOR at ${emulator.url} — no real money moves.`,
+  );
   say('*'.repeat(100));
   Object.assign(env, {
     STRIPE_SECRET_KEY: 'sk_test_emulator',
@@ -65,7 +70,8 @@ const caller = async (who: TokenClaims): Promise<GraphQLCall> => {
       body: JSON.stringify({ query, variables }),
     });
     const body = (await response.json()) as { data?: T; errors?: Array<{ message: string }> };
-    if (body.errors?.length || !body.data) throw new Error(body.errors?.map((e) => e.message).join('; ') ?? `HTTP ${response.status}`);
+    if (body.errors?.length || !body.data)
+      throw new Error(body.errors?.map((e) => e.message).join('; ') ?? `HTTP ${response.status}`);
     return body.data;
   };
 };
@@ -73,24 +79,41 @@ const caller = async (who: TokenClaims): Promise<GraphQLCall> => {
 const admin = await caller(SEED_ADMIN);
 const { seeded, operatorIds } = await seedDemoData(admin);
 say(seeded ? `seeded demo data: ${operatorIds.length} operators with stations` : 'demo data already present');
-const operatorAdminClaims: TokenClaims = { role: Role.OPERATOR_ADMIN, sub: 'dev-operator-admin', operatorId: operatorIds[0] };
+const operatorAdminClaims: TokenClaims = {
+  role: Role.OPERATOR_ADMIN,
+  sub: 'dev-operator-admin',
+  operatorId: operatorIds[0],
+};
 
 if (emulator) {
   await onboardOperators(admin, operatorIds);
   await waitUntilPayable(admin, operatorIds);
-  const journey = await runDemoJourney({ driver: await caller({ role: Role.DRIVER, sub: 'demo-driver' }), operatorAdmin: await caller(operatorAdminClaims) }, operatorIds[0]);
+  const journey = await runDemoJourney(
+    {
+      driver: await caller({ role: Role.DRIVER, sub: 'demo-driver' }),
+      operatorAdmin: await caller(operatorAdminClaims),
+    },
+    operatorIds[0],
+  );
   const stripe = new Stripe(env.STRIPE_SECRET_KEY!, emulator.clientOptions);
   const accounts = await stripe.accounts.list({ limit: 100 });
   const account = accounts.data.find((a) => a.metadata?.operatorId === operatorIds[0]);
   const { amount, currency } = journey.payment.amount;
   const balance = account ? emulator.balanceOf(account.id, currency) : undefined;
-  say(`example journey: a driver charged ${journey.energyWh / 1000} kWh at "${journey.stationName}" (hold ${journey.holdAmount} → charged ${amount} ${currency} minor units, payment ${journey.payment.status})`);
-  say(`  the money landed on the operator's own account ${account?.id ?? '?'}: available balance ${balance?.available ?? '?'} ${currency} (after Stripe's fees); the platform took ${journey.payment.applicationFee.amount}`);
+  say(
+    `example journey: a driver charged ${journey.energyWh / 1000} kWh at "${journey.stationName}" (hold ${journey.holdAmount} → charged ${amount} ${currency} minor units, payment ${journey.payment.status})`,
+  );
+  say(
+    `  the money landed on the operator's own account ${account?.id ?? '?'}: available balance ${balance?.available ?? '?'} ${currency} (after Stripe's fees); the platform took ${journey.payment.applicationFee.amount}`,
+  );
 }
 
 say(`gateway: ${stack.gatewayUrl.replace('127.0.0.1', 'localhost')} — open it in a browser for the GraphQL IDE`);
 say('development tokens (send as "Authorization: Bearer <token>", valid 12 h):');
-for (const [role, token] of Object.entries({ ...tokens, OPERATOR_ADMIN: await signDevToken(operatorAdminClaims, config.JWT_SECRET) })) {
+for (const [role, token] of Object.entries({
+  ...tokens,
+  OPERATOR_ADMIN: await signDevToken(operatorAdminClaims, config.JWT_SECRET),
+})) {
   console.log(`  ${role.padEnd(15)} ${token}`);
 }
 say(`ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s — Ctrl-C to stop`);

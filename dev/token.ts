@@ -9,7 +9,14 @@ import { CLIENT_ROLES, signDevToken, type TokenClaims } from './tokens.js';
 const usage = `usage: npm run --silent token -- --role ${CLIENT_ROLES.join('|')} [--sub ID] [--operator ID] [--ttl 12h]`;
 let values: { role?: string; sub?: string; operator?: string; ttl?: string };
 try {
-  ({ values } = parseArgs({ options: { role: { type: 'string' }, sub: { type: 'string' }, operator: { type: 'string' }, ttl: { type: 'string' } } }));
+  ({ values } = parseArgs({
+    options: {
+      role: { type: 'string' },
+      sub: { type: 'string' },
+      operator: { type: 'string' },
+      ttl: { type: 'string' },
+    },
+  }));
 } catch (error) {
   console.error(`${(error as Error).message}\n${usage}`);
   process.exit(64);

@@ -27,9 +27,16 @@ export class PostgresApqCache implements KeyValueCache<string> {
   private open(): Promise<pg.Pool> {
     this.ready ??= (async () => {
       await ensureDatabase(this.url);
-      const pool = new pg.Pool({ connectionString: this.url, max: 3, idleTimeoutMillis: 10_000, connectionTimeoutMillis: 2_000 });
+      const pool = new pg.Pool({
+        connectionString: this.url,
+        max: 3,
+        idleTimeoutMillis: 10_000,
+        connectionTimeoutMillis: 2_000,
+      });
       pool.on('error', () => {}); // a dropped idle connection; the next query opens another
-      await pool.query(`create table if not exists ${APQ_TABLE} (key text primary key, value text not null, expires_at timestamptz not null)`);
+      await pool.query(
+        `create table if not exists ${APQ_TABLE} (key text primary key, value text not null, expires_at timestamptz not null)`,
+      );
       this.pool = pool;
       return pool;
     })().catch((error: unknown) => {
@@ -41,7 +48,10 @@ export class PostgresApqCache implements KeyValueCache<string> {
 
   async get(key: string): Promise<string | undefined> {
     return this.quietly(async (pool) => {
-      const { rows } = await pool.query<{ value: string }>(`select value from ${APQ_TABLE} where key = $1 and expires_at > now()`, [key]);
+      const { rows } = await pool.query<{ value: string }>(
+        `select value from ${APQ_TABLE} where key = $1 and expires_at > now()`,
+        [key],
+      );
       return rows[0]?.value;
     });
   }
@@ -74,7 +84,11 @@ export class PostgresApqCache implements KeyValueCache<string> {
       this.warned = false;
       return result;
     } catch (error) {
-      if (!this.warned) this.logger.warn({ reason: (error as Error).message }, 'persisted query cache unavailable; clients send full queries meanwhile');
+      if (!this.warned)
+        this.logger.warn(
+          { reason: (error as Error).message },
+          'persisted query cache unavailable; clients send full queries meanwhile',
+        );
       this.warned = true;
       return undefined;
     }

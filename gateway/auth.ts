@@ -15,7 +15,9 @@ const VERIFIED_FOR_MS = 30_000;
  * A token that verified is remembered for 30 s (or until it expires, if sooner): apps send the same token with
  * every request, and verifying it is the gateway's largest fixed cost per request. Failures are not remembered.
  */
-export function createTokenVerifier(config: Pick<Config, 'JWT_SECRET' | 'JWT_JWKS_URL' | 'JWT_ISSUER' | 'JWT_AUDIENCE'>): TokenVerifier {
+export function createTokenVerifier(
+  config: Pick<Config, 'JWT_SECRET' | 'JWT_JWKS_URL' | 'JWT_ISSUER' | 'JWT_AUDIENCE'>,
+): TokenVerifier {
   const key: Uint8Array | JWTVerifyGetKey = config.JWT_JWKS_URL
     ? createRemoteJWKSet(new URL(config.JWT_JWKS_URL))
     : new TextEncoder().encode(config.JWT_SECRET);
@@ -35,12 +37,15 @@ export function createTokenVerifier(config: Pick<Config, 'JWT_SECRET' | 'JWT_JWK
     if (!match) throw unauthenticated('The Authorization header must be "Bearer <token>".');
     let payload: JWTPayload;
     try {
-      ({ payload } = await (typeof key === 'function' ? jwtVerify(match[1], key, options) : jwtVerify(match[1], key, options)));
+      ({ payload } = await (typeof key === 'function'
+        ? jwtVerify(match[1], key, options)
+        : jwtVerify(match[1], key, options)));
     } catch {
       throw unauthenticated('The token is invalid or has expired.');
     }
     const identity = Object.freeze(identityFromClaims(payload));
-    const ttl = payload.exp === undefined ? VERIFIED_FOR_MS : Math.min(VERIFIED_FOR_MS, payload.exp * 1000 - Date.now());
+    const ttl =
+      payload.exp === undefined ? VERIFIED_FOR_MS : Math.min(VERIFIED_FOR_MS, payload.exp * 1000 - Date.now());
     if (ttl > 0) verified.set(authorization, identity, { ttl });
     return identity;
   };
@@ -53,10 +58,13 @@ function identityFromClaims(payload: JWTPayload): Identity {
   const role = payload.role;
   // SERVICE is never granted to a client token: it is minted only between our own processes.
   // Object.hasOwn, not `in`: "toString" or "constructor" are not roles.
-  if (typeof role !== 'string' || !Object.hasOwn(Role, role) || role === Role.SERVICE) throw unauthenticated('The token carries no valid role.');
+  if (typeof role !== 'string' || !Object.hasOwn(Role, role) || role === Role.SERVICE)
+    throw unauthenticated('The token carries no valid role.');
   const operatorId = typeof payload.operatorId === 'string' ? payload.operatorId : undefined;
-  if (role === Role.OPERATOR_ADMIN && !operatorId) throw unauthenticated('An OPERATOR_ADMIN token must carry an operatorId claim.');
-  if (!payload.sub || !VALID_SUBJECT.test(payload.sub)) throw unauthenticated('The token carries no valid subject (1–200 printable characters).');
+  if (role === Role.OPERATOR_ADMIN && !operatorId)
+    throw unauthenticated('An OPERATOR_ADMIN token must carry an operatorId claim.');
+  if (!payload.sub || !VALID_SUBJECT.test(payload.sub))
+    throw unauthenticated('The token carries no valid subject (1–200 printable characters).');
   return { role: role as Role, sub: payload.sub, operatorId };
 }
 

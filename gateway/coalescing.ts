@@ -25,7 +25,9 @@ export class CoalescingGateway {
     return this.enabled ? { ...loaded, executor: this.coalesce(loaded.executor) } : loaded;
   }
 
-  onSchemaLoadOrUpdate(callback: Parameters<ApolloGateway['onSchemaLoadOrUpdate']>[0]): ReturnType<ApolloGateway['onSchemaLoadOrUpdate']> {
+  onSchemaLoadOrUpdate(
+    callback: Parameters<ApolloGateway['onSchemaLoadOrUpdate']>[0],
+  ): ReturnType<ApolloGateway['onSchemaLoadOrUpdate']> {
     return this.inner.onSchemaLoadOrUpdate(callback);
   }
 
@@ -37,7 +39,14 @@ export class CoalescingGateway {
     return (requestContext) => {
       if (requestContext.operation.operation !== 'query') return execute(requestContext);
       const { role, sub, operatorId } = (requestContext.context as GatewayContext).identity;
-      const key = JSON.stringify([role, sub, operatorId, requestContext.queryHash, requestContext.operationName, requestContext.request.variables ?? {}]);
+      const key = JSON.stringify([
+        role,
+        sub,
+        operatorId,
+        requestContext.queryHash,
+        requestContext.operationName,
+        requestContext.request.variables ?? {},
+      ]);
       let shared = this.inFlight.get(key);
       if (!shared) {
         shared = execute(requestContext).finally(() => this.inFlight.delete(key));

@@ -29,7 +29,10 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 }
 
 /** What a client sees of any partner failure: a stable code, no partner name, no partner message. */
-const PARTNER_FAILED = { message: 'A partner service did not answer; the rest of the result is complete.', extensions: { code: ErrorCode.UPSTREAM_UNAVAILABLE } };
+const PARTNER_FAILED = {
+  message: 'A partner service did not answer; the rest of the result is complete.',
+  extensions: { code: ErrorCode.UPSTREAM_UNAVAILABLE },
+};
 
 /**
  * Calls a partner's subgraph. A partner is outside our trust boundary, so:
@@ -51,7 +54,8 @@ export class PartnerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     private readonly settings: () => PartnerSettings,
     private readonly logger: Logger,
   ) {
-    const fetcher: Fetcher = (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(settings().timeoutMs) });
+    const fetcher: Fetcher = (input, init) =>
+      fetch(input, { ...init, signal: AbortSignal.timeout(settings().timeoutMs) });
     super({ url, fetcher, honorSubgraphCacheControlHeader: false });
   }
 
@@ -66,7 +70,10 @@ export class PartnerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SubgraphResponse> {
     if (!('incomingRequestContext' in options)) return super.process(options); // health checks: nothing to guard
     if (this.inFlight >= this.settings().maxConcurrency) {
-      this.logger.warn({ partner: this.partner, inFlight: this.inFlight }, 'partner at its concurrency limit; call refused');
+      this.logger.warn(
+        { partner: this.partner, inFlight: this.inFlight },
+        'partner at its concurrency limit; call refused',
+      );
       return { errors: [PARTNER_FAILED] };
     }
     this.inFlight++;
@@ -75,7 +82,9 @@ export class PartnerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       if (!response.errors?.length) return { data: response.data };
       this.logger.warn({ partner: this.partner, errors: response.errors.slice(0, 5) }, 'partner answered with errors');
       // Keep only the path, so the gateway places the failure on the partner's fields and nothing else.
-      const errors = response.errors.map((error) => (isPath(error.path) ? { ...PARTNER_FAILED, path: error.path } : PARTNER_FAILED));
+      const errors = response.errors.map((error) =>
+        isPath(error.path) ? { ...PARTNER_FAILED, path: error.path } : PARTNER_FAILED,
+      );
       return { data: response.data, errors };
     } catch (error) {
       this.logger.warn({ partner: this.partner, err: error }, 'partner call failed');

@@ -37,9 +37,11 @@ export function createGatewayErrorFormatter(logger: Logger, { production }: { pr
  */
 function subgraphRejection(error: unknown): { message: string; code: string } | undefined {
   if (!(error instanceof GraphQLError)) return undefined;
-  const response = error.extensions.response as { status?: number; body?: { errors?: Array<{ message?: unknown; extensions?: { code?: unknown } }> } } | undefined;
+  const response = error.extensions.response as
+    { status?: number; body?: { errors?: Array<{ message?: unknown; extensions?: { code?: unknown } }> } } | undefined;
   const first = response?.body?.errors?.[0];
-  if (!response?.status || response.status < 400 || response.status >= 500 || typeof first?.message !== 'string') return undefined;
+  if (!response?.status || response.status < 400 || response.status >= 500 || typeof first?.message !== 'string')
+    return undefined;
   const code = first.extensions?.code;
   return typeof code === 'string' && CLIENT_REJECTIONS.has(code) ? { message: first.message, code } : undefined;
 }
@@ -49,5 +51,11 @@ const CLIENT_REJECTIONS = new Set<string>([ErrorCode.BAD_USER_INPUT, 'BAD_REQUES
 /** Network failures and deadlines on a subgraph call (ours: SubgraphClient; partners': fetch, AbortSignal.timeout). */
 function isUnreachable(error: unknown): boolean {
   if (error instanceof GraphQLError || !(error instanceof Error)) return false;
-  return error instanceof SubgraphUnreachableError || error.name === 'TimeoutError' || error.name === 'AbortError' || (error instanceof TypeError && error.message === 'fetch failed') || error.name === 'FetchError';
+  return (
+    error instanceof SubgraphUnreachableError ||
+    error.name === 'TimeoutError' ||
+    error.name === 'AbortError' ||
+    (error instanceof TypeError && error.message === 'fetch failed') ||
+    error.name === 'FetchError'
+  );
 }

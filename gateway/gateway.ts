@@ -47,18 +47,35 @@ export interface Gateway {
 }
 
 /** Apollo Server + @apollo/gateway over a composed supergraph, reloaded live (a down subgraph cannot stop the boot). */
-export async function createGateway({ config, logger, supergraphSdl, env = process.env }: GatewayOptions): Promise<Gateway> {
+export async function createGateway({
+  config,
+  logger,
+  supergraphSdl,
+  env = process.env,
+}: GatewayOptions): Promise<Gateway> {
   // Without this, @apollo/gateway probes cloud metadata endpoints and exports usage metrics to Apollo: our data
   // and our network stay ours.
   process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   // Live supergraph: a new composition (a partner joining or leaving) is served without a restart.
-  const supergraph = new SupergraphSource({ settings: loadSupergraphEnv(env), env, signingSecret: config.signingSecrets[0], logger, fallbackSdl: supergraphSdl });
+  const supergraph = new SupergraphSource({
+    settings: loadSupergraphEnv(env),
+    env,
+    signingSecret: config.signingSecrets[0],
+    logger,
+    fallbackSdl: supergraphSdl,
+  });
   // One client per subgraph for the life of the process, kept across supergraph reloads (its sockets, its calls in flight).
   const clients = new Map<string, SubgraphClient>();
   const clientFor = (name: string) => {
     let client = clients.get(name);
     if (!client) {
-      client = new SubgraphClient({ name, signingSecret: config.signingSecrets[0], timeoutMs: config.SUBGRAPH_TIMEOUT_MS, maxSockets: config.SUBGRAPH_MAX_SOCKETS, dedupe: config.SUBGRAPH_DEDUPE });
+      client = new SubgraphClient({
+        name,
+        signingSecret: config.signingSecrets[0],
+        timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+        maxSockets: config.SUBGRAPH_MAX_SOCKETS,
+        dedupe: config.SUBGRAPH_DEDUPE,
+      });
       clients.set(name, client);
     }
     return client;
@@ -70,11 +87,16 @@ export async function createGateway({ config, logger, supergraphSdl, env = proce
       // Our routing URLs come from config, so one supergraph serves every environment.
       if (isOurSubgraph(name)) return new SignedDataSource(config.subgraphUrls[name], clientFor(name));
       // Everything else is a partner's: its own limits, masked errors, no identity of ours (data-source.ts).
-      return new PartnerDataSource(name, url ?? '', () => {
-        const settings = supergraph.partnerSettings(name);
-        if (!settings) throw new Error(`no settings for partner ${name}`);
-        return settings;
-      }, logger);
+      return new PartnerDataSource(
+        name,
+        url ?? '',
+        () => {
+          const settings = supergraph.partnerSettings(name);
+          if (!settings) throw new Error(`no settings for partner ${name}`);
+          return settings;
+        },
+        logger,
+      );
     },
     logger,
   });
@@ -94,7 +116,13 @@ export async function createGateway({ config, logger, supergraphSdl, env = proce
     csrfPrevention: true,
     stopOnTerminationSignals: false, // our process entry drains and exits on signals itself
     // The IDE router serves browsers; Apollo's own landing page would load its IDE from a CDN.
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), ...hardened.plugins, graphqlMetricsPlugin('gateway'), mutationRateLimit({ config, logger, httpServer })],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      ...hardened.plugins,
+      graphqlMetricsPlugin('gateway'),
+      mutationRateLimit({ config, logger, httpServer }),
+    ],
   });
   await server.start();
 
@@ -110,10 +138,14 @@ export async function createGateway({ config, logger, supergraphSdl, env = proce
     // Our subgraphs of the loaded supergraph decide readiness; partners are listed, never probed: a partner
     // outage must not take our gateway out of the load balancer.
     const version = supergraph.status();
-    const ourUrls = Object.fromEntries(version.subgraphs.filter(isOurSubgraph).map((name) => [name, config.subgraphUrls[name]]));
+    const ourUrls = Object.fromEntries(
+      version.subgraphs.filter(isOurSubgraph).map((name) => [name, config.subgraphUrls[name]]),
+    );
     const subgraphs = await checkSubgraphs(ourUrls);
     const ready = Object.values(subgraphs).every((s) => s === 'ready');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'degraded', supergraph: 'loaded', supergraphVersion: version, subgraphs });
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? 'ready' : 'degraded', supergraph: 'loaded', supergraphVersion: version, subgraphs });
   });
   app.use(createIdeRouter({ enabled: config.IDE_ENABLED, graphqlPath: '/graphql' }));
   app.use(

@@ -29,7 +29,11 @@ export interface HardeningOptions {
  */
 export function hardening({ production }: HardeningOptions) {
   return {
-    plugins: [operationPlugin(), costLimitPlugin(LIMITS.maxCost), introspectionPlugin(production)] satisfies ApolloServerPlugin<GatewayContext>[],
+    plugins: [
+      operationPlugin(),
+      costLimitPlugin(LIMITS.maxCost),
+      introspectionPlugin(production),
+    ] satisfies ApolloServerPlugin<GatewayContext>[],
     validationRules: [
       maxDepthRule({ n: LIMITS.maxDepth, ...reportAsValidationError }),
       maxAliasesRule({ n: LIMITS.maxAliases, ...reportAsValidationError }),
@@ -54,7 +58,8 @@ const reportAsValidationError = {
 const listSizeEstimator: ComplexityEstimator = ({ args, childComplexity }) =>
   typeof args.first === 'number' ? 1 + args.first * childComplexity : undefined;
 
-const badRequest = (message: string, code = 'BAD_REQUEST') => new GraphQLError(message, { extensions: { code, http: { status: 400 } } });
+const badRequest = (message: string, code = 'BAD_REQUEST') =>
+  new GraphQLError(message, { extensions: { code, http: { status: 400 } } });
 
 /** What the gateway's executor would fail on with a 500: no operation to run, or a subscription (not served). */
 function operationPlugin(): ApolloServerPlugin<GatewayContext> {
@@ -64,11 +69,14 @@ function operationPlugin(): ApolloServerPlugin<GatewayContext> {
         async didResolveOperation({ operation, request }) {
           if (!operation) {
             throw badRequest(
-              request.operationName ? `The document has no operation named "${request.operationName}".` : 'The document has several operations: name the one to run (operationName).',
+              request.operationName
+                ? `The document has no operation named "${request.operationName}".`
+                : 'The document has several operations: name the one to run (operationName).',
               'OPERATION_RESOLUTION_FAILURE',
             );
           }
-          if (operation.operation === 'subscription') throw badRequest('Subscriptions are not served; query or mutate instead.', 'GRAPHQL_VALIDATION_FAILED');
+          if (operation.operation === 'subscription')
+            throw badRequest('Subscriptions are not served; query or mutate instead.', 'GRAPHQL_VALIDATION_FAILED');
         },
       };
     },
@@ -97,15 +105,21 @@ function costLimitPlugin(maxCost: number): ApolloServerPlugin<GatewayContext> {
               });
             } catch (error) {
               // getComplexity coerces the variables first: a wrong variable type is the client's mistake.
-              throw badRequest(error instanceof GraphQLError ? error.message : 'The variables do not match the operation.', ErrorCode.BAD_USER_INPUT);
+              throw badRequest(
+                error instanceof GraphQLError ? error.message : 'The variables do not match the operation.',
+                ErrorCode.BAD_USER_INPUT,
+              );
             }
             if (!known) costs.set(document, (known = new Map()));
             if (known.size < COSTS_PER_DOCUMENT) known.set(key, cost);
           }
           if (cost > maxCost) {
-            throw new GraphQLError(`This query is too expensive (cost ${cost}, limit ${maxCost}); ask for smaller pages or fewer fields.`, {
-              extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, cost, limit: maxCost, http: { status: 400 } },
-            });
+            throw new GraphQLError(
+              `This query is too expensive (cost ${cost}, limit ${maxCost}); ask for smaller pages or fewer fields.`,
+              {
+                extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, cost, limit: maxCost, http: { status: 400 } },
+              },
+            );
           }
         },
       };

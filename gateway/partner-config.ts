@@ -22,7 +22,9 @@ const envSchema = z
     /** Keys the pseudonyms partners see; set it so they survive a rotation of SUBGRAPH_SIGNING_SECRETS. */
     PARTNER_PSEUDONYM_SECRET: z.string().min(32).optional(),
   })
-  .refine((env) => !(env.SUPERGRAPH_PATH && env.SUPERGRAPH_URL), { message: 'set SUPERGRAPH_PATH or SUPERGRAPH_URL, not both' });
+  .refine((env) => !(env.SUPERGRAPH_PATH && env.SUPERGRAPH_URL), {
+    message: 'set SUPERGRAPH_PATH or SUPERGRAPH_URL, not both',
+  });
 
 export type SupergraphEnv = z.infer<typeof envSchema>;
 
@@ -55,14 +57,19 @@ export function resolvePartners(
   signingSecret: string,
 ): Map<string, PartnerSettings> {
   const problems: string[] = [];
-  for (const name of Object.keys(meta)) if (!names.includes(name)) problems.push(`partner settings name "${name}", which is not a subgraph of this supergraph`);
+  for (const name of Object.keys(meta))
+    if (!names.includes(name))
+      problems.push(`partner settings name "${name}", which is not a subgraph of this supergraph`);
   // Without a dedicated secret, derive one from ours: one-way, so nothing of our signing secret reaches a partner.
-  const pseudonymRoot = settings.PARTNER_PSEUDONYM_SECRET ?? createHmac('sha256', signingSecret).update('chargegraph/partner-pseudonyms').digest('hex');
+  const pseudonymRoot =
+    settings.PARTNER_PSEUDONYM_SECRET ??
+    createHmac('sha256', signingSecret).update('chargegraph/partner-pseudonyms').digest('hex');
   const partners = new Map<string, PartnerSettings>();
   for (const name of names) {
     const { secretEnv, timeoutMs, maxConcurrency } = meta[name] ?? {};
     const secret = secretEnv ? env[secretEnv] : undefined;
-    if (secretEnv && (!secret || secret.length < 32)) problems.push(`partner "${name}": ${secretEnv} is not set or shorter than 32 characters`);
+    if (secretEnv && (!secret || secret.length < 32))
+      problems.push(`partner "${name}": ${secretEnv} is not set or shorter than 32 characters`);
     partners.set(name, {
       name,
       timeoutMs: timeoutMs ?? settings.PARTNER_TIMEOUT_MS,

@@ -4,7 +4,12 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import {
+  RateLimiterMemory,
+  RateLimiterPostgres,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
 import { z } from 'zod';
 import type { Config } from '../subgraphs/common/config.js';
 import { ensureDatabase } from '../subgraphs/common/database.js';
@@ -42,7 +47,9 @@ export interface RateLimitSettings {
 export function loadRateLimitSettings(env: NodeJS.ProcessEnv): RateLimitSettings {
   const parsed = settingsSchema.safeParse(env);
   if (!parsed.success) {
-    throw new Error(`Invalid rate limit configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+    throw new Error(
+      `Invalid rate limit configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`,
+    );
   }
   const e = parsed.data;
   const points = e.RATE_LIMIT_MUTATIONS ?? (e.NODE_ENV === 'test' ? 0 : 60);
@@ -71,7 +78,11 @@ export interface RateLimitOptions {
   httpServer: Server;
 }
 
-export function mutationRateLimit({ config, logger, httpServer }: RateLimitOptions): ApolloServerPlugin<GatewayContext> {
+export function mutationRateLimit({
+  config,
+  logger,
+  httpServer,
+}: RateLimitOptions): ApolloServerPlugin<GatewayContext> {
   const settings = loadRateLimitSettings(config.env);
   if (settings.points === 0) {
     if (config.env.NODE_ENV !== 'test') logger.warn('mutation rate limit is off (RATE_LIMIT_MUTATIONS=0)');
@@ -128,7 +139,9 @@ function clientAddress(req: IncomingMessage, trustedProxies: number): string {
 
 /** Root mutation fields, through inline fragments and fragment spreads (`mutation { a: x b: x ...F }`). */
 function rootFieldCount(operation: OperationDefinitionNode, document: DocumentNode): number {
-  const fragments = new Map(document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d.selectionSet]));
+  const fragments = new Map(
+    document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d.selectionSet]),
+  );
   const seen = new Set<string>();
   const count = (selectionSet: SelectionSetNode): number =>
     selectionSet.selections.reduce((sum, selection) => {
@@ -145,9 +158,12 @@ function rootFieldCount(operation: OperationDefinitionNode, document: DocumentNo
 
 /** RATE_LIMITED (kept by the error formatter: common/errors.ts lists it); HTTP 429 and Retry-After are set above. */
 function rateLimited(settings: RateLimitSettings, retryAfter: number): GraphQLError {
-  return new GraphQLError(`Too many changes: at most ${settings.points} mutations per ${settings.windowSeconds} seconds. Try again in ${retryAfter} seconds.`, {
-    extensions: { code: ErrorCode.RATE_LIMITED, retryAfterSeconds: retryAfter },
-  });
+  return new GraphQLError(
+    `Too many changes: at most ${settings.points} mutations per ${settings.windowSeconds} seconds. Try again in ${retryAfter} seconds.`,
+    {
+      extensions: { code: ErrorCode.RATE_LIMITED, retryAfterSeconds: retryAfter },
+    },
+  );
 }
 
 const RETRY_OPEN_MS = 30_000;
@@ -170,7 +186,11 @@ class CounterStore {
     private readonly settings: RateLimitSettings,
     private readonly logger: Logger,
   ) {
-    this.memory = new RateLimiterMemory({ keyPrefix: 'mutation', points: settings.points, duration: settings.windowSeconds });
+    this.memory = new RateLimiterMemory({
+      keyPrefix: 'mutation',
+      points: settings.points,
+      duration: settings.windowSeconds,
+    });
   }
 
   /** Waits for the database at most OPEN_WAIT_MS: a slow or unreachable one never holds the gateway's start. */
@@ -185,7 +205,12 @@ class CounterStore {
     let pool: pg.Pool | undefined;
     try {
       await ensureDatabase(this.url);
-      pool = new pg.Pool({ connectionString: this.url, max: 5, idleTimeoutMillis: 10_000, connectionTimeoutMillis: 2_000 });
+      pool = new pg.Pool({
+        connectionString: this.url,
+        max: 5,
+        idleTimeoutMillis: 10_000,
+        connectionTimeoutMillis: 2_000,
+      });
       pool.on('error', (error) => this.logger.warn({ reason: error.message }, 'rate limit database connection failed'));
       const client = pool;
       const shared = await new Promise<RateLimiterAbstract>((resolve, reject) => {
@@ -199,7 +224,8 @@ class CounterStore {
             duration: this.settings.windowSeconds,
             insuranceLimiter: this.memory,
           },
-          (error?: unknown) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(limiter)),
+          (error?: unknown) =>
+            error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(limiter),
         );
       });
       if (this.closed) return void (await pool.end().catch(() => {}));
@@ -208,7 +234,10 @@ class CounterStore {
     } catch (error) {
       await pool?.end().catch(() => {});
       if (this.closed) return;
-      this.logger.warn({ reason: (error as Error).message }, 'rate limit database unavailable; counting in memory until it is back');
+      this.logger.warn(
+        { reason: (error as Error).message },
+        'rate limit database unavailable; counting in memory until it is back',
+      );
       this.retry = setTimeout(() => void this.open(), RETRY_OPEN_MS).unref();
     }
   }

@@ -45,7 +45,12 @@ export class SubgraphClient {
 
   constructor(private readonly options: SubgraphClientOptions) {
     this.signer = new IdentitySigner('gateway', options.signingSecret);
-    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets, scheduling: 'lifo' as const };
+    const agentOptions = {
+      keepAlive: true,
+      maxSockets: options.maxSockets,
+      maxFreeSockets: options.maxSockets,
+      scheduling: 'lifo' as const,
+    };
     this.httpAgent = new http.Agent(agentOptions);
     this.httpsAgent = new https.Agent(agentOptions);
   }
@@ -70,7 +75,12 @@ export class SubgraphClient {
   }
 
   /** One call on the wire, timed into chargegraph_subgraph_fetch_duration_seconds (shared calls count once). */
-  private async send(url: string, init: FetcherRequestInit, body: string, caller: Identity | undefined): Promise<BufferedResponse> {
+  private async send(
+    url: string,
+    init: FetcherRequestInit,
+    body: string,
+    caller: Identity | undefined,
+  ): Promise<BufferedResponse> {
     const stopTimer = processMetrics().subgraphFetch.startTimer({ subgraph: this.options.name });
     try {
       const response = await this.request(url, init, body, caller);
@@ -82,28 +92,59 @@ export class SubgraphClient {
     }
   }
 
-  private request(url: string, init: FetcherRequestInit, body: string, caller: Identity | undefined): Promise<BufferedResponse> {
+  private request(
+    url: string,
+    init: FetcherRequestInit,
+    body: string,
+    caller: Identity | undefined,
+  ): Promise<BufferedResponse> {
     const headers: Record<string, string> = { ...init.headers, 'content-length': String(Buffer.byteLength(body)) };
     // Schema loads and health checks run outside any request: they carry no identity and subgraphs refuse them.
     if (caller) headers[IDENTITY_HEADER] = this.signer.sign(caller, body);
     const target = new URL(url);
-    const transport = target.protocol === 'https:' ? { request: https.request, agent: this.httpsAgent } : { request: http.request, agent: this.httpAgent };
+    const transport =
+      target.protocol === 'https:'
+        ? { request: https.request, agent: this.httpsAgent }
+        : { request: http.request, agent: this.httpAgent };
     return new Promise<BufferedResponse>((resolve, reject) => {
-      const request = transport.request(target, { method: init.method ?? 'POST', headers, agent: transport.agent }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', (error) => reject(new SubgraphUnreachableError(`subgraph answer broke off: ${error.message}`)));
-        response.on('end', () => {
-          clearTimeout(deadline);
-          const responseHeaders = new Headers();
-          for (const [name, value] of Object.entries(response.headers)) if (typeof value === 'string') responseHeaders.set(name, value);
-          resolve(new BufferedResponse(url, response.statusCode ?? 0, response.statusMessage ?? '', responseHeaders, Buffer.concat(chunks).toString('utf8')));
-        });
-      });
-      const deadline = setTimeout(() => request.destroy(new SubgraphUnreachableError(`subgraph did not answer within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
+      const request = transport.request(
+        target,
+        { method: init.method ?? 'POST', headers, agent: transport.agent },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('error', (error) =>
+            reject(new SubgraphUnreachableError(`subgraph answer broke off: ${error.message}`)),
+          );
+          response.on('end', () => {
+            clearTimeout(deadline);
+            const responseHeaders = new Headers();
+            for (const [name, value] of Object.entries(response.headers))
+              if (typeof value === 'string') responseHeaders.set(name, value);
+            resolve(
+              new BufferedResponse(
+                url,
+                response.statusCode ?? 0,
+                response.statusMessage ?? '',
+                responseHeaders,
+                Buffer.concat(chunks).toString('utf8'),
+              ),
+            );
+          });
+        },
+      );
+      const deadline = setTimeout(
+        () =>
+          request.destroy(new SubgraphUnreachableError(`subgraph did not answer within ${this.options.timeoutMs} ms`)),
+        this.options.timeoutMs,
+      );
       request.on('error', (error) => {
         clearTimeout(deadline);
-        reject(error instanceof SubgraphUnreachableError ? error : new SubgraphUnreachableError(`subgraph unreachable: ${error.message}`));
+        reject(
+          error instanceof SubgraphUnreachableError
+            ? error
+            : new SubgraphUnreachableError(`subgraph unreachable: ${error.message}`),
+        );
       });
       request.end(body);
     });

@@ -116,10 +116,19 @@ export class SupergraphSource {
     // The gateway derives the API schema only after it has half-switched to the new supergraph; fail here instead.
     supergraph.apiSchema();
     const violations = ownershipViolations(sdl, isOurSubgraph);
-    if (violations.length) throw new Error(`partner rules broken: ${violations.map((v) => `${v.coordinate}: ${v.message}`).join(' | ')}`);
-    const subgraphs = supergraph.subgraphsMetadata().map(({ name, url }) => ({ name, url, partner: !isOurSubgraph(name) }));
+    if (violations.length)
+      throw new Error(`partner rules broken: ${violations.map((v) => `${v.coordinate}: ${v.message}`).join(' | ')}`);
+    const subgraphs = supergraph
+      .subgraphsMetadata()
+      .map(({ name, url }) => ({ name, url, partner: !isOurSubgraph(name) }));
     const partnerNames = subgraphs.filter((s) => s.partner).map((s) => s.name);
-    const partners = resolvePartners(partnerNames, meta, this.options.env, this.options.settings, this.options.signingSecret);
+    const partners = resolvePartners(
+      partnerNames,
+      meta,
+      this.options.env,
+      this.options.settings,
+      this.options.signingSecret,
+    );
     return { hash: supergraphHash(sdl), loadedAt: new Date(), origin, subgraphs, partners, sdl };
   }
 
@@ -132,7 +141,11 @@ export class SupergraphSource {
     const reason = error instanceof Error ? error.message : String(error);
     const repeated = this.rejected?.hash === hash && this.rejected.reason === reason; // a URL down for a while: log once
     this.rejected = { hash, at: new Date().toISOString(), reason };
-    if (!repeated) this.options.logger.error({ origin: this.shownOrigin, hash, reason }, 'supergraph refused; the current one keeps serving');
+    if (!repeated)
+      this.options.logger.error(
+        { origin: this.shownOrigin, hash, reason },
+        'supergraph refused; the current one keeps serving',
+      );
   }
 
   /** The live source's text; undefined when a URL answered "not modified". */
@@ -159,7 +172,9 @@ export class SupergraphSource {
         this.watcher = watch(dirname(this.origin), { persistent: false }, (_event, file) => {
           if (!file || file === basename(this.origin) || file.startsWith('..')) check();
         });
-        this.watcher.on('error', (error) => this.options.logger.warn({ err: error }, 'supergraph watch failed; polling only'));
+        this.watcher.on('error', (error) =>
+          this.options.logger.warn({ err: error }, 'supergraph watch failed; polling only'),
+        );
       } catch (error) {
         this.options.logger.warn({ err: error }, 'cannot watch the supergraph file; polling only');
       }

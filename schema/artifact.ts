@@ -22,7 +22,10 @@ const HEADER = '# chargegraph:partners ';
 
 export const partnerMetaSchema = z
   .object({
-    secretEnv: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'an environment variable name (A-Z, 0-9, _)').optional(),
+    secretEnv: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_]*$/, 'an environment variable name (A-Z, 0-9, _)')
+      .optional(),
     timeoutMs: z.number().int().positive().max(60_000).optional(),
     maxConcurrency: z.number().int().positive().max(10_000).optional(),
   })
@@ -46,7 +49,8 @@ export function parsePartnerMeta(text: string): Record<string, PartnerMeta> {
     throw new Error('the partner settings line of the supergraph is not valid JSON');
   }
   const parsed = headerSchema.safeParse(json);
-  if (!parsed.success) throw new Error(`the partner settings line of the supergraph is invalid: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success)
+    throw new Error(`the partner settings line of the supergraph is invalid: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }
 

@@ -24,20 +24,30 @@ export interface ChangeOptions {
 }
 
 /** The client-facing schema of a supergraph (no join directives, no @inaccessible parts). */
-export const apiSchema = (supergraphSdl: string): GraphQLSchema => Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();
+export const apiSchema = (supergraphSdl: string): GraphQLSchema =>
+  Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();
 
 /**
  * Every change from `published` to `candidate`. Breaking: removed or renamed fields, types, arguments and enum values,
  * inputs made stricter, outputs made looser, keys withdrawn. A field or enum value deprecated with
  * "Removal after YYYY-MM-DD." may go once that date has passed (see schema/README.md, deprecation policy).
  */
-export async function contractChanges(published: string, candidate: string, { isOurs, today = new Date() }: ChangeOptions): Promise<ContractChange[]> {
+export async function contractChanges(
+  published: string,
+  candidate: string,
+  { isOurs, today = new Date() }: ChangeOptions,
+): Promise<ContractChange[]> {
   const before = apiSchema(published);
   const changes = (await diff(before, apiSchema(candidate))).map((change): ContractChange => {
     const level = LEVELS[change.criticality.level];
-    const removalDue = level === 'breaking' && change.path !== undefined && removalAnnouncedBefore(before, change.path, today);
+    const removalDue =
+      level === 'breaking' && change.path !== undefined && removalAnnouncedBefore(before, change.path, today);
     return removalDue
-      ? { level: 'dangerous', path: change.path, message: `${change.message} (deprecated with a removal date that has passed)` }
+      ? {
+          level: 'dangerous',
+          path: change.path,
+          message: `${change.message} (deprecated with a removal date that has passed)`,
+        }
       : { level, path: change.path, message: change.message };
   });
   return [...changes, ...keyChanges(published, candidate, isOurs)];
@@ -54,8 +64,16 @@ function keyChanges(published: string, candidate: string, isOurs: (subgraph: str
   const before = publishedKeys(published, isOurs);
   const after = publishedKeys(candidate, isOurs);
   return [
-    ...[...before].filter(([key]) => !after.has(key)).map(([key, type]): ContractChange => ({ level: 'breaking', path: type, message: `Key ${key} was withdrawn; partners extend ${type} by it` })),
-    ...[...after].filter(([key]) => !before.has(key)).map(([key, type]): ContractChange => ({ level: 'safe', path: type, message: `Key ${key} was added` })),
+    ...[...before]
+      .filter(([key]) => !after.has(key))
+      .map(([key, type]): ContractChange => ({
+        level: 'breaking',
+        path: type,
+        message: `Key ${key} was withdrawn; partners extend ${type} by it`,
+      })),
+    ...[...after]
+      .filter(([key]) => !before.has(key))
+      .map(([key, type]): ContractChange => ({ level: 'safe', path: type, message: `Key ${key} was added` })),
   ];
 }
 
@@ -64,7 +82,8 @@ function publishedKeys(supergraphSdl: string, isOurs: (subgraph: string) => bool
   const keys = new Map<string, string>();
   for (const type of readSupergraph(supergraphSdl).types) {
     for (const join of type.joins) {
-      if (isOurs(join.graph) && join.key !== undefined && join.resolvable) keys.set(`${type.name} @key(fields: "${normalizeKey(join.key)}") in ${join.graph}`, type.name);
+      if (isOurs(join.graph) && join.key !== undefined && join.resolvable)
+        keys.set(`${type.name} @key(fields: "${normalizeKey(join.key)}") in ${join.graph}`, type.name);
     }
   }
   return keys;
@@ -78,7 +97,8 @@ function removalAnnouncedBefore(schema: GraphQLSchema, path: string, today: Date
   const type = schema.getType(typeName);
   if (!type || !member) return false;
   let reason: string | null | undefined;
-  if (isObjectType(type) || isInterfaceType(type) || isInputObjectType(type)) reason = type.getFields()[member]?.deprecationReason;
+  if (isObjectType(type) || isInterfaceType(type) || isInputObjectType(type))
+    reason = type.getFields()[member]?.deprecationReason;
   else if (isEnumType(type)) reason = type.getValue(member)?.deprecationReason;
   const date = reason ? REMOVAL_DATE.exec(reason)?.[1] : undefined;
   return date !== undefined && new Date(`${date}T00:00:00Z`) <= today;

@@ -17,12 +17,19 @@ import { isOurSubgraph } from './ownership.js';
 
 try {
   const { values } = parseArgs({
-    options: { subgraph: { type: 'string' }, sdl: { type: 'string' }, config: { type: 'string' }, against: { type: 'string' } },
+    options: {
+      subgraph: { type: 'string' },
+      sdl: { type: 'string' },
+      config: { type: 'string' },
+      against: { type: 'string' },
+    },
   });
-  if (Boolean(values.subgraph) !== Boolean(values.sdl)) throw new Error('--subgraph and --sdl go together: npm run schema:check -- --subgraph <name> --sdl <file>');
+  if (Boolean(values.subgraph) !== Boolean(values.sdl))
+    throw new Error('--subgraph and --sdl go together: npm run schema:check -- --subgraph <name> --sdl <file>');
   const config = await loadSupergraphConfig(values.config);
   const contract = await readFile(values.against ?? config.outputPath, 'utf8');
-  const candidate = values.subgraph && values.sdl ? { name: values.subgraph, sdl: await readFile(values.sdl, 'utf8') } : undefined;
+  const candidate =
+    values.subgraph && values.sdl ? { name: values.subgraph, sdl: await readFile(values.sdl, 'utf8') } : undefined;
   // Checking one candidate: everything else as published. Checking ours: our SDL as the code prints it now.
   const ourSdl = candidate ? undefined : await codePrinter();
   const report = await checkSubgraph({ config, contract, candidate, ourSdl });
@@ -35,7 +42,10 @@ try {
 
 /** Loaded only when needed: printing from code imports every subgraph (type-graphql, entities). */
 async function codePrinter(): Promise<(entry: SubgraphEntry) => Promise<string>> {
-  const [{ subgraphModules }, { printSubgraphSdl }] = await Promise.all([import('../subgraphs/index.js'), import('./contract.js')]);
+  const [{ subgraphModules }, { printSubgraphSdl }] = await Promise.all([
+    import('../subgraphs/index.js'),
+    import('./contract.js'),
+  ]);
   return async (entry) => {
     const module = isOurSubgraph(entry.name) ? subgraphModules[entry.name] : undefined;
     if (!module) throw new Error(`subgraph "${entry.name}" has no module in subgraphs/index.ts`);

@@ -26,10 +26,19 @@ export interface CheckReport {
   supergraphSdl?: string;
 }
 
-export async function checkSubgraph({ config, contract, candidate, ourSdl, today }: CheckOptions): Promise<CheckReport> {
-  const subject = candidate ? `subgraph "${candidate.name}"` : `the configured subgraphs (${config.subgraphs.map((s) => s.name).join(', ')})`;
+export async function checkSubgraph({
+  config,
+  contract,
+  candidate,
+  ourSdl,
+  today,
+}: CheckOptions): Promise<CheckReport> {
+  const subject = candidate
+    ? `subgraph "${candidate.name}"`
+    : `the configured subgraphs (${config.subgraphs.map((s) => s.name).join(', ')})`;
   const { composition } = await composeConfig(config, { ourSdl, candidate });
-  if (composition.errors) return { subject, compositionErrors: composition.errors, ownership: [], changes: [], passed: false };
+  if (composition.errors)
+    return { subject, compositionErrors: composition.errors, ownership: [], changes: [], passed: false };
   const ownership = ownershipViolations(composition.supergraphSdl, isOurSubgraph);
   const changes = await contractChanges(contract, composition.supergraphSdl, { isOurs: isOurSubgraph, today });
   const passed = ownership.length === 0 && !changes.some((c) => c.level === 'breaking');
@@ -45,8 +54,14 @@ export function formatReport(report: CheckReport): string {
   };
   section('Composition errors', report.compositionErrors, '✗', 'none');
   if (report.compositionErrors.length === 0) {
-    const byLevel = (level: ContractChange['level']) => report.changes.filter((c) => c.level === level).map((c) => c.message);
-    section('Partner rules broken', report.ownership.map((v) => `${v.coordinate}: ${v.message}`), '✗', 'none');
+    const byLevel = (level: ContractChange['level']) =>
+      report.changes.filter((c) => c.level === level).map((c) => c.message);
+    section(
+      'Partner rules broken',
+      report.ownership.map((v) => `${v.coordinate}: ${v.message}`),
+      '✗',
+      'none',
+    );
     section('Breaking changes', byLevel('breaking'), '✗', 'none');
     section('Dangerous changes (review them; they do not fail the check)', byLevel('dangerous'), '!', 'none');
     section('Safe changes', byLevel('safe'), '+', 'none');

@@ -27,7 +27,15 @@ const contract = await buildContract(config, subgraphModules);
 const show = (path: string) => relative(process.cwd(), path);
 
 if (contract.ownership.length) {
-  console.error(formatReport({ subject: show(config.path), compositionErrors: [], ownership: contract.ownership, changes: [], passed: false }));
+  console.error(
+    formatReport({
+      subject: show(config.path),
+      compositionErrors: [],
+      ownership: contract.ownership,
+      changes: [],
+      passed: false,
+    }),
+  );
   process.exit(1);
 }
 
@@ -45,8 +53,12 @@ if (values.check) {
   if (published !== undefined && published !== contract.supergraph) {
     const changes = await contractChanges(published, contract.supergraph, { isOurs: isOurSubgraph });
     if (changes.some((c) => c.level === 'breaking') && !values['allow-breaking']) {
-      console.error(formatReport({ subject: show(config.path), compositionErrors: [], ownership: [], changes, passed: false }));
-      console.error('\nNothing written. Deprecate first (schema/README.md), or pass --allow-breaking if this break is intended.');
+      console.error(
+        formatReport({ subject: show(config.path), compositionErrors: [], ownership: [], changes, passed: false }),
+      );
+      console.error(
+        '\nNothing written. Deprecate first (schema/README.md), or pass --allow-breaking if this break is intended.',
+      );
       process.exit(1);
     }
   }

@@ -37,7 +37,10 @@ const partnerEntry = z
   .object({
     routing_url: url,
     schema: z.union([z.object({ file: z.string().min(1) }).strict(), z.object({ subgraph_url: url }).strict()]),
-    secret_env: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'an environment variable name (A-Z, 0-9, _)').nullish(),
+    secret_env: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_]*$/, 'an environment variable name (A-Z, 0-9, _)')
+      .nullish(),
     timeout_ms: z.number().int().positive().max(60_000).optional(),
     max_concurrency: z.number().int().positive().max(10_000).optional(),
   })
@@ -46,13 +49,19 @@ const fileSchema = z
   .object({
     subgraphs: z.partialRecord(z.enum(SUBGRAPH_NAMES), ourEntry),
     // Graph names become enum values in the supergraph: lower-case, so two names cannot collide after upper-casing.
-    partners: z.record(z.string().regex(/^[a-z][a-z0-9_]{1,39}$/, 'lower-case letters, digits and _'), partnerEntry).nullish(),
+    partners: z
+      .record(z.string().regex(/^[a-z][a-z0-9_]{1,39}$/, 'lower-case letters, digits and _'), partnerEntry)
+      .nullish(),
   })
   .strict()
   .superRefine((value, ctx) => {
     for (const name of Object.keys(value.partners ?? {})) {
       if (name in value.subgraphs || (SUBGRAPH_NAMES as readonly string[]).includes(name)) {
-        ctx.addIssue({ code: 'custom', path: ['partners', name], message: `"${name}" is the name of a ChargeGraph subgraph` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['partners', name],
+          message: `"${name}" is the name of a ChargeGraph subgraph`,
+        });
       }
     }
   });
@@ -73,7 +82,10 @@ export function parseSupergraphConfig(text: string, path: string): SupergraphCon
   const partners = Object.entries(parsed.data.partners ?? {}).map(([name, entry]): SubgraphEntry => ({
     name,
     routingUrl: entry.routing_url,
-    schema: 'file' in entry.schema ? { file: resolve(folder, entry.schema.file) } : { subgraphUrl: entry.schema.subgraph_url },
+    schema:
+      'file' in entry.schema
+        ? { file: resolve(folder, entry.schema.file) }
+        : { subgraphUrl: entry.schema.subgraph_url },
     partner: {
       ...(entry.secret_env ? { secretEnv: entry.secret_env } : {}),
       ...(entry.timeout_ms ? { timeoutMs: entry.timeout_ms } : {}),
@@ -101,10 +113,13 @@ export async function readSubgraphSdl(entry: SubgraphEntry, timeoutMs = 10_000):
     });
     const body = (await response.json()) as { data?: { _service?: { sdl?: unknown } } };
     const sdl = body.data?._service?.sdl;
-    if (!response.ok || typeof sdl !== 'string') throw new Error(`HTTP ${response.status}, no _service.sdl in the answer`);
+    if (!response.ok || typeof sdl !== 'string')
+      throw new Error(`HTTP ${response.status}, no _service.sdl in the answer`);
     return sdl;
   } catch (error) {
-    throw new Error(`subgraph "${entry.name}": introspection of ${subgraphUrl} failed (${error instanceof Error ? error.message : String(error)})`);
+    throw new Error(
+      `subgraph "${entry.name}": introspection of ${subgraphUrl} failed (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
 }
 
@@ -121,16 +136,29 @@ export interface ComposedConfig {
 }
 
 /** Reads every subgraph's SDL and composes them. */
-export async function composeConfig(config: SupergraphConfig, { ourSdl = readSubgraphSdl, candidate }: ComposeOptions = {}): Promise<ComposedConfig> {
+export async function composeConfig(
+  config: SupergraphConfig,
+  { ourSdl = readSubgraphSdl, candidate }: ComposeOptions = {},
+): Promise<ComposedConfig> {
   const entries = [...config.subgraphs];
   if (candidate && !entries.some((e) => e.name === candidate.name)) {
     // A partner not yet in the configuration: where it will be routed does not matter to composition.
-    entries.push({ name: candidate.name, routingUrl: `https://${candidate.name}.partner.invalid/graphql`, schema: { file: '(candidate)' }, partner: {} });
+    entries.push({
+      name: candidate.name,
+      routingUrl: `https://${candidate.name}.partner.invalid/graphql`,
+      schema: { file: '(candidate)' },
+      partner: {},
+    });
   }
   const subgraphs: ComposedConfig['subgraphs'] = [];
   // One at a time: printing our SDL from code must not overlap (see buildFederatedSchema).
   for (const entry of entries) {
-    const sdl = candidate?.name === entry.name ? candidate.sdl : entry.partner ? await readSubgraphSdl(entry) : await ourSdl(entry);
+    const sdl =
+      candidate?.name === entry.name
+        ? candidate.sdl
+        : entry.partner
+          ? await readSubgraphSdl(entry)
+          : await ourSdl(entry);
     subgraphs.push({ name: entry.name, url: entry.routingUrl, partner: entry.partner, sdl });
   }
   return { subgraphs, composition: composeSubgraphs(subgraphs) };

@@ -28,7 +28,8 @@ export async function ourSubgraphSdls(modules: Partial<Record<SubgraphName, Subg
   return sdls;
 }
 
-export type CompositionOutcome = { supergraphSdl: string; errors?: undefined } | { supergraphSdl?: undefined; errors: string[] };
+export type CompositionOutcome =
+  { supergraphSdl: string; errors?: undefined } | { supergraphSdl?: undefined; errors: string[] };
 
 /** Composes subgraphs into a supergraph, or lists every composition error (a subgraph's SDL that does not parse included). */
 export function composeSubgraphs(subgraphs: SubgraphSdl[]): CompositionOutcome {

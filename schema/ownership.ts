@@ -19,7 +19,8 @@ import {
 import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/common/config.js';
 
 /** Ours: the subgraphs of this repository. Every other subgraph of a supergraph is a partner's. */
-export const isOurSubgraph = (name: string): name is SubgraphName => (SUBGRAPH_NAMES as readonly string[]).includes(name);
+export const isOurSubgraph = (name: string): name is SubgraphName =>
+  (SUBGRAPH_NAMES as readonly string[]).includes(name);
 
 export interface JoinType {
   graph: string;
@@ -73,7 +74,10 @@ export function readSupergraph(supergraph: string | DocumentNode): SupergraphMod
       for (const operation of definition.operationTypes) rootTypes.add(operation.type.name.value);
     } else if (definition.kind === Kind.ENUM_TYPE_DEFINITION && definition.name.value === 'join__Graph') {
       for (const value of definition.values ?? []) {
-        const name = stringArg(value.directives?.find((d) => d.name.value === 'join__graph'), 'name');
+        const name = stringArg(
+          value.directives?.find((d) => d.name.value === 'join__graph'),
+          'name',
+        );
         if (name) graphs.set(value.name.value, name);
       }
     } else if (isTypeDefinition(definition) && !/^(join|link)__/.test(definition.name.value)) {
@@ -87,7 +91,11 @@ export function readSupergraph(supergraph: string | DocumentNode): SupergraphMod
   const types = definitions.map((definition): SupergraphType => {
     const joins = (definition.directives ?? [])
       .filter((d) => d.name.value === 'join__type')
-      .map((d) => ({ graph: graphName(d) ?? '', key: stringArg(d, 'key'), resolvable: booleanArg(d, 'resolvable') ?? true }));
+      .map((d) => ({
+        graph: graphName(d) ?? '',
+        key: stringArg(d, 'key'),
+        resolvable: booleanArg(d, 'resolvable') ?? true,
+      }));
     const fieldNodes: ReadonlyArray<FieldDefinitionNode | InputValueDefinitionNode> =
       'fields' in definition && definition.fields ? definition.fields : [];
     const fields = fieldNodes.map((node) => ({
@@ -98,7 +106,9 @@ export function readSupergraph(supergraph: string | DocumentNode): SupergraphMod
         .map((d) => ({
           graph: graphName(d),
           external: booleanArg(d, 'external') ?? false,
-          uses: ['override', 'requires', 'provides', 'contextArguments'].filter((name) => argument(d, name) && argument(d, name)?.kind !== Kind.NULL),
+          uses: ['override', 'requires', 'provides', 'contextArguments'].filter(
+            (name) => argument(d, name) && argument(d, name)?.kind !== Kind.NULL,
+          ),
         })),
     }));
     return { name: definition.name.value, kind: definition.kind, joins, fields };
@@ -119,7 +129,12 @@ export function keyFieldNames(key: string): string[] {
 }
 
 /** A key's field set written one way, so `"id"` and `" id "` compare equal. */
-export const normalizeKey = (key: string) => print(parse(`{ ${key} }`)).replace(/\s+/g, ' ').trim().slice(1, -1).trim();
+export const normalizeKey = (key: string) =>
+  print(parse(`{ ${key} }`))
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(1, -1)
+    .trim();
 
 /**
  * The partner rules, checked on a composed supergraph:
@@ -131,10 +146,14 @@ export const normalizeKey = (key: string) => print(parse(`{ ${key} }`)).replace(
  *   gateway send our data to the partner, or answering our fields on its own paths);
  * - what a partner adds to our types must be nullable: a partner outage then yields null, not a missing Station.
  */
-export function ownershipViolations(supergraph: string | DocumentNode | SupergraphModel, isOurs: (subgraph: string) => boolean): OwnershipViolation[] {
+export function ownershipViolations(
+  supergraph: string | DocumentNode | SupergraphModel,
+  isOurs: (subgraph: string) => boolean,
+): OwnershipViolation[] {
   const model = typeof supergraph !== 'string' && 'types' in supergraph ? supergraph : readSupergraph(supergraph);
   const violations: OwnershipViolation[] = [];
-  const refuse = (subgraph: string, coordinate: string, message: string) => violations.push({ subgraph, coordinate, message });
+  const refuse = (subgraph: string, coordinate: string, message: string) =>
+    violations.push({ subgraph, coordinate, message });
 
   for (const type of model.types) {
     const ours = type.joins.filter((j) => isOurs(j.graph));
@@ -145,11 +164,22 @@ export function ownershipViolations(supergraph: string | DocumentNode | Supergra
 
     if (ours.length > 0 && !isRoot && type.kind !== Kind.SCALAR_TYPE_DEFINITION) {
       for (const partner of partners) {
-        if (ourKeys.size === 0 || (type.kind !== Kind.OBJECT_TYPE_DEFINITION && type.kind !== Kind.INTERFACE_TYPE_DEFINITION)) {
-          refuse(partner.graph, type.name, `ChargeGraph's type, not an entity: partner "${partner.graph}" may not redefine it; define a type of its own.`);
+        if (
+          ourKeys.size === 0 ||
+          (type.kind !== Kind.OBJECT_TYPE_DEFINITION && type.kind !== Kind.INTERFACE_TYPE_DEFINITION)
+        ) {
+          refuse(
+            partner.graph,
+            type.name,
+            `ChargeGraph's type, not an entity: partner "${partner.graph}" may not redefine it; define a type of its own.`,
+          );
         } else if (partner.key === undefined || !ourKeys.has(normalizeKey(partner.key))) {
           const published = [...ourKeys.values()].map((k) => `@key(fields: "${k}")`).join(' or ');
-          refuse(partner.graph, type.name, `partner "${partner.graph}" must extend it by a key ChargeGraph publishes (${published}), not ${partner.key === undefined ? 'without a key' : `@key(fields: "${partner.key}")`}.`);
+          refuse(
+            partner.graph,
+            type.name,
+            `partner "${partner.graph}" must extend it by a key ChargeGraph publishes (${published}), not ${partner.key === undefined ? 'without a key' : `@key(fields: "${partner.key}")`}.`,
+          );
         }
       }
     }
@@ -160,7 +190,11 @@ export function ownershipViolations(supergraph: string | DocumentNode | Supergra
         if (!join.graph || isOurs(join.graph)) continue;
         for (const used of join.uses) {
           const directive = used === 'contextArguments' ? '@fromContext' : `@${used}`;
-          refuse(join.graph, coordinate, `partner "${join.graph}" may not use ${directive}: ${WHY_NOT[used] ?? 'it is reserved for ChargeGraph'}.`);
+          refuse(
+            join.graph,
+            coordinate,
+            `partner "${join.graph}" may not use ${directive}: ${WHY_NOT[used] ?? 'it is reserved for ChargeGraph'}.`,
+          );
         }
       }
       if (ours.length === 0) continue;
@@ -171,8 +205,16 @@ export function ownershipViolations(supergraph: string | DocumentNode | Supergra
         const others = definers.filter((g) => g !== partner);
         if (others.length > 0) {
           const owners = others.map((g) => (isOurs(g) ? g : `partner "${g}"`)).join(', ');
-          refuse(partner, coordinate, `already resolved by ${owners}: partner "${partner}" may not define, take over or shadow it; add a field of its own instead.`);
-        } else if (!isRoot && field.node.type.kind === Kind.NON_NULL_TYPE && !field.joins.some((j) => j.graph === partner && j.uses.length)) {
+          refuse(
+            partner,
+            coordinate,
+            `already resolved by ${owners}: partner "${partner}" may not define, take over or shadow it; add a field of its own instead.`,
+          );
+        } else if (
+          !isRoot &&
+          field.node.type.kind === Kind.NON_NULL_TYPE &&
+          !field.joins.some((j) => j.graph === partner && j.uses.length)
+        ) {
           refuse(
             partner,
             coordinate,
@@ -200,7 +242,8 @@ const TYPE_KINDS = new Set<string>([
   Kind.INPUT_OBJECT_TYPE_DEFINITION,
   Kind.SCALAR_TYPE_DEFINITION,
 ]);
-const isTypeDefinition = (definition: DefinitionNode): definition is TypeDefinitionNode => TYPE_KINDS.has(definition.kind);
+const isTypeDefinition = (definition: DefinitionNode): definition is TypeDefinitionNode =>
+  TYPE_KINDS.has(definition.kind);
 
 const argument = (directive: ConstDirectiveNode | undefined, name: string): ConstValueNode | undefined =>
   directive?.arguments?.find((a) => a.name.value === name)?.value;

@@ -18,7 +18,10 @@ export interface Contract {
   ownership: OwnershipViolation[];
 }
 
-export async function buildContract(config: SupergraphConfig, modules: Partial<Record<SubgraphName, SubgraphModule>>): Promise<Contract> {
+export async function buildContract(
+  config: SupergraphConfig,
+  modules: Partial<Record<SubgraphName, SubgraphModule>>,
+): Promise<Contract> {
   const printed = new Map((await ourSubgraphSdls(modules)).map((s) => [s.name, s.sdl]));
   const configured = new Set(config.subgraphs.map((s) => s.name));
   const unlisted = [...printed.keys()].filter((name) => !configured.has(name));
@@ -27,12 +30,16 @@ export async function buildContract(config: SupergraphConfig, modules: Partial<R
     throw new Error(
       [
         ...unlisted.map((name) => `subgraph "${name}" exists in subgraphs/ but is not listed in ${config.path}`),
-        ...missing.map((name) => `subgraph "${name}" is listed in ${config.path} but has no module in subgraphs/index.ts`),
+        ...missing.map(
+          (name) => `subgraph "${name}" is listed in ${config.path} but has no module in subgraphs/index.ts`,
+        ),
       ].join('\n'),
     );
   }
 
-  const { supergraph, ownership } = await composeSupergraphFile(config, { ourSdl: async (entry) => printed.get(entry.name) ?? '' });
+  const { supergraph, ownership } = await composeSupergraphFile(config, {
+    ourSdl: async (entry) => printed.get(entry.name) ?? '',
+  });
   const files = new Map<string, string>();
   for (const entry of config.subgraphs) {
     if (!entry.partner && 'file' in entry.schema) files.set(entry.schema.file, printed.get(entry.name) ?? '');
@@ -45,9 +52,13 @@ export async function buildContract(config: SupergraphConfig, modules: Partial<R
  * The supergraph file for a configuration: the composition, with the partners' call settings on its first line.
  * Throws when it does not compose; partner-rule violations are returned for the caller to refuse.
  */
-export async function composeSupergraphFile(config: SupergraphConfig, options: ComposeOptions = {}): Promise<{ supergraph: string; ownership: OwnershipViolation[] }> {
+export async function composeSupergraphFile(
+  config: SupergraphConfig,
+  options: ComposeOptions = {},
+): Promise<{ supergraph: string; ownership: OwnershipViolation[] }> {
   const { composition, subgraphs } = await composeConfig(config, options);
-  if (composition.errors) throw new Error(`Composition failed:\n${composition.errors.map((e) => `  - ${e}`).join('\n')}`);
+  if (composition.errors)
+    throw new Error(`Composition failed:\n${composition.errors.map((e) => `  - ${e}`).join('\n')}`);
   const partners: Record<string, PartnerMeta> = {};
   for (const s of subgraphs) if (s.partner) partners[s.name] = s.partner;
   return {

@@ -12,7 +12,10 @@ import { createProcessLogger } from './common/observability.js';
 import { loadProcessConfig } from './common/runtime-config.js';
 import { subgraphModules } from './index.js';
 
-export async function migrate(names: SubgraphName[], env: NodeJS.ProcessEnv = process.env): Promise<Record<string, string[]>> {
+export async function migrate(
+  names: SubgraphName[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Record<string, string[]>> {
   const { config } = loadOrExit(() => loadProcessConfig(env));
   const logger = createProcessLogger('migrate', config.LOG_LEVEL);
   const applied: Record<string, string[]> = {};
@@ -20,13 +23,23 @@ export async function migrate(names: SubgraphName[], env: NodeJS.ProcessEnv = pr
     const module = subgraphModules[name];
     if (!module) throw new Error(`no subgraph module named ${name}`);
     const started = performance.now();
-    const orm = await openDatabase({ clientUrl: databaseUrl(config, name), entities: module.entities, migrations: module.migrations, logger, migrate: false, poolMax: 2 });
+    const orm = await openDatabase({
+      clientUrl: databaseUrl(config, name),
+      entities: module.entities,
+      migrations: module.migrations,
+      logger,
+      migrate: false,
+      poolMax: 2,
+    });
     try {
       applied[name] = await migrateExclusively(orm, databaseUrl(config, name));
     } finally {
       await orm.close(true);
     }
-    logger.info({ subgraph: name, applied: applied[name], ms: Math.round(performance.now() - started) }, applied[name].length ? 'migrations applied' : 'database up to date');
+    logger.info(
+      { subgraph: name, applied: applied[name], ms: Math.round(performance.now() - started) },
+      applied[name].length ? 'migrations applied' : 'database up to date',
+    );
   }
   return applied;
 }
@@ -34,7 +47,8 @@ export async function migrate(names: SubgraphName[], env: NodeJS.ProcessEnv = pr
 export function parseTargets(args: string[]): SubgraphName[] {
   if (args.length === 0 || (args.length === 1 && args[0] === 'all')) return [...SUBGRAPH_NAMES];
   const unknown = args.filter((name) => !(SUBGRAPH_NAMES as readonly string[]).includes(name));
-  if (unknown.length) throw new Error(`unknown subgraph ${unknown.join(', ')}; one of: ${SUBGRAPH_NAMES.join(', ')}, all`);
+  if (unknown.length)
+    throw new Error(`unknown subgraph ${unknown.join(', ')}; one of: ${SUBGRAPH_NAMES.join(', ')}, all`);
   return args as SubgraphName[];
 }
 

@@ -28,7 +28,8 @@ export interface LoadResult {
   errorDetail: { non2xx: number; connection: number; timeouts: number; mismatches: number; graphql: number };
 }
 
-const identityKey = (identity: Identity) => `${identity.role ?? 'ANONYMOUS'}|${identity.sub ?? ''}|${identity.operatorId ?? ''}`;
+const identityKey = (identity: Identity) =>
+  `${identity.role ?? 'ANONYMOUS'}|${identity.sub ?? ''}|${identity.operatorId ?? ''}`;
 
 /** Headers for one request with this body (synchronous: autocannon's setupRequest cannot wait). */
 export type HeadersFor = (body: string) => Record<string, string>;
@@ -68,7 +69,11 @@ export function urlFor(target: RunningTarget, subgraph: SubgraphName | undefined
 export const readBody = (query: ReadQuery) => JSON.stringify({ query: query.query, variables: query.variables });
 
 /** One request as a client would send it; returns the raw body. */
-export async function requestOnce(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; text: string }> {
+export async function requestOnce(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; text: string }> {
   const response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(15_000) });
   return { status: response.status, text: await response.text() };
 }
@@ -77,7 +82,11 @@ export async function requestOnce(url: string, headers: Record<string, string>, 
 export function normalise(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(normalise);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((key) => [key, normalise((value as Record<string, unknown>)[key])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, normalise((value as Record<string, unknown>)[key])]),
+    );
   }
   if (typeof value === 'string') {
     if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) return '<uuid>';
@@ -95,7 +104,12 @@ export function canonical(text: string, { normaliseIds = false } = {}): string {
 
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+    );
   return value;
 }
 
@@ -114,7 +128,13 @@ function resultOf(result: autocannon.Result, graphqlErrors = 0, mismatches = res
 }
 
 /** A read under load; every response must equal `expectBody` byte for byte (checked here: autocannon's own check needs fixed headers). */
-export async function runRead(url: string, headersFor: HeadersFor, body: string, expectBody: string, options: LoadOptions): Promise<LoadResult> {
+export async function runRead(
+  url: string,
+  headersFor: HeadersFor,
+  body: string,
+  expectBody: string,
+  options: LoadOptions,
+): Promise<LoadResult> {
   let mismatches = 0;
   const result = await autocannon({
     url,
@@ -140,7 +160,12 @@ interface ChainContext {
 }
 
 /** Identities the write mix uses, signed (or issued) before a run: setupRequest is synchronous. */
-async function writeHeaders(credentials: Credentials, target: RunningTarget, mix: WriteMix, slots: WriteSlot[]): Promise<Map<string, HeadersFor>> {
+async function writeHeaders(
+  credentials: Credentials,
+  target: RunningTarget,
+  mix: WriteMix,
+  slots: WriteSlot[],
+): Promise<Map<string, HeadersFor>> {
   const headers = new Map<string, HeadersFor>();
   for (const slot of slots) {
     for (const step of mix.steps) {
@@ -156,8 +181,18 @@ async function writeHeaders(credentials: Credentials, target: RunningTarget, mix
  * The write mix under load. Each connection takes a free (driver, connector) pair, runs start → meter → stop →
  * charge, then gives the pair back; a chain cut by the end of the run is stopped afterwards (freeConnectors).
  */
-export async function runWrite(url: string, credentials: Credentials, target: RunningTarget, mix: WriteMix, slots: WriteSlot[], options: LoadOptions): Promise<LoadResult> {
-  if (slots.length <= options.connections) throw new Error(`the write mix needs more (driver, connector) pairs (${slots.length}) than connections (${options.connections})`);
+export async function runWrite(
+  url: string,
+  credentials: Credentials,
+  target: RunningTarget,
+  mix: WriteMix,
+  slots: WriteSlot[],
+  options: LoadOptions,
+): Promise<LoadResult> {
+  if (slots.length <= options.connections)
+    throw new Error(
+      `the write mix needs more (driver, connector) pairs (${slots.length}) than connections (${options.connections})`,
+    );
   const headers = await writeHeaders(credentials, target, mix, slots);
   const free = slots.map((_, i) => i);
   let graphqlErrors = 0;
@@ -168,7 +203,10 @@ export async function runWrite(url: string, credentials: Credentials, target: Ru
       const context = raw as ChainContext;
       if (index === 0) context.slot = free.shift();
       const slot = slots[context.slot ?? 0];
-      request.body = JSON.stringify({ query: step.query, variables: step.variables(slot, context.sessionId ?? '00000000-0000-7000-8000-000000000000') });
+      request.body = JSON.stringify({
+        query: step.query,
+        variables: step.variables(slot, context.sessionId ?? '00000000-0000-7000-8000-000000000000'),
+      });
       request.headers = headers.get(identityKey(step.identity(slot)))?.(request.body);
       return request;
     },
@@ -192,7 +230,13 @@ export async function runWrite(url: string, credentials: Credentials, target: Ru
       }
     },
   }));
-  const result = await autocannon({ url, connections: options.connections, duration: options.durationSeconds, requests, timeout: 10 });
+  const result = await autocannon({
+    url,
+    connections: options.connections,
+    duration: options.durationSeconds,
+    requests,
+    timeout: 10,
+  });
   return resultOf(result, graphqlErrors);
 }
 
@@ -200,14 +244,28 @@ export async function runWrite(url: string, credentials: Credentials, target: Ru
 export async function freeConnectors(backend: Backend): Promise<number> {
   const admin: Identity = { role: Role.PLATFORM_ADMIN, sub: 'bench' };
   const signer = new IdentitySigner('bench', backend.secrets.signing);
-  const send = (body: string) => requestOnce(backend.subgraphUrls.session, { 'content-type': 'application/json', [IDENTITY_HEADER]: signer.sign(admin, body) }, body);
+  const send = (body: string) =>
+    requestOnce(
+      backend.subgraphUrls.session,
+      { 'content-type': 'application/json', [IDENTITY_HEADER]: signer.sign(admin, body) },
+      body,
+    );
   let stopped = 0;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const { text } = await send(JSON.stringify({ query: '{ chargingSessions(first: 100, filter: { status: ACTIVE }) { edges { node { id } } } }' }));
-    const ids = (JSON.parse(text) as { data?: { chargingSessions: { edges: Array<{ node: { id: string } }> } } }).data?.chargingSessions.edges.map((e) => e.node.id) ?? [];
+    const { text } = await send(
+      JSON.stringify({
+        query: '{ chargingSessions(first: 100, filter: { status: ACTIVE }) { edges { node { id } } } }',
+      }),
+    );
+    const ids =
+      (
+        JSON.parse(text) as { data?: { chargingSessions: { edges: Array<{ node: { id: string } }> } } }
+      ).data?.chargingSessions.edges.map((e) => e.node.id) ?? [];
     if (!ids.length) return stopped;
     for (const id of ids) {
-      await send(JSON.stringify({ query: 'mutation ($id: ID!) { stopChargingSession(id: $id) { id } }', variables: { id } }));
+      await send(
+        JSON.stringify({ query: 'mutation ($id: ID!) { stopChargingSession(id: $id) { id } }', variables: { id } }),
+      );
       stopped++;
     }
   }
@@ -215,12 +273,22 @@ export async function freeConnectors(backend: Backend): Promise<number> {
 }
 
 /** One chain, step by step, for the correctness check: the normalised answers of every step. */
-export async function writeChainOnce(url: string, credentials: Credentials, target: RunningTarget, mix: WriteMix, slot: WriteSlot): Promise<string[]> {
+export async function writeChainOnce(
+  url: string,
+  credentials: Credentials,
+  target: RunningTarget,
+  mix: WriteMix,
+  slot: WriteSlot,
+): Promise<string[]> {
   const answers: string[] = [];
   let sessionId = '';
   for (const step of mix.steps) {
     const body = JSON.stringify({ query: step.query, variables: step.variables(slot, sessionId) });
-    const { status, text } = await requestOnce(url, (await credentials.headers(target, step.identity(slot)))(body), body);
+    const { status, text } = await requestOnce(
+      url,
+      (await credentials.headers(target, step.identity(slot)))(body),
+      body,
+    );
     if (status !== 200) throw new Error(`${target.name} ${step.name}: HTTP ${status}: ${text.slice(0, 300)}`);
     const answer = JSON.parse(text) as { data?: Record<string, unknown>; errors?: unknown[] };
     if (answer.errors?.length || !answer.data) throw new Error(`${target.name} ${step.name}: ${text.slice(0, 300)}`);

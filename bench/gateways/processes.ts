@@ -23,15 +23,30 @@ export interface Child {
 const running = new Set<Child>();
 
 /** Starts `node [nodeArgs] --import tsx <entry> [args]` from the repository root (tsx reads tsconfig from the cwd). */
-export async function startNode(name: string, entry: string, { env, args = [], nodeArgs = [], logDir }: { env: NodeJS.ProcessEnv; args?: string[]; nodeArgs?: string[]; logDir: string }): Promise<Child> {
+export async function startNode(
+  name: string,
+  entry: string,
+  {
+    env,
+    args = [],
+    nodeArgs = [],
+    logDir,
+  }: { env: NodeJS.ProcessEnv; args?: string[]; nodeArgs?: string[]; logDir: string },
+): Promise<Child> {
   await mkdir(logDir, { recursive: true });
   const logFile = path.join(logDir, `${name}.log`);
   const log = createWriteStream(logFile);
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry, ...args], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   if (child.pid === undefined) throw new Error(`${name}: could not start ${entry}`);
-  const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? String(code))));
+  const exited = new Promise<string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(signal ?? String(code))),
+  );
   const handle: Child = {
     name,
     pid: child.pid,
@@ -69,19 +84,26 @@ function killQuietly(pid: number, signal: NodeJS.Signals): void {
 }
 
 /** Polls `probe` until it answers true; fails early when the process exits, with the end of its log. */
-export async function waitReady(child: Child, probe: string | (() => Promise<boolean>), timeoutMs = 90_000): Promise<void> {
-  const check = typeof probe === 'string' ? async () => (await fetch(probe, { signal: AbortSignal.timeout(2000) })).ok : probe;
+export async function waitReady(
+  child: Child,
+  probe: string | (() => Promise<boolean>),
+  timeoutMs = 90_000,
+): Promise<void> {
+  const check =
+    typeof probe === 'string' ? async () => (await fetch(probe, { signal: AbortSignal.timeout(2000) })).ok : probe;
   const deadline = Date.now() + timeoutMs;
   let exitedWith: string | undefined;
   void child.exited.then((code) => (exitedWith = code));
   for (;;) {
-    if (exitedWith !== undefined) throw new Error(`${child.name} exited (${exitedWith}) before it was ready:\n${tail(child.logFile)}`);
+    if (exitedWith !== undefined)
+      throw new Error(`${child.name} exited (${exitedWith}) before it was ready:\n${tail(child.logFile)}`);
     try {
       if (await check()) return;
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`${child.name} was not ready within ${timeoutMs / 1000} s:\n${tail(child.logFile)}`);
+    if (Date.now() > deadline)
+      throw new Error(`${child.name} was not ready within ${timeoutMs / 1000} s:\n${tail(child.logFile)}`);
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
 }
@@ -119,7 +141,11 @@ function readStat(pid: number): ProcStat | undefined {
     // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
     // fields[0] is field 3 (state): field n is fields[n - 3].
-    return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]), rssBytes: Number(fields[21]) * PAGE_SIZE };
+    return {
+      ppid: Number(fields[1]),
+      ticks: Number(fields[11]) + Number(fields[12]),
+      rssBytes: Number(fields[21]) * PAGE_SIZE,
+    };
   } catch {
     return undefined;
   }
@@ -204,7 +230,9 @@ export class ProcSampler {
     this.sample();
     const seconds = (performance.now() - this.startedAt) / 1000;
     const machine = machineTicks();
-    this.machineCpuPercent = round1(((machine.busy - this.machineAtStart.busy) / CLOCK_TICKS_PER_SECOND / seconds) * 100);
+    this.machineCpuPercent = round1(
+      ((machine.busy - this.machineAtStart.busy) / CLOCK_TICKS_PER_SECOND / seconds) * 100,
+    );
     const usage: GroupUsage[] = [];
     for (const [name, pids] of this.groups) {
       const processes: ProcessUsage[] = [];
@@ -244,6 +272,11 @@ const round1 = (value: number) => Math.round(value * 10) / 10;
 
 /** Busy clock ticks of all CPUs since boot (/proc/stat: user nice system idle iowait irq softirq steal). */
 function machineTicks(): { busy: number } {
-  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
   return { busy: user + nice + system + irq + softirq + (steal ?? 0) };
 }

@@ -113,7 +113,8 @@ export function workloads(data: BenchData): Workload[] {
     {
       kind: 'write',
       name: 'write-mix',
-      description: 'per connection: startChargingSession → recordMeterValue → stopChargingSession → chargeSession (Stripe emulator); one request per step',
+      description:
+        'per connection: startChargingSession → recordMeterValue → stopChargingSession → chargeSession (Stripe emulator); one request per step',
       subgraphs: ['session', 'station', 'operator', 'payment'],
       steps: WRITE_STEPS,
     },

@@ -116,16 +116,21 @@ export interface ReportMeta {
   notes: string[];
 }
 
-const cell = (value: number | null | undefined, suffix = '') => (value === null || value === undefined ? '–' : `${value}${suffix}`);
+const cell = (value: number | null | undefined, suffix = '') =>
+  value === null || value === undefined ? '–' : `${value}${suffix}`;
 
 export function markdown(meta: ReportMeta, rows: Row[], ratioList: Ratio[]): string {
   const lines: string[] = [];
-  lines.push(`Run ${meta.startedAt} on ${meta.machine}, ${meta.node}; load average at start ${meta.loadAverage}; ${meta.database}.`);
+  lines.push(
+    `Run ${meta.startedAt} on ${meta.machine}, ${meta.node}; load average at start ${meta.loadAverage}; ${meta.database}.`,
+  );
   lines.push(
     `${meta.options.connections} connections, ${meta.options.workers} gateway worker process(es) each, ${meta.options.rounds} round(s) × ${meta.options.durationSeconds} s per cell after a ${meta.options.warmupSeconds} s warm-up; rounds interleave the targets. Median of the rounds (min–max of req/s).`,
   );
   lines.push('');
-  lines.push('| query | target | req/s | (min–max) | n | p50 ms | p99 ms | errors | gateway CPU % | gateway peak RSS MB/proc | subgraphs CPU % | load gen CPU % | other CPU % |');
+  lines.push(
+    '| query | target | req/s | (min–max) | n | p50 ms | p99 ms | errors | gateway CPU % | gateway peak RSS MB/proc | subgraphs CPU % | load gen CPU % | other CPU % |',
+  );
   lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) {
     lines.push(
@@ -133,7 +138,9 @@ export function markdown(meta: ReportMeta, rows: Row[], ratioList: Ratio[]): str
     );
   }
   lines.push('');
-  lines.push('CPU in % of one core (the machine has 200 %); other = PostgreSQL and every process not started by the benchmark; n = responses over all rounds.');
+  lines.push(
+    'CPU in % of one core (the machine has 200 %); other = PostgreSQL and every process not started by the benchmark; n = responses over all rounds.',
+  );
   if (ratioList.length) {
     lines.push('');
     const tos = [...new Set(ratioList.map((r) => r.to))];
@@ -141,7 +148,9 @@ export function markdown(meta: ReportMeta, rows: Row[], ratioList: Ratio[]): str
     lines.push(`|---|---|${tos.map(() => '---:').join('|')}|`);
     for (const workload of [...new Set(ratioList.map((r) => r.workload))]) {
       for (const of of [...new Set(ratioList.filter((r) => r.workload === workload).map((r) => r.of))]) {
-        const values = tos.map((to) => ratioList.find((r) => r.workload === workload && r.of === of && r.to === to)?.ratio);
+        const values = tos.map(
+          (to) => ratioList.find((r) => r.workload === workload && r.of === of && r.to === to)?.ratio,
+        );
         lines.push(`| ${workload} | ${of} | ${values.map((v) => cell(v, '×')).join(' | ')} |`);
       }
     }
@@ -166,7 +175,21 @@ export function markdown(meta: ReportMeta, rows: Row[], ratioList: Ratio[]): str
 
 /** The terminal table: fixed-width columns. */
 export function text(rows: Row[], ratioList: Ratio[]): string {
-  const header = ['query', 'target', 'req/s', 'min–max', 'n', 'p50', 'p99', 'err', 'gw CPU%', 'gw RSS MB', 'sub CPU%', 'gen CPU%', 'other CPU%'];
+  const header = [
+    'query',
+    'target',
+    'req/s',
+    'min–max',
+    'n',
+    'p50',
+    'p99',
+    'err',
+    'gw CPU%',
+    'gw RSS MB',
+    'sub CPU%',
+    'gen CPU%',
+    'other CPU%',
+  ];
   const body = rows.map((r) => [
     r.workload,
     r.label,

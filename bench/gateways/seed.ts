@@ -36,7 +36,10 @@ export function callerFor(gatewayUrl: string, jwtSecret: string) {
         body: JSON.stringify({ query, variables }),
       });
       const body = (await response.json()) as { data?: T; errors?: Array<{ message: string }> };
-      if (body.errors?.length || !body.data) throw new Error(`${query.slice(0, 60)}…: ${body.errors?.map((e) => e.message).join('; ') ?? `HTTP ${response.status}`}`);
+      if (body.errors?.length || !body.data)
+        throw new Error(
+          `${query.slice(0, 60)}…: ${body.errors?.map((e) => e.message).join('; ') ?? `HTTP ${response.status}`}`,
+        );
       return body.data;
     };
   };
@@ -49,7 +52,12 @@ interface StationRow {
   connectors: Array<{ id: string; status: string }>;
 }
 
-export async function seedBenchData(gatewayUrl: string, jwtSecret: string, writeSlots: number, log: (line: string) => void): Promise<BenchData> {
+export async function seedBenchData(
+  gatewayUrl: string,
+  jwtSecret: string,
+  writeSlots: number,
+  log: (line: string) => void,
+): Promise<BenchData> {
   const as = callerFor(gatewayUrl, jwtSecret);
   const admin = await as(SEED_ADMIN);
   const { operatorIds } = await seedDemoData(admin);
@@ -101,7 +109,9 @@ export async function seedBenchData(gatewayUrl: string, jwtSecret: string, write
       }),
     );
   }
-  log(`seeded ${operatorIds.length} operators, ${stations.length} stations, ${slots.length} write-mix drivers with cards`);
+  log(
+    `seeded ${operatorIds.length} operators, ${stations.length} stations, ${slots.length} write-mix drivers with cards`,
+  );
 
   // A driver's history: charged sessions at stations of every operator (session, station, operator, payment).
   const historyDriver = await as({ role: Role.DRIVER, sub: HISTORY_DRIVER });
@@ -110,15 +120,32 @@ export async function seedBenchData(gatewayUrl: string, jwtSecret: string, write
   for (let i = 0; i < HISTORY_SESSIONS; i++) {
     const { station, connectorId } = all[(i * 7) % all.length];
     const operatorId = station.operator.id;
-    if (!admins.has(operatorId)) admins.set(operatorId, await as({ role: Role.OPERATOR_ADMIN, sub: 'bench-operator-admin', operatorId }));
-    await runChain({ driver: historyDriver, operatorAdmin: admins.get(operatorId)! }, station.id, connectorId, 5_000 + i * 1_250);
+    if (!admins.has(operatorId))
+      admins.set(operatorId, await as({ role: Role.OPERATOR_ADMIN, sub: 'bench-operator-admin', operatorId }));
+    await runChain(
+      { driver: historyDriver, operatorAdmin: admins.get(operatorId)! },
+      station.id,
+      connectorId,
+      5_000 + i * 1_250,
+    );
   }
   log(`seeded ${HISTORY_SESSIONS} charged sessions for ${HISTORY_DRIVER}`);
-  return { operatorIds, lookupStationId: stations[0].id, historyDriver: HISTORY_DRIVER, historySessions: HISTORY_SESSIONS, slots };
+  return {
+    operatorIds,
+    lookupStationId: stations[0].id,
+    historyDriver: HISTORY_DRIVER,
+    historySessions: HISTORY_SESSIONS,
+    slots,
+  };
 }
 
 /** start → meter → stop → charge, as the write mix does it. */
-async function runChain({ driver, operatorAdmin }: { driver: GraphQLCall; operatorAdmin: GraphQLCall }, stationId: string, connectorId: string, energyWh: number): Promise<void> {
+async function runChain(
+  { driver, operatorAdmin }: { driver: GraphQLCall; operatorAdmin: GraphQLCall },
+  stationId: string,
+  connectorId: string,
+  energyWh: number,
+): Promise<void> {
   const { startChargingSession } = await driver<{ startChargingSession: { id: string } }>(
     `mutation ($input: StartChargingSessionInput!) { startChargingSession(input: $input) { id } }`,
     { input: { stationId, connectorId } },

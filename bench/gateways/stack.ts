@@ -43,7 +43,13 @@ export interface Secrets {
 /** Fresh secrets per run: the whole stack runs with NODE_ENV=production, which refuses the development ones. */
 export function freshSecrets(): Secrets {
   const hex = (n: number) => randomBytes(n).toString('hex');
-  return { jwt: hex(32), signing: hex(32), stripeKey: `sk_test_bench${hex(8)}`, webhook: `whsec_bench${hex(16)}`, connectWebhook: `whsec_benchc${hex(16)}` };
+  return {
+    jwt: hex(32),
+    signing: hex(32),
+    stripeKey: `sk_test_bench${hex(8)}`,
+    webhook: `whsec_bench${hex(16)}`,
+    connectWebhook: `whsec_benchc${hex(16)}`,
+  };
 }
 
 export interface Database {
@@ -60,7 +66,11 @@ export async function startDatabase(port: number, log: (line: string) => void, e
   try {
     await client.connect();
     await client.end();
-    return { url: candidate, origin: process.env.DATABASE_URL ? 'DATABASE_URL' : 'system PostgreSQL', stop: async () => {} };
+    return {
+      url: candidate,
+      origin: process.env.DATABASE_URL ? 'DATABASE_URL' : 'system PostgreSQL',
+      stop: async () => {},
+    };
   } catch (error) {
     if (process.env.DATABASE_URL) throw new Error(`DATABASE_URL does not answer: ${(error as Error).message}`);
     await client.end().catch(() => {});
@@ -89,11 +99,23 @@ export interface Backend {
 }
 
 /** The Stripe emulator and the four subgraphs, started in parallel, each in its own process. */
-export async function startBackend({ ports, databaseUrl, logDir, workDir }: { ports: Ports; databaseUrl: string; logDir: string; workDir: string }): Promise<Backend> {
+export async function startBackend({
+  ports,
+  databaseUrl,
+  logDir,
+  workDir,
+}: {
+  ports: Ports;
+  databaseUrl: string;
+  logDir: string;
+  workDir: string;
+}): Promise<Backend> {
   for (const port of [...Object.values(ports.subgraphs), ports.stripe]) await assertPortFree(port);
   const secrets = freshSecrets();
   const prefix = `bench_${randomBytes(4).toString('hex')}`;
-  const subgraphUrls = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, `http://127.0.0.1:${ports.subgraphs[name]}/graphql`])) as Record<SubgraphName, string>;
+  const subgraphUrls = Object.fromEntries(
+    SUBGRAPH_NAMES.map((name) => [name, `http://127.0.0.1:${ports.subgraphs[name]}/graphql`]),
+  ) as Record<SubgraphName, string>;
   const stripeUrl = `http://127.0.0.1:${ports.stripe}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -114,7 +136,12 @@ export async function startBackend({ ports, databaseUrl, logDir, workDir }: { po
     LISTEN_HOST: '127.0.0.1',
     // Our gateway's mutation rate limit keeps counting (its cost is measured) but never refuses the write mix.
     RATE_LIMIT_MUTATIONS: '1000000',
-    ...Object.fromEntries(SUBGRAPH_NAMES.flatMap((name) => [[`${name.toUpperCase()}_PORT`, String(ports.subgraphs[name])], [`${name.toUpperCase()}_URL`, subgraphUrls[name]]])),
+    ...Object.fromEntries(
+      SUBGRAPH_NAMES.flatMap((name) => [
+        [`${name.toUpperCase()}_PORT`, String(ports.subgraphs[name])],
+        [`${name.toUpperCase()}_URL`, subgraphUrls[name]],
+      ]),
+    ),
   };
   const stripe = await startNode('stripe-emulator', 'bench/gateways/stripe-emulator.ts', {
     env: {
@@ -127,15 +154,21 @@ export async function startBackend({ ports, databaseUrl, logDir, workDir }: { po
     logDir,
   });
   const subgraphs = {} as Record<SubgraphName, Child>;
-  for (const name of SUBGRAPH_NAMES) subgraphs[name] = await startNode(`subgraph-${name}`, `subgraphs/${name}/main.ts`, { env, logDir });
+  for (const name of SUBGRAPH_NAMES)
+    subgraphs[name] = await startNode(`subgraph-${name}`, `subgraphs/${name}/main.ts`, { env, logDir });
   await Promise.all([
     waitReady(stripe, `${stripeUrl}/_emulator/health`),
-    ...SUBGRAPH_NAMES.map((name) => waitReady(subgraphs[name], new URL('/health/ready', subgraphUrls[name]).toString(), 120_000)),
+    ...SUBGRAPH_NAMES.map((name) =>
+      waitReady(subgraphs[name], new URL('/health/ready', subgraphUrls[name]).toString(), 120_000),
+    ),
   ]);
 
   let supergraph = await readFile(path.join(import.meta.dirname, '..', '..', 'schema', 'supergraph.graphql'), 'utf8');
   for (const name of SUBGRAPH_NAMES) {
-    supergraph = supergraph.replace(new RegExp(`(@join__graph\\(name: "${name}", url: ")[^"]*(")`), `$1${subgraphUrls[name]}$2`);
+    supergraph = supergraph.replace(
+      new RegExp(`(@join__graph\\(name: "${name}", url: ")[^"]*(")`),
+      `$1${subgraphUrls[name]}$2`,
+    );
   }
   const supergraphFile = path.join(workDir, 'supergraph.graphql');
   await writeFile(supergraphFile, supergraph);
@@ -187,12 +220,16 @@ export interface GatewayLaunch {
 type Launcher = (launch: GatewayLaunch) => Promise<{ child: Child; url: string }>;
 
 interface Workload {
-  spec?: { template?: { spec?: { containers?: Array<{ name: string; env?: Array<{ name: string; value?: string }> }> } } };
+  spec?: {
+    template?: { spec?: { containers?: Array<{ name: string; env?: Array<{ name: string; value?: string }> }> } };
+  };
 }
 
 /** The NODE_OPTIONS our Kubernetes manifest gives a process (heap bounds): ours runs here as it runs there. */
 function deployedNodeOptions(name: string): string[] {
-  const manifests = parseAllDocuments(readFileSync(path.join(REPO_ROOT, 'deploy', 'k8s', 'base', `${name}.yaml`), 'utf8')).map((doc) => doc.toJS() as Workload);
+  const manifests = parseAllDocuments(
+    readFileSync(path.join(REPO_ROOT, 'deploy', 'k8s', 'base', `${name}.yaml`), 'utf8'),
+  ).map((doc) => doc.toJS() as Workload);
   const value = manifests
     .flatMap((manifest) => manifest.spec?.template?.spec?.containers ?? [])
     .find((container) => container.name === name)
@@ -206,7 +243,13 @@ const ours =
   async ({ backend, port, workers, logDir, nodeArgs }) => {
     const child = await startNode(name, 'bench/gateways/cluster.ts', {
       args: [String(workers), 'gateway/main.ts'],
-      env: { ...backend.env, GATEWAY_PORT: String(port), GATEWAY_HOST: '127.0.0.1', SUPERGRAPH_PATH: backend.supergraphFile, ...env },
+      env: {
+        ...backend.env,
+        GATEWAY_PORT: String(port),
+        GATEWAY_HOST: '127.0.0.1',
+        SUPERGRAPH_PATH: backend.supergraphFile,
+        ...env,
+      },
       logDir,
       nodeArgs: [...deployedNodeOptions('gateway'), ...nodeArgs],
     });
@@ -226,24 +269,28 @@ const apolloStock: Launcher = async ({ backend, port, workers, logDir, nodeArgs 
 const hive =
   (rust: boolean, dedupe: boolean): Launcher =>
   async ({ backend, port, workers, logDir, nodeArgs }) => {
-    const child = await startNode(`gateway-hive${rust ? '-rust' : ''}${dedupe ? '' : '-nodedupe'}`, 'node_modules/@graphql-hive/gateway/dist/bin.js', {
-      args: [
-        'supergraph',
-        backend.supergraphFile,
-        '--port',
-        String(port),
-        '--host',
-        '127.0.0.1',
-        '--fork',
-        String(workers),
-        '--config-path',
-        'bench/gateways/peers/hive.config.ts',
-        ...(rust ? ['--hive-router-runtime'] : []),
-      ],
-      env: { ...backend.env, HIVE_DEDUPE: dedupe ? 'on' : 'off' },
-      logDir,
-      nodeArgs,
-    });
+    const child = await startNode(
+      `gateway-hive${rust ? '-rust' : ''}${dedupe ? '' : '-nodedupe'}`,
+      'node_modules/@graphql-hive/gateway/dist/bin.js',
+      {
+        args: [
+          'supergraph',
+          backend.supergraphFile,
+          '--port',
+          String(port),
+          '--host',
+          '127.0.0.1',
+          '--fork',
+          String(workers),
+          '--config-path',
+          'bench/gateways/peers/hive.config.ts',
+          ...(rust ? ['--hive-router-runtime'] : []),
+        ],
+        env: { ...backend.env, HIVE_DEDUPE: dedupe ? 'on' : 'off' },
+        logDir,
+        nodeArgs,
+      },
+    );
     return { child, url: `http://127.0.0.1:${port}/graphql` };
   };
 
@@ -253,17 +300,48 @@ export interface TargetDefinition extends TargetSpec {
 
 /** Every target the harness knows, in report order. */
 export const TARGETS: TargetDefinition[] = [
-  { name: 'direct', label: 'subgraph direct', kind: 'direct', description: 'the owning subgraph, called with a validly signed identity header (the physical limit)' },
-  { name: 'ours', label: 'ours', kind: 'gateway', description: 'gateway/main.ts as committed (Apollo Server + @apollo/gateway, hardening, each subgraph call signed; identical operations and subgraph queries in flight shared per caller)', launch: ours('gateway-ours') },
-  { name: 'apollo', label: 'stock @apollo/gateway', kind: 'gateway', description: '@apollo/gateway + @apollo/server startStandaloneServer, default options', launch: apolloStock },
-  { name: 'hive', label: 'Hive Gateway (JS planner)', kind: 'gateway', description: '@graphql-hive/gateway CLI, default options (identical subgraph queries in flight are deduplicated)', launch: hive(false, true) },
-  { name: 'hive-rust', label: 'Hive Gateway (Rust planner)', kind: 'gateway', description: '@graphql-hive/gateway CLI --hive-router-runtime (@graphql-hive/router-runtime), default options', launch: hive(true, true) },
+  {
+    name: 'direct',
+    label: 'subgraph direct',
+    kind: 'direct',
+    description: 'the owning subgraph, called with a validly signed identity header (the physical limit)',
+  },
+  {
+    name: 'ours',
+    label: 'ours',
+    kind: 'gateway',
+    description:
+      'gateway/main.ts as committed (Apollo Server + @apollo/gateway, hardening, each subgraph call signed; identical operations and subgraph queries in flight shared per caller)',
+    launch: ours('gateway-ours'),
+  },
+  {
+    name: 'apollo',
+    label: 'stock @apollo/gateway',
+    kind: 'gateway',
+    description: '@apollo/gateway + @apollo/server startStandaloneServer, default options',
+    launch: apolloStock,
+  },
+  {
+    name: 'hive',
+    label: 'Hive Gateway (JS planner)',
+    kind: 'gateway',
+    description: '@graphql-hive/gateway CLI, default options (identical subgraph queries in flight are deduplicated)',
+    launch: hive(false, true),
+  },
+  {
+    name: 'hive-rust',
+    label: 'Hive Gateway (Rust planner)',
+    kind: 'gateway',
+    description: '@graphql-hive/gateway CLI --hive-router-runtime (@graphql-hive/router-runtime), default options',
+    launch: hive(true, true),
+  },
   {
     name: 'hive-nodedupe',
     label: 'Hive Gateway (JS), no dedupe',
     kind: 'gateway',
     readsOnly: true,
-    description: 'as `hive`, with deduplicateInflightRequests: false on every subgraph (every client request reaches the subgraphs)',
+    description:
+      'as `hive`, with deduplicateInflightRequests: false on every subgraph (every client request reaches the subgraphs)',
     launch: hive(false, false),
   },
   {
@@ -279,7 +357,8 @@ export const TARGETS: TargetDefinition[] = [
     label: 'ours, no dedupe',
     kind: 'gateway',
     readsOnly: true,
-    description: 'as `ours`, with OPERATION_DEDUPE=false and SUBGRAPH_DEDUPE=false (every client request is executed and reaches the subgraphs)',
+    description:
+      'as `ours`, with OPERATION_DEDUPE=false and SUBGRAPH_DEDUPE=false (every client request is executed and reaches the subgraphs)',
     launch: ours('gateway-ours-nodedupe', { OPERATION_DEDUPE: 'false', SUBGRAPH_DEDUPE: 'false' }),
   },
 ];
@@ -288,7 +367,19 @@ export const TARGETS: TargetDefinition[] = [
 export async function launchTargets(
   definitions: TargetDefinition[],
   backend: Backend,
-  { gatewayBase, workers, logDir, probe, profile = [] }: { gatewayBase: number; workers: number; logDir: string; probe: (url: string) => () => Promise<boolean>; profile?: string[] },
+  {
+    gatewayBase,
+    workers,
+    logDir,
+    probe,
+    profile = [],
+  }: {
+    gatewayBase: number;
+    workers: number;
+    logDir: string;
+    probe: (url: string) => () => Promise<boolean>;
+    profile?: string[];
+  },
 ): Promise<RunningTarget[]> {
   const running: RunningTarget[] = [];
   let port = gatewayBase;
@@ -300,7 +391,9 @@ export async function launchTargets(
     }
     await assertPortFree(port);
     // One folder per target: every thread (pino's transport threads too) writes a profile of its own there.
-    const nodeArgs = profile.includes(spec.name) ? ['--cpu-prof', '--cpu-prof-dir', path.join(logDir, `cpuprofile-${spec.name.replace(/[^a-z0-9-]/gi, '_')}`)] : [];
+    const nodeArgs = profile.includes(spec.name)
+      ? ['--cpu-prof', '--cpu-prof-dir', path.join(logDir, `cpuprofile-${spec.name.replace(/[^a-z0-9-]/gi, '_')}`)]
+      : [];
     const { child, url } = await launch({ backend, port: port++, workers, logDir, nodeArgs });
     await waitReady(child, probe(url), 120_000);
     running.push({ ...spec, url, child });

@@ -52,15 +52,21 @@ const fontsAsFiles = (): esbuild.Plugin => ({
     const fonts = new Map<string, Buffer>();
     build.onLoad({ filter: /[\\/]@graphiql[\\/]react[\\/]font[\\/][\w-]+\.css$/ }, async (args) => {
       const css = await readFile(args.path, 'utf8');
-      const contents = css.replace(/url\(\s*data:font\/(woff2?);base64,([A-Za-z0-9+/=]+)\s*\)/g, (_match, ext: string, base64: string) => {
-        const bytes = Buffer.from(base64, 'base64');
-        const name = `${path.basename(args.path, '.css')}-${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}.${ext}`;
-        fonts.set(name, bytes);
-        return `url(ide-font:${name})`;
-      });
+      const contents = css.replace(
+        /url\(\s*data:font\/(woff2?);base64,([A-Za-z0-9+/=]+)\s*\)/g,
+        (_match, ext: string, base64: string) => {
+          const bytes = Buffer.from(base64, 'base64');
+          const name = `${path.basename(args.path, '.css')}-${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}.${ext}`;
+          fonts.set(name, bytes);
+          return `url(ide-font:${name})`;
+        },
+      );
       return { contents, loader: 'css' };
     });
-    build.onResolve({ filter: /^ide-font:/ }, (args) => ({ path: args.path.slice('ide-font:'.length), namespace: 'ide-font' }));
+    build.onResolve({ filter: /^ide-font:/ }, (args) => ({
+      path: args.path.slice('ide-font:'.length),
+      namespace: 'ide-font',
+    }));
     build.onLoad({ filter: /.*/, namespace: 'ide-font' }, (args) => {
       const bytes = fonts.get(args.path);
       if (!bytes) throw new Error(`unknown font ${args.path}`);
@@ -97,9 +103,19 @@ export async function buildIde({ quiet = false }: { quiet?: boolean } = {}): Pro
       'json.worker': require.resolve('monaco-editor/esm/vs/language/json/json.worker.js'),
       'graphql.worker': require.resolve('monaco-graphql/esm/graphql.worker.js'),
     };
-    const workers = await esbuild.build({ ...common, metafile: true, entryPoints: workerEntries, outdir: assetsDir, format: 'iife' });
+    const workers = await esbuild.build({
+      ...common,
+      metafile: true,
+      entryPoints: workerEntries,
+      outdir: assetsDir,
+      format: 'iife',
+    });
     const workerFile = (name: string) => {
-      const [file] = Object.entries(workers.metafile.outputs).find(([, output]) => output.entryPoint && path.resolve(output.entryPoint) === workerEntries[name as keyof typeof workerEntries]) ?? [];
+      const [file] =
+        Object.entries(workers.metafile.outputs).find(
+          ([, output]) =>
+            output.entryPoint && path.resolve(output.entryPoint) === workerEntries[name as keyof typeof workerEntries],
+        ) ?? [];
       if (!file) throw new Error(`esbuild produced no output for ${name}`);
       return `./${path.basename(file)}`;
     };
@@ -117,14 +133,19 @@ export async function buildIde({ quiet = false }: { quiet?: boolean } = {}): Pro
       loader: { '.ttf': 'file', '.woff': 'file', '.woff2': 'file', '.svg': 'file', '.png': 'file' },
       define: {
         ...common.define,
-        __IDE_WORKERS__: JSON.stringify({ editor: workerFile('editor.worker'), json: workerFile('json.worker'), graphql: workerFile('graphql.worker') }),
+        __IDE_WORKERS__: JSON.stringify({
+          editor: workerFile('editor.worker'),
+          json: workerFile('json.worker'),
+          graphql: workerFile('graphql.worker'),
+        }),
       },
       plugins: [fontsAsFiles()],
     });
 
     const outputs = Object.entries(main.metafile.outputs);
     const entry = outputs.find(([file, output]) => output.entryPoint && file.endsWith('.js'));
-    if (outputs.filter(([file]) => file.endsWith('.js')).length !== 1) throw new Error('expected exactly one JS output');
+    if (outputs.filter(([file]) => file.endsWith('.js')).length !== 1)
+      throw new Error('expected exactly one JS output');
     if (!entry) throw new Error('esbuild produced no entry module');
     const styles = outputs.filter(([file]) => file.endsWith('.css')).map(([file]) => path.basename(file));
 
@@ -139,7 +160,9 @@ export async function buildIde({ quiet = false }: { quiet?: boolean } = {}): Pro
       let sent = content.length;
       if (precompressed) {
         const [br, gz] = await Promise.all([
-          promisify(brotliCompress)(content, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 9, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: content.length } }),
+          promisify(brotliCompress)(content, {
+            params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 9, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: content.length },
+          }),
           promisify(gzip)(content, { level: 9 }),
         ]);
         await Promise.all([writeFile(`${full}.br`, br), writeFile(`${full}.gz`, gz)]);
@@ -183,13 +206,19 @@ function report(manifest: IdeManifest, brotli: Map<string, number>, ms: number):
       `${kb(sum(manifest.assets.map((a) => a.bytes)))} (${kb(sum(brotli.values()))} as sent with brotli)`,
   );
   for (const asset of [...manifest.assets].sort((a, b) => b.bytes - a.bytes).slice(0, 6)) {
-    console.log(`  ${asset.file.padEnd(36)} ${kb(asset.bytes).padStart(8)} ${`(${kb(brotli.get(asset.file) ?? asset.bytes)})`.padStart(10)}`);
+    console.log(
+      `  ${asset.file.padEnd(36)} ${kb(asset.bytes).padStart(8)} ${`(${kb(brotli.get(asset.file) ?? asset.bytes)})`.padStart(10)}`,
+    );
   }
 }
 
 /** Sources whose change makes dist/ stale (the saved queries are read at run time, not bundled). */
 async function newestSourceMtime(): Promise<number> {
-  const files = [path.join(here, 'build.ts'), path.join(here, 'page-config.ts'), path.join(here, '..', '..', 'package-lock.json')];
+  const files = [
+    path.join(here, 'build.ts'),
+    path.join(here, 'page-config.ts'),
+    path.join(here, '..', '..', 'package-lock.json'),
+  ];
   for (const name of await readdir(path.join(here, 'client'))) files.push(path.join(here, 'client', name));
   const times = await Promise.all(files.map(async (file) => (await stat(file).catch(() => undefined))?.mtimeMs ?? 0));
   return Math.max(...times);
@@ -199,7 +228,8 @@ async function newestSourceMtime(): Promise<number> {
 export async function ensureIdeBuilt(): Promise<IdeManifest> {
   const manifestPath = path.join(IDE_DIST_DIR, 'manifest.json');
   const built = await stat(manifestPath).catch(() => undefined);
-  if (built && built.mtimeMs >= (await newestSourceMtime())) return JSON.parse(await readFile(manifestPath, 'utf8')) as IdeManifest;
+  if (built && built.mtimeMs >= (await newestSourceMtime()))
+    return JSON.parse(await readFile(manifestPath, 'utf8')) as IdeManifest;
   return buildIde({ quiet: true });
 }
 

@@ -66,7 +66,9 @@ export function createIdeRouter(options: IdeRouterOptions): express.Router {
 
   if (!options.enabled) {
     const disabled = (res: Response) => notFound(res, 'Not found: the GraphQL IDE is disabled here.');
-    router.get(['/', graphqlPath], (req: Request, res: Response, next: NextFunction) => (isPage(req) ? disabled(res) : next()));
+    router.get(['/', graphqlPath], (req: Request, res: Response, next: NextFunction) =>
+      isPage(req) ? disabled(res) : next(),
+    );
     router.use('/ide', (_req: Request, res: Response) => disabled(res));
     return router;
   }
@@ -85,7 +87,10 @@ export function createIdeRouter(options: IdeRouterOptions): express.Router {
     });
     const manifest = catalogue.manifest();
     if (!manifest) {
-      res.status(503).type('text/plain').send('The GraphQL IDE is not built: run `npm run build:ide` (npm install does it too).\n');
+      res
+        .status(503)
+        .type('text/plain')
+        .send('The GraphQL IDE is not built: run `npm run build:ide` (npm install does it too).\n');
       return;
     }
     const config: IdePageConfig = { graphqlPath: `${req.baseUrl}${graphqlPath}`, savedQueries };

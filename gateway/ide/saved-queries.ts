@@ -24,7 +24,8 @@ export const savedQueries: SavedQuery[] = [
   {
     id: 'station-catalogue',
     title: 'Station catalogue',
-    description: 'The first stations of the public catalogue with their operator and tariff. Start here to find station and operator ids.',
+    description:
+      'The first stations of the public catalogue with their operator and tariff. Start here to find station and operator ids.',
     query: `query StationCatalogue {
   stations(first: 5) {
     edges {
@@ -83,7 +84,8 @@ export const savedQueries: SavedQuery[] = [
   {
     id: 'revenue-by-day',
     title: 'Revenue of one operator by day',
-    description: 'One operator\'s revenue per local day (or WEEK, MONTH) and currency. Set operatorId (see the revenue per operator) and the bucket.',
+    description:
+      "One operator's revenue per local day (or WEEK, MONTH) and currency. Set operatorId (see the revenue per operator) and the bucket.",
     query: `query RevenueByDay($operatorId: ID!, $period: AnalyticsPeriod!, $bucket: AnalyticsBucket = DAY) {
   operator(id: $operatorId) {
     name
@@ -134,7 +136,8 @@ export const savedQueries: SavedQuery[] = [
   {
     id: 'energy-per-operator',
     title: 'Energy per operator by week',
-    description: 'Completed sessions and energy of every operator per ISO week (weeks start on Monday, local time). Try DAY or MONTH.',
+    description:
+      'Completed sessions and energy of every operator per ISO week (weeks start on Monday, local time). Try DAY or MONTH.',
     query: `query EnergyPerOperator($period: AnalyticsPeriod!, $bucket: AnalyticsBucket = WEEK) {
   operators(first: 50) {
     edges {
@@ -156,7 +159,8 @@ export const savedQueries: SavedQuery[] = [
   {
     id: 'utilisation',
     title: 'Utilisation',
-    description: 'Charging hours divided by available connector-hours per station over a period, in each station\'s time zone.',
+    description:
+      "Charging hours divided by available connector-hours per station over a period, in each station's time zone.",
     query: `query StationUtilisation($period: AnalyticsPeriod!) {
   stations(first: 20) {
     edges {
@@ -179,7 +183,8 @@ export const savedQueries: SavedQuery[] = [
   {
     id: 'payment-success',
     title: 'Payment success',
-    description: 'How every operator\'s payment attempts ended over a period: succeeded, declined, refunded, and the rates.',
+    description:
+      "How every operator's payment attempts ended over a period: succeeded, declined, refunded, and the rates.",
     query: `query PaymentSuccess($period: AnalyticsPeriod!) {
   operators(first: 50) {
     edges {

@@ -16,7 +16,13 @@ const server = http.createServer((req, res) => {
   req.on('end', () => {
     const body = Buffer.concat(chunks).toString('utf8');
     received.push({ body, token: req.headers[IDENTITY_HEADER] as string | undefined });
-    setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: { echo: received.length } })), delayMs);
+    setTimeout(
+      () =>
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ data: { echo: received.length } })),
+      delayMs,
+    );
   });
 });
 let url: string;
@@ -31,13 +37,22 @@ beforeEach(() => {
 });
 
 const client = (options: Partial<ConstructorParameters<typeof SubgraphClient>[0]> = {}) =>
-  new SubgraphClient({ name: 'test', signingSecret: SECRET, timeoutMs: 2_000, maxSockets: 8, dedupe: true, ...options });
+  new SubgraphClient({
+    name: 'test',
+    signingSecret: SECRET,
+    timeoutMs: 2_000,
+    maxSockets: 8,
+    dedupe: true,
+    ...options,
+  });
 const driver: Identity = { role: Role.DRIVER, sub: 'driver-1' };
 const otherDriver: Identity = { role: Role.DRIVER, sub: 'driver-2' };
 const QUERY = JSON.stringify({ query: '{ stations { id } }', variables: {} });
 const MUTATION = JSON.stringify({ query: 'mutation { stopChargingSession(id: "1") { id } }', variables: {} });
 const call = (subject: SubgraphClient, who: Identity | undefined, body: string) =>
-  forCaller(who, () => subject.fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).then((response) => response.json());
+  forCaller(who, () =>
+    subject.fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body }),
+  ).then((response) => response.json());
 
 describe('SubgraphClient', () => {
   it('signs every call for its caller and its exact body, with a token id of its own', async () => {
@@ -64,7 +79,12 @@ describe('SubgraphClient', () => {
 
   it('never shares between callers, never shares mutations, and calls again once the first call ended', async () => {
     const subject = client();
-    await Promise.all([call(subject, driver, QUERY), call(subject, otherDriver, QUERY), call(subject, driver, MUTATION), call(subject, driver, MUTATION)]);
+    await Promise.all([
+      call(subject, driver, QUERY),
+      call(subject, otherDriver, QUERY),
+      call(subject, driver, MUTATION),
+      call(subject, driver, MUTATION),
+    ]);
     expect(received).toHaveLength(4);
     expect(received.filter(({ body }) => body === MUTATION)).toHaveLength(2);
     await call(subject, driver, QUERY);
@@ -87,7 +107,9 @@ describe('SubgraphClient', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/graphql`;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    await expect(forCaller(driver, () => subject.fetch(deadUrl, { method: 'POST', body: QUERY }))).rejects.toBeInstanceOf(SubgraphUnreachableError);
+    await expect(
+      forCaller(driver, () => subject.fetch(deadUrl, { method: 'POST', body: QUERY })),
+    ).rejects.toBeInstanceOf(SubgraphUnreachableError);
     subject.close();
   });
 });

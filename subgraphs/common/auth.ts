@@ -14,7 +14,8 @@ export const authChecker: AuthChecker<RequestContext, Role> = ({ context }, role
   throw forbidden();
 };
 
-export const isPlatform = (identity: Identity) => identity.role === Role.PLATFORM_ADMIN || identity.role === Role.SERVICE;
+export const isPlatform = (identity: Identity) =>
+  identity.role === Role.PLATFORM_ADMIN || identity.role === Role.SERVICE;
 
 /** May this caller manage (change, see private data of) this operator? */
 export const canManageOperator = (identity: Identity, operatorId: string) =>
@@ -22,7 +23,7 @@ export const canManageOperator = (identity: Identity, operatorId: string) =>
 
 export function requireOperatorAccess(identity: Identity, operatorId: string): void {
   if (!identity.role) throw unauthenticated();
-  if (!canManageOperator(identity, operatorId)) throw forbidden('Only this operator\'s admins may do this.');
+  if (!canManageOperator(identity, operatorId)) throw forbidden("Only this operator's admins may do this.");
 }
 
 export function requireRole(identity: Identity, ...roles: Role[]): void {

@@ -21,7 +21,10 @@ const url = z.string().url();
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   DATABASE_URL: url.default('postgres://postgres@127.0.0.1:5432/postgres'),
-  DATABASE_PREFIX: z.string().regex(/^[a-z][a-z0-9_]{0,40}$/).default('chargegraph'),
+  DATABASE_PREFIX: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,40}$/)
+    .default('chargegraph'),
   GATEWAY_PORT: port.default(DEFAULT_PORTS.gateway),
   OPERATOR_PORT: port.default(DEFAULT_PORTS.operator),
   STATION_PORT: port.default(DEFAULT_PORTS.station),
@@ -70,8 +73,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const config: Config = {
     ...e,
     env,
-    signingSecrets: e.SUBGRAPH_SIGNING_SECRETS.split(',').map((s) => s.trim()).filter(Boolean),
-    ports: { gateway: e.GATEWAY_PORT, operator: e.OPERATOR_PORT, station: e.STATION_PORT, session: e.SESSION_PORT, payment: e.PAYMENT_PORT },
+    signingSecrets: e.SUBGRAPH_SIGNING_SECRETS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    ports: {
+      gateway: e.GATEWAY_PORT,
+      operator: e.OPERATOR_PORT,
+      station: e.STATION_PORT,
+      session: e.SESSION_PORT,
+      payment: e.PAYMENT_PORT,
+    },
     subgraphUrls: { operator: e.OPERATOR_URL, station: e.STATION_URL, session: e.SESSION_URL, payment: e.PAYMENT_URL },
   };
   assertProductionSafe(config);
@@ -81,7 +92,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 function assertProductionSafe(config: Config): void {
   if (config.NODE_ENV !== 'production') return;
   const problems: string[] = [];
-  if (config.JWT_SECRET === DEV_JWT_SECRET && !config.JWT_JWKS_URL) problems.push('JWT_SECRET is the development secret');
-  if (config.signingSecrets.includes(DEV_SUBGRAPH_SECRET)) problems.push('SUBGRAPH_SIGNING_SECRETS contains the development secret');
+  if (config.JWT_SECRET === DEV_JWT_SECRET && !config.JWT_JWKS_URL)
+    problems.push('JWT_SECRET is the development secret');
+  if (config.signingSecrets.includes(DEV_SUBGRAPH_SECRET))
+    problems.push('SUBGRAPH_SIGNING_SECRETS contains the development secret');
   if (problems.length) throw new Error(`Refusing to start in production:\n  ${problems.join('\n  ')}`);
 }

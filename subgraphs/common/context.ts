@@ -29,7 +29,9 @@ export class RequestContext {
 }
 
 /** Batches lookups by id into one `WHERE id IN (…)` per request tick. */
-export function byId<T extends { id: string }>(find: (ctx: RequestContext, ids: string[]) => Promise<T[]>): LoaderFactory<string, T | null> {
+export function byId<T extends { id: string }>(
+  find: (ctx: RequestContext, ids: string[]) => Promise<T[]>,
+): LoaderFactory<string, T | null> {
   return (ctx) =>
     new DataLoader<string, T | null>(async (ids) => {
       const rows = await find(ctx, [...ids]);
@@ -39,7 +41,10 @@ export function byId<T extends { id: string }>(find: (ctx: RequestContext, ids: 
 }
 
 /** Batches one-to-many lookups (children by parent id) into one query per request tick. */
-export function groupedBy<T>(find: (ctx: RequestContext, keys: string[]) => Promise<T[]>, keyOf: (row: T) => string): LoaderFactory<string, T[]> {
+export function groupedBy<T>(
+  find: (ctx: RequestContext, keys: string[]) => Promise<T[]>,
+  keyOf: (row: T) => string,
+): LoaderFactory<string, T[]> {
   return (ctx) =>
     new DataLoader<string, T[]>(async (keys) => {
       const rows = await find(ctx, [...keys]);

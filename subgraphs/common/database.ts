@@ -68,7 +68,12 @@ export async function openDatabase(options: OrmOptions): Promise<MikroORM<Postgr
     entities: options.entities,
     extensions: [Migrator],
     // Every subgraph database also holds the tables of the shared plumbing (no entity maps them).
-    migrations: { migrationsList: [...options.migrations, replayGuardMigration], transactional: true, allOrNothing: true, snapshot: false },
+    migrations: {
+      migrationsList: [...options.migrations, replayGuardMigration],
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+    },
     schemaGenerator: { skipTables: [USED_TOKEN_TABLE] },
     pool: { min: 0, max: options.poolMax ?? 10 },
     debug: options.debug ?? false,

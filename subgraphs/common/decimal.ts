@@ -9,12 +9,15 @@ export const Decimal = new GraphQLScalarType<string, string>({
   description: 'A non-negative decimal number with up to 6 fractional digits, written as a string, e.g. "0.349".',
   serialize: (value) => normalizeDecimal(String(value)),
   parseValue: (value) => parseDecimal(value),
-  parseLiteral: (ast) => parseDecimal(ast.kind === Kind.STRING || ast.kind === Kind.INT || ast.kind === Kind.FLOAT ? ast.value : undefined),
+  parseLiteral: (ast) =>
+    parseDecimal(ast.kind === Kind.STRING || ast.kind === Kind.INT || ast.kind === Kind.FLOAT ? ast.value : undefined),
 });
 
 function parseDecimal(value: unknown): string {
   if (typeof value !== 'string' || !DECIMAL.test(value)) {
-    throw new TypeError('Decimal must be a non-negative number written as a string with at most 6 decimals, e.g. "0.349".');
+    throw new TypeError(
+      'Decimal must be a non-negative number written as a string with at most 6 decimals, e.g. "0.349".',
+    );
   }
   return normalizeDecimal(value);
 }

@@ -49,7 +49,11 @@ export class EntityClient {
       response = await fetch(this.options.urls[owner], {
         method: 'POST',
         // The request id and trace context of the request being served, so the sibling's logs and spans join it.
-        headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: token, ...forwardedHeaders(currentRequestId()) },
+        headers: {
+          'content-type': 'application/json',
+          [IDENTITY_HEADER]: token,
+          ...forwardedHeaders(currentRequestId()),
+        },
         body,
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });

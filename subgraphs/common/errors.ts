@@ -30,7 +30,15 @@ export const ErrorCode = {
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** Codes whose message is written for the client and may leave the process as is. */
-const CLIENT_CODES = new Set<string>([...Object.values(ErrorCode), 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
+const CLIENT_CODES = new Set<string>([
+  ...Object.values(ErrorCode),
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
 
 /** An error a client caused or can act on. */
 export class DomainError extends GraphQLError {
@@ -41,7 +49,8 @@ export class DomainError extends GraphQLError {
 
 export const badInput = (message: string, field?: string) =>
   new DomainError(ErrorCode.BAD_USER_INPUT, message, field ? { field } : undefined);
-export const notFound = (entity: string, id: string) => new DomainError(ErrorCode.NOT_FOUND, `${entity} ${id} was not found.`);
+export const notFound = (entity: string, id: string) =>
+  new DomainError(ErrorCode.NOT_FOUND, `${entity} ${id} was not found.`);
 export const conflict = (message: string) => new DomainError(ErrorCode.CONFLICT, message);
 export const forbidden = (message = 'You are not allowed to do this.') => new DomainError(ErrorCode.FORBIDDEN, message);
 export const unauthenticated = (message = 'Sign in to do this.') => new DomainError(ErrorCode.UNAUTHENTICATED, message);
@@ -69,7 +78,11 @@ export function createErrorFormatter(logger: Logger) {
     }
     if (isDatabaseUnavailable(original)) {
       logger.warn({ err: original, path: formatted.path }, 'database unavailable');
-      return { ...base, message: 'The service cannot reach its database right now; try again shortly.', extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } };
+      return {
+        ...base,
+        message: 'The service cannot reach its database right now; try again shortly.',
+        extensions: { code: ErrorCode.SERVICE_UNAVAILABLE },
+      };
     }
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && CLIENT_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
@@ -79,23 +92,50 @@ export function createErrorFormatter(logger: Logger) {
     // Apollo's own request errors (e.g. a persisted-query hash mismatch) are GraphQLErrors with no code and no
     // path, raised before anything runs; errors a resolver throws always have a path.
     // (By name: Apollo may hold another copy of graphql's classes than ours.)
-    if ((code === undefined || code === ErrorCode.INTERNAL_SERVER_ERROR) && (original as Error | undefined)?.name === 'GraphQLError' && !formatted.path) {
+    if (
+      (code === undefined || code === ErrorCode.INTERNAL_SERVER_ERROR) &&
+      (original as Error | undefined)?.name === 'GraphQLError' &&
+      !formatted.path
+    ) {
       return { ...base, extensions: { code: 'BAD_REQUEST' } };
     }
     logger.error({ err: original, path: formatted.path }, 'unexpected error');
-    return { message: 'Internal server error.', locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+    return {
+      message: 'Internal server error.',
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    };
   };
 }
 
 /** pg / Node codes of a database that is down, restarting or unreachable (SQLSTATE class 08, 57P01–57P03). */
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+]);
 
 /** The error, or what caused it, says the database could not be reached (not that a statement failed). */
 function isDatabaseUnavailable(error: unknown): boolean {
   for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
-    if (current.name === 'KnexTimeoutError' || /^Connection terminated|connection is closed|Client has encountered a connection error/i.test(current.message)) return true;
+    if (
+      current.name === 'KnexTimeoutError' ||
+      /^Connection terminated|connection is closed|Client has encountered a connection error/i.test(current.message)
+    )
+      return true;
   }
   return false;
 }
@@ -108,8 +148,14 @@ interface ValidationProblem {
 
 /** Messages of a validation error and its nested ones, each named by its path ("location.latitude must …"). */
 function messagesOf(problem: ValidationProblem, parent: string): string[] {
-  const path = parent ? (/^\d+$/.test(problem.property) ? `${parent}[${problem.property}]` : `${parent}.${problem.property}`) : problem.property;
+  const path = parent
+    ? /^\d+$/.test(problem.property)
+      ? `${parent}[${problem.property}]`
+      : `${parent}.${problem.property}`
+    : problem.property;
   // class-validator starts each message with the property name; replace it with the full path.
-  const own = Object.values(problem.constraints ?? {}).map((message) => (parent && message.startsWith(problem.property) ? path + message.slice(problem.property.length) : message));
+  const own = Object.values(problem.constraints ?? {}).map((message) =>
+    parent && message.startsWith(problem.property) ? path + message.slice(problem.property.length) : message,
+  );
   return [...own, ...(problem.children ?? []).flatMap((child) => messagesOf(child, path))];
 }

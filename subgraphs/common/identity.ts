@@ -55,16 +55,29 @@ export class IdentitySigner {
   private readonly signer: (payload: Record<string, unknown>) => string;
 
   constructor(issuer: string, secret: string) {
-    this.signer = createSigner({ key: secret, algorithm: 'HS256', iss: issuer, aud: AUDIENCE, expiresIn: LIFETIME_SECONDS * 1000 });
+    this.signer = createSigner({
+      key: secret,
+      algorithm: 'HS256',
+      iss: issuer,
+      aud: AUDIENCE,
+      expiresIn: LIFETIME_SECONDS * 1000,
+    });
   }
 
   sign(identity: Identity, body: string): string {
-    return this.signer({ role: identity.role, operatorId: identity.operatorId, sub: identity.sub ?? '', bh: hashBody(body), jti: randomUUID() });
+    return this.signer({
+      role: identity.role,
+      operatorId: identity.operatorId,
+      sub: identity.sub ?? '',
+      bh: hashBody(body),
+      jti: randomUUID(),
+    });
   }
 }
 
 /** One-off signing (tests, tools); processes keep an IdentitySigner. */
-export const signIdentity = (identity: Identity, issuer: string, secret: string, body: string): string => new IdentitySigner(issuer, secret).sign(identity, body);
+export const signIdentity = (identity: Identity, issuer: string, secret: string, body: string): string =>
+  new IdentitySigner(issuer, secret).sign(identity, body);
 
 interface IdentityClaims {
   role?: unknown;
@@ -83,7 +96,14 @@ export class IdentityVerifier {
   constructor(secrets: string[]) {
     if (secrets.length === 0) throw new Error('no signing secret configured');
     this.verifiers = secrets.map((key) =>
-      createVerifier({ key, algorithms: ['HS256'], allowedAud: AUDIENCE, requiredClaims: ['exp', 'iat', 'jti', 'bh'], maxAge: MAX_AGE_SECONDS * 1000, cache: false }),
+      createVerifier({
+        key,
+        algorithms: ['HS256'],
+        allowedAud: AUDIENCE,
+        requiredClaims: ['exp', 'iat', 'jti', 'bh'],
+        maxAge: MAX_AGE_SECONDS * 1000,
+        cache: false,
+      }),
     );
   }
 
@@ -98,10 +118,21 @@ export class IdentityVerifier {
         lastError = error;
         continue;
       }
-      if (typeof claims.bh !== 'string' || typeof claims.jti !== 'string' || typeof claims.iat !== 'number' || typeof claims.exp !== 'number') throw new Error('malformed claims');
-      const role = typeof claims.role === 'string' && Object.hasOwn(Role, claims.role) ? (claims.role as Role) : undefined;
+      if (
+        typeof claims.bh !== 'string' ||
+        typeof claims.jti !== 'string' ||
+        typeof claims.iat !== 'number' ||
+        typeof claims.exp !== 'number'
+      )
+        throw new Error('malformed claims');
+      const role =
+        typeof claims.role === 'string' && Object.hasOwn(Role, claims.role) ? (claims.role as Role) : undefined;
       return {
-        identity: { role, sub: claims.sub || undefined, operatorId: typeof claims.operatorId === 'string' ? claims.operatorId : undefined },
+        identity: {
+          role,
+          sub: claims.sub || undefined,
+          operatorId: typeof claims.operatorId === 'string' ? claims.operatorId : undefined,
+        },
         tokenId: claims.jti,
         bodyHash: claims.bh,
         // Past this instant the token is refused anyway, so its id need not be remembered longer.

@@ -20,7 +20,10 @@ export interface RunOptions {
 export async function runSubgraph(module: SubgraphModule, options: RunOptions = {}): Promise<void> {
   const { config, runtime } = loadOrExit(() => loadProcessConfig(process.env, options.config));
   const logger = createProcessLogger(module.name, config.LOG_LEVEL);
-  const tracing = initTracing({ service: runtime.OTEL_SERVICE_NAME ?? `chargegraph-${module.name}`, endpoint: runtime.OTEL_EXPORTER_OTLP_ENDPOINT });
+  const tracing = initTracing({
+    service: runtime.OTEL_SERVICE_NAME ?? `chargegraph-${module.name}`,
+    endpoint: runtime.OTEL_EXPORTER_OTLP_ENDPOINT,
+  });
   const subgraph = await createSubgraph(module, config, logger, {
     migrate: runtime.MIGRATE_ON_START,
     poolMax: runtime.DB_POOL_MAX,
@@ -28,11 +31,15 @@ export async function runSubgraph(module: SubgraphModule, options: RunOptions = 
     metrics: options.metrics,
   });
   await subgraph.listen(config.ports[module.name], runtime.LISTEN_HOST ?? '127.0.0.1');
-  onTermination(logger, { delayMs: runtime.SHUTDOWN_DELAY_MS, timeoutMs: runtime.SHUTDOWN_TIMEOUT_MS, tracing }, {
-    beginDraining: () => void (subgraph.lifecycle.draining = true),
-    inFlight: () => subgraph.lifecycle.inFlight,
-    close: () => subgraph.close(),
-  });
+  onTermination(
+    logger,
+    { delayMs: runtime.SHUTDOWN_DELAY_MS, timeoutMs: runtime.SHUTDOWN_TIMEOUT_MS, tracing },
+    {
+      beginDraining: () => void (subgraph.lifecycle.draining = true),
+      inFlight: () => subgraph.lifecycle.inFlight,
+      close: () => subgraph.close(),
+    },
+  );
 }
 
 /** Configuration problems are an operator's to fix: one message on stderr, no stack trace, exit code 1. */
@@ -53,7 +60,11 @@ export interface Stoppable {
 }
 
 /** SIGTERM/SIGINT → graceful stop within a bound (see runSubgraph). A second signal does not restart it. */
-export function onTermination(logger: Logger, { delayMs, timeoutMs, tracing }: { delayMs: number; timeoutMs: number; tracing?: Tracing }, target: Stoppable): void {
+export function onTermination(
+  logger: Logger,
+  { delayMs, timeoutMs, tracing }: { delayMs: number; timeoutMs: number; tracing?: Tracing },
+  target: Stoppable,
+): void {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -61,10 +72,13 @@ export function onTermination(logger: Logger, { delayMs, timeoutMs, tracing }: {
     const started = performance.now();
     target.beginDraining();
     logger.info({ signal, inFlight: target.inFlight(), delayMs, timeoutMs }, 'stopping: readiness is false, draining');
-    const deadline = setTimeout(() => {
-      logger.error({ inFlight: target.inFlight(), timeoutMs }, 'graceful stop took too long; exiting anyway');
-      process.exit(1);
-    }, delayMs + timeoutMs + 2_000);
+    const deadline = setTimeout(
+      () => {
+        logger.error({ inFlight: target.inFlight(), timeoutMs }, 'graceful stop took too long; exiting anyway');
+        process.exit(1);
+      },
+      delayMs + timeoutMs + 2_000,
+    );
     deadline.unref();
     try {
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));

@@ -23,14 +23,58 @@ export type Sampler = () => Promise<void> | void;
 
 class ProcessMetrics {
   readonly registry = new Registry();
-  readonly httpRequests = new Counter({ name: 'chargegraph_http_requests_total', help: 'HTTP requests answered', labelNames: ['service', 'route', 'method', 'status'], registers: [this.registry] });
-  readonly httpDuration = new Histogram({ name: 'chargegraph_http_request_duration_seconds', help: 'HTTP request latency', labelNames: ['service', 'route', 'method', 'status'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  readonly inFlight = new Gauge({ name: 'chargegraph_http_requests_in_flight', help: 'HTTP requests being served', labelNames: ['service'], registers: [this.registry] });
-  readonly operationDuration = new Histogram({ name: 'chargegraph_graphql_operation_duration_seconds', help: 'GraphQL operation latency (count = rate) per operation', labelNames: ['service', 'operation', 'type'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  readonly graphqlErrors = new Counter({ name: 'chargegraph_graphql_errors_total', help: 'GraphQL errors sent to callers, by extensions.code', labelNames: ['service', 'code'], registers: [this.registry] });
-  readonly subgraphFetch = new Histogram({ name: 'chargegraph_subgraph_fetch_duration_seconds', help: "The gateway's fetches from each subgraph", labelNames: ['subgraph', 'outcome'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  readonly poolConnections = new Gauge({ name: 'chargegraph_db_pool_connections', help: 'PostgreSQL pool: used, free, pending (waiting for a connection), max', labelNames: ['service', 'state'], registers: [this.registry] });
-  readonly webhookLag = new Histogram({ name: 'chargegraph_webhook_lag_seconds', help: 'Provider event creation until our answer to its delivery', labelNames: ['service', 'outcome'], buckets: [0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 21600], registers: [this.registry] });
+  readonly httpRequests = new Counter({
+    name: 'chargegraph_http_requests_total',
+    help: 'HTTP requests answered',
+    labelNames: ['service', 'route', 'method', 'status'],
+    registers: [this.registry],
+  });
+  readonly httpDuration = new Histogram({
+    name: 'chargegraph_http_request_duration_seconds',
+    help: 'HTTP request latency',
+    labelNames: ['service', 'route', 'method', 'status'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly inFlight = new Gauge({
+    name: 'chargegraph_http_requests_in_flight',
+    help: 'HTTP requests being served',
+    labelNames: ['service'],
+    registers: [this.registry],
+  });
+  readonly operationDuration = new Histogram({
+    name: 'chargegraph_graphql_operation_duration_seconds',
+    help: 'GraphQL operation latency (count = rate) per operation',
+    labelNames: ['service', 'operation', 'type'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly graphqlErrors = new Counter({
+    name: 'chargegraph_graphql_errors_total',
+    help: 'GraphQL errors sent to callers, by extensions.code',
+    labelNames: ['service', 'code'],
+    registers: [this.registry],
+  });
+  readonly subgraphFetch = new Histogram({
+    name: 'chargegraph_subgraph_fetch_duration_seconds',
+    help: "The gateway's fetches from each subgraph",
+    labelNames: ['subgraph', 'outcome'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly poolConnections = new Gauge({
+    name: 'chargegraph_db_pool_connections',
+    help: 'PostgreSQL pool: used, free, pending (waiting for a connection), max',
+    labelNames: ['service', 'state'],
+    registers: [this.registry],
+  });
+  readonly webhookLag = new Histogram({
+    name: 'chargegraph_webhook_lag_seconds',
+    help: 'Provider event creation until our answer to its delivery',
+    labelNames: ['service', 'outcome'],
+    buckets: [0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 21600],
+    registers: [this.registry],
+  });
   private readonly samplers = new Map<string, Sampler>();
 
   constructor() {
@@ -46,13 +90,15 @@ class ProcessMetrics {
   }
 
   async render(): Promise<{ contentType: string; body: string }> {
-    await Promise.all([...this.samplers.values()].map(async (sampler) => {
-      try {
-        await sampler();
-      } catch {
-        // A sampler that cannot answer (database down) leaves its last values; the scrape still succeeds.
-      }
-    }));
+    await Promise.all(
+      [...this.samplers.values()].map(async (sampler) => {
+        try {
+          await sampler();
+        } catch {
+          // A sampler that cannot answer (database down) leaves its last values; the scrape still succeeds.
+        }
+      }),
+    );
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }
@@ -75,7 +121,14 @@ export const metricsHandler: RequestHandler = async (_req, res) => {
 
 /** A bounded label for a URL path: known routes as themselves, everything else `other` (no ids in labels). */
 export function routeLabel(path: string): string {
-  if (path === '/graphql' || path === '/' || path === '/metrics' || path.startsWith('/health/') || path.startsWith('/webhooks/')) return path;
+  if (
+    path === '/graphql' ||
+    path === '/' ||
+    path === '/metrics' ||
+    path.startsWith('/health/') ||
+    path.startsWith('/webhooks/')
+  )
+    return path;
   if (path.startsWith('/ide/')) return '/ide';
   return 'other';
 }
@@ -103,7 +156,10 @@ export function graphqlMetricsPlugin<T extends BaseContext>(service: string): Ap
       return {
         async willSendResponse({ operationName, operation, response }) {
           const type = operation?.operation ?? 'unknown';
-          metrics.operationDuration.observe({ service, operation: operationLabel(operationName), type }, (performance.now() - started) / 1000);
+          metrics.operationDuration.observe(
+            { service, operation: operationLabel(operationName), type },
+            (performance.now() - started) / 1000,
+          );
           const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
           for (const error of errors ?? []) {
             const code = typeof error.extensions?.code === 'string' ? error.extensions.code : 'UNKNOWN';

@@ -1,7 +1,24 @@
 import { Directive, Field, Int, ObjectType } from 'type-graphql';
 
 // Stripe's own minor-unit table: these currencies have no or three minor digits regardless of ISO 4217.
-const ZERO_DECIMAL = new Set(['BIF', 'CLP', 'DJF', 'GNF', 'JPY', 'KMF', 'KRW', 'MGA', 'PYG', 'RWF', 'UGX', 'VND', 'VUV', 'XAF', 'XOF', 'XPF']);
+const ZERO_DECIMAL = new Set([
+  'BIF',
+  'CLP',
+  'DJF',
+  'GNF',
+  'JPY',
+  'KMF',
+  'KRW',
+  'MGA',
+  'PYG',
+  'RWF',
+  'UGX',
+  'VND',
+  'VUV',
+  'XAF',
+  'XOF',
+  'XPF',
+]);
 const THREE_DECIMAL = new Set(['BHD', 'JOD', 'KWD', 'OMR', 'TND']);
 const KNOWN_CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
@@ -25,7 +42,9 @@ export function minorDigits(currency: string): number {
 }
 
 /** An amount of money: integer minor units (cents, yen) and its ISO 4217 currency. */
-@ObjectType({ description: 'An amount of money in integer minor units (e.g. cents; yen have none) of an ISO 4217 currency.' })
+@ObjectType({
+  description: 'An amount of money in integer minor units (e.g. cents; yen have none) of an ISO 4217 currency.',
+})
 @Directive('@shareable')
 export class Money {
   @Field(() => Int, { description: 'Integer amount in the minor unit of the currency.' })
@@ -35,7 +54,8 @@ export class Money {
   currency!: string;
 
   static of(amount: number, currency: string): Money {
-    if (!Number.isSafeInteger(amount)) throw new RangeError(`money amount must be an integer of minor units, got ${amount}`);
+    if (!Number.isSafeInteger(amount))
+      throw new RangeError(`money amount must be an integer of minor units, got ${amount}`);
     return Object.assign(new Money(), { amount, currency: currency.toUpperCase() });
   }
 }

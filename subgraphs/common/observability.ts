@@ -103,12 +103,20 @@ export function requestContext({ service, logger, lifecycle }: RequestContextOpt
       metrics.inFlight.dec({ service });
       const route = routeLabel(req.originalUrl.split('?')[0]); // req.path is relative inside mounted routers
       const seconds = (performance.now() - started) / 1000;
-      const labels = { service, route, method: req.method, status: String(res.writableFinished ? res.statusCode : 499) };
+      const labels = {
+        service,
+        route,
+        method: req.method,
+        status: String(res.writableFinished ? res.statusCode : 499),
+      };
       metrics.httpRequests.inc(labels);
       metrics.httpDuration.observe(labels, seconds);
       if (route.startsWith('/webhooks/')) observeWebhookLag(service, req, res.statusCode);
       if (route === '/metrics' || route.startsWith('/health/')) return;
-      logger.info({ requestId, method: req.method, route, status: labels.status, ms: Math.round(seconds * 1000) }, 'request');
+      logger.info(
+        { requestId, method: req.method, route, status: labels.status, ms: Math.round(seconds * 1000) },
+        'request',
+      );
     };
     res.once('finish', record);
     res.once('close', record);
@@ -122,7 +130,11 @@ function observeWebhookLag(service: string, req: Request, status: number): void 
   if (!Buffer.isBuffer(body) && (typeof body !== 'object' || body === null)) return;
   let created: unknown;
   try {
-    created = (Buffer.isBuffer(body) ? (JSON.parse(body.toString('utf8')) as { created?: unknown }) : (body as { created?: unknown })).created;
+    created = (
+      Buffer.isBuffer(body)
+        ? (JSON.parse(body.toString('utf8')) as { created?: unknown })
+        : (body as { created?: unknown })
+    ).created;
   } catch {
     return;
   }
@@ -140,10 +152,19 @@ export function graphqlRequestScope(service: string): RequestHandler {
   return (req, res, next) => {
     const requestId = requestIdOf(res) ?? randomUUID();
     const parent = propagation.extract(context.active(), req.headers);
-    const span: Span = tracer.startSpan(`${service} ${req.method} ${req.baseUrl || req.path}`, {
-      kind: SpanKind.SERVER,
-      attributes: { 'http.request.method': req.method, 'url.path': req.originalUrl.split('?')[0], 'chargegraph.request_id': requestId, 'service.name': service },
-    }, parent);
+    const span: Span = tracer.startSpan(
+      `${service} ${req.method} ${req.baseUrl || req.path}`,
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          'http.request.method': req.method,
+          'url.path': req.originalUrl.split('?')[0],
+          'chargegraph.request_id': requestId,
+          'service.name': service,
+        },
+      },
+      parent,
+    );
     const operation = (req.body as { operationName?: unknown } | undefined)?.operationName;
     if (typeof operation === 'string') span.setAttribute('graphql.operation.name', operation.slice(0, 100));
     res.once('close', () => {
@@ -171,7 +192,10 @@ interface HeaderSink {
  * For the gateway's data sources: copies the incoming request's id (and the active fetch span's trace context)
  * onto a subgraph request.
  */
-export function propagateRequest(options: { request: { http?: { headers: HeaderSink } }; incomingRequestContext?: { request: { http?: { headers: { get(name: string): string | null | undefined } } } } }): void {
+export function propagateRequest(options: {
+  request: { http?: { headers: HeaderSink } };
+  incomingRequestContext?: { request: { http?: { headers: { get(name: string): string | null | undefined } } } };
+}): void {
   const headers = options.request.http?.headers;
   if (!headers) return;
   const requestId = options.incomingRequestContext?.request.http?.headers.get(REQUEST_ID_HEADER) ?? currentRequestId();

@@ -18,7 +18,13 @@ export class ReplayGuard {
     private readonly logger: Logger,
     purgeEveryMs = 60_000,
   ) {
-    this.purgeTimer = setInterval(() => void this.purgeExpired().catch((error: unknown) => this.logger.warn({ err: error }, 'could not purge used token ids')), purgeEveryMs);
+    this.purgeTimer = setInterval(
+      () =>
+        void this.purgeExpired().catch((error: unknown) =>
+          this.logger.warn({ err: error }, 'could not purge used token ids'),
+        ),
+      purgeEveryMs,
+    );
     this.purgeTimer.unref();
   }
 
@@ -26,13 +32,18 @@ export class ReplayGuard {
   async firstUse(tokenId: string, expiresAt: Date): Promise<boolean> {
     const rows = await this.orm.em
       .getConnection()
-      .execute(`insert into "${USED_TOKEN_TABLE}" ("jti", "expires_at") values (?, ?) on conflict do nothing returning "jti"`, [tokenId, expiresAt]);
+      .execute(
+        `insert into "${USED_TOKEN_TABLE}" ("jti", "expires_at") values (?, ?) on conflict do nothing returning "jti"`,
+        [tokenId, expiresAt],
+      );
     return rows.length === 1;
   }
 
   /** Expired ids can go: their tokens are refused on age before this table is consulted. */
   async purgeExpired(): Promise<number> {
-    const result = await this.orm.em.getConnection().execute(`delete from "${USED_TOKEN_TABLE}" where "expires_at" < now()`, [], 'run');
+    const result = await this.orm.em
+      .getConnection()
+      .execute(`delete from "${USED_TOKEN_TABLE}" where "expires_at" < now()`, [], 'run');
     return (result as { affectedRows?: number }).affectedRows ?? 0;
   }
 
@@ -47,7 +58,9 @@ export class ReplayGuard {
  */
 class UsedIdentityTokenMigration extends Migration {
   override async up(): Promise<void> {
-    this.addSql(`create unlogged table "${USED_TOKEN_TABLE}" ("jti" text not null, "expires_at" timestamptz not null, constraint "${USED_TOKEN_TABLE}_pkey" primary key ("jti"));`);
+    this.addSql(
+      `create unlogged table "${USED_TOKEN_TABLE}" ("jti" text not null, "expires_at" timestamptz not null, constraint "${USED_TOKEN_TABLE}_pkey" primary key ("jti"));`,
+    );
     this.addSql(`create index "${USED_TOKEN_TABLE}_expires_at_index" on "${USED_TOKEN_TABLE}" ("expires_at");`);
   }
 
@@ -57,4 +70,7 @@ class UsedIdentityTokenMigration extends Migration {
 }
 
 /** Shared by every subgraph's database, applied after its own migrations. */
-export const replayGuardMigration: MigrationObject = { name: 'Migration20261124130000_used_identity_token', class: UsedIdentityTokenMigration };
+export const replayGuardMigration: MigrationObject = {
+  name: 'Migration20261124130000_used_identity_token',
+  class: UsedIdentityTokenMigration,
+};

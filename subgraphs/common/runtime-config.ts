@@ -26,7 +26,10 @@ export type RuntimeConfig = z.infer<typeof runtimeSchema>;
 
 export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
   const parsed = runtimeSchema.safeParse(env);
-  if (!parsed.success) throw new Error(`Invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  if (!parsed.success)
+    throw new Error(
+      `Invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`,
+    );
   return parsed.data;
 }
 
@@ -39,7 +42,10 @@ export class ConfigurationError extends Error {}
  * Reads the shared and runtime configuration, runs the process's own readers (payment settings, gateway
  * supergraph settings) on the same environment, and throws one ConfigurationError listing every problem.
  */
-export function loadProcessConfig(env: NodeJS.ProcessEnv, readers: ConfigReader[] = []): { config: Config; runtime: RuntimeConfig } {
+export function loadProcessConfig(
+  env: NodeJS.ProcessEnv,
+  readers: ConfigReader[] = [],
+): { config: Config; runtime: RuntimeConfig } {
   const problems: string[] = [];
   const attempt = <T>(read: () => T): T | undefined => {
     try {
@@ -53,7 +59,9 @@ export function loadProcessConfig(env: NodeJS.ProcessEnv, readers: ConfigReader[
   const runtime = attempt(() => loadRuntimeConfig(env));
   for (const reader of readers) attempt(() => reader(env));
   if (problems.length || !config || !runtime) {
-    throw new ConfigurationError(`Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}); nothing was started:\n${[...new Set(problems)].map((p) => `  - ${p}`).join('\n')}`);
+    throw new ConfigurationError(
+      `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}); nothing was started:\n${[...new Set(problems)].map((p) => `  - ${p}`).join('\n')}`,
+    );
   }
   return { config, runtime };
 }

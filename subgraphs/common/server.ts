@@ -79,9 +79,26 @@ export interface Subgraph extends SubgraphDeps {
 }
 
 /** Builds a subgraph (schema, database, Apollo Server, HTTP app) without listening. */
-export async function createSubgraph(module: SubgraphModule, config: Config = loadConfig(), logger = createLogger(module.name, config.LOG_LEVEL), options: SubgraphOptions = {}): Promise<Subgraph> {
-  const orm = await openDatabase({ clientUrl: databaseUrl(config, module.name), entities: module.entities, migrations: module.migrations, logger, migrate: options.migrate, poolMax: options.poolMax });
-  const services = new EntityClient({ caller: module.name, urls: config.subgraphUrls, signingSecret: config.signingSecrets[0], timeoutMs: config.SUBGRAPH_TIMEOUT_MS });
+export async function createSubgraph(
+  module: SubgraphModule,
+  config: Config = loadConfig(),
+  logger = createLogger(module.name, config.LOG_LEVEL),
+  options: SubgraphOptions = {},
+): Promise<Subgraph> {
+  const orm = await openDatabase({
+    clientUrl: databaseUrl(config, module.name),
+    entities: module.entities,
+    migrations: module.migrations,
+    logger,
+    migrate: options.migrate,
+    poolMax: options.poolMax,
+  });
+  const services = new EntityClient({
+    caller: module.name,
+    urls: config.subgraphUrls,
+    signingSecret: config.signingSecrets[0],
+    timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+  });
   const deps: SubgraphDeps = { config, orm, logger, services };
   const own = (await module.provide?.(deps)) ?? {};
   const schema = await buildFederatedSchema({ ...module, container: own.container });
@@ -108,7 +125,8 @@ export async function createSubgraph(module: SubgraphModule, config: Config = lo
     samplePool(module.name, () => orm.em.getConnection().getKnex().client.pool as PoolSource | undefined),
     options.metrics?.(deps) ?? (() => {}),
   ];
-  const contextFor = (identity: Identity, requestLogger: Logger = logger) => new RequestContext(orm.em.fork(), identity, requestLogger, services);
+  const contextFor = (identity: Identity, requestLogger: Logger = logger) =>
+    new RequestContext(orm.em.fork(), identity, requestLogger, services);
   const app = express();
   app.disable('x-powered-by');
   app.use(requestContext({ service: module.name, logger, lifecycle }));
@@ -116,7 +134,9 @@ export async function createSubgraph(module: SubgraphModule, config: Config = lo
   app.get('/health/live', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/health/ready', async (_req, res) => {
     const ready = !lifecycle.draining && (await orm.isConnected().catch(() => false));
-    res.status(ready ? 200 : 503).json({ status: lifecycle.draining ? 'shutting down' : ready ? 'ready' : 'database unavailable' });
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: lifecycle.draining ? 'shutting down' : ready ? 'ready' : 'database unavailable' });
   });
   const router = express.Router();
   own.routes?.(router);
@@ -126,7 +146,11 @@ export async function createSubgraph(module: SubgraphModule, config: Config = lo
     ...signedCallerOnly({ secrets: config.signingSecrets, replayGuard, logger, bodyLimit: SUBGRAPH_BODY_LIMIT }),
     graphqlRequestScope(module.name),
     expressMiddleware(server, {
-      context: async ({ res }) => contextFor((res.locals.identity as Identity | undefined) ?? ANONYMOUS, logger.child({ requestId: res.locals.requestId as string })),
+      context: async ({ res }) =>
+        contextFor(
+          (res.locals.identity as Identity | undefined) ?? ANONYMOUS,
+          logger.child({ requestId: res.locals.requestId as string }),
+        ),
     }),
   );
   app.use(bodyErrorHandler(SUBGRAPH_BODY_LIMIT));

@@ -19,7 +19,8 @@ export interface SignedCallerOptions {
 export function signedCallerOnly({ secrets, replayGuard, logger, bodyLimit }: SignedCallerOptions): RequestHandler[] {
   const verifier = new IdentityVerifier(secrets);
   const bodyHashes = new WeakMap<IncomingMessage, string>();
-  const refuse = (res: Response, message: string) => void res.status(401).json({ errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] });
+  const refuse = (res: Response, message: string) =>
+    void res.status(401).json({ errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] });
   const signedCall = (res: Response) => res.locals.signedCall as SignedCall;
 
   const checkSignature: RequestHandler = (req, res, next) => {
@@ -28,13 +29,19 @@ export function signedCallerOnly({ secrets, replayGuard, logger, bodyLimit }: Si
     try {
       res.locals.signedCall = verifier.verify(header);
     } catch (error) {
-      logger.warn({ reason: (error as Error).message, ip: req.ip }, 'rejected request with an invalid gateway signature');
+      logger.warn(
+        { reason: (error as Error).message, ip: req.ip },
+        'rejected request with an invalid gateway signature',
+      );
       return refuse(res, 'Invalid gateway signature.');
     }
     next();
   };
 
-  const parseBody = express.json({ limit: bodyLimit, verify: (req, _res, raw) => void bodyHashes.set(req, hashBody(raw)) });
+  const parseBody = express.json({
+    limit: bodyLimit,
+    verify: (req, _res, raw) => void bodyHashes.set(req, hashBody(raw)),
+  });
 
   const checkCall: RequestHandler = async (req, res, next) => {
     const call = signedCall(res);
@@ -44,7 +51,10 @@ export function signedCallerOnly({ secrets, replayGuard, logger, bodyLimit }: Si
     }
     try {
       if (!(await replayGuard.firstUse(call.tokenId, call.expiresAt))) {
-        logger.warn({ ip: req.ip, subject: call.identity.sub, tokenId: call.tokenId }, 'rejected a replayed gateway signature');
+        logger.warn(
+          { ip: req.ip, subject: call.identity.sub, tokenId: call.tokenId },
+          'rejected a replayed gateway signature',
+        );
         return refuse(res, 'This gateway signature was already used.');
       }
     } catch (error) {

@@ -34,7 +34,9 @@ export function initTracing({ service, endpoint }: TracingOptions): Tracing {
   }
   const provider = new BasicTracerProvider({
     resource: new Resource({ 'service.name': service, 'service.namespace': 'chargegraph' }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` }))],
+    spanProcessors: [
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` })),
+    ],
   });
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);

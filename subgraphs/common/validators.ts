@@ -3,15 +3,42 @@ import { isCountry, isCurrency } from './money.js';
 
 /** ISO 3166-1 alpha-2, upper case (DE, FR, JP). */
 export const IsCountryCode = (options?: ValidationOptions) =>
-  ValidateBy({ name: 'isCountryCode', validator: { validate: (v) => typeof v === 'string' && isCountry(v), defaultMessage: () => '$property must be an ISO 3166-1 alpha-2 country code such as DE' } }, options);
+  ValidateBy(
+    {
+      name: 'isCountryCode',
+      validator: {
+        validate: (v) => typeof v === 'string' && isCountry(v),
+        defaultMessage: () => '$property must be an ISO 3166-1 alpha-2 country code such as DE',
+      },
+    },
+    options,
+  );
 
 /** ISO 4217, upper case (EUR, JPY). */
 export const IsCurrencyCode = (options?: ValidationOptions) =>
-  ValidateBy({ name: 'isCurrencyCode', validator: { validate: (v) => typeof v === 'string' && isCurrency(v), defaultMessage: () => '$property must be an ISO 4217 currency code such as EUR' } }, options);
+  ValidateBy(
+    {
+      name: 'isCurrencyCode',
+      validator: {
+        validate: (v) => typeof v === 'string' && isCurrency(v),
+        defaultMessage: () => '$property must be an ISO 4217 currency code such as EUR',
+      },
+    },
+    options,
+  );
 
 /** IANA time zone known to this runtime (Europe/Berlin). */
 export const IsTimeZone = (options?: ValidationOptions) =>
-  ValidateBy({ name: 'isTimeZone', validator: { validate: (v) => typeof v === 'string' && isTimeZone(v), defaultMessage: () => '$property must be an IANA time zone such as Europe/Berlin' } }, options);
+  ValidateBy(
+    {
+      name: 'isTimeZone',
+      validator: {
+        validate: (v) => typeof v === 'string' && isTimeZone(v),
+        defaultMessage: () => '$property must be an IANA time zone such as Europe/Berlin',
+      },
+    },
+    options,
+  );
 
 function isTimeZone(zone: string): boolean {
   try {

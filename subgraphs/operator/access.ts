@@ -16,5 +16,5 @@ import type { Identity } from '../common/identity.js';
 /** updateOperator: this operator's admins or the platform; the status only the platform. */
 export function requireUpdateOperator(identity: Identity, operatorId: string, changesStatus: boolean): void {
   requireOperatorAccess(identity, operatorId);
-  if (changesStatus && !isPlatform(identity)) throw forbidden('Only platform admins change an operator\'s status.');
+  if (changesStatus && !isPlatform(identity)) throw forbidden("Only platform admins change an operator's status.");
 }

@@ -36,7 +36,8 @@ export function requireDriver(identity: Identity): string {
 
 /** Payments (and their receipts, refunds): the paying driver, the receiving operator's admins, the platform. */
 export const canSeePayment = (identity: Identity, payment: Owned): boolean =>
-  canManageOperator(identity, payment.operatorId) || (identity.role === Role.DRIVER && identity.sub !== undefined && identity.sub === payment.driverId);
+  canManageOperator(identity, payment.operatorId) ||
+  (identity.role === Role.DRIVER && identity.sub !== undefined && identity.sub === payment.driverId);
 
 export function requireSeePayment(identity: Identity, payment: Owned): void {
   signedIn(identity);
@@ -45,12 +46,14 @@ export function requireSeePayment(identity: Identity, payment: Owned): void {
 
 /** The card (brand, last 4) on a receipt: the paying driver's own data; operators see the payment, not the card. */
 export const canSeeCard = (identity: Identity, payment: Owned): boolean =>
-  isPlatform(identity) || (identity.role === Role.DRIVER && identity.sub !== undefined && identity.sub === payment.driverId);
+  isPlatform(identity) ||
+  (identity.role === Role.DRIVER && identity.sub !== undefined && identity.sub === payment.driverId);
 
 /** Revenue is an aggregate: analysts read it for every operator, an operator's admins for their own. */
 export function requireRevenueAccess(identity: Identity, operatorId: string): void {
   signedIn(identity);
-  if (identity.role !== Role.ANALYST && !canManageOperator(identity, operatorId)) throw forbidden('Only this operator\'s admins and analysts may read its revenue.');
+  if (identity.role !== Role.ANALYST && !canManageOperator(identity, operatorId))
+    throw forbidden("Only this operator's admins and analysts may read its revenue.");
 }
 
 /** The 3-D Secure client secret: only the paying driver ever needs it. */
@@ -60,7 +63,7 @@ export const canSeeClientSecret = (identity: Identity, payment: Owned): boolean 
 /** Operator money views and onboarding: that operator's admins and the platform. */
 export function requireOperatorAdmin(identity: Identity, operatorId: string): void {
   signedIn(identity);
-  if (!canManageOperator(identity, operatorId)) throw forbidden('Only this operator\'s admins may do this.');
+  if (!canManageOperator(identity, operatorId)) throw forbidden("Only this operator's admins may do this.");
 }
 
 /** Fee policies are the platform's business. */
@@ -72,17 +75,23 @@ export function requirePlatformAdmin(identity: Identity): void {
 /** A hold is placed by the session's own driver, with their own card. */
 export function requireSessionDriver(identity: Identity, session: { driverId: string }): void {
   signedIn(identity);
-  if (identity.role !== Role.DRIVER || identity.sub !== session.driverId) throw forbidden('Only the session\'s driver may authorize its payment.');
+  if (identity.role !== Role.DRIVER || identity.sub !== session.driverId)
+    throw forbidden("Only the session's driver may authorize its payment.");
 }
 
 /** Charging a completed session: its driver, its operator's admins, the platform or a service (the sweeper). */
-export function requireChargeSession(identity: Identity, session: { driverId: string; operator: { id: string } }): void {
+export function requireChargeSession(
+  identity: Identity,
+  session: { driverId: string; operator: { id: string } },
+): void {
   signedIn(identity);
-  if (!canSeePayment(identity, { driverId: session.driverId, operatorId: session.operator.id })) throw forbidden('Only the session\'s driver or operator may charge it.');
+  if (!canSeePayment(identity, { driverId: session.driverId, operatorId: session.operator.id }))
+    throw forbidden("Only the session's driver or operator may charge it.");
 }
 
 /** Refunds: the receiving operator's admins and the platform; never the driver, never another operator. */
 export function requireRefund(identity: Identity, payment: Owned): void {
   signedIn(identity);
-  if (!canManageOperator(identity, payment.operatorId)) throw forbidden('Only the admins of the operator that received this payment may refund it.');
+  if (!canManageOperator(identity, payment.operatorId))
+    throw forbidden('Only the admins of the operator that received this payment may refund it.');
 }

@@ -9,7 +9,10 @@ const optionalPort = z.coerce.number().int().min(1).max(65535).optional();
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'must be a Stripe secret key (sk_test_… / sk_live_…)').optional(),
+  STRIPE_SECRET_KEY: z
+    .string()
+    .regex(/^(sk|rk)_(test|live)_\w+$/, 'must be a Stripe secret key (sk_test_… / sk_live_…)')
+    .optional(),
   STRIPE_WEBHOOK_SECRET: z.string().min(8).optional(),
   STRIPE_CONNECT_WEBHOOK_SECRET: z.string().min(8).optional(),
   // Unset: the real Stripe API. Set: the local emulator (only host/port/protocol differ).
@@ -22,8 +25,16 @@ const envSchema = z.object({
   ONBOARDING_RETURN_URL: z.string().url().default('http://localhost:4000/onboarding/return'),
   ONBOARDING_REFRESH_URL: z.string().url().default('http://localhost:4000/onboarding/refresh'),
   SWEEPER_INTERVAL_MS: z.coerce.number().int().min(0).default(0),
-  SWEEPER_GRACE_MS: z.coerce.number().int().min(0).default(5 * 60_000),
-  SWEEPER_LOOKBACK_MS: z.coerce.number().int().positive().default(30 * 24 * 3600_000),
+  SWEEPER_GRACE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(5 * 60_000),
+  SWEEPER_LOOKBACK_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(30 * 24 * 3600_000),
 });
 
 export interface PaymentConfig {
@@ -48,16 +59,22 @@ export interface PaymentConfig {
 export function loadPaymentConfig(env: NodeJS.ProcessEnv): PaymentConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    throw new Error(`Invalid payment configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+    throw new Error(
+      `Invalid payment configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`,
+    );
   }
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
   if (production) {
     const problems: string[] = [];
-    if (!e.STRIPE_SECRET_KEY || e.STRIPE_SECRET_KEY === EMULATOR_SECRET_KEY) problems.push('STRIPE_SECRET_KEY is required');
-    if (!e.STRIPE_WEBHOOK_SECRET || e.STRIPE_WEBHOOK_SECRET === EMULATOR_WEBHOOK_SECRET) problems.push('STRIPE_WEBHOOK_SECRET is required');
-    if (!e.STRIPE_CONNECT_WEBHOOK_SECRET || e.STRIPE_CONNECT_WEBHOOK_SECRET === EMULATOR_CONNECT_WEBHOOK_SECRET) problems.push('STRIPE_CONNECT_WEBHOOK_SECRET is required');
-    if (problems.length) throw new Error(`Refusing to start the payment subgraph in production:\n  ${problems.join('\n  ')}`);
+    if (!e.STRIPE_SECRET_KEY || e.STRIPE_SECRET_KEY === EMULATOR_SECRET_KEY)
+      problems.push('STRIPE_SECRET_KEY is required');
+    if (!e.STRIPE_WEBHOOK_SECRET || e.STRIPE_WEBHOOK_SECRET === EMULATOR_WEBHOOK_SECRET)
+      problems.push('STRIPE_WEBHOOK_SECRET is required');
+    if (!e.STRIPE_CONNECT_WEBHOOK_SECRET || e.STRIPE_CONNECT_WEBHOOK_SECRET === EMULATOR_CONNECT_WEBHOOK_SECRET)
+      problems.push('STRIPE_CONNECT_WEBHOOK_SECRET is required');
+    if (problems.length)
+      throw new Error(`Refusing to start the payment subgraph in production:\n  ${problems.join('\n  ')}`);
   }
   if (e.STRIPE_API_HOST === undefined && (e.STRIPE_API_PORT !== undefined || e.STRIPE_API_PROTOCOL !== undefined)) {
     throw new Error('Invalid payment configuration:\n  STRIPE_API_PORT/STRIPE_API_PROTOCOL need STRIPE_API_HOST');
@@ -68,7 +85,9 @@ export function loadPaymentConfig(env: NodeJS.ProcessEnv): PaymentConfig {
       secretKey: e.STRIPE_SECRET_KEY ?? EMULATOR_SECRET_KEY,
       webhookSecret: e.STRIPE_WEBHOOK_SECRET ?? EMULATOR_WEBHOOK_SECRET,
       connectWebhookSecret: e.STRIPE_CONNECT_WEBHOOK_SECRET ?? EMULATOR_CONNECT_WEBHOOK_SECRET,
-      api: e.STRIPE_API_HOST ? { host: e.STRIPE_API_HOST, port: e.STRIPE_API_PORT, protocol: e.STRIPE_API_PROTOCOL } : undefined,
+      api: e.STRIPE_API_HOST
+        ? { host: e.STRIPE_API_HOST, port: e.STRIPE_API_PORT, protocol: e.STRIPE_API_PROTOCOL }
+        : undefined,
       timeoutMs: e.STRIPE_TIMEOUT_MS,
       maxNetworkRetries: e.STRIPE_MAX_NETWORK_RETRIES,
     },

@@ -12,7 +12,8 @@ export class ResolverContainer implements ContainerType {
 
   get(type: unknown): object {
     const instance = this.instances.get(type);
-    if (!instance) throw new Error(`no instance registered for resolver ${typeof type === 'function' ? type.name : String(type)}`);
+    if (!instance)
+      throw new Error(`no instance registered for resolver ${typeof type === 'function' ? type.name : String(type)}`);
     return instance;
   }
 }

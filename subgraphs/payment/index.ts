@@ -53,22 +53,52 @@ export interface PaymentSubgraphOptions {
  */
 export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): SubgraphModule => ({
   name: 'payment',
-  entities: [OperatorPaymentAccount, DriverCustomer, SavedPaymentMethod, Payment, Refund, ProcessedWebhookEvent, PaymentDecline, PaymentRevenueDaily],
+  entities: [
+    OperatorPaymentAccount,
+    DriverCustomer,
+    SavedPaymentMethod,
+    Payment,
+    Refund,
+    ProcessedWebhookEvent,
+    PaymentDecline,
+    PaymentRevenueDaily,
+  ],
   migrations,
-  resolvers: [OperatorPaymentsResolver, CardResolver, PaymentResolver, SessionPaymentResolver, OperatorAnalyticsResolver],
+  resolvers: [
+    OperatorPaymentsResolver,
+    CardResolver,
+    PaymentResolver,
+    SessionPaymentResolver,
+    OperatorAnalyticsResolver,
+  ],
   orphanedTypes: [Operator, ChargingSession],
   referenceResolvers: paymentReferences,
   async provide({ config, orm, logger, services }) {
     const settings = loadPaymentConfig(options.env ?? config.env);
-    if (settings.stripe.api) logger.warn({ host: settings.stripe.api.host, port: settings.stripe.api.port }, 'payment provider API overridden (emulator): no real money moves');
-    const provider = new PaymentProvider(createStripeClient(settings.stripe), { platform: settings.stripe.webhookSecret, connect: settings.stripe.connectWebhookSecret }, logger);
+    if (settings.stripe.api)
+      logger.warn(
+        { host: settings.stripe.api.host, port: settings.stripe.api.port },
+        'payment provider API overridden (emulator): no real money moves',
+      );
+    const provider = new PaymentProvider(
+      createStripeClient(settings.stripe),
+      { platform: settings.stripe.webhookSecret, connect: settings.stripe.connectWebhookSecret },
+      logger,
+    );
     const sessions = new SessionDirectory(services);
     const accounts = new AccountService(orm, provider, services, settings.onboarding);
     const cards = new CardService(orm, provider);
     const payments = new PaymentService({ orm, provider, accounts, cards, sessions, logger });
     const refunds = new RefundService(orm, provider);
     const webhooks = new WebhookService(orm, provider, payments, accounts, logger);
-    const sweeper = new Sweeper({ orm, sessions, payments, logger, graceMs: settings.sweeper.graceMs, lookbackMs: settings.sweeper.lookbackMs });
+    const sweeper = new Sweeper({
+      orm,
+      sessions,
+      payments,
+      logger,
+      graceMs: settings.sweeper.graceMs,
+      lookbackMs: settings.sweeper.lookbackMs,
+    });
     orm.em.getEventManager().registerSubscriber(new DeclineRecorder()); // analytics: declined attempts, same transaction
     sweeper.start(settings.sweeper.intervalMs);
 

@@ -23,7 +23,12 @@ export type Orm = MikroORM<PostgreSqlDriver>;
  * Work that needs its rows durable BEFORE a provider call commits them in one `locked` call and calls the
  * provider in the next (see payment.service.ts).
  */
-export function locked<T>(orm: Orm, namespace: LockNamespace, id: string, work: (em: EntityManager) => Promise<T>): Promise<T> {
+export function locked<T>(
+  orm: Orm,
+  namespace: LockNamespace,
+  id: string,
+  work: (em: EntityManager) => Promise<T>,
+): Promise<T> {
   return orm.em.fork().transactional(async (em) => {
     await em.execute('select pg_advisory_xact_lock(?, hashtext(?))', [namespace, id]);
     return work(em);
@@ -34,6 +39,7 @@ export function locked<T>(orm: Orm, namespace: LockNamespace, id: string, work: 
 export function safeInteger(value: string | number | bigint | null | undefined): number {
   if (value == null) return 0;
   const big = BigInt(value);
-  if (big > BigInt(Number.MAX_SAFE_INTEGER) || big < BigInt(Number.MIN_SAFE_INTEGER)) throw new RangeError(`integer ${big} exceeds the safe range`);
+  if (big > BigInt(Number.MAX_SAFE_INTEGER) || big < BigInt(Number.MIN_SAFE_INTEGER))
+    throw new RangeError(`integer ${big} exceeds the safe range`);
   return Number(big);
 }

@@ -18,23 +18,39 @@ export function paymentMetrics({ orm }: SubgraphDeps): () => void {
   const metrics = processMetrics();
   const registers = [metrics.registry];
   const get = <T extends string>(name: string, help: string, labelNames: T[]) =>
-    (metrics.registry.getSingleMetric(name) as Gauge<T> | undefined) ?? new Gauge({ name, help, labelNames, registers });
-  const payments = get('chargegraph_payments', 'Payments by status and receiving operator (from PostgreSQL)', ['status', 'operator']);
-  const amounts = get('chargegraph_payment_amount_minor_total', 'Sum of payment amounts in minor units, by status and currency (from PostgreSQL)', ['status', 'currency']);
+    (metrics.registry.getSingleMetric(name) as Gauge<T> | undefined) ??
+    new Gauge({ name, help, labelNames, registers });
+  const payments = get('chargegraph_payments', 'Payments by status and receiving operator (from PostgreSQL)', [
+    'status',
+    'operator',
+  ]);
+  const amounts = get(
+    'chargegraph_payment_amount_minor_total',
+    'Sum of payment amounts in minor units, by status and currency (from PostgreSQL)',
+    ['status', 'currency'],
+  );
   const backlog = get('chargegraph_sweeper_backlog', 'Payments the sweeper or a person still has to settle', ['kind']);
-  const webhooks = get('chargegraph_webhook_events_processed', 'Provider events processed in the last hour, by type', ['type']);
+  const webhooks = get('chargegraph_webhook_events_processed', 'Provider events processed in the last hour, by type', [
+    'type',
+  ]);
   let last = 0;
   return metrics.sample('payment', async () => {
     if (Date.now() - last < MIN_INTERVAL_MS) return;
     last = Date.now();
     const em = orm.em.fork();
     const [byStatus, byCurrency, doubt, events] = await Promise.all([
-      em.execute<Array<{ status: string; operator_id: string; n: string }>>('select status, operator_id, count(*) as n from payment group by status, operator_id'),
-      em.execute<Array<{ status: string; currency: string; total: string }>>('select status, currency, coalesce(sum(coalesce(amount, authorized_amount, 0)), 0) as total from payment group by status, currency'),
+      em.execute<Array<{ status: string; operator_id: string; n: string }>>(
+        'select status, operator_id, count(*) as n from payment group by status, operator_id',
+      ),
+      em.execute<Array<{ status: string; currency: string; total: string }>>(
+        'select status, currency, coalesce(sum(coalesce(amount, authorized_amount, 0)), 0) as total from payment group by status, currency',
+      ),
       em.execute<Array<{ attention: string; in_doubt: string }>>(
         "select count(*) filter (where needs_attention) as attention, count(*) filter (where status = 'PENDING' and updated_at < now() - interval '1 minute') as in_doubt from payment",
       ),
-      em.execute<Array<{ type: string; n: string }>>("select type, count(*) as n from processed_webhook_event where processed_at > now() - interval '1 hour' group by type"),
+      em.execute<Array<{ type: string; n: string }>>(
+        "select type, count(*) as n from processed_webhook_event where processed_at > now() - interval '1 hour' group by type",
+      ),
     ]);
     payments.reset();
     for (const row of byStatus) payments.set({ status: row.status, operator: row.operator_id }, Number(row.n));

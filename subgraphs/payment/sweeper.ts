@@ -53,7 +53,8 @@ export class Sweeper {
   start(intervalMs: number): void {
     if (intervalMs <= 0 || this.timer) return;
     this.timer = setInterval(() => {
-      if (!this.running) void this.runOnce().catch((error: unknown) => this.options.logger.error({ err: error }, 'sweep failed'));
+      if (!this.running)
+        void this.runOnce().catch((error: unknown) => this.options.logger.error({ err: error }, 'sweep failed'));
     }, intervalMs);
     this.timer.unref();
   }
@@ -80,8 +81,12 @@ export class Sweeper {
     for (;;) {
       const page = await this.options.sessions.completed(pageSize, after);
       const recent = page.sessions.filter((s) => new Date(s.startedAt).getTime() >= horizon);
-      const due = recent.filter((s) => !s.endedAt || now.getTime() - new Date(s.endedAt).getTime() >= graceMs).map((s) => s.id);
-      const payments = new Map((await this.options.orm.em.fork().find(Payment, { sessionId: { $in: due } })).map((p) => [p.sessionId, p]));
+      const due = recent
+        .filter((s) => !s.endedAt || now.getTime() - new Date(s.endedAt).getTime() >= graceMs)
+        .map((s) => s.id);
+      const payments = new Map(
+        (await this.options.orm.em.fork().find(Payment, { sessionId: { $in: due } })).map((p) => [p.sessionId, p]),
+      );
       for (const sessionId of due) {
         report.scanned += 1;
         await this.settle(sessionId, payments.get(sessionId), report);
@@ -89,7 +94,8 @@ export class Sweeper {
       if (!page.hasNextPage || !page.endCursor || recent.length < page.sessions.length) break;
       after = page.endCursor;
     }
-    if (report.charged || report.flagged.length) this.options.logger.info({ ...report, flagged: report.flagged.length }, 'sweep finished');
+    if (report.charged || report.flagged.length)
+      this.options.logger.info({ ...report, flagged: report.flagged.length }, 'sweep finished');
     return report;
   }
 
@@ -112,7 +118,8 @@ export class Sweeper {
         report.deferred += 1;
         return;
       }
-      if (!(error instanceof GraphQLError)) this.options.logger.error({ err: error, sessionId }, 'sweeper could not charge a session');
+      if (!(error instanceof GraphQLError))
+        this.options.logger.error({ err: error, sessionId }, 'sweeper could not charge a session');
       await this.flag(sessionId, code ? code.toLowerCase() : 'internal_error', report).catch((flagError: unknown) => {
         this.options.logger.error({ err: flagError, sessionId }, 'sweeper could not flag a session');
         report.deferred += 1;
@@ -129,6 +136,7 @@ export class Sweeper {
 /** Why an existing payment should not be charged again automatically, or null when the sweeper should charge it. */
 function standingReason(payment: Payment): string | null {
   if (payment.status === PaymentStatus.REQUIRES_ACTION) return 'payment_action_required';
-  if (payment.status === PaymentStatus.FAILED && !RETRYABLE_FLAGS.has(payment.failureCode ?? '')) return `declined:${payment.failureCode ?? 'unknown'}`;
+  if (payment.status === PaymentStatus.FAILED && !RETRYABLE_FLAGS.has(payment.failureCode ?? ''))
+    return `declined:${payment.failureCode ?? 'unknown'}`;
   return null;
 }

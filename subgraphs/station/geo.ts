@@ -20,7 +20,9 @@ const toDegrees = (radians: number) => (radians * 180) / Math.PI;
 export function distanceKm(a: LatLng, b: LatLng): number {
   const dLat = toRadians(b.latitude - a.latitude);
   const dLng = toRadians(b.longitude - a.longitude);
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(toRadians(a.latitude)) * Math.cos(toRadians(b.latitude)) * Math.sin(dLng / 2) ** 2;
+  const h =
+    Math.sin(dLat / 2) ** 2 +
+    Math.cos(toRadians(a.latitude)) * Math.cos(toRadians(b.latitude)) * Math.sin(dLng / 2) ** 2;
   return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
@@ -49,8 +51,16 @@ export function boundingBox(center: LatLng, radiusKm: number): BoundingBox {
   const minLng = toDegrees(lng - deltaLng);
   const maxLng = toDegrees(lng + deltaLng);
   const longitudeRanges: Array<[number, number]> =
-    minLng < -180 ? [[minLng + 360, 180], [-180, maxLng]]
-      : maxLng > 180 ? [[minLng, 180], [-180, maxLng - 360]]
+    minLng < -180
+      ? [
+          [minLng + 360, 180],
+          [-180, maxLng],
+        ]
+      : maxLng > 180
+        ? [
+            [minLng, 180],
+            [-180, maxLng - 360],
+          ]
         : [[minLng, maxLng]];
   return { minLatitude: toDegrees(minLat), maxLatitude: toDegrees(maxLat), longitudeRanges };
 }

@@ -14,6 +14,12 @@ export const stationSubgraph: SubgraphModule = {
   name: 'station',
   entities: [Station, Connector, Tariff],
   migrations,
-  resolvers: [StationResolver, TariffResolver, ConnectorResolver, OperatorStationsResolver, StationConnectorCountResolver],
+  resolvers: [
+    StationResolver,
+    TariffResolver,
+    ConnectorResolver,
+    OperatorStationsResolver,
+    StationConnectorCountResolver,
+  ],
   referenceResolvers: { ...stationReferences, ...tariffReferences, ...operatorReferences },
 };

@@ -14,7 +14,11 @@ export const IsDisplayText = (options?: ValidationOptions) =>
   ValidateBy(
     {
       name: 'isDisplayText',
-      validator: { validate: isDisplayText, defaultMessage: () => '$property must not contain control characters, bidirectional overrides or lone surrogates' },
+      validator: {
+        validate: isDisplayText,
+        defaultMessage: () =>
+          '$property must not contain control characters, bidirectional overrides or lone surrogates',
+      },
     },
     options,
   );

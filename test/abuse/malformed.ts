@@ -26,15 +26,27 @@ const NOT_FOUND = { status: 200, code: 'NOT_FOUND' };
 const TOO_COMPLEX = { status: 400, code: 'QUERY_TOO_COMPLEX' };
 const TOO_LARGE = { status: 413, code: 'PAYLOAD_TOO_LARGE' };
 
-const post = (body: string | ((f: Fixtures) => string), headers: Record<string, string> = { 'content-type': 'application/json' }) => (f: Fixtures) =>
-  http(f.p.stack.gatewayUrl, { method: 'POST', headers, body: typeof body === 'function' ? body(f) : body });
-const ask = (who: Who, query: string | ((f: Fixtures) => string), variables?: (f: Fixtures) => Record<string, unknown>, extra: Record<string, unknown> = {}) => (f: Fixtures) =>
-  gql(f, typeof query === 'function' ? query(f) : query, variables?.(f), who(f), extra);
+const post =
+  (
+    body: string | ((f: Fixtures) => string),
+    headers: Record<string, string> = { 'content-type': 'application/json' },
+  ) =>
+  (f: Fixtures) =>
+    http(f.p.stack.gatewayUrl, { method: 'POST', headers, body: typeof body === 'function' ? body(f) : body });
+const ask =
+  (
+    who: Who,
+    query: string | ((f: Fixtures) => string),
+    variables?: (f: Fixtures) => Record<string, unknown>,
+    extra: Record<string, unknown> = {},
+  ) =>
+  (f: Fixtures) =>
+    gql(f, typeof query === 'function' ? query(f) : query, variables?.(f), who(f), extra);
 
 const b64url = (text: string) => Buffer.from(text).toString('base64url');
 const uuid = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
 const short = (value: unknown) => {
-  const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   return text.length > 40 ? `${text.slice(0, 30)}…(${text.length} chars)` : text;
 };
 
@@ -164,13 +176,32 @@ function wrongLiterals(): Probe[] {
 
 function wrongVariables(): Probe[] {
   const templates: Array<[string, string, string, unknown[]]> = [
-    ['first: Int!', 'query ($v: Int!) { operators(first: $v) { edges { cursor } } }', 'v', ['10', 1.5, true, null, [1], {}, 2147483648, -2147483649, 1e100, '']],
-    ['id: ID!', 'query ($v: ID!) { operator(id: $v) { id } }', 'v', [true, 1.5, null, [uuid], { id: uuid }, { $ne: null }]],
+    [
+      'first: Int!',
+      'query ($v: Int!) { operators(first: $v) { edges { cursor } } }',
+      'v',
+      ['10', 1.5, true, null, [1], {}, 2147483648, -2147483649, 1e100, ''],
+    ],
+    [
+      'id: ID!',
+      'query ($v: ID!) { operator(id: $v) { id } }',
+      'v',
+      [true, 1.5, null, [uuid], { id: uuid }, { $ne: null }],
+    ],
     [
       'filter: StationFilter',
       'query ($v: StationFilter) { stations(filter: $v) { edges { cursor } } }',
       'v',
-      ['x', [1], { nope: 1 }, { connectorStandard: 'CCS3' }, { connectorStandard: 'ccs2' }, { near: { latitude: 1 } }, { availableOnly: 'yes' }, JSON.parse(`{"__proto__": {"operatorId": "${uuid}"}}`) as unknown],
+      [
+        'x',
+        [1],
+        { nope: 1 },
+        { connectorStandard: 'CCS3' },
+        { connectorStandard: 'ccs2' },
+        { near: { latitude: 1 } },
+        { availableOnly: 'yes' },
+        JSON.parse(`{"__proto__": {"operatorId": "${uuid}"}}`) as unknown,
+      ],
     ],
     [
       'filter: ChargingSessionFilter',
@@ -182,18 +213,40 @@ function wrongVariables(): Probe[] {
       'input: RefundPaymentInput!',
       'mutation ($v: RefundPaymentInput!) { refundPayment(input: $v) { id } }',
       'v',
-      [{ paymentId: uuid, reason: 'BECAUSE' }, { paymentId: uuid, amount: '100' }, { paymentId: uuid, amount: 1.5 }, { paymentId: uuid, amount: 2 ** 31 }, { amount: 1 }],
+      [
+        { paymentId: uuid, reason: 'BECAUSE' },
+        { paymentId: uuid, amount: '100' },
+        { paymentId: uuid, amount: 1.5 },
+        { paymentId: uuid, amount: 2 ** 31 },
+        { amount: 1 },
+      ],
     ],
   ];
   return templates.flatMap(([name, query, variable, values]) =>
-    values.map((value) => probe(`variable ${name} = ${short(value)}`, ask(adminA, query, () => ({ [variable]: value })), BAD_VARIABLE)),
+    values.map((value) =>
+      probe(
+        `variable ${name} = ${short(value)}`,
+        ask(adminA, query, () => ({ [variable]: value })),
+        BAD_VARIABLE,
+      ),
+    ),
   );
 }
 
 /** Shapes the gateway accepts but a subgraph refuses: ranges, formats and validators. */
 function invalidInputs(): Probe[] {
   const tariff = (override: Record<string, unknown>) => (f: Fixtures) => ({
-    input: { operatorId: f.A.operator.id, name: 'T', currency: 'EUR', energyPricePerKwh: '0.3', timePricePerHour: '0', sessionFee: 0, taxRateBasisPoints: 0, preAuthorizationAmount: 100, ...override },
+    input: {
+      operatorId: f.A.operator.id,
+      name: 'T',
+      currency: 'EUR',
+      energyPricePerKwh: '0.3',
+      timePricePerHour: '0',
+      sessionFee: 0,
+      taxRateBasisPoints: 0,
+      preAuthorizationAmount: 100,
+      ...override,
+    },
   });
   const station = (override: Record<string, unknown>) => (f: Fixtures) => ({
     input: {
@@ -207,31 +260,91 @@ function invalidInputs(): Probe[] {
       ...override,
     },
   });
-  const address = (override: Record<string, unknown>) => ({ address: { street: 'Main 1', city: 'Berlin', postalCode: '10115', country: 'DE', ...override } });
+  const address = (override: Record<string, unknown>) => ({
+    address: { street: 'Main 1', city: 'Berlin', postalCode: '10115', country: 'DE', ...override },
+  });
   const CREATE_TARIFF = 'mutation ($input: CreateTariffInput!) { createTariff(input: $input) { id } }';
   const CREATE_STATION = 'mutation ($input: CreateStationInput!) { createStation(input: $input) { id } }';
-  const UPDATE_OPERATOR = 'mutation ($id: ID!, $input: UpdateOperatorInput!) { updateOperator(id: $id, input: $input) { id } }';
+  const UPDATE_OPERATOR =
+    'mutation ($id: ID!, $input: UpdateOperatorInput!) { updateOperator(id: $id, input: $input) { id } }';
   const METER = 'mutation ($input: RecordMeterValueInput!) { recordMeterValue(input: $input) { id } }';
   const REFUND = 'mutation ($input: RefundPaymentInput!) { refundPayment(input: $input) { id } }';
   const FEES = 'mutation ($input: SetOperatorFeePolicyInput!) { setOperatorFeePolicy(input: $input) { id } }';
   const START = 'mutation ($input: StartChargingSessionInput!) { startChargingSession(input: $input) { id } }';
   const SAVE_CARD = 'mutation ($pm: String!) { savePaymentMethod(paymentMethodId: $pm) { id } }';
-  const REVENUE = 'query ($id: ID!, $from: DateTimeISO!, $to: DateTimeISO!) { operator(id: $id) { revenue(from: $from, to: $to) { currency } } }';
+  const REVENUE =
+    'query ($id: ID!, $from: DateTimeISO!, $to: DateTimeISO!) { operator(id: $id) { revenue(from: $from, to: $to) { currency } } }';
 
-  const cases: Array<[string, Who, string, (f: Fixtures) => Record<string, unknown>, { status: number; code: string }]> = [
+  const cases: Array<
+    [string, Who, string, (f: Fixtures) => Record<string, unknown>, { status: number; code: string }]
+  > = [
     ['operators(first: 0)', nobody, '{ operators(first: 0) { edges { cursor } } }', () => ({}), BAD_INPUT],
     ['operators(first: -1)', nobody, '{ operators(first: -1) { edges { cursor } } }', () => ({}), BAD_INPUT],
     ['operators(first: 101)', nobody, '{ operators(first: 101) { edges { cursor } } }', () => ({}), BAD_INPUT],
     ['stations(first: 1000)', nobody, '{ stations(first: 1000) { edges { cursor } } }', () => ({}), BAD_INPUT],
-    ['chargingSessions(first: 0)', driverA, '{ chargingSessions(first: 0) { edges { cursor } } }', () => ({}), BAD_INPUT],
-    ['near latitude 91', nobody, '{ stations(filter: { near: { latitude: 91, longitude: 0, radiusKm: 1 } }) { edges { cursor } } }', () => ({}), BAD_INPUT],
-    ['near latitude -91', nobody, '{ stations(filter: { near: { latitude: -91, longitude: 0, radiusKm: 1 } }) { edges { cursor } } }', () => ({}), BAD_INPUT],
-    ['near longitude 181', nobody, '{ stations(filter: { near: { latitude: 0, longitude: 181, radiusKm: 1 } }) { edges { cursor } } }', () => ({}), BAD_INPUT],
-    ['near radius 0', nobody, '{ stations(filter: { near: { latitude: 0, longitude: 0, radiusKm: 0 } }) { edges { cursor } } }', () => ({}), BAD_INPUT],
-    ['near radius 501', nobody, '{ stations(filter: { near: { latitude: 0, longitude: 0, radiusKm: 501 } }) { edges { cursor } } }', () => ({}), BAD_INPUT],
-    ['near radius -1', nobody, '{ stations(filter: { near: { latitude: 0, longitude: 0, radiusKm: -1 } }) { edges { cursor } } }', () => ({}), BAD_INPUT],
-    ['filter operatorId not a UUID', nobody, '{ stations(filter: { operatorId: "x" }) { edges { cursor } } }', () => ({}), BAD_INPUT],
-    ['Operator.payments(first: 0)', adminA, 'query ($id: ID!) { operator(id: $id) { payments(first: 0) { edges { cursor } } } }', (f) => ({ id: f.A.operator.id }), BAD_INPUT],
+    [
+      'chargingSessions(first: 0)',
+      driverA,
+      '{ chargingSessions(first: 0) { edges { cursor } } }',
+      () => ({}),
+      BAD_INPUT,
+    ],
+    [
+      'near latitude 91',
+      nobody,
+      '{ stations(filter: { near: { latitude: 91, longitude: 0, radiusKm: 1 } }) { edges { cursor } } }',
+      () => ({}),
+      BAD_INPUT,
+    ],
+    [
+      'near latitude -91',
+      nobody,
+      '{ stations(filter: { near: { latitude: -91, longitude: 0, radiusKm: 1 } }) { edges { cursor } } }',
+      () => ({}),
+      BAD_INPUT,
+    ],
+    [
+      'near longitude 181',
+      nobody,
+      '{ stations(filter: { near: { latitude: 0, longitude: 181, radiusKm: 1 } }) { edges { cursor } } }',
+      () => ({}),
+      BAD_INPUT,
+    ],
+    [
+      'near radius 0',
+      nobody,
+      '{ stations(filter: { near: { latitude: 0, longitude: 0, radiusKm: 0 } }) { edges { cursor } } }',
+      () => ({}),
+      BAD_INPUT,
+    ],
+    [
+      'near radius 501',
+      nobody,
+      '{ stations(filter: { near: { latitude: 0, longitude: 0, radiusKm: 501 } }) { edges { cursor } } }',
+      () => ({}),
+      BAD_INPUT,
+    ],
+    [
+      'near radius -1',
+      nobody,
+      '{ stations(filter: { near: { latitude: 0, longitude: 0, radiusKm: -1 } }) { edges { cursor } } }',
+      () => ({}),
+      BAD_INPUT,
+    ],
+    [
+      'filter operatorId not a UUID',
+      nobody,
+      '{ stations(filter: { operatorId: "x" }) { edges { cursor } } }',
+      () => ({}),
+      BAD_INPUT,
+    ],
+    [
+      'Operator.payments(first: 0)',
+      adminA,
+      'query ($id: ID!) { operator(id: $id) { payments(first: 0) { edges { cursor } } } }',
+      (f) => ({ id: f.A.operator.id }),
+      BAD_INPUT,
+    ],
     ['tariff sessionFee -1', adminA, CREATE_TARIFF, tariff({ sessionFee: -1 }), BAD_INPUT],
     ['tariff tax 10001', adminA, CREATE_TARIFF, tariff({ taxRateBasisPoints: 10_001 }), BAD_INPUT],
     ['tariff tax -1', adminA, CREATE_TARIFF, tariff({ taxRateBasisPoints: -1 }), BAD_INPUT],
@@ -249,46 +362,208 @@ function invalidInputs(): Probe[] {
     ['tariff name of 201 chars', adminA, CREATE_TARIFF, tariff({ name: 'n'.repeat(201) }), BAD_INPUT],
     ['tariff operatorId not a UUID', adminA, CREATE_TARIFF, tariff({ operatorId: 'x' }), BAD_INPUT],
     ['station without connectors', adminA, CREATE_STATION, station({ connectors: [] }), BAD_INPUT],
-    ['station with 51 connectors', adminA, CREATE_STATION, station({ connectors: Array.from({ length: 51 }, () => ({ standard: 'CCS2', powerKw: 50 })) }), BAD_INPUT],
+    [
+      'station with 51 connectors',
+      adminA,
+      CREATE_STATION,
+      station({ connectors: Array.from({ length: 51 }, () => ({ standard: 'CCS2', powerKw: 50 })) }),
+      BAD_INPUT,
+    ],
     ['connector 0 kW', adminA, CREATE_STATION, station({ connectors: [{ standard: 'CCS2', powerKw: 0 }] }), BAD_INPUT],
-    ['connector -5 kW', adminA, CREATE_STATION, station({ connectors: [{ standard: 'CCS2', powerKw: -5 }] }), BAD_INPUT],
-    ['connector 1001 kW', adminA, CREATE_STATION, station({ connectors: [{ standard: 'CCS2', powerKw: 1001 }] }), BAD_INPUT],
+    [
+      'connector -5 kW',
+      adminA,
+      CREATE_STATION,
+      station({ connectors: [{ standard: 'CCS2', powerKw: -5 }] }),
+      BAD_INPUT,
+    ],
+    [
+      'connector 1001 kW',
+      adminA,
+      CREATE_STATION,
+      station({ connectors: [{ standard: 'CCS2', powerKw: 1001 }] }),
+      BAD_INPUT,
+    ],
     ['station latitude 91', adminA, CREATE_STATION, station({ location: { latitude: 91, longitude: 0 } }), BAD_INPUT],
     ['station time zone Mars/Base', adminA, CREATE_STATION, station({ timezone: 'Mars/Base' }), BAD_INPUT],
     ['station empty time zone', adminA, CREATE_STATION, station({ timezone: '' }), BAD_INPUT],
     ['station country XX', adminA, CREATE_STATION, station(address({ country: 'XX' })), BAD_INPUT],
     ['station country in lower case', adminA, CREATE_STATION, station(address({ country: 'de' })), BAD_INPUT],
-    ['station postal code of 21 chars', adminA, CREATE_STATION, station(address({ postalCode: '1'.repeat(21) })), BAD_INPUT],
+    [
+      'station postal code of 21 chars',
+      adminA,
+      CREATE_STATION,
+      station(address({ postalCode: '1'.repeat(21) })),
+      BAD_INPUT,
+    ],
     ['station empty street', adminA, CREATE_STATION, station(address({ street: '' })), BAD_INPUT],
     ['station tariffId not a UUID', adminA, CREATE_STATION, station({ tariffId: 'x' }), BAD_INPUT],
     ['station unknown tariff', adminA, CREATE_STATION, station({ tariffId: uuid }), BAD_INPUT],
     ['operator empty name', adminA, UPDATE_OPERATOR, (f) => ({ id: f.A.operator.id, input: { name: '' } }), BAD_INPUT],
-    ['operator email "not-an-email"', adminA, UPDATE_OPERATOR, (f) => ({ id: f.A.operator.id, input: { contactEmail: 'not-an-email' } }), BAD_INPUT],
-    ['operator currency "EURO"', adminA, UPDATE_OPERATOR, (f) => ({ id: f.A.operator.id, input: { defaultCurrency: 'EURO' } }), BAD_INPUT],
-    ['meter value -1 Wh', adminA, METER, (f) => ({ input: { sessionId: f.A.activeSessionId, energyWh: -1, measuredAt: new Date().toISOString() } }), BAD_INPUT],
-    ['meter value in the future', adminA, METER, (f) => ({ input: { sessionId: f.A.activeSessionId, energyWh: 1, measuredAt: new Date(Date.now() + 86_400_000).toISOString() } }), BAD_INPUT],
-    ['meter value before the start', adminA, METER, (f) => ({ input: { sessionId: f.A.activeSessionId, energyWh: 1, measuredAt: '2000-01-01T00:00:00Z' } }), BAD_INPUT],
-    ['meter value at "not-a-date"', adminA, METER, (f) => ({ input: { sessionId: f.A.activeSessionId, energyWh: 1, measuredAt: 'not-a-date' } }), BAD_INPUT],
-    ['meter value at month 13', adminA, METER, (f) => ({ input: { sessionId: f.A.activeSessionId, energyWh: 1, measuredAt: '2026-13-45T00:00:00Z' } }), BAD_INPUT],
-    ['meter value sessionId not a UUID', adminA, METER, () => ({ input: { sessionId: 'x', energyWh: 1, measuredAt: new Date().toISOString() } }), BAD_INPUT],
-    ['meter value on a completed session', adminA, METER, (f) => ({ input: { sessionId: f.A.paidSessionId, energyWh: 20_000, measuredAt: new Date().toISOString() } }), { status: 200, code: 'CONFLICT' }],
+    [
+      'operator email "not-an-email"',
+      adminA,
+      UPDATE_OPERATOR,
+      (f) => ({ id: f.A.operator.id, input: { contactEmail: 'not-an-email' } }),
+      BAD_INPUT,
+    ],
+    [
+      'operator currency "EURO"',
+      adminA,
+      UPDATE_OPERATOR,
+      (f) => ({ id: f.A.operator.id, input: { defaultCurrency: 'EURO' } }),
+      BAD_INPUT,
+    ],
+    [
+      'meter value -1 Wh',
+      adminA,
+      METER,
+      (f) => ({ input: { sessionId: f.A.activeSessionId, energyWh: -1, measuredAt: new Date().toISOString() } }),
+      BAD_INPUT,
+    ],
+    [
+      'meter value in the future',
+      adminA,
+      METER,
+      (f) => ({
+        input: {
+          sessionId: f.A.activeSessionId,
+          energyWh: 1,
+          measuredAt: new Date(Date.now() + 86_400_000).toISOString(),
+        },
+      }),
+      BAD_INPUT,
+    ],
+    [
+      'meter value before the start',
+      adminA,
+      METER,
+      (f) => ({ input: { sessionId: f.A.activeSessionId, energyWh: 1, measuredAt: '2000-01-01T00:00:00Z' } }),
+      BAD_INPUT,
+    ],
+    [
+      'meter value at "not-a-date"',
+      adminA,
+      METER,
+      (f) => ({ input: { sessionId: f.A.activeSessionId, energyWh: 1, measuredAt: 'not-a-date' } }),
+      BAD_INPUT,
+    ],
+    [
+      'meter value at month 13',
+      adminA,
+      METER,
+      (f) => ({ input: { sessionId: f.A.activeSessionId, energyWh: 1, measuredAt: '2026-13-45T00:00:00Z' } }),
+      BAD_INPUT,
+    ],
+    [
+      'meter value sessionId not a UUID',
+      adminA,
+      METER,
+      () => ({ input: { sessionId: 'x', energyWh: 1, measuredAt: new Date().toISOString() } }),
+      BAD_INPUT,
+    ],
+    [
+      'meter value on a completed session',
+      adminA,
+      METER,
+      (f) => ({ input: { sessionId: f.A.paidSessionId, energyWh: 20_000, measuredAt: new Date().toISOString() } }),
+      { status: 200, code: 'CONFLICT' },
+    ],
     ['refund 0', adminA, REFUND, (f) => ({ input: { paymentId: f.A.paymentId, amount: 0 } }), BAD_INPUT],
     ['refund -5', adminA, REFUND, (f) => ({ input: { paymentId: f.A.paymentId, amount: -5 } }), BAD_INPUT],
-    ['refund more than paid', adminA, REFUND, (f) => ({ input: { paymentId: f.A.paymentId, amount: 2_000_000_000 } }), { status: 200, code: 'REFUND_EXCEEDS_REMAINING' }],
-    ['refund of a held payment', adminA, REFUND, (f) => ({ input: { paymentId: f.A.heldPaymentId, amount: 1 } }), { status: 200, code: 'PAYMENT_NOT_REFUNDABLE' }],
+    [
+      'refund more than paid',
+      adminA,
+      REFUND,
+      (f) => ({ input: { paymentId: f.A.paymentId, amount: 2_000_000_000 } }),
+      { status: 200, code: 'REFUND_EXCEEDS_REMAINING' },
+    ],
+    [
+      'refund of a held payment',
+      adminA,
+      REFUND,
+      (f) => ({ input: { paymentId: f.A.heldPaymentId, amount: 1 } }),
+      { status: 200, code: 'PAYMENT_NOT_REFUNDABLE' },
+    ],
     ['refund paymentId not a UUID', adminA, REFUND, () => ({ input: { paymentId: 'x', amount: 1 } }), BAD_INPUT],
     ['refund of an unknown payment', adminA, REFUND, () => ({ input: { paymentId: uuid, amount: 1 } }), NOT_FOUND],
-    ['fee policy -1 bp', platform, FEES, (f) => ({ input: { operatorId: f.A.operator.id, basisPoints: -1 } }), BAD_INPUT],
-    ['fee policy 10001 bp', platform, FEES, (f) => ({ input: { operatorId: f.A.operator.id, basisPoints: 10_001 } }), BAD_INPUT],
-    ['fee policy fixed -1', platform, FEES, (f) => ({ input: { operatorId: f.A.operator.id, basisPoints: 0, fixedAmount: -1 } }), BAD_INPUT],
-    ['fee policy fixed 1000001', platform, FEES, (f) => ({ input: { operatorId: f.A.operator.id, basisPoints: 0, fixedAmount: 1_000_001 } }), BAD_INPUT],
-    ['fee policy operatorId not a UUID', platform, FEES, () => ({ input: { operatorId: 'x', basisPoints: 0 } }), BAD_INPUT],
-    ['start: stationId not a UUID', freshDriver, START, () => ({ input: { stationId: 'x', connectorId: 'c' } }), BAD_INPUT],
-    ['start: empty connectorId', freshDriver, START, (f) => ({ input: { stationId: f.A.operator.stationId, connectorId: '' } }), BAD_INPUT],
-    ['start: connectorId of 101 chars', freshDriver, START, (f) => ({ input: { stationId: f.A.operator.stationId, connectorId: 'c'.repeat(101) } }), BAD_INPUT],
-    ['start: unknown connector', freshDriver, START, (f) => ({ input: { stationId: f.A.operator.stationId, connectorId: 'nope' } }), BAD_INPUT],
-    ['start: connector with a null byte', freshDriver, START, (f) => ({ input: { stationId: f.A.operator.stationId, connectorId: `${f.A.operator.connectorIds[2]}\u0000` } }), BAD_INPUT],
-    ['start: connector of another station', freshDriver, START, (f) => ({ input: { stationId: f.A.operator.stationId, connectorId: f.B.operator.connectorIds[2] } }), BAD_INPUT],
+    [
+      'fee policy -1 bp',
+      platform,
+      FEES,
+      (f) => ({ input: { operatorId: f.A.operator.id, basisPoints: -1 } }),
+      BAD_INPUT,
+    ],
+    [
+      'fee policy 10001 bp',
+      platform,
+      FEES,
+      (f) => ({ input: { operatorId: f.A.operator.id, basisPoints: 10_001 } }),
+      BAD_INPUT,
+    ],
+    [
+      'fee policy fixed -1',
+      platform,
+      FEES,
+      (f) => ({ input: { operatorId: f.A.operator.id, basisPoints: 0, fixedAmount: -1 } }),
+      BAD_INPUT,
+    ],
+    [
+      'fee policy fixed 1000001',
+      platform,
+      FEES,
+      (f) => ({ input: { operatorId: f.A.operator.id, basisPoints: 0, fixedAmount: 1_000_001 } }),
+      BAD_INPUT,
+    ],
+    [
+      'fee policy operatorId not a UUID',
+      platform,
+      FEES,
+      () => ({ input: { operatorId: 'x', basisPoints: 0 } }),
+      BAD_INPUT,
+    ],
+    [
+      'start: stationId not a UUID',
+      freshDriver,
+      START,
+      () => ({ input: { stationId: 'x', connectorId: 'c' } }),
+      BAD_INPUT,
+    ],
+    [
+      'start: empty connectorId',
+      freshDriver,
+      START,
+      (f) => ({ input: { stationId: f.A.operator.stationId, connectorId: '' } }),
+      BAD_INPUT,
+    ],
+    [
+      'start: connectorId of 101 chars',
+      freshDriver,
+      START,
+      (f) => ({ input: { stationId: f.A.operator.stationId, connectorId: 'c'.repeat(101) } }),
+      BAD_INPUT,
+    ],
+    [
+      'start: unknown connector',
+      freshDriver,
+      START,
+      (f) => ({ input: { stationId: f.A.operator.stationId, connectorId: 'nope' } }),
+      BAD_INPUT,
+    ],
+    [
+      'start: connector with a null byte',
+      freshDriver,
+      START,
+      (f) => ({ input: { stationId: f.A.operator.stationId, connectorId: `${f.A.operator.connectorIds[2]}\u0000` } }),
+      BAD_INPUT,
+    ],
+    [
+      'start: connector of another station',
+      freshDriver,
+      START,
+      (f) => ({ input: { stationId: f.A.operator.stationId, connectorId: f.B.operator.connectorIds[2] } }),
+      BAD_INPUT,
+    ],
     ['start: unknown station', freshDriver, START, () => ({ input: { stationId: uuid, connectorId: 'c' } }), NOT_FOUND],
     ['card "x"', freshDriver, SAVE_CARD, () => ({ pm: 'x' }), BAD_INPUT],
     ['card "pm_"', freshDriver, SAVE_CARD, () => ({ pm: 'pm_' }), BAD_INPUT],
@@ -296,41 +571,121 @@ function invalidInputs(): Probe[] {
     ['card with a null byte', freshDriver, SAVE_CARD, () => ({ pm: 'pm_card_visa\u0000' }), BAD_INPUT],
     ['card of 300 chars', freshDriver, SAVE_CARD, () => ({ pm: `pm_${'a'.repeat(297)}` }), BAD_INPUT],
     ['card "acct_…"', freshDriver, SAVE_CARD, () => ({ pm: 'acct_1234567890' }), BAD_INPUT],
-    ['revenue from after to', adminA, REVENUE, (f) => ({ id: f.A.operator.id, from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }), BAD_INPUT],
-    ['revenue over two years', adminA, REVENUE, (f) => ({ id: f.A.operator.id, from: '2024-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }), BAD_INPUT],
-    ['revenue from "yesterday"', adminA, REVENUE, (f) => ({ id: f.A.operator.id, from: 'yesterday', to: '2026-01-01T00:00:00Z' }), BAD_INPUT],
+    [
+      'revenue from after to',
+      adminA,
+      REVENUE,
+      (f) => ({ id: f.A.operator.id, from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }),
+      BAD_INPUT,
+    ],
+    [
+      'revenue over two years',
+      adminA,
+      REVENUE,
+      (f) => ({ id: f.A.operator.id, from: '2024-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }),
+      BAD_INPUT,
+    ],
+    [
+      'revenue from "yesterday"',
+      adminA,
+      REVENUE,
+      (f) => ({ id: f.A.operator.id, from: 'yesterday', to: '2026-01-01T00:00:00Z' }),
+      BAD_INPUT,
+    ],
   ];
-  return cases.map(([name, who, query, variables, expected]) => probe(`input ${name}`, ask(who, query, variables), expected));
+  return cases.map(([name, who, query, variables, expected]) =>
+    probe(`input ${name}`, ask(who, query, variables), expected),
+  );
 }
 
 /** Control characters, bidi overrides and lone surrogates are not text a driver should ever be shown. */
 function unsafeText(): Probe[] {
-  const values = ['a\u0000b', '\u0000', 'bell\u0007', 'esc\u001b[31mred', 'line\r\nbreak', 'tab\there', 'evil\u202egnp.exe', 'lone \ud800 surrogate', 'del\u007f'];
-  const UPDATE_OPERATOR = 'mutation ($id: ID!, $input: UpdateOperatorInput!) { updateOperator(id: $id, input: $input) { id } }';
-  const UPDATE_STATION = 'mutation ($id: ID!, $input: UpdateStationInput!) { updateStation(id: $id, input: $input) { id } }';
+  const values = [
+    'a\u0000b',
+    '\u0000',
+    'bell\u0007',
+    'esc\u001b[31mred',
+    'line\r\nbreak',
+    'tab\there',
+    'evil\u202egnp.exe',
+    'lone \ud800 surrogate',
+    'del\u007f',
+  ];
+  const UPDATE_OPERATOR =
+    'mutation ($id: ID!, $input: UpdateOperatorInput!) { updateOperator(id: $id, input: $input) { id } }';
+  const UPDATE_STATION =
+    'mutation ($id: ID!, $input: UpdateStationInput!) { updateStation(id: $id, input: $input) { id } }';
   const CREATE_TARIFF = 'mutation ($input: CreateTariffInput!) { createTariff(input: $input) { id } }';
   return [
-    ...values.map((value) => probe(`operator name ${short(value)}`, ask(adminA, UPDATE_OPERATOR, (f) => ({ id: f.A.operator.id, input: { name: value } })), BAD_INPUT)),
-    ...values.map((value) => probe(`station name ${short(value)}`, ask(adminA, UPDATE_STATION, (f) => ({ id: f.A.operator.stationId, input: { name: value } })), BAD_INPUT)),
+    ...values.map((value) =>
+      probe(
+        `operator name ${short(value)}`,
+        ask(adminA, UPDATE_OPERATOR, (f) => ({ id: f.A.operator.id, input: { name: value } })),
+        BAD_INPUT,
+      ),
+    ),
+    ...values.map((value) =>
+      probe(
+        `station name ${short(value)}`,
+        ask(adminA, UPDATE_STATION, (f) => ({ id: f.A.operator.stationId, input: { name: value } })),
+        BAD_INPUT,
+      ),
+    ),
     ...values.slice(0, 3).map((value) =>
-      probe(`station street ${short(value)}`, ask(adminA, UPDATE_STATION, (f) => ({ id: f.A.operator.stationId, input: { address: { street: value, city: 'Berlin', postalCode: '10115', country: 'DE' } } })), BAD_INPUT),
+      probe(
+        `station street ${short(value)}`,
+        ask(adminA, UPDATE_STATION, (f) => ({
+          id: f.A.operator.stationId,
+          input: { address: { street: value, city: 'Berlin', postalCode: '10115', country: 'DE' } },
+        })),
+        BAD_INPUT,
+      ),
     ),
     ...values.slice(0, 3).map((value) =>
       probe(
         `tariff name ${short(value)}`,
         ask(adminA, CREATE_TARIFF, (f) => ({
-          input: { operatorId: f.A.operator.id, name: value, currency: 'EUR', energyPricePerKwh: '0.3', timePricePerHour: '0', sessionFee: 0, taxRateBasisPoints: 0, preAuthorizationAmount: 100 },
+          input: {
+            operatorId: f.A.operator.id,
+            name: value,
+            currency: 'EUR',
+            energyPricePerKwh: '0.3',
+            timePricePerHour: '0',
+            sessionFee: 0,
+            taxRateBasisPoints: 0,
+            preAuthorizationAmount: 100,
+          },
         })),
         BAD_INPUT,
       ),
     ),
-    probe('operator email with a null byte', ask(adminA, UPDATE_OPERATOR, (f) => ({ id: f.A.operator.id, input: { contactEmail: 'ops\u0000@alpha.example' } })), BAD_INPUT),
-    probe('station time zone with a null byte', ask(adminA, UPDATE_STATION, (f) => ({ id: f.A.operator.stationId, input: { timezone: 'Europe/Berlin\u0000' } })), BAD_INPUT),
+    probe(
+      'operator email with a null byte',
+      ask(adminA, UPDATE_OPERATOR, (f) => ({
+        id: f.A.operator.id,
+        input: { contactEmail: 'ops\u0000@alpha.example' },
+      })),
+      BAD_INPUT,
+    ),
+    probe(
+      'station time zone with a null byte',
+      ask(adminA, UPDATE_STATION, (f) => ({ id: f.A.operator.stationId, input: { timezone: 'Europe/Berlin\u0000' } })),
+      BAD_INPUT,
+    ),
   ];
 }
 
 function malformedIds(): Probe[] {
-  const ids = ['', 'x', "' OR 1=1 --", '00000000-0000-0000-0000-000000000000', 'a'.repeat(10_000), '💥', `${uuid}\u0000`, `${uuid}' OR '1'='1`];
+  const ids = [
+    '',
+    'x',
+    "' OR 1=1 --",
+    '00000000-0000-0000-0000-000000000000',
+    'a'.repeat(10_000),
+    '💥',
+    `${uuid}\u0000`,
+    `${uuid}' OR '1'='1`,
+  ];
   const lookups: Array<[string, Who, string]> = [
     ['operator', nobody, 'query ($id: ID!) { operator(id: $id) { id } }'],
     ['station', nobody, 'query ($id: ID!) { station(id: $id) { id } }'],
@@ -339,59 +694,180 @@ function malformedIds(): Probe[] {
     ['stopChargingSession', driverA, 'mutation ($id: ID!) { stopChargingSession(id: $id) { id } }'],
     ['removePaymentMethod', driverA, 'mutation ($id: ID!) { removePaymentMethod(id: $id) }'],
   ];
-  return lookups.flatMap(([name, who, query]) => ids.map((id) => probe(`${name}(id: ${short(id)})`, ask(who, query, () => ({ id })), NOT_FOUND)));
+  return lookups.flatMap(([name, who, query]) =>
+    ids.map((id) =>
+      probe(
+        `${name}(id: ${short(id)})`,
+        ask(who, query, () => ({ id })),
+        NOT_FOUND,
+      ),
+    ),
+  );
 }
 
 function malformedCursors(): Probe[] {
-  const cursors = ['garbage', b64url('v1:not-a-uuid'), b64url("v1:' OR 1=1 --"), b64url(`v2:${uuid}`), b64url(`v1:${uuid}\u0000`), 'a'.repeat(5000)];
+  const cursors = [
+    'garbage',
+    b64url('v1:not-a-uuid'),
+    b64url("v1:' OR 1=1 --"),
+    b64url(`v2:${uuid}`),
+    b64url(`v1:${uuid}\u0000`),
+    'a'.repeat(5000),
+  ];
   const pages: Array<[string, Who, string, (f: Fixtures) => Record<string, unknown>]> = [
     ['operators', nobody, 'query ($after: String) { operators(after: $after) { edges { cursor } } }', () => ({})],
     ['stations', nobody, 'query ($after: String) { stations(after: $after) { edges { cursor } } }', () => ({})],
-    ['chargingSessions', driverA, 'query ($after: String) { chargingSessions(after: $after) { edges { cursor } } }', () => ({})],
-    ['Operator.payments', adminA, 'query ($id: ID!, $after: String) { operator(id: $id) { payments(after: $after) { edges { cursor } } } }', (f) => ({ id: f.A.operator.id })],
-    ['Station.sessions', adminA, 'query ($id: ID!, $after: String) { station(id: $id) { sessions(after: $after) { edges { cursor } } } }', (f) => ({ id: f.A.operator.stationId })],
+    [
+      'chargingSessions',
+      driverA,
+      'query ($after: String) { chargingSessions(after: $after) { edges { cursor } } }',
+      () => ({}),
+    ],
+    [
+      'Operator.payments',
+      adminA,
+      'query ($id: ID!, $after: String) { operator(id: $id) { payments(after: $after) { edges { cursor } } } }',
+      (f) => ({ id: f.A.operator.id }),
+    ],
+    [
+      'Station.sessions',
+      adminA,
+      'query ($id: ID!, $after: String) { station(id: $id) { sessions(after: $after) { edges { cursor } } } }',
+      (f) => ({ id: f.A.operator.stationId }),
+    ],
   ];
   return pages.flatMap(([name, who, query, variables]) =>
-    cursors.map((after) => probe(`${name}(after: ${short(after)})`, ask(who, query, (f) => ({ ...variables(f), after })), BAD_INPUT)),
+    cursors.map((after) =>
+      probe(
+        `${name}(after: ${short(after)})`,
+        ask(who, query, (f) => ({ ...variables(f), after })),
+        BAD_INPUT,
+      ),
+    ),
   );
 }
 
 function hugeInputs(): Probe[] {
-  const UPDATE_OPERATOR = 'mutation ($id: ID!, $input: UpdateOperatorInput!) { updateOperator(id: $id, input: $input) { id } }';
+  const UPDATE_OPERATOR =
+    'mutation ($id: ID!, $input: UpdateOperatorInput!) { updateOperator(id: $id, input: $input) { id } }';
   return [
-    probe('operator name of 100 000 chars', ask(adminA, UPDATE_OPERATOR, (f) => ({ id: f.A.operator.id, input: { name: 'x'.repeat(100_000) } })), BAD_INPUT),
-    probe('station time zone of 100 000 chars', ask(adminA, 'mutation ($id: ID!, $tz: String) { updateStation(id: $id, input: { timezone: $tz }) { id } }', (f) => ({ id: f.A.operator.stationId, tz: 'z'.repeat(100_000) })), BAD_INPUT),
-    probe('id of 200 000 chars', ask(nobody, 'query ($id: ID!) { operator(id: $id) { id } }', () => ({ id: 'i'.repeat(200_000) })), NOT_FOUND),
-    probe('cursor of 200 000 chars', ask(nobody, 'query ($after: String) { operators(after: $after) { edges { cursor } } }', () => ({ after: 'c'.repeat(200_000) })), BAD_INPUT),
-    probe('string literal of 200 000 chars in the query', ask(nobody, `{ operator(id: "${'i'.repeat(200_000)}") { id } }`), NOT_FOUND),
+    probe(
+      'operator name of 100 000 chars',
+      ask(adminA, UPDATE_OPERATOR, (f) => ({ id: f.A.operator.id, input: { name: 'x'.repeat(100_000) } })),
+      BAD_INPUT,
+    ),
+    probe(
+      'station time zone of 100 000 chars',
+      ask(
+        adminA,
+        'mutation ($id: ID!, $tz: String) { updateStation(id: $id, input: { timezone: $tz }) { id } }',
+        (f) => ({ id: f.A.operator.stationId, tz: 'z'.repeat(100_000) }),
+      ),
+      BAD_INPUT,
+    ),
+    probe(
+      'id of 200 000 chars',
+      ask(nobody, 'query ($id: ID!) { operator(id: $id) { id } }', () => ({ id: 'i'.repeat(200_000) })),
+      NOT_FOUND,
+    ),
+    probe(
+      'cursor of 200 000 chars',
+      ask(nobody, 'query ($after: String) { operators(after: $after) { edges { cursor } } }', () => ({
+        after: 'c'.repeat(200_000),
+      })),
+      BAD_INPUT,
+    ),
+    probe(
+      'string literal of 200 000 chars in the query',
+      ask(nobody, `{ operator(id: "${'i'.repeat(200_000)}") { id } }`),
+      NOT_FOUND,
+    ),
   ];
 }
 
 function deepQueries(): Probe[] {
   const nested = (depth: number) => {
     let inner = 'name';
-    for (let i = 0; i < depth; i++) inner = i % 2 ? `operator { ${inner} }` : `stations(first: 1) { edges { node { ${inner} } } }`;
+    for (let i = 0; i < depth; i++)
+      inner = i % 2 ? `operator { ${inner} }` : `stations(first: 1) { edges { node { ${inner} } } }`;
     return `{ operators(first: 1) { edges { node { ${inner} } } } }`;
   };
   const fragments = (levels: number) =>
     `{ operators(first: 1) { edges { node { ...F${levels} } } } } fragment F0 on Operator { stations(first: 1) { edges { node { name } } } } ${Array.from({ length: levels }, (_, i) => `fragment F${i + 1} on Operator { stations(first: 1) { edges { node { operator { ...F${i} } } } } }`).join(' ')}`;
   return [
-    ...[6, 10, 20, 40].map((depth) => probe(`nesting ${depth} levels of stations/operator`, ask(nobody, nested(depth)), INVALID)),
+    ...[6, 10, 20, 40].map((depth) =>
+      probe(`nesting ${depth} levels of stations/operator`, ask(nobody, nested(depth)), INVALID),
+    ),
     ...[3, 8].map((levels) => probe(`nesting through ${levels} fragments`, ask(nobody, fragments(levels)), INVALID)),
-    probe('fragment doubling bomb (2^25 fields)', ask(nobody, `{ operators(first: 1) { edges { node { ...F24 } } } } fragment F0 on Operator { name } ${Array.from({ length: 24 }, (_, i) => `fragment F${i + 1} on Operator { ...F${i} ...F${i} }`).join(' ')}`), INVALID),
-    probe('inline fragments nested 1000 deep', ask(nobody, `{ ${'... on Query { '.repeat(1000)}__typename${' }'.repeat(1000)} }`), PARSE),
+    probe(
+      'fragment doubling bomb (2^25 fields)',
+      ask(
+        nobody,
+        `{ operators(first: 1) { edges { node { ...F24 } } } } fragment F0 on Operator { name } ${Array.from({ length: 24 }, (_, i) => `fragment F${i + 1} on Operator { ...F${i} ...F${i} }`).join(' ')}`,
+      ),
+      INVALID,
+    ),
+    probe(
+      'inline fragments nested 1000 deep',
+      ask(nobody, `{ ${'... on Query { '.repeat(1000)}__typename${' }'.repeat(1000)} }`),
+      PARSE,
+    ),
   ];
 }
 
 function wideQueries(): Probe[] {
   return [
-    probe(`${LIMITS.maxTokens + 1} tokens of __typename`, ask(nobody, `{ ${Array.from({ length: LIMITS.maxTokens + 1 }, () => '__typename').join(' ')} }`), PARSE),
-    probe('3000 fields of an operator', ask(nobody, `{ operators(first: 1) { edges { node { ${Array.from({ length: 3000 }, () => 'name').join(' ')} } } } }`), PARSE),
-    probe('100 × 100 stations', ask(nobody, '{ operators(first: 100) { edges { node { stations(first: 100) { edges { node { name } } } } } } }'), TOO_COMPLEX),
-    probe('100 stations × their operator\'s 100 stations', ask(nobody, '{ stations(first: 100) { edges { node { name connectors { id } operator { stations(first: 100) { edges { node { name tariff { currency } } } } } } } } }'), TOO_COMPLEX),
-    probe('cost through variables', ask(nobody, 'query ($n: Int!) { operators(first: $n) { edges { node { stations(first: $n) { edges { node { name } } } } } } }', () => ({ n: 100 })), TOO_COMPLEX),
-    probe('100 × 100 sessions as an analyst', ask((f) => f.analyst, '{ stations(first: 100) { edges { node { sessions(first: 100) { edges { node { id energyWh } } } } } } }'), TOO_COMPLEX),
-    probe('100 × 100 payments as a platform admin', ask(platform, '{ operators(first: 100) { edges { node { payments(first: 100) { edges { node { id refunds { id } } } } } } } }'), TOO_COMPLEX),
+    probe(
+      `${LIMITS.maxTokens + 1} tokens of __typename`,
+      ask(nobody, `{ ${Array.from({ length: LIMITS.maxTokens + 1 }, () => '__typename').join(' ')} }`),
+      PARSE,
+    ),
+    probe(
+      '3000 fields of an operator',
+      ask(
+        nobody,
+        `{ operators(first: 1) { edges { node { ${Array.from({ length: 3000 }, () => 'name').join(' ')} } } } }`,
+      ),
+      PARSE,
+    ),
+    probe(
+      '100 × 100 stations',
+      ask(nobody, '{ operators(first: 100) { edges { node { stations(first: 100) { edges { node { name } } } } } } }'),
+      TOO_COMPLEX,
+    ),
+    probe(
+      "100 stations × their operator's 100 stations",
+      ask(
+        nobody,
+        '{ stations(first: 100) { edges { node { name connectors { id } operator { stations(first: 100) { edges { node { name tariff { currency } } } } } } } } }',
+      ),
+      TOO_COMPLEX,
+    ),
+    probe(
+      'cost through variables',
+      ask(
+        nobody,
+        'query ($n: Int!) { operators(first: $n) { edges { node { stations(first: $n) { edges { node { name } } } } } } }',
+        () => ({ n: 100 }),
+      ),
+      TOO_COMPLEX,
+    ),
+    probe(
+      '100 × 100 sessions as an analyst',
+      ask(
+        (f) => f.analyst,
+        '{ stations(first: 100) { edges { node { sessions(first: 100) { edges { node { id energyWh } } } } } } }',
+      ),
+      TOO_COMPLEX,
+    ),
+    probe(
+      '100 × 100 payments as a platform admin',
+      ask(
+        platform,
+        '{ operators(first: 100) { edges { node { payments(first: 100) { edges { node { id refunds { id } } } } } } } }',
+      ),
+      TOO_COMPLEX,
+    ),
   ];
 }
 
@@ -399,18 +875,47 @@ function aliasBombs(): Probe[] {
   const aliases = (n: number, field: string) => Array.from({ length: n }, (_, i) => `a${i}: ${field}`).join(' ');
   return [
     // GraphQL Armor leaves `__typename` aliases alone on purpose (they cost nothing); real fields count.
-    ...[LIMITS.maxAliases + 1, 50].map((n) => probe(`${n} aliases of a lookup`, ask(nobody, `{ ${aliases(n, 'station(id: "x") { id }')} }`), INVALID)),
+    ...[LIMITS.maxAliases + 1, 50].map((n) =>
+      probe(`${n} aliases of a lookup`, ask(nobody, `{ ${aliases(n, 'station(id: "x") { id }')} }`), INVALID),
+    ),
     probe('500 aliases of a lookup', ask(nobody, `{ ${aliases(500, 'station(id: "x") { id }')} }`), PARSE),
-    probe('16 aliased operator lists', ask(nobody, `{ ${aliases(16, 'operators(first: 1) { edges { cursor } }')} }`), INVALID),
-    probe('16 aliases inside a node', ask(nobody, `{ operators(first: 1) { edges { node { ${aliases(16, 'name')} } } } }`), INVALID),
-    probe('16 aliased refunds in one mutation', ask(adminA, (f) => `mutation { ${aliases(16, `refundPayment(input: { paymentId: "${f.A.paymentId}", amount: 1 }) { id }`)} }`), INVALID),
-    probe('16 aliased card saves in one mutation', ask(freshDriver, `mutation { ${aliases(16, 'savePaymentMethod(paymentMethodId: "pm_card_visa") { id }')} }`), INVALID),
+    probe(
+      '16 aliased operator lists',
+      ask(nobody, `{ ${aliases(16, 'operators(first: 1) { edges { cursor } }')} }`),
+      INVALID,
+    ),
+    probe(
+      '16 aliases inside a node',
+      ask(nobody, `{ operators(first: 1) { edges { node { ${aliases(16, 'name')} } } } }`),
+      INVALID,
+    ),
+    probe(
+      '16 aliased refunds in one mutation',
+      ask(
+        adminA,
+        (f) =>
+          `mutation { ${aliases(16, `refundPayment(input: { paymentId: "${f.A.paymentId}", amount: 1 }) { id }`)} }`,
+      ),
+      INVALID,
+    ),
+    probe(
+      '16 aliased card saves in one mutation',
+      ask(freshDriver, `mutation { ${aliases(16, 'savePaymentMethod(paymentMethodId: "pm_card_visa") { id }')} }`),
+      INVALID,
+    ),
   ];
 }
 
 function directives(): Probe[] {
   return [
-    probe(`${LIMITS.maxDirectives + 1} directives`, ask(nobody, `{ __typename ${Array.from({ length: LIMITS.maxDirectives + 1 }, () => '@include(if: true)').join(' ')} }`), INVALID),
+    probe(
+      `${LIMITS.maxDirectives + 1} directives`,
+      ask(
+        nobody,
+        `{ __typename ${Array.from({ length: LIMITS.maxDirectives + 1 }, () => '@include(if: true)').join(' ')} }`,
+      ),
+      INVALID,
+    ),
     probe('unknown directive', ask(nobody, '{ __typename @nope }'), INVALID),
     probe('@skip without if', ask(nobody, '{ __typename @skip }'), INVALID),
     probe('@include(if: "yes")', ask(nobody, '{ __typename @include(if: "yes") }'), INVALID),
@@ -422,12 +927,29 @@ function directives(): Probe[] {
 function operations(): Probe[] {
   const named = 'query A { __typename } query B { __typename }';
   return [
-    probe('unknown operationName', ask(nobody, 'query A { __typename }', undefined, { operationName: 'Nope' }), { status: 400, code: 'OPERATION_RESOLUTION_FAILURE' }),
-    probe('operationName on an anonymous operation', ask(nobody, '{ __typename }', undefined, { operationName: 'A' }), { status: 400, code: 'OPERATION_RESOLUTION_FAILURE' }),
-    probe('two operations, no operationName', ask(nobody, named), { status: 400, code: 'OPERATION_RESOLUTION_FAILURE' }),
-    probe('operationName naming a fragment', ask(nobody, 'query A { ...F } fragment F on Query { __typename }', undefined, { operationName: 'F' }), { status: 400, code: 'OPERATION_RESOLUTION_FAILURE' }),
+    probe('unknown operationName', ask(nobody, 'query A { __typename }', undefined, { operationName: 'Nope' }), {
+      status: 400,
+      code: 'OPERATION_RESOLUTION_FAILURE',
+    }),
+    probe('operationName on an anonymous operation', ask(nobody, '{ __typename }', undefined, { operationName: 'A' }), {
+      status: 400,
+      code: 'OPERATION_RESOLUTION_FAILURE',
+    }),
+    probe('two operations, no operationName', ask(nobody, named), {
+      status: 400,
+      code: 'OPERATION_RESOLUTION_FAILURE',
+    }),
+    probe(
+      'operationName naming a fragment',
+      ask(nobody, 'query A { ...F } fragment F on Query { __typename }', undefined, { operationName: 'F' }),
+      { status: 400, code: 'OPERATION_RESOLUTION_FAILURE' },
+    ),
     probe('operationName as a number', post(JSON.stringify({ query: named, operationName: 5 })), BAD_REQUEST),
-    probe('operationName as an object', post(JSON.stringify({ query: named, operationName: { name: 'A' } })), BAD_REQUEST),
+    probe(
+      'operationName as an object',
+      post(JSON.stringify({ query: named, operationName: { name: 'A' } })),
+      BAD_REQUEST,
+    ),
     probe('query as a number', post(JSON.stringify({ query: 5 })), BAD_REQUEST),
     probe('query as a list', post(JSON.stringify({ query: ['{ __typename }'] })), BAD_REQUEST),
     probe('query as an object', post(JSON.stringify({ query: { kind: 'Document', definitions: [] } })), BAD_REQUEST),
@@ -435,9 +957,31 @@ function operations(): Probe[] {
     probe('variables as a list', post(JSON.stringify({ query: '{ __typename }', variables: [1] })), BAD_REQUEST),
     probe('extensions as a string', post(JSON.stringify({ query: '{ __typename }', extensions: 'x' })), BAD_REQUEST),
     probe('missing variable value', ask(nobody, 'query ($id: ID!) { operator(id: $id) { id } }'), BAD_VARIABLE),
-    probe('unknown persisted query', post(JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } })), { status: 200, code: 'PERSISTED_QUERY_NOT_FOUND' }),
-    probe('persisted query hash mismatch', post(JSON.stringify({ query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: 'b'.repeat(64) } } })), BAD_REQUEST),
-    probe('persisted query version 2', post(JSON.stringify({ query: '{ __typename }', extensions: { persistedQuery: { version: 2, sha256Hash: 'b'.repeat(64) } } })), BAD_REQUEST),
+    probe(
+      'unknown persisted query',
+      post(JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } })),
+      { status: 200, code: 'PERSISTED_QUERY_NOT_FOUND' },
+    ),
+    probe(
+      'persisted query hash mismatch',
+      post(
+        JSON.stringify({
+          query: '{ __typename }',
+          extensions: { persistedQuery: { version: 1, sha256Hash: 'b'.repeat(64) } },
+        }),
+      ),
+      BAD_REQUEST,
+    ),
+    probe(
+      'persisted query version 2',
+      post(
+        JSON.stringify({
+          query: '{ __typename }',
+          extensions: { persistedQuery: { version: 2, sha256Hash: 'b'.repeat(64) } },
+        }),
+      ),
+      BAD_REQUEST,
+    ),
   ];
 }
 
@@ -448,8 +992,22 @@ function bodiesAndBatches(): Probe[] {
     probe('1 MB body', post(big(1_000_000)), TOO_LARGE),
     probe('5 MB body', post(big(5_000_000)), TOO_LARGE),
     probe('300 kB of whitespace', post(`${' '.repeat(300_000)}{}`), TOO_LARGE),
-    probe('batch of two', post(JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }])), BAD_REQUEST),
-    probe('batch of 100 mutations', post(JSON.stringify(Array.from({ length: 100 }, () => ({ query: 'mutation { savePaymentMethod(paymentMethodId: "pm_card_visa") { id } }' })))), BAD_REQUEST),
+    probe(
+      'batch of two',
+      post(JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }])),
+      BAD_REQUEST,
+    ),
+    probe(
+      'batch of 100 mutations',
+      post(
+        JSON.stringify(
+          Array.from({ length: 100 }, () => ({
+            query: 'mutation { savePaymentMethod(paymentMethodId: "pm_card_visa") { id } }',
+          })),
+        ),
+      ),
+      BAD_REQUEST,
+    ),
     probe('empty batch', post('[]'), BAD_REQUEST),
     probe('nested batch', post(JSON.stringify([[{ query: '{ __typename }' }]])), BAD_REQUEST),
   ];
@@ -459,11 +1017,40 @@ function httpLevel(): Probe[] {
   const url = (f: Fixtures, search: string) => `${f.p.stack.gatewayUrl}?${search}`;
   const q = (text: string) => `query=${encodeURIComponent(text)}`;
   return [
-    probe('GET mutation', (f) => http(url(f, q('mutation { savePaymentMethod(paymentMethodId: "pm_card_visa") { id } }')), { headers: { 'apollo-require-preflight': '1' } }), { status: 405, code: 'BAD_REQUEST' }),
+    probe(
+      'GET mutation',
+      (f) =>
+        http(url(f, q('mutation { savePaymentMethod(paymentMethodId: "pm_card_visa") { id } }')), {
+          headers: { 'apollo-require-preflight': '1' },
+        }),
+      { status: 405, code: 'BAD_REQUEST' },
+    ),
     probe('GET without CSRF preflight header', (f) => http(url(f, q('{ __typename }')), {}), BAD_REQUEST),
-    probe('GET with variables that are not JSON', (f) => http(url(f, `${q('query ($id: ID!) { operator(id: $id) { id } }')}&variables=%7Bnope`), { headers: { 'apollo-require-preflight': '1' } }), BAD_REQUEST),
-    probe('GET with extensions that are not JSON', (f) => http(url(f, `${q('{ __typename }')}&extensions=%7B`), { headers: { 'apollo-require-preflight': '1' } }), BAD_REQUEST),
-    ...['PUT', 'DELETE', 'PATCH'].map((method) => probe(`${method} request`, (f) => http(f.p.stack.gatewayUrl, { method, headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' }), { status: 405, code: 'BAD_REQUEST' })),
+    probe(
+      'GET with variables that are not JSON',
+      (f) =>
+        http(url(f, `${q('query ($id: ID!) { operator(id: $id) { id } }')}&variables=%7Bnope`), {
+          headers: { 'apollo-require-preflight': '1' },
+        }),
+      BAD_REQUEST,
+    ),
+    probe(
+      'GET with extensions that are not JSON',
+      (f) => http(url(f, `${q('{ __typename }')}&extensions=%7B`), { headers: { 'apollo-require-preflight': '1' } }),
+      BAD_REQUEST,
+    ),
+    ...['PUT', 'DELETE', 'PATCH'].map((method) =>
+      probe(
+        `${method} request`,
+        (f) =>
+          http(f.p.stack.gatewayUrl, {
+            method,
+            headers: { 'content-type': 'application/json' },
+            body: '{"query":"{ __typename }"}',
+          }),
+        { status: 405, code: 'BAD_REQUEST' },
+      ),
+    ),
   ];
 }
 
@@ -482,7 +1069,7 @@ export const malformedProbes = (): Record<string, Probe[]> => ({
   'deep queries': deepQueries(),
   'wide and expensive queries': wideQueries(),
   'alias bombs': aliasBombs(),
-  'directives': directives(),
+  directives: directives(),
   'unknown operations and malformed request fields': operations(),
   'oversized bodies and batches': bodiesAndBatches(),
   'HTTP methods and GET requests': httpLevel(),

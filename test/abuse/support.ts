@@ -55,9 +55,19 @@ export interface Fixtures {
 }
 
 async function tenant(p: PaymentStack, name: string): Promise<Tenant> {
-  const operator = await createOperator(p, name, { country: 'DE', currency: 'EUR', energyPricePerKwh: '0.40', preAuthorizationAmount: 5000 });
+  const operator = await createOperator(p, name, {
+    country: 'DE',
+    currency: 'EUR',
+    energyPricePerKwh: '0.40',
+    preAuthorizationAmount: 5000,
+  });
   const admin = adminOf(operator.id);
-  const { station } = ok(await p.stack.query<{ station: { tariff: { id: string } } }>(`query ($id: ID!) { station(id: $id) { tariff { id } } }`, { id: operator.stationId }));
+  const { station } = ok(
+    await p.stack.query<{ station: { tariff: { id: string } } }>(
+      `query ($id: ID!) { station(id: $id) { tariff { id } } }`,
+      { id: operator.stationId },
+    ),
+  );
   const driver = newDriver();
   const cardId = await saveCard(p, driver);
   const paidSessionId = await startSession(p, driver, operator, 0);
@@ -74,9 +84,23 @@ async function tenant(p: PaymentStack, name: string): Promise<Tenant> {
       where p.id in (?, ?) and c.driver_id = ? and m.id = ?`,
     [paymentId, heldPaymentId, driver.sub, cardId],
   );
-  const secrets = [...new Set(rows.flatMap((row) => Object.values(row)).filter((v): v is string => typeof v === 'string'))];
+  const secrets = [
+    ...new Set(rows.flatMap((row) => Object.values(row)).filter((v): v is string => typeof v === 'string')),
+  ];
   expect(secrets.some((s) => s.startsWith('acct_'))).toBe(true);
-  return { operator, tariffId: station.tariff.id, admin, driver, cardId, paidSessionId, paymentId, refundId, activeSessionId, heldPaymentId, secrets };
+  return {
+    operator,
+    tariffId: station.tariff.id,
+    admin,
+    driver,
+    cardId,
+    paidSessionId,
+    paymentId,
+    refundId,
+    activeSessionId,
+    heldPaymentId,
+    secrets,
+  };
 }
 
 export async function buildFixtures(p: PaymentStack): Promise<Fixtures> {
@@ -101,7 +125,10 @@ export interface HttpResult {
   text: string;
   /** What was sent (URL and body): the caller's own input echoed back is not a leak. */
   sent: string;
-  body?: { data?: unknown; errors?: Array<{ message: string; path?: unknown[]; extensions?: Record<string, unknown> }> };
+  body?: {
+    data?: unknown;
+    errors?: Array<{ message: string; path?: unknown[]; extensions?: Record<string, unknown> }>;
+  };
 }
 
 export async function http(url: string, init: RequestInit): Promise<HttpResult> {
@@ -113,29 +140,64 @@ export async function http(url: string, init: RequestInit): Promise<HttpResult> 
   } catch {
     body = undefined;
   }
-  return { status: response.status, headers: response.headers, text, body, sent: `${url} ${typeof init.body === 'string' ? init.body : ''}` };
+  return {
+    status: response.status,
+    headers: response.headers,
+    text,
+    body,
+    sent: `${url} ${typeof init.body === 'string' ? init.body : ''}`,
+  };
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
 /** A GraphQL request to the gateway as `who` (a token's claims) or anonymously. */
-export async function gql(f: Fixtures, query: string, variables?: Record<string, unknown>, who?: TokenClaims, extra: Record<string, unknown> = {}): Promise<HttpResult> {
+export async function gql(
+  f: Fixtures,
+  query: string,
+  variables?: Record<string, unknown>,
+  who?: TokenClaims,
+  extra: Record<string, unknown> = {},
+): Promise<HttpResult> {
   const authorization: Record<string, string> = who ? { authorization: `Bearer ${await f.p.stack.token(who)}` } : {};
-  return http(f.p.stack.gatewayUrl, { method: 'POST', headers: { ...JSON_HEADERS, ...authorization }, body: JSON.stringify({ query, variables, ...extra }) });
+  return http(f.p.stack.gatewayUrl, {
+    method: 'POST',
+    headers: { ...JSON_HEADERS, ...authorization },
+    body: JSON.stringify({ query, variables, ...extra }),
+  });
 }
 
 /** A request sent straight to a subgraph with a correctly signed identity (what a stolen signing key could do). */
-export async function direct(f: Fixtures, subgraph: SubgraphName, identity: Identity, query: string, variables?: Record<string, unknown>): Promise<HttpResult> {
+export async function direct(
+  f: Fixtures,
+  subgraph: SubgraphName,
+  identity: Identity,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<HttpResult> {
   const body = JSON.stringify({ query, variables });
   const token = await signIdentity(identity, 'gateway', f.p.stack.config.signingSecrets[0], body);
-  return http(f.p.stack.subgraphs[subgraph]!.url, { method: 'POST', headers: { ...JSON_HEADERS, [IDENTITY_HEADER]: token }, body });
+  return http(f.p.stack.subgraphs[subgraph]!.url, {
+    method: 'POST',
+    headers: { ...JSON_HEADERS, [IDENTITY_HEADER]: token },
+    body,
+  });
 }
 
 /** `_entities` with crafted representations, straight to a subgraph. */
-export const entities = (f: Fixtures, subgraph: SubgraphName, identity: Identity, representations: Array<Record<string, unknown>>, selection: string) =>
-  direct(f, subgraph, identity, `query ($r: [_Any!]!) { _entities(representations: $r) { ${selection} } }`, { r: representations });
+export const entities = (
+  f: Fixtures,
+  subgraph: SubgraphName,
+  identity: Identity,
+  representations: Array<Record<string, unknown>>,
+  selection: string,
+) =>
+  direct(f, subgraph, identity, `query ($r: [_Any!]!) { _entities(representations: $r) { ${selection} } }`, {
+    r: representations,
+  });
 
-export const asIdentity = (who: TokenClaims | undefined): Identity => (who ? { role: who.role, sub: who.sub, operatorId: who.operatorId } : {});
+export const asIdentity = (who: TokenClaims | undefined): Identity =>
+  who ? { role: who.role, sub: who.sub, operatorId: who.operatorId } : {};
 
 // ---- state fingerprints ----------------------------------------------------------------------------------------
 
@@ -158,7 +220,12 @@ export async function fingerprint(f: Fixtures): Promise<Fingerprint> {
         );
         // Every row's content, hashed per table: an insert, update or delete anywhere changes it. Used signature
         // ids are bookkeeping of every accepted call, not data a probe could have changed.
-        query = rows.map(({ table_name: t }) => `select '${t}' as t, count(*)::text || ':' || md5(coalesce(string_agg(x::text, '|' order by x::text), '')) as h from "${t}" x`).join(' union all ');
+        query = rows
+          .map(
+            ({ table_name: t }) =>
+              `select '${t}' as t, count(*)::text || ':' || md5(coalesce(string_agg(x::text, '|' order by x::text), '')) as h from "${t}" x`,
+          )
+          .join(' union all ');
         statementOf.set(name, query);
       }
       const rows: Array<{ t: string; h: string }> = await em.execute(query);
@@ -168,7 +235,8 @@ export async function fingerprint(f: Fixtures): Promise<Fingerprint> {
   const databases: Fingerprint['databases'] = Object.fromEntries(entries);
   const { emulator } = f.p;
   const provider: Record<string, unknown> = { writes: emulator.requests().filter((r) => r.method !== 'GET').length };
-  for (const account of ['platform', f.A.operator.account, f.B.operator.account]) provider[account] = emulator.balanceOf(account, 'eur');
+  for (const account of ['platform', f.A.operator.account, f.B.operator.account])
+    provider[account] = emulator.balanceOf(account, 'eur');
   return { databases, provider };
 }
 
@@ -181,8 +249,14 @@ const LEAKS: Array<[string, RegExp]> = [
   ['subgraph name', /serviceName/],
   ['provider id', /\b(acct|pm|pi|cus|ch|re|seti|py|txn|evt|src|card)_[A-Za-z0-9]{8,}/],
   ['provider secret', /\b(sk|rk)_(test|live)_|whsec_/],
-  ['SQL', /\b(select|insert into|update|delete from)\b[^"]*\b(from|set|values|where)\b|syntax error at or near|violates|duplicate key|relation "/i],
-  ['table or column name', /\b(charging_session|operator_payment_account|saved_payment_method|driver_customer|processed_webhook_event|meter_value|provider_account_id|payment_intent_id|provider_customer_id|provider_payment_method_id|driver_id|operator_id|station_id|mikro_orm)\b/],
+  [
+    'SQL',
+    /\b(select|insert into|update|delete from)\b[^"]*\b(from|set|values|where)\b|syntax error at or near|violates|duplicate key|relation "/i,
+  ],
+  [
+    'table or column name',
+    /\b(charging_session|operator_payment_account|saved_payment_method|driver_customer|processed_webhook_event|meter_value|provider_account_id|payment_intent_id|provider_customer_id|provider_payment_method_id|driver_id|operator_id|station_id|mikro_orm)\b/,
+  ],
   ['internal library', /mikro-?orm|knex|postgres|body-parser|raw-body|express|undici/i],
   ['HTML error page', /<html|<!DOCTYPE/i],
 ];
@@ -212,7 +286,11 @@ export interface Probe {
   expect: (f: Fixtures) => Expectation;
 }
 
-export const probe = (name: string, send: Probe['send'], expect: Expectation | ((f: Fixtures) => Expectation)): Probe => ({
+export const probe = (
+  name: string,
+  send: Probe['send'],
+  expect: Expectation | ((f: Fixtures) => Expectation),
+): Probe => ({
   name,
   send,
   expect: typeof expect === 'function' ? expect : () => expect,
@@ -239,7 +317,9 @@ export async function runProbe(f: Fixtures, tally: Tally, p: Probe): Promise<voi
   const before = lastFingerprint ?? (await fingerprint(f));
   const result = await p.send(f);
   const expected = p.expect(f);
-  const forbidden = (expected.forbid ?? [...privateValues(f), f.A.driver.sub, f.B.driver.sub]).filter((value) => !result.sent.includes(value));
+  const forbidden = (expected.forbid ?? [...privateValues(f), f.A.driver.sub, f.B.driver.sub]).filter(
+    (value) => !result.sent.includes(value),
+  );
   const leaks = leaksIn(result.text, forbidden);
   if (leaks.length) tally.leaked++;
   if (result.status >= 500) tally.serverErrors++;

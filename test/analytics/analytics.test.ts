@@ -31,7 +31,11 @@ import {
 
 const analyst: TokenClaims = { role: Role.ANALYST, sub: 'analyst-1' };
 const platformAdmin: TokenClaims = { role: Role.PLATFORM_ADMIN, sub: 'admin-1' };
-const adminOf = (operatorId: string): TokenClaims => ({ role: Role.OPERATOR_ADMIN, sub: `admin-${operatorId.slice(0, 6)}`, operatorId });
+const adminOf = (operatorId: string): TokenClaims => ({
+  role: Role.OPERATOR_ADMIN,
+  sub: `admin-${operatorId.slice(0, 6)}`,
+  operatorId,
+});
 
 const OCTOBER = { from: '2026-10-01', to: '2026-11-01' };
 const YEAR = { from: '2025-11-01', to: '2026-11-01' };
@@ -75,17 +79,38 @@ describe('the bulk generator', () => {
     expect(bulk.stationCount).toBeGreaterThanOrEqual(1000);
     expect(bulk.sessionsTotal).toBe(3000);
     expect(sessions).toHaveLength(3000);
-    const [{ count: stationCount }] = await rows<{ count: string }>(stack, 'station', 'select count(*) as count from station');
+    const [{ count: stationCount }] = await rows<{ count: string }>(
+      stack,
+      'station',
+      'select count(*) as count from station',
+    );
     expect(Number(stationCount)).toBe(bulk.stationCount);
 
     // Every payment names a session the session database holds, with its operator; every completed session is paid or declined.
-    const sessionById = new Map((await rows<{ id: string; operator_id: string; status: string; cost_total: number; time_zone: string }>(stack, 'session', 'select id, operator_id, status, cost_total, time_zone from charging_session')).map((s) => [s.id, s]));
-    const paid = await rows<{ session_id: string; operator_id: string; amount: number; time_zone: string }>(stack, 'payment', 'select session_id, operator_id, amount, time_zone from payment');
+    const sessionById = new Map(
+      (
+        await rows<{ id: string; operator_id: string; status: string; cost_total: number; time_zone: string }>(
+          stack,
+          'session',
+          'select id, operator_id, status, cost_total, time_zone from charging_session',
+        )
+      ).map((s) => [s.id, s]),
+    );
+    const paid = await rows<{ session_id: string; operator_id: string; amount: number; time_zone: string }>(
+      stack,
+      'payment',
+      'select session_id, operator_id, amount, time_zone from payment',
+    );
     expect(paid.length).toBeGreaterThan(2800);
     for (const p of paid) {
       const s = sessionById.get(p.session_id);
       expect(s, p.session_id).toBeDefined();
-      expect(s).toMatchObject({ operator_id: p.operator_id, status: 'COMPLETED', cost_total: p.amount, time_zone: p.time_zone });
+      expect(s).toMatchObject({
+        operator_id: p.operator_id,
+        status: 'COMPLETED',
+        cost_total: p.amount,
+        time_zone: p.time_zone,
+      });
     }
     // Declines, refunds and failures are all there; the sessions span the whole year.
     expect(declines.length).toBeGreaterThan(100);
@@ -121,26 +146,34 @@ describe('analytics equal an independent computation', () => {
     ['DAY', OCTOBER],
     ['WEEK', OCTOBER],
     ['MONTH', YEAR],
-  ] as Array<[Bucket, typeof OCTOBER]>)('revenue in %s buckets, in the stations\' own time zones', async (bucket, period) => {
-    // The biggest operator, one with three US zones, Kathmandu (+5:45) and Auckland (+13 in summer).
-    const picked = [bulk.operators[0], ...bulk.operators.filter((o) => o.timeZones.some((z) => /Chicago|Kathmandu|Auckland/.test(z)))];
-    for (const operator of picked) {
-      const data = ok(
-        await stack.query<{ operator: { revenueReport: unknown[] } }>(
-          `query ($id: ID!, $period: AnalyticsPeriod!, $bucket: AnalyticsBucket) { operator(id: $id) { revenueReport(period: $period, bucket: $bucket) { ${REVENUE} } } }`,
-          { id: operator.id, period, bucket },
-          analyst,
-        ),
-      );
-      const expected = expectedRevenue(payments, operator.id, period, bucket);
-      expect(expected.length).toBeGreaterThan(0);
-      expect(data.operator.revenueReport, operator.name).toEqual(expected);
-    }
-  });
+  ] as Array<[Bucket, typeof OCTOBER]>)(
+    "revenue in %s buckets, in the stations' own time zones",
+    async (bucket, period) => {
+      // The biggest operator, one with three US zones, Kathmandu (+5:45) and Auckland (+13 in summer).
+      const picked = [
+        bulk.operators[0],
+        ...bulk.operators.filter((o) => o.timeZones.some((z) => /Chicago|Kathmandu|Auckland/.test(z))),
+      ];
+      for (const operator of picked) {
+        const data = ok(
+          await stack.query<{ operator: { revenueReport: unknown[] } }>(
+            `query ($id: ID!, $period: AnalyticsPeriod!, $bucket: AnalyticsBucket) { operator(id: $id) { revenueReport(period: $period, bucket: $bucket) { ${REVENUE} } } }`,
+            { id: operator.id, period, bucket },
+            analyst,
+          ),
+        );
+        const expected = expectedRevenue(payments, operator.id, period, bucket);
+        expect(expected.length).toBeGreaterThan(0);
+        expect(data.operator.revenueReport, operator.name).toEqual(expected);
+      }
+    },
+  );
 
   it('payment success, decline and refund counts and rates', async () => {
     const data = ok(
-      await stack.query<{ operators: { edges: Array<{ node: { id: string; paymentStats: Record<string, number | null> } }> } }>(
+      await stack.query<{
+        operators: { edges: Array<{ node: { id: string; paymentStats: Record<string, number | null> } }> };
+      }>(
         `query ($period: AnalyticsPeriod!) { operators(first: 50) { edges { node { id paymentStats(period: $period) { attempts succeeded declined refunded successRate declineRate refundRate } } } } }`,
         { period: YEAR },
         platformAdmin,
@@ -150,9 +183,15 @@ describe('analytics equal an independent computation', () => {
     for (const { node } of data.operators.edges) {
       const expected = expectedStats(payments, declines, node.id, YEAR);
       expect(node.paymentStats).toMatchObject(expected);
-      expect(closeTo(node.paymentStats.successRate, expected.attempts ? expected.succeeded / expected.attempts : null)).toBe(true);
-      expect(closeTo(node.paymentStats.declineRate, expected.attempts ? expected.declined / expected.attempts : null)).toBe(true);
-      expect(closeTo(node.paymentStats.refundRate, expected.succeeded ? expected.refunded / expected.succeeded : null)).toBe(true);
+      expect(
+        closeTo(node.paymentStats.successRate, expected.attempts ? expected.succeeded / expected.attempts : null),
+      ).toBe(true);
+      expect(
+        closeTo(node.paymentStats.declineRate, expected.attempts ? expected.declined / expected.attempts : null),
+      ).toBe(true);
+      expect(
+        closeTo(node.paymentStats.refundRate, expected.succeeded ? expected.refunded / expected.succeeded : null),
+      ).toBe(true);
       if (expected.declined) declinedSomewhere++;
     }
     expect(declinedSomewhere).toBeGreaterThan(10);
@@ -166,19 +205,44 @@ describe('analytics equal an independent computation', () => {
         analyst,
       ),
     );
-    for (const { node } of data.operators.edges) expectEnergy(node.energy, expectedEnergy(sessions, (s) => s.operator_id === node.id, OCTOBER, 'WEEK'));
+    for (const { node } of data.operators.edges)
+      expectEnergy(
+        node.energy,
+        expectedEnergy(sessions, (s) => s.operator_id === node.id, OCTOBER, 'WEEK'),
+      );
   });
 
   it('energy and utilisation per station (the busiest ten, and one without sessions)', async () => {
     const counts = new Map<string, number>();
     for (const s of sessions) counts.set(s.station_id, (counts.get(s.station_id) ?? 0) + 1);
-    const stationIds = [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([id]) => id);
+    const stationIds = [...counts.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 10)
+      .map(([id]) => id);
     const idle = bulk.operators.flatMap((o) => o.stationIds).find((id) => !counts.has(id));
     if (idle) stationIds.push(idle);
     const connectors = new Map(
-      (await rows<{ station_id: string; n: string }>(stack, 'station', 'select station_id, count(*) as n from connector group by station_id')).map((r) => [r.station_id, Number(r.n)]),
+      (
+        await rows<{ station_id: string; n: string }>(
+          stack,
+          'station',
+          'select station_id, count(*) as n from connector group by station_id',
+        )
+      ).map((r) => [r.station_id, Number(r.n)]),
     );
-    type Node = { id: string; timezone: string; connectorCount: number; energy: EnergyFigures[]; utilisation: { chargingHours: number; availableHours: number; ratio: number | null; connectorCount: number; timeZone: string } };
+    type Node = {
+      id: string;
+      timezone: string;
+      connectorCount: number;
+      energy: EnergyFigures[];
+      utilisation: {
+        chargingHours: number;
+        availableHours: number;
+        ratio: number | null;
+        connectorCount: number;
+        timeZone: string;
+      };
+    };
     for (const id of stationIds) {
       const data = ok(
         await stack.query<{ station: Node }>(
@@ -189,11 +253,17 @@ describe('analytics equal an independent computation', () => {
       );
       const station = data.station;
       expect(station.connectorCount).toBe(connectors.get(id));
-      expectEnergy(station.energy, expectedEnergy(sessions, (s) => s.station_id === id, OCTOBER));
+      expectEnergy(
+        station.energy,
+        expectedEnergy(sessions, (s) => s.station_id === id, OCTOBER),
+      );
       const expected = expectedUtilisation(sessions, id, station.timezone, station.connectorCount, OCTOBER);
       expect(station.utilisation).toMatchObject({ connectorCount: station.connectorCount, timeZone: station.timezone });
       for (const field of ['chargingHours', 'availableHours', 'ratio'] as const) {
-        expect(closeTo(station.utilisation[field], expected[field]), `${id} ${field}: ${station.utilisation[field]} ≠ ${expected[field]}`).toBe(true);
+        expect(
+          closeTo(station.utilisation[field], expected[field]),
+          `${id} ${field}: ${station.utilisation[field]} ≠ ${expected[field]}`,
+        ).toBe(true);
       }
     }
   });
@@ -218,7 +288,9 @@ describe('how it runs', () => {
       const variables = JSON.parse(JSON.stringify(saved.variables ?? {}).replace('OPERATOR_ID', bulk.operators[0].id));
       const response = await stack.query<Record<string, unknown>>(saved.query, variables, analyst);
       expect(response.errors, saved.id).toBeUndefined();
-      expect(JSON.stringify(response.data), saved.id).toMatch(/"(amount|sessionCount|chargingHours|attempts|energyPricePerKwh)":\s*("|[1-9]|0\.\d*[1-9])/); // something non-zero
+      expect(JSON.stringify(response.data), saved.id).toMatch(
+        /"(amount|sessionCount|chargingHours|attempts|energyPricePerKwh)":\s*("|[1-9]|0\.\d*[1-9])/,
+      ); // something non-zero
     }
   });
 });
@@ -226,20 +298,31 @@ describe('how it runs', () => {
 describe('who may read analytics', () => {
   const FIELDS = `name revenueReport(period: $period) { currency } paymentStats(period: $period) { attempts } energy(period: $period) { sessionCount }`;
   const ask = (who: TokenClaims | undefined, operatorId: string) =>
-    stack.query<{ operator: Record<string, unknown> }>(`query ($id: ID!, $period: AnalyticsPeriod!) { operator(id: $id) { ${FIELDS} } }`, { id: operatorId, period: OCTOBER }, who);
+    stack.query<{ operator: Record<string, unknown> }>(
+      `query ($id: ID!, $period: AnalyticsPeriod!) { operator(id: $id) { ${FIELDS} } }`,
+      { id: operatorId, period: OCTOBER },
+      who,
+    );
 
   it('analysts and platform admins read every operator; an operator admin its own', async () => {
     const [own] = bulk.operators;
     for (const who of [analyst, platformAdmin, adminOf(own.id)]) {
       const data = ok(await ask(who, own.id));
-      expect(data.operator.revenueReport).toEqual(expectedRevenue(payments, own.id, OCTOBER).map(({ currency }) => ({ currency })));
+      expect(data.operator.revenueReport).toEqual(
+        expectedRevenue(payments, own.id, OCTOBER).map(({ currency }) => ({ currency })),
+      );
     }
   });
 
-  it('an operator admin reads no other operator\'s analytics; the rest of the operator still answers', async () => {
+  it("an operator admin reads no other operator's analytics; the rest of the operator still answers", async () => {
     const [own, other] = bulk.operators;
     const response = await ask(adminOf(own.id), other.id);
-    expect(response.data?.operator).toEqual({ name: other.name, revenueReport: null, paymentStats: null, energy: null });
+    expect(response.data?.operator).toEqual({
+      name: other.name,
+      revenueReport: null,
+      paymentStats: null,
+      energy: null,
+    });
     expect(response.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN']);
     const station = await stack.query<{ station: unknown }>(
       `query ($id: ID!, $period: AnalyticsPeriod!) { station(id: $id) { name energy(period: $period) { sessionCount } utilisation(period: $period) { ratio } } }`,
@@ -258,19 +341,35 @@ describe('who may read analytics', () => {
       [undefined, 'UNAUTHENTICATED'],
     ] as Array<[TokenClaims | undefined, string]>) {
       const response = await ask(who, operator.id);
-      expect(response.data?.operator).toEqual({ name: operator.name, revenueReport: null, paymentStats: null, energy: null });
+      expect(response.data?.operator).toEqual({
+        name: operator.name,
+        revenueReport: null,
+        paymentStats: null,
+        energy: null,
+      });
       expect(response.errors?.map((e) => e.extensions?.code)).toEqual([code, code, code]);
     }
   });
 
   it('refuses a period that ends before it starts or spans more than 366 days', async () => {
     const [operator] = bulk.operators;
-    for (const period of [{ from: '2026-10-02', to: '2026-10-01' }, { from: '2025-01-01', to: '2026-10-01' }]) {
-      const response = await stack.query(`query ($id: ID!, $period: AnalyticsPeriod!) { operator(id: $id) { revenueReport(period: $period) { currency } } }`, { id: operator.id, period }, analyst);
+    for (const period of [
+      { from: '2026-10-02', to: '2026-10-01' },
+      { from: '2025-01-01', to: '2026-10-01' },
+    ]) {
+      const response = await stack.query(
+        `query ($id: ID!, $period: AnalyticsPeriod!) { operator(id: $id) { revenueReport(period: $period) { currency } } }`,
+        { id: operator.id, period },
+        analyst,
+      );
       expect(response.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     }
     for (const from of ['2026-02-30', 'yesterday']) {
-      const malformed = await stack.query(`query ($id: ID!) { operator(id: $id) { revenueReport(period: { from: "${from}", to: "2026-03-01" }) { currency } } }`, { id: operator.id }, analyst);
+      const malformed = await stack.query(
+        `query ($id: ID!) { operator(id: $id) { revenueReport(period: { from: "${from}", to: "2026-03-01" }) { currency } } }`,
+        { id: operator.id },
+        analyst,
+      );
       expect(malformed.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'period.from' });
     }
   });

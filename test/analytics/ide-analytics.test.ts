@@ -51,7 +51,12 @@ describe('the IDE served by the running gateway', () => {
     // The independent computation: plain payment rows, local dates from Intl, sums in JavaScript.
     const payments = await paymentRows(stack);
     const operators = [...bulk.operators].sort((a, b) => a.id.localeCompare(b.id)); // the list is oldest (lowest id) first
-    const expected = new Map(operators.map((o) => [o.id, expectedRevenue(payments, o.id, period).map(({ bucket: _bucket, ...figures }) => figures)]));
+    const expected = new Map(
+      operators.map((o) => [
+        o.id,
+        expectedRevenue(payments, o.id, period).map(({ bucket: _bucket, ...figures }) => figures),
+      ]),
+    );
     const first = operators[0];
     const firstFigures = expected.get(first.id)!;
     expect(firstFigures.length).toBe(1);
@@ -61,7 +66,8 @@ describe('the IDE served by the running gateway', () => {
     page.on('pageerror', (error) => void pageErrors.push(error.message));
     page.on('console', (message) => {
       // The anonymous introspection before the token is pasted is refused: the browser logs that, as it should.
-      const refusedGraphql = message.text().startsWith('Failed to load resource') && message.location().url === `${origin}/graphql`;
+      const refusedGraphql =
+        message.text().startsWith('Failed to load resource') && message.location().url === `${origin}/graphql`;
       if (message.type() === 'error' && !refusedGraphql) pageErrors.push(message.text());
     });
 
@@ -78,9 +84,17 @@ describe('the IDE served by the running gateway', () => {
     await page.locator('[data-example="revenue-per-operator"] button').click();
     await expect.poll(() => editorText(page, '.graphiql-query-editor')).toContain('query RevenuePerOperator');
 
-    const answered = page.waitForResponse((r) => r.url() === `${origin}/graphql` && r.request().method() === 'POST' && (r.request().postDataJSON() as { operationName?: string }).operationName === 'RevenuePerOperator');
+    const answered = page.waitForResponse(
+      (r) =>
+        r.url() === `${origin}/graphql` &&
+        r.request().method() === 'POST' &&
+        (r.request().postDataJSON() as { operationName?: string }).operationName === 'RevenuePerOperator',
+    );
     await page.locator('.graphiql-execute-button').click();
-    const body = (await (await answered).json()) as { data?: { operators: { edges: Array<{ node: { id: string; name: string; revenueReport: RevenueFigures[] } }> } }; errors?: unknown };
+    const body = (await (await answered).json()) as {
+      data?: { operators: { edges: Array<{ node: { id: string; name: string; revenueReport: RevenueFigures[] } }> } };
+      errors?: unknown;
+    };
     expect(body.errors).toBeUndefined();
 
     // Every operator's figures, as the gateway sent them to the page…

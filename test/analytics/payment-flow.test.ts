@@ -30,14 +30,20 @@ let p: PaymentStack;
 let operator: Operator;
 beforeAll(async () => {
   p = await startPaymentStack();
-  operator = await createOperator(p, 'Analytica', { country: 'DE', currency: 'EUR', energyPricePerKwh: '0.40', preAuthorizationAmount: 5000 });
+  operator = await createOperator(p, 'Analytica', {
+    country: 'DE',
+    currency: 'EUR',
+    energyPricePerKwh: '0.40',
+    preAuthorizationAmount: 5000,
+  });
 }, 120_000);
 afterAll(() => p?.destroy());
 
 /** Today in Berlin (the test stations' zone), with a day of slack either side against midnight. */
 function aroundToday() {
   const today = localDate(new Date(), 'Europe/Berlin');
-  const shift = (days: number) => new Date(Date.parse(`${today}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+  const shift = (days: number) =>
+    new Date(Date.parse(`${today}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
   return { from: shift(-1), to: shift(2) };
 }
 
@@ -69,7 +75,13 @@ describe('analytics over real payments', () => {
     const paid = ok(await chargeSession(p, c, s3)).chargeSession;
     ok(await refundPayment(p, adminOf(operator.id), paid.id, 100));
 
-    const declines = await rows<{ session_id: string; kind: string; attempt: number; failure_code: string | null; time_zone: string }>(
+    const declines = await rows<{
+      session_id: string;
+      kind: string;
+      attempt: number;
+      failure_code: string | null;
+      time_zone: string;
+    }>(
       p.stack,
       'payment',
       'select session_id, kind, attempt, failure_code, time_zone from payment_decline where operator_id = ? order by declined_at',
@@ -89,15 +101,38 @@ describe('analytics over real payments', () => {
         analyst,
       ),
     );
-    expect(data.operator.paymentStats).toEqual({ attempts: 5, succeeded: 3, declined: 2, refunded: 1, successRate: 0.6, declineRate: 0.4, refundRate: 1 / 3 });
+    expect(data.operator.paymentStats).toEqual({
+      attempts: 5,
+      succeeded: 3,
+      declined: 2,
+      refunded: 1,
+      successRate: 0.6,
+      declineRate: 0.4,
+      refundRate: 1 / 3,
+    });
     const gross = t1.amount + t2.amount + t3.amount;
-    expect(data.operator.revenueReport).toEqual([{ currency: 'EUR', gross: { amount: gross }, applicationFees: { amount: 0 }, refunded: { amount: 100 }, net: { amount: gross - 100 }, paymentCount: 3 }]);
+    expect(data.operator.revenueReport).toEqual([
+      {
+        currency: 'EUR',
+        gross: { amount: gross },
+        applicationFees: { amount: 0 },
+        refunded: { amount: 100 },
+        net: { amount: gross - 100 },
+        paymentCount: 3,
+      },
+    ]);
 
     // The same figures as the operator back office's own revenue view over instants.
     const backOffice = ok(
-      await p.stack.query<{ operator: { revenue: Array<{ gross: { amount: number }; refunded: { amount: number } }> } }>(
+      await p.stack.query<{
+        operator: { revenue: Array<{ gross: { amount: number }; refunded: { amount: number } }> };
+      }>(
         `query ($id: ID!, $from: DateTimeISO!, $to: DateTimeISO!) { operator(id: $id) { revenue(from: $from, to: $to) { gross { amount } refunded { amount } } } }`,
-        { id: operator.id, from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() },
+        {
+          id: operator.id,
+          from: new Date(Date.now() - 3_600_000).toISOString(),
+          to: new Date(Date.now() + 60_000).toISOString(),
+        },
         adminOf(operator.id),
       ),
     );

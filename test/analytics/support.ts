@@ -39,11 +39,27 @@ export function zonedMidnight(date: string, timeZone: string): Date {
 
 function offsetAt(instant: Date, timeZone: string): number {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+    new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    })
       .formatToParts(instant)
       .map((p) => [p.type, p.value]),
   );
-  const asUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  const asUtc = Date.UTC(
+    Number(parts.year),
+    Number(parts.month) - 1,
+    Number(parts.day),
+    Number(parts.hour),
+    Number(parts.minute),
+    Number(parts.second),
+  );
   return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
 }
 
@@ -56,7 +72,12 @@ export function subgraph(stack: TestStack, name: 'operator' | 'station' | 'sessi
 }
 
 /** Plain rows of a subgraph's database. */
-export function rows<T>(stack: TestStack, name: 'operator' | 'station' | 'session' | 'payment', sql: string, params: unknown[] = []): Promise<T[]> {
+export function rows<T>(
+  stack: TestStack,
+  name: 'operator' | 'station' | 'session' | 'payment',
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   return subgraph(stack, name).orm.em.fork().execute(sql, params);
 }
 
@@ -92,14 +113,28 @@ const ms = (column: string) => `(extract(epoch from ${column}) * 1000)::float8 a
 const instant = (value: unknown): Date | null => (value == null ? null : new Date(Number(value)));
 
 export const paymentRows = async (stack: TestStack): Promise<PaymentRow[]> =>
-  (await rows<PaymentRow>(stack, 'payment', `select operator_id, currency, status, amount, application_fee_amount, refunded_amount, ${ms('captured_at')}, time_zone from payment`)).map((r) => ({
+  (
+    await rows<PaymentRow>(
+      stack,
+      'payment',
+      `select operator_id, currency, status, amount, application_fee_amount, refunded_amount, ${ms('captured_at')}, time_zone from payment`,
+    )
+  ).map((r) => ({
     ...r,
     captured_at: instant(r.captured_at),
   }));
 export const declineRows = async (stack: TestStack): Promise<DeclineRow[]> =>
-  (await rows<DeclineRow>(stack, 'payment', `select operator_id, ${ms('declined_at')}, time_zone from payment_decline`)).map((r) => ({ ...r, declined_at: instant(r.declined_at)! }));
+  (
+    await rows<DeclineRow>(stack, 'payment', `select operator_id, ${ms('declined_at')}, time_zone from payment_decline`)
+  ).map((r) => ({ ...r, declined_at: instant(r.declined_at)! }));
 export const sessionRows = async (stack: TestStack): Promise<SessionRow[]> =>
-  (await rows<SessionRow>(stack, 'session', `select operator_id, station_id, status, ${ms('started_at')}, ${ms('ended_at')}, energy_wh, time_zone from charging_session`)).map((r) => ({
+  (
+    await rows<SessionRow>(
+      stack,
+      'session',
+      `select operator_id, station_id, status, ${ms('started_at')}, ${ms('ended_at')}, energy_wh, time_zone from charging_session`,
+    )
+  ).map((r) => ({
     ...r,
     started_at: instant(r.started_at)!,
     ended_at: instant(r.ended_at),
@@ -116,7 +151,12 @@ export interface RevenueFigures {
 }
 
 /** Revenue per currency (and bucket) of one operator, from the payment rows: captured on a local date in the period. */
-export function expectedRevenue(payments: PaymentRow[], operatorId: string, period: { from: string; to: string }, bucket?: Bucket): RevenueFigures[] {
+export function expectedRevenue(
+  payments: PaymentRow[],
+  operatorId: string,
+  period: { from: string; to: string },
+  bucket?: Bucket,
+): RevenueFigures[] {
   const groups = new Map<string, RevenueFigures>();
   for (const p of payments) {
     if (p.operator_id !== operatorId || p.status !== 'SUCCEEDED' || !p.captured_at) continue;
@@ -124,7 +164,15 @@ export function expectedRevenue(payments: PaymentRow[], operatorId: string, peri
     if (!inPeriod(date, period)) continue;
     const key = bucket ? bucketOf(date, bucket) : null;
     const id = `${key}|${p.currency}`;
-    const g = groups.get(id) ?? { bucket: key, currency: p.currency, gross: { amount: 0, currency: p.currency }, applicationFees: { amount: 0 }, refunded: { amount: 0 }, net: { amount: 0 }, paymentCount: 0 };
+    const g = groups.get(id) ?? {
+      bucket: key,
+      currency: p.currency,
+      gross: { amount: 0, currency: p.currency },
+      applicationFees: { amount: 0 },
+      refunded: { amount: 0 },
+      net: { amount: 0 },
+      paymentCount: 0,
+    };
     const fee = p.application_fee_amount ?? 0;
     g.gross.amount += p.amount;
     g.applicationFees.amount += fee;
@@ -143,10 +191,28 @@ export interface StatsFigures {
   refunded: number;
 }
 
-export function expectedStats(payments: PaymentRow[], declines: DeclineRow[], operatorId: string, period: { from: string; to: string }): StatsFigures {
-  const succeeded = payments.filter((p) => p.operator_id === operatorId && p.status === 'SUCCEEDED' && p.captured_at && inPeriod(localDate(p.captured_at, p.time_zone), period));
-  const declined = declines.filter((d) => d.operator_id === operatorId && inPeriod(localDate(d.declined_at, d.time_zone), period)).length;
-  return { attempts: succeeded.length + declined, succeeded: succeeded.length, declined, refunded: succeeded.filter((p) => p.refunded_amount > 0).length };
+export function expectedStats(
+  payments: PaymentRow[],
+  declines: DeclineRow[],
+  operatorId: string,
+  period: { from: string; to: string },
+): StatsFigures {
+  const succeeded = payments.filter(
+    (p) =>
+      p.operator_id === operatorId &&
+      p.status === 'SUCCEEDED' &&
+      p.captured_at &&
+      inPeriod(localDate(p.captured_at, p.time_zone), period),
+  );
+  const declined = declines.filter(
+    (d) => d.operator_id === operatorId && inPeriod(localDate(d.declined_at, d.time_zone), period),
+  ).length;
+  return {
+    attempts: succeeded.length + declined,
+    succeeded: succeeded.length,
+    declined,
+    refunded: succeeded.filter((p) => p.refunded_amount > 0).length,
+  };
 }
 
 export interface EnergyFigures {
@@ -158,7 +224,12 @@ export interface EnergyFigures {
 }
 
 /** Completed sessions that started on a local date in the period, per bucket. */
-export function expectedEnergy(sessions: SessionRow[], match: (s: SessionRow) => boolean, period: { from: string; to: string }, bucket?: Bucket): EnergyFigures[] {
+export function expectedEnergy(
+  sessions: SessionRow[],
+  match: (s: SessionRow) => boolean,
+  period: { from: string; to: string },
+  bucket?: Bucket,
+): EnergyFigures[] {
   const groups = new Map<string | null, { count: number; wh: number; seconds: number }>();
   for (const s of sessions) {
     if (!match(s) || s.status !== 'COMPLETED' || !s.ended_at) continue;
@@ -184,7 +255,14 @@ export function expectedEnergy(sessions: SessionRow[], match: (s: SessionRow) =>
 }
 
 /** Hours sessions spent on the station's connectors inside the period (local midnights in the station's zone). */
-export function expectedUtilisation(sessions: SessionRow[], stationId: string, timeZone: string, connectors: number, period: { from: string; to: string }, now = new Date()) {
+export function expectedUtilisation(
+  sessions: SessionRow[],
+  stationId: string,
+  timeZone: string,
+  connectors: number,
+  period: { from: string; to: string },
+  now = new Date(),
+) {
   const lo = zonedMidnight(period.from, timeZone).getTime();
   const hi = Math.min(zonedMidnight(period.to, timeZone).getTime(), now.getTime());
   let charging = 0;

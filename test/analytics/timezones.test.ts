@@ -45,7 +45,22 @@ async function charge(c: Charge): Promise<void> {
        tariff_id, tariff_currency, tariff_energy_price_per_kwh, tariff_time_price_per_hour, tariff_session_fee_amount, tariff_tax_rate_basis_points, tariff_pre_authorization_amount,
        cost_energy, cost_time, cost_session_fee, cost_tax, cost_total)
      values (?, ?, ?, 'COMPLETED', ?, ?, 'tz-driver', ?, ?, ?, ?, ?, ?, ?, 'JPY', 100, 0, 0, 0, 5000, ?, 0, 0, 0, ?)`,
-    [sessionId, c.start, c.end, station.id, station.connectors[0], operatorId, c.start, c.end, c.kwh * 1000, c.end, timeZone, randomUUID(), c.total, c.total],
+    [
+      sessionId,
+      c.start,
+      c.end,
+      station.id,
+      station.connectors[0],
+      operatorId,
+      c.start,
+      c.end,
+      c.kwh * 1000,
+      c.end,
+      timeZone,
+      randomUUID(),
+      c.total,
+      c.total,
+    ],
   );
   const captured = new Date(Date.parse(c.end) + 10_000).toISOString();
   await rows(
@@ -79,7 +94,18 @@ beforeAll(async () => {
   const tariffId = ok(
     await stack.query<{ createTariff: { id: string } }>(
       `mutation ($input: CreateTariffInput!) { createTariff(input: $input) { id } }`,
-      { input: { operatorId, name: 'Standard', currency: 'JPY', energyPricePerKwh: '100', timePricePerHour: '0', sessionFee: 0, taxRateBasisPoints: 0, preAuthorizationAmount: 5000 } },
+      {
+        input: {
+          operatorId,
+          name: 'Standard',
+          currency: 'JPY',
+          energyPricePerKwh: '100',
+          timePricePerHour: '0',
+          sessionFee: 0,
+          taxRateBasisPoints: 0,
+          preAuthorizationAmount: 5000,
+        },
+      },
       admin,
     ),
   ).createTariff.id;
@@ -112,8 +138,23 @@ beforeAll(async () => {
   }
 
   // Tokyo: 23:30 and 00:30 local are the same UTC date (Oct 31 / Nov 1 14:30Z and 15:30Z).
-  await charge({ station: 'tokyo', start: '2026-10-31T14:30:00Z', end: '2026-10-31T14:50:00Z', kwh: 10, total: 1000, fee: 20 }); // Sat 31 Oct 23:30 JST
-  await charge({ station: 'tokyo', start: '2026-10-31T15:30:00Z', end: '2026-10-31T15:50:00Z', kwh: 20, total: 2000, fee: 40, refunded: 500 }); // Sun 1 Nov 00:30 JST
+  await charge({
+    station: 'tokyo',
+    start: '2026-10-31T14:30:00Z',
+    end: '2026-10-31T14:50:00Z',
+    kwh: 10,
+    total: 1000,
+    fee: 20,
+  }); // Sat 31 Oct 23:30 JST
+  await charge({
+    station: 'tokyo',
+    start: '2026-10-31T15:30:00Z',
+    end: '2026-10-31T15:50:00Z',
+    kwh: 20,
+    total: 2000,
+    fee: 40,
+    refunded: 500,
+  }); // Sun 1 Nov 00:30 JST
   await charge({ station: 'tokyo', start: '2026-11-01T14:30:00Z', end: '2026-11-01T14:50:00Z', kwh: 5, total: 500 }); // Sun 1 Nov 23:30 JST
   await charge({ station: 'tokyo', start: '2026-11-01T15:30:00Z', end: '2026-11-01T15:50:00Z', kwh: 7, total: 700 }); // Mon 2 Nov 00:30 JST
   // UTC: the same wall-clock times are the UTC dates.
@@ -130,22 +171,50 @@ afterAll(() => stack?.destroy());
 
 const revenue = async (period: { from: string; to: string }, bucket?: string) =>
   ok(
-    await stack.query<{ operator: { revenueReport: Array<{ bucket: string | null; gross: { amount: number }; applicationFees: { amount: number }; refunded: { amount: number }; net: { amount: number }; paymentCount: number }> } }>(
+    await stack.query<{
+      operator: {
+        revenueReport: Array<{
+          bucket: string | null;
+          gross: { amount: number };
+          applicationFees: { amount: number };
+          refunded: { amount: number };
+          net: { amount: number };
+          paymentCount: number;
+        }>;
+      };
+    }>(
       `query ($id: ID!, $period: AnalyticsPeriod!, $bucket: AnalyticsBucket) { operator(id: $id) { revenueReport(period: $period, bucket: $bucket) { bucket gross { amount } applicationFees { amount } refunded { amount } net { amount } paymentCount } } }`,
       { id: operatorId, period, bucket },
       analyst,
     ),
-  ).operator.revenueReport.map((r) => ({ bucket: r.bucket, gross: r.gross.amount, count: r.paymentCount, fees: r.applicationFees.amount, refunded: r.refunded.amount, net: r.net.amount }));
+  ).operator.revenueReport.map((r) => ({
+    bucket: r.bucket,
+    gross: r.gross.amount,
+    count: r.paymentCount,
+    fees: r.applicationFees.amount,
+    refunded: r.refunded.amount,
+    net: r.net.amount,
+  }));
 
 describe('payments count on the local date of their capture at the station', () => {
   it('October in Tokyo ends at 15:00 UTC, in UTC at midnight', async () => {
     // T1 (Tokyo 31 Oct 23:50), U1 (UTC 31 Oct 23:50), both Berlin sessions; not T2 (Tokyo 1 Nov 00:50 = 31 Oct 15:50 UTC).
-    expect(await revenue({ from: '2026-10-01', to: '2026-11-01' })).toEqual([{ bucket: null, gross: 10_000, count: 4, fees: 20, refunded: 0, net: 9_980 }]);
-    expect(await revenue({ from: '2026-11-01', to: '2026-12-01' })).toEqual([{ bucket: null, gross: 7_200, count: 4, fees: 40, refunded: 500, net: 6_660 }]);
+    expect(await revenue({ from: '2026-10-01', to: '2026-11-01' })).toEqual([
+      { bucket: null, gross: 10_000, count: 4, fees: 20, refunded: 0, net: 9_980 },
+    ]);
+    expect(await revenue({ from: '2026-11-01', to: '2026-12-01' })).toEqual([
+      { bucket: null, gross: 7_200, count: 4, fees: 40, refunded: 500, net: 6_660 },
+    ]);
   });
 
   it('DAY buckets', async () => {
-    expect((await revenue({ from: '2026-10-25', to: '2026-11-03' }, 'DAY')).map(({ bucket, gross, count }) => ({ bucket, gross, count }))).toEqual([
+    expect(
+      (await revenue({ from: '2026-10-25', to: '2026-11-03' }, 'DAY')).map(({ bucket, gross, count }) => ({
+        bucket,
+        gross,
+        count,
+      })),
+    ).toEqual([
       { bucket: '2026-10-25', gross: 5_000, count: 1 },
       { bucket: '2026-10-27', gross: 1_000, count: 1 }, // captured 01:30 CET on the 27th
       { bucket: '2026-10-31', gross: 4_000, count: 2 }, // T1 + U1
@@ -155,14 +224,26 @@ describe('payments count on the local date of their capture at the station', () 
   });
 
   it('WEEK buckets start on Monday, local time', async () => {
-    expect((await revenue({ from: '2026-10-26', to: '2026-11-09' }, 'WEEK')).map(({ bucket, gross, count }) => ({ bucket, gross, count }))).toEqual([
+    expect(
+      (await revenue({ from: '2026-10-26', to: '2026-11-09' }, 'WEEK')).map(({ bucket, gross, count }) => ({
+        bucket,
+        gross,
+        count,
+      })),
+    ).toEqual([
       { bucket: '2026-10-26', gross: 11_500, count: 6 },
       { bucket: '2026-11-02', gross: 700, count: 1 },
     ]);
   });
 
   it('MONTH buckets', async () => {
-    expect((await revenue({ from: '2026-10-01', to: '2026-12-01' }, 'MONTH')).map(({ bucket, gross, count }) => ({ bucket, gross, count }))).toEqual([
+    expect(
+      (await revenue({ from: '2026-10-01', to: '2026-12-01' }, 'MONTH')).map(({ bucket, gross, count }) => ({
+        bucket,
+        gross,
+        count,
+      })),
+    ).toEqual([
       { bucket: '2026-10-01', gross: 10_000, count: 4 },
       { bucket: '2026-11-01', gross: 7_200, count: 4 },
     ]);
@@ -177,9 +258,33 @@ describe('payments count on the local date of their capture at the station', () 
           analyst,
         ),
       ).operator.paymentStats;
-    expect(await stats({ from: '2026-10-31', to: '2026-11-01' })).toEqual({ attempts: 3, succeeded: 2, declined: 1, refunded: 0, successRate: 2 / 3, declineRate: 1 / 3, refundRate: 0 });
-    expect(await stats({ from: '2026-11-01', to: '2026-11-02' })).toEqual({ attempts: 4, succeeded: 3, declined: 1, refunded: 1, successRate: 0.75, declineRate: 0.25, refundRate: 1 / 3 });
-    expect(await stats({ from: '2026-12-01', to: '2026-12-02' })).toEqual({ attempts: 0, succeeded: 0, declined: 0, refunded: 0, successRate: null, declineRate: null, refundRate: null });
+    expect(await stats({ from: '2026-10-31', to: '2026-11-01' })).toEqual({
+      attempts: 3,
+      succeeded: 2,
+      declined: 1,
+      refunded: 0,
+      successRate: 2 / 3,
+      declineRate: 1 / 3,
+      refundRate: 0,
+    });
+    expect(await stats({ from: '2026-11-01', to: '2026-11-02' })).toEqual({
+      attempts: 4,
+      succeeded: 3,
+      declined: 1,
+      refunded: 1,
+      successRate: 0.75,
+      declineRate: 0.25,
+      refundRate: 1 / 3,
+    });
+    expect(await stats({ from: '2026-12-01', to: '2026-12-02' })).toEqual({
+      attempts: 0,
+      succeeded: 0,
+      declined: 0,
+      refunded: 0,
+      successRate: null,
+      declineRate: null,
+      refundRate: null,
+    });
   });
 });
 
@@ -199,10 +304,16 @@ describe('sessions count on the local date they started at the station', () => {
       { bucket: '2026-11-01', sessionCount: 2, energyKwh: 25, averageEnergyKwh: 12.5, averageDurationMinutes: 20 },
       { bucket: '2026-11-02', sessionCount: 1, energyKwh: 7, averageEnergyKwh: 7, averageDurationMinutes: 20 },
     ]);
-    expect(await energy('utc', { from: '2026-10-31', to: '2026-11-01' })).toEqual([{ bucket: null, sessionCount: 1, energyKwh: 30, averageEnergyKwh: 30, averageDurationMinutes: 20 }]);
-    expect(await energy('utc', { from: '2026-11-01', to: '2026-11-02' })).toEqual([{ bucket: null, sessionCount: 1, energyKwh: 40, averageEnergyKwh: 40, averageDurationMinutes: 20 }]);
+    expect(await energy('utc', { from: '2026-10-31', to: '2026-11-01' })).toEqual([
+      { bucket: null, sessionCount: 1, energyKwh: 30, averageEnergyKwh: 30, averageDurationMinutes: 20 },
+    ]);
+    expect(await energy('utc', { from: '2026-11-01', to: '2026-11-02' })).toEqual([
+      { bucket: null, sessionCount: 1, energyKwh: 40, averageEnergyKwh: 40, averageDurationMinutes: 20 },
+    ]);
     // No sessions: one row of zeros without a bucket, none with one.
-    expect(await energy('utc', { from: '2026-12-01', to: '2026-12-02' })).toEqual([{ bucket: null, sessionCount: 0, energyKwh: 0, averageEnergyKwh: null, averageDurationMinutes: null }]);
+    expect(await energy('utc', { from: '2026-12-01', to: '2026-12-02' })).toEqual([
+      { bucket: null, sessionCount: 0, energyKwh: 0, averageEnergyKwh: null, averageDurationMinutes: null },
+    ]);
     expect(await energy('utc', { from: '2026-12-01', to: '2026-12-02' }, 'DAY')).toEqual([]);
   });
 
@@ -221,10 +332,20 @@ describe('sessions count on the local date they started at the station', () => {
   });
 });
 
-describe('utilisation over the station\'s own hours', () => {
+describe("utilisation over the station's own hours", () => {
   const utilisation = async (key: keyof typeof stations, period: { from: string; to: string }) =>
     ok(
-      await stack.query<{ station: { utilisation: { chargingHours: number; availableHours: number; ratio: number | null; connectorCount: number; timeZone: string } } }>(
+      await stack.query<{
+        station: {
+          utilisation: {
+            chargingHours: number;
+            availableHours: number;
+            ratio: number | null;
+            connectorCount: number;
+            timeZone: string;
+          };
+        };
+      }>(
         `query ($id: ID!, $period: AnalyticsPeriod!) { station(id: $id) { utilisation(period: $period) { chargingHours availableHours ratio connectorCount timeZone } } }`,
         { id: stations[key].id, period },
         analyst,
@@ -232,7 +353,13 @@ describe('utilisation over the station\'s own hours', () => {
     ).station.utilisation;
 
   it('the last Sunday of October has 25 hours in Berlin', async () => {
-    expect(await utilisation('berlin', { from: '2026-10-25', to: '2026-10-26' })).toEqual({ chargingHours: 13, availableHours: 50, ratio: 0.26, connectorCount: 2, timeZone: 'Europe/Berlin' });
+    expect(await utilisation('berlin', { from: '2026-10-25', to: '2026-10-26' })).toEqual({
+      chargingHours: 13,
+      availableHours: 50,
+      ratio: 0.26,
+      connectorCount: 2,
+      timeZone: 'Europe/Berlin',
+    });
   });
 
   it('a session over midnight counts in both days, each with its own part', async () => {
@@ -240,13 +367,17 @@ describe('utilisation over the station\'s own hours', () => {
     expect((await utilisation('berlin', { from: '2026-10-27', to: '2026-10-28' })).chargingHours).toBe(1.5);
   });
 
-  it('Tokyo\'s day is Tokyo\'s', async () => {
+  it("Tokyo's day is Tokyo's", async () => {
     const day = await utilisation('tokyo', { from: '2026-10-31', to: '2026-11-01' });
     expect(day).toMatchObject({ availableHours: 48, connectorCount: 2, timeZone: 'Asia/Tokyo' });
     expect(day.chargingHours).toBeCloseTo(1 / 3, 12); // T1 only
   });
 
   it('a period that has not begun has no available hours yet', async () => {
-    expect(await utilisation('utc', { from: '2099-01-01', to: '2099-01-02' })).toMatchObject({ chargingHours: 0, availableHours: 0, ratio: null });
+    expect(await utilisation('utc', { from: '2099-01-01', to: '2099-01-02' })).toMatchObject({
+      chargingHours: 0,
+      availableHours: 0,
+      ratio: null,
+    });
   });
 });

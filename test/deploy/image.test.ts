@@ -38,7 +38,11 @@ export function parseDockerfile(text: string): { args: Record<string, string>; s
       args[name] = value;
     } else if (instruction.keyword === 'FROM') {
       const [image, as, name] = instruction.args.split(' ');
-      stages.push({ from: image.replace(/\$\{(\w+)\}|\$(\w+)/g, (_m, a: string, b: string) => args[a ?? b] ?? ''), name: as?.toUpperCase() === 'AS' ? name : undefined, instructions: [] });
+      stages.push({
+        from: image.replace(/\$\{(\w+)\}|\$(\w+)/g, (_m, a: string, b: string) => args[a ?? b] ?? ''),
+        name: as?.toUpperCase() === 'AS' ? name : undefined,
+        instructions: [],
+      });
     } else {
       if (!stages.length) throw new Error(`${instruction.keyword} before the first FROM`);
       stages[stages.length - 1].instructions.push(instruction);
@@ -52,7 +56,10 @@ describe('deploy/Dockerfile', () => {
   const final = stages[stages.length - 1];
   const stage = (name: string) => stages.find((s) => s.name === name);
   const copiesFrom = (from: Stage, source: string) =>
-    from.instructions.filter((i) => i.keyword === 'COPY' && i.args.includes('--from=')).map((i) => /--from=(\S+)\s+(\S+)\s+(\S+)/.exec(i.args)!).filter((m) => m[2] === source);
+    from.instructions
+      .filter((i) => i.keyword === 'COPY' && i.args.includes('--from='))
+      .map((i) => /--from=(\S+)\s+(\S+)\s+(\S+)/.exec(i.args)!)
+      .filter((m) => m[2] === source);
 
   it('is multi-stage on Node 24 LTS', () => {
     expect(stages.length).toBeGreaterThanOrEqual(3);
@@ -85,12 +92,16 @@ describe('deploy/Dockerfile', () => {
   });
 
   it('starts any process by command through one entry point', () => {
-    expect(final.instructions.find((i) => i.keyword === 'ENTRYPOINT')?.args).toBe('["node", "dist/deploy/chargegraph.js"]');
+    expect(final.instructions.find((i) => i.keyword === 'ENTRYPOINT')?.args).toBe(
+      '["node", "dist/deploy/chargegraph.js"]',
+    );
     expect(final.instructions.find((i) => i.keyword === 'CMD')?.args).toBe('["gateway"]');
   });
 
   it('has a .dockerignore that keeps local state and secrets out of the build context', () => {
-    const ignored = readFileSync(path.join(root, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    const ignored = readFileSync(path.join(root, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     for (const entry of ['**/node_modules', 'dist', '.data', '.git', '.env*', 'test']) expect(ignored).toContain(entry);
   });
 });
@@ -98,13 +109,28 @@ describe('deploy/Dockerfile', () => {
 describe('the compiled output the image copies (npm run build)', () => {
   const out = path.join(root, '.cache', `build-test-${process.pid}`);
   const config = testConfig();
-  const entries = ['deploy/chargegraph.js', 'gateway/main.js', 'subgraphs/migrate.js', 'subgraphs/operator/main.js', 'subgraphs/station/main.js', 'subgraphs/session/main.js', 'subgraphs/payment/main.js'];
+  const entries = [
+    'deploy/chargegraph.js',
+    'gateway/main.js',
+    'subgraphs/migrate.js',
+    'subgraphs/operator/main.js',
+    'subgraphs/station/main.js',
+    'subgraphs/session/main.js',
+    'subgraphs/payment/main.js',
+  ];
 
   beforeAll(() => {
     // The build's two steps, into a folder of this test's own (dist/ may be in use).
-    const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', out], { cwd: root, encoding: 'utf8' });
+    const tsc = spawnSync(
+      process.execPath,
+      [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', out],
+      { cwd: root, encoding: 'utf8' },
+    );
     expect(tsc.stdout + tsc.stderr).toBe('');
-    const assets = spawnSync(process.execPath, ['--import', 'tsx', 'deploy/copy-assets.ts', out], { cwd: root, encoding: 'utf8' });
+    const assets = spawnSync(process.execPath, ['--import', 'tsx', 'deploy/copy-assets.ts', out], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     expect(assets.status, assets.stderr).toBe(0);
   }, 120_000);
   afterAll(async () => {
@@ -113,13 +139,16 @@ describe('the compiled output the image copies (npm run build)', () => {
   });
 
   it('has every entry the Dockerfile and the manifests start, and the files they read', () => {
-    for (const file of [...entries, 'schema/supergraph.graphql', 'gateway/ide/dist/manifest.json']) expect(existsSync(path.join(out, file)), file).toBe(true);
+    for (const file of [...entries, 'schema/supergraph.graphql', 'gateway/ide/dist/manifest.json'])
+      expect(existsSync(path.join(out, file)), file).toBe(true);
     expect(existsSync(path.join(out, 'test'))).toBe(false);
     expect(existsSync(path.join(out, 'gateway/ide/client'))).toBe(false);
   });
 
   it('imports nothing from the dev dependencies (the image has none)', () => {
-    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
     const allowed = new Set([...Object.keys(pkg.dependencies), ...builtinModules]);
     const seen = new Set<string>();
     const bare = new Set<string>();
@@ -127,10 +156,22 @@ describe('the compiled output the image copies (npm run build)', () => {
       if (seen.has(file)) return;
       seen.add(file);
       const source = readFileSync(file, 'utf8');
-      const specifiers = Array.from(source.matchAll(/(?:^|\s)(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s*['"]([^'"]+)['"]/gm), (m) => m[1] ?? m[2] ?? m[3]);
+      const specifiers = Array.from(
+        source.matchAll(
+          /(?:^|\s)(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s*['"]([^'"]+)['"]/gm,
+        ),
+        (m) => m[1] ?? m[2] ?? m[3],
+      );
       for (const specifier of specifiers) {
         if (specifier.startsWith('.')) visit(path.resolve(path.dirname(file), specifier));
-        else bare.add(specifier.startsWith('node:') ? specifier.slice(5) : specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]);
+        else
+          bare.add(
+            specifier.startsWith('node:')
+              ? specifier.slice(5)
+              : specifier.startsWith('@')
+                ? specifier.split('/').slice(0, 2).join('/')
+                : specifier.split('/')[0],
+          );
       }
     };
     for (const entry of entries) visit(path.join(out, entry));
@@ -139,11 +180,25 @@ describe('the compiled output the image copies (npm run build)', () => {
   });
 
   it('runs: migrate applies and exits, a subgraph serves health and metrics and stops on SIGTERM with exit 0', async () => {
-    const env = { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', DATABASE_URL: config.DATABASE_URL, DATABASE_PREFIX: config.DATABASE_PREFIX };
-    const migrate = spawnSync(process.execPath, [path.join(out, 'deploy/chargegraph.js'), 'migrate', 'operator'], { cwd: root, env, encoding: 'utf8' });
+    const env = {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: config.DATABASE_URL,
+      DATABASE_PREFIX: config.DATABASE_PREFIX,
+    };
+    const migrate = spawnSync(process.execPath, [path.join(out, 'deploy/chargegraph.js'), 'migrate', 'operator'], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+    });
     expect(migrate.status, migrate.stderr).toBe(0);
     const port = await freePort();
-    const child = spawn(process.execPath, [path.join(out, 'deploy/chargegraph.js'), 'operator'], { cwd: root, env: { ...env, OPERATOR_PORT: String(port), MIGRATE_ON_START: 'false' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(out, 'deploy/chargegraph.js'), 'operator'], {
+      cwd: root,
+      env: { ...env, OPERATOR_PORT: String(port), MIGRATE_ON_START: 'false' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (c) => (output += c));
     child.stderr.on('data', (c) => (output += c));
@@ -154,7 +209,9 @@ describe('the compiled output the image copies (npm run build)', () => {
         if (!ready?.ok) await new Promise((r) => setTimeout(r, 100));
       }
       expect(ready?.status, output).toBe(200);
-      expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(/chargegraph_db_pool_connections\{service="operator",state="max"\} \d+/);
+      expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(
+        /chargegraph_db_pool_connections\{service="operator",state="max"\} \d+/,
+      );
       child.kill('SIGTERM');
       const [code] = await once(child, 'exit');
       expect(code, output).toBe(0);

@@ -53,7 +53,10 @@ export function unknownFieldErrors(objects: K8sObject[], root: string): string[]
       imported.set(key, alias);
       lines.unshift(`import type { I${object.kind} as ${alias} } from '${key}';`);
     }
-    lines.push(`// ${object.kind}/${object.metadata.name}`, `export const m${index}: ${imported.get(key)} = ${JSON.stringify(object, null, 1)};`);
+    lines.push(
+      `// ${object.kind}/${object.metadata.name}`,
+      `export const m${index}: ${imported.get(key)} = ${JSON.stringify(object, null, 1)};`,
+    );
   });
   const source = lines.join('\n');
   const options: ts.CompilerOptions = {
@@ -67,7 +70,10 @@ export function unknownFieldErrors(objects: K8sObject[], root: string): string[]
   };
   const host = ts.createCompilerHost(options);
   const getSourceFile = host.getSourceFile.bind(host);
-  host.getSourceFile = (name, language, ...rest) => (path.resolve(name) === file ? ts.createSourceFile(name, source, language, true) : getSourceFile(name, language, ...rest));
+  host.getSourceFile = (name, language, ...rest) =>
+    path.resolve(name) === file
+      ? ts.createSourceFile(name, source, language, true)
+      : getSourceFile(name, language, ...rest);
   const fileExists = host.fileExists.bind(host);
   host.fileExists = (name) => path.resolve(name) === file || fileExists(name);
   const readFile = host.readFile.bind(host);
@@ -77,7 +83,12 @@ export function unknownFieldErrors(objects: K8sObject[], root: string): string[]
   return diagnostics.map((d) => {
     const text = ts.flattenDiagnosticMessageText(d.messageText, '\n');
     const line = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line : 0;
-    const owner = source.split('\n').slice(0, line + 1).reverse().find((l) => l.startsWith('// ')) ?? '';
+    const owner =
+      source
+        .split('\n')
+        .slice(0, line + 1)
+        .reverse()
+        .find((l) => l.startsWith('// ')) ?? '';
     return `${owner.slice(3)}: ${text.split('\n').slice(0, 3).join(' / ')}`;
   });
 }

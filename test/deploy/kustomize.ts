@@ -15,8 +15,25 @@ export type K8sObject = {
   [key: string]: unknown;
 };
 
-const SUPPORTED = new Set(['apiVersion', 'kind', 'resources', 'namespace', 'labels', 'images', 'patches', 'configMapGenerator', 'secretGenerator']);
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PriorityClass', 'StorageClass']);
+const SUPPORTED = new Set([
+  'apiVersion',
+  'kind',
+  'resources',
+  'namespace',
+  'labels',
+  'images',
+  'patches',
+  'configMapGenerator',
+  'secretGenerator',
+]);
+const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'CustomResourceDefinition',
+  'PriorityClass',
+  'StorageClass',
+]);
 
 interface Kustomization {
   resources?: string[];
@@ -70,9 +87,13 @@ export function renderKustomization(dir: string): K8sObject[] {
   }
   for (const { target, patch } of k.patches ?? []) {
     const operations = parseYaml(patch) as unknown;
-    if (!Array.isArray(operations)) throw new Error(`${file}: only JSON 6902 patches (a list of operations) are supported`);
-    const matched = objects.filter((o) => o.kind === target.kind && (target.name === undefined || o.metadata.name === target.name));
-    if (matched.length === 0) throw new Error(`${file}: patch target ${target.kind}/${target.name ?? '*'} matches nothing`);
+    if (!Array.isArray(operations))
+      throw new Error(`${file}: only JSON 6902 patches (a list of operations) are supported`);
+    const matched = objects.filter(
+      (o) => o.kind === target.kind && (target.name === undefined || o.metadata.name === target.name),
+    );
+    if (matched.length === 0)
+      throw new Error(`${file}: patch target ${target.kind}/${target.name ?? '*'} matches nothing`);
     objects = objects.map((o) => (matched.includes(o) ? applyJsonPatch(o, operations as JsonPatchOperation[]) : o));
   }
   for (const image of k.images ?? []) {
@@ -95,29 +116,48 @@ export function renderKustomization(dir: string): K8sObject[] {
 }
 
 function generate(dir: string, kind: 'ConfigMap' | 'Secret', generator: Generator): K8sObject {
-  if (!generator.options?.disableNameSuffixHash) throw new Error(`generator ${generator.name}: name suffix hashes are not supported by the test renderer`);
+  if (!generator.options?.disableNameSuffixHash)
+    throw new Error(`generator ${generator.name}: name suffix hashes are not supported by the test renderer`);
   const data: Record<string, string> = {};
   for (const entry of generator.files ?? []) {
     const [key, source] = entry.includes('=') ? entry.split('=', 2) : [path.basename(entry), entry];
     const resolved = path.resolve(dir, source);
-    if (!resolved.startsWith(path.resolve(dir) + path.sep)) throw new Error(`generator ${generator.name}: ${source} is outside the kustomization (kustomize refuses it)`);
+    if (!resolved.startsWith(path.resolve(dir) + path.sep))
+      throw new Error(`generator ${generator.name}: ${source} is outside the kustomization (kustomize refuses it)`);
     data[key] = readFileSync(resolved, 'utf8');
   }
   for (const literal of generator.literals ?? []) {
     const at = literal.indexOf('=');
     data[literal.slice(0, at)] = literal.slice(at + 1);
   }
-  const encoded = kind === 'Secret' ? Object.fromEntries(Object.entries(data).map(([key, value]) => [key, Buffer.from(value).toString('base64')])) : data;
+  const encoded =
+    kind === 'Secret'
+      ? Object.fromEntries(Object.entries(data).map(([key, value]) => [key, Buffer.from(value).toString('base64')]))
+      : data;
   const unknown = Object.keys(generator.options).filter((key) => key !== 'disableNameSuffixHash' && key !== 'labels');
-  if (unknown.length) throw new Error(`generator ${generator.name}: options not supported by the test renderer: ${unknown.join(', ')}`);
-  return { apiVersion: 'v1', kind, metadata: { name: generator.name, ...(generator.options.labels ? { labels: { ...generator.options.labels } } : {}) }, ...(kind === 'Secret' ? { type: 'Opaque' } : {}), data: encoded };
+  if (unknown.length)
+    throw new Error(`generator ${generator.name}: options not supported by the test renderer: ${unknown.join(', ')}`);
+  return {
+    apiVersion: 'v1',
+    kind,
+    metadata: {
+      name: generator.name,
+      ...(generator.options.labels ? { labels: { ...generator.options.labels } } : {}),
+    },
+    ...(kind === 'Secret' ? { type: 'Opaque' } : {}),
+    data: encoded,
+  };
 }
 
 export interface Container {
   name: string;
   image: string;
   args?: string[];
-  env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string }; configMapKeyRef?: { name: string; key: string } } }>;
+  env?: Array<{
+    name: string;
+    value?: string;
+    valueFrom?: { secretKeyRef?: { name: string; key: string }; configMapKeyRef?: { name: string; key: string } };
+  }>;
   envFrom?: Array<{ configMapRef?: { name: string }; secretRef?: { name: string } }>;
   ports?: Array<{ name?: string; containerPort: number }>;
   readinessProbe?: { httpGet?: { path: string; port: string | number } };
@@ -134,8 +174,11 @@ export interface PodSpec {
 }
 
 /** The pod template of a workload (Deployment, Job, …), if any. */
-export function podTemplateOf(object: K8sObject): { metadata?: { labels?: Record<string, string> }; spec: PodSpec } | undefined {
-  const spec = object.spec as { template?: { metadata?: { labels?: Record<string, string> }; spec: PodSpec } } | undefined;
+export function podTemplateOf(
+  object: K8sObject,
+): { metadata?: { labels?: Record<string, string> }; spec: PodSpec } | undefined {
+  const spec = object.spec as
+    { template?: { metadata?: { labels?: Record<string, string> }; spec: PodSpec } } | undefined;
   return spec?.template;
 }
 
@@ -167,18 +210,23 @@ interface JsonPatchOperation {
 export function applyJsonPatch<T>(document: T, operations: JsonPatchOperation[]): T {
   const result = structuredClone(document) as unknown;
   for (const { op, path: pointer, value } of operations) {
-    const segments = pointer.split('/').slice(1).map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
+    const segments = pointer
+      .split('/')
+      .slice(1)
+      .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
     const last = segments.pop();
     if (last === undefined) throw new Error(`patch path "${pointer}" is empty`);
     let parent = result as Record<string, unknown> | unknown[];
     for (const segment of segments) {
       const next = Array.isArray(parent) ? parent[Number(segment)] : parent[segment];
-      if (next === undefined || next === null || typeof next !== 'object') throw new Error(`patch path "${pointer}": "${segment}" does not exist`);
+      if (next === undefined || next === null || typeof next !== 'object')
+        throw new Error(`patch path "${pointer}": "${segment}" does not exist`);
       parent = next as Record<string, unknown> | unknown[];
     }
     if (Array.isArray(parent)) {
       const index = last === '-' ? parent.length : Number(last);
-      if (!Number.isInteger(index) || index < 0 || index > parent.length || (op !== 'add' && index >= parent.length)) throw new Error(`patch path "${pointer}": bad index`);
+      if (!Number.isInteger(index) || index < 0 || index > parent.length || (op !== 'add' && index >= parent.length))
+        throw new Error(`patch path "${pointer}": bad index`);
       if (op === 'add') parent.splice(index, 0, structuredClone(value));
       else if (op === 'replace') parent[index] = structuredClone(value);
       else parent.splice(index, 1);

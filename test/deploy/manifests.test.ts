@@ -7,7 +7,15 @@ import { loadPaymentConfig } from '../../subgraphs/payment/config.js';
 import { loadSupergraphEnv } from '../../gateway/partner-config.js';
 import { SUBGRAPH_NAMES } from '../../subgraphs/common/config.js';
 import { schemaErrors, unknownFieldErrors } from './k8s-schema.js';
-import { applyJsonPatch, containersOf, podTemplateOf, readManifests, renderKustomization, type Container, type K8sObject } from './kustomize.js';
+import {
+  applyJsonPatch,
+  containersOf,
+  podTemplateOf,
+  readManifests,
+  renderKustomization,
+  type Container,
+  type K8sObject,
+} from './kustomize.js';
 
 const root = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 // Rendered from a copy with the supergraph put in place, as `npm run deploy:supergraph` does before a deploy.
@@ -22,19 +30,32 @@ const overlays = {
 const prodSecrets = readManifests(path.join(k8s, 'overlays', 'prod', 'secrets.example.yaml'));
 rmSync(k8s, { recursive: true, force: true });
 const PROCESSES = ['gateway', ...SUBGRAPH_NAMES] as const;
-const PORTS: Record<(typeof PROCESSES)[number], number> = { gateway: 4000, operator: 4001, station: 4002, session: 4003, payment: 4004 };
+const PORTS: Record<(typeof PROCESSES)[number], number> = {
+  gateway: 4000,
+  operator: 4001,
+  station: 4002,
+  session: 4003,
+  payment: 4004,
+};
 
 const find = (objects: K8sObject[], kind: string, name: string) => {
   const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
   if (!found) throw new Error(`${kind}/${name} is missing`);
   return found;
 };
-const matches = (selector: Record<string, string>, labels: Record<string, string> | undefined) => Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+const matches = (selector: Record<string, string>, labels: Record<string, string> | undefined) =>
+  Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 
 describe('the renderer used by these tests', () => {
   it('applies JSON patches like RFC 6902 and refuses paths that do not exist', () => {
     const doc = { spec: { replicas: 2, list: [1, 2] } };
-    expect(applyJsonPatch(doc, [{ op: 'replace', path: '/spec/replicas', value: 3 }, { op: 'add', path: '/spec/list/-', value: 3 }, { op: 'remove', path: '/spec/list/0' }])).toEqual({ spec: { replicas: 3, list: [2, 3] } });
+    expect(
+      applyJsonPatch(doc, [
+        { op: 'replace', path: '/spec/replicas', value: 3 },
+        { op: 'add', path: '/spec/list/-', value: 3 },
+        { op: 'remove', path: '/spec/list/0' },
+      ]),
+    ).toEqual({ spec: { replicas: 3, list: [2, 3] } });
     expect(() => applyJsonPatch(doc, [{ op: 'replace', path: '/spec/replicaz', value: 1 }])).toThrow(/does not exist/);
   });
 
@@ -68,17 +89,30 @@ describe.each(Object.entries(overlays))('the %s overlay', (overlay, objects) => 
       expect(Object.keys(container.resources?.requests ?? {}).sort()).toEqual(['cpu', 'memory']);
       expect(Object.keys(container.resources?.limits ?? {}).sort()).toEqual(['cpu', 'memory']);
       expect(template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
-      expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
+      expect(container.securityContext).toMatchObject({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+      });
 
       const service = find(objects, 'Service', name);
-      const spec = service.spec as { selector: Record<string, string>; ports: Array<{ port: number; targetPort: string }> };
+      const spec = service.spec as {
+        selector: Record<string, string>;
+        ports: Array<{ port: number; targetPort: string }>;
+      };
       expect(matches(spec.selector, template.metadata?.labels)).toBe(true);
       expect(spec.ports).toEqual([expect.objectContaining({ port: PORTS[name], targetPort: 'http' })]);
 
-      const hpa = find(objects, 'HorizontalPodAutoscaler', name).spec as { scaleTargetRef: { kind: string; name: string }; minReplicas: number; maxReplicas: number };
+      const hpa = find(objects, 'HorizontalPodAutoscaler', name).spec as {
+        scaleTargetRef: { kind: string; name: string };
+        minReplicas: number;
+        maxReplicas: number;
+      };
       expect(hpa.scaleTargetRef).toMatchObject({ kind: 'Deployment', name });
       expect(hpa.maxReplicas).toBeGreaterThan(hpa.minReplicas);
-      const pdb = find(objects, 'PodDisruptionBudget', name).spec as { selector: { matchLabels: Record<string, string> }; minAvailable?: number };
+      const pdb = find(objects, 'PodDisruptionBudget', name).spec as {
+        selector: { matchLabels: Record<string, string> };
+        minAvailable?: number;
+      };
       expect(matches(pdb.selector.matchLabels, template.metadata?.labels)).toBe(true);
       if (overlay === 'prod') expect(pdb.minAvailable).toBeLessThan((deployment.spec as { replicas: number }).replicas);
     }
@@ -91,16 +125,25 @@ describe.each(Object.entries(overlays))('the %s overlay', (overlay, objects) => 
       expect(container.args).toEqual(['migrate', name]);
       expect(container.image).toBe(containersOf(find(objects, 'Deployment', name))[0].image);
     }
-    expect((find(objects, 'ConfigMap', 'chargegraph-config').data as Record<string, string>).MIGRATE_ON_START).toBe('false');
+    expect((find(objects, 'ConfigMap', 'chargegraph-config').data as Record<string, string>).MIGRATE_ON_START).toBe(
+      'false',
+    );
   });
 
   it('can apply settings and migration Jobs alone first (-l component in (config, migration)), with all they need', () => {
-    const first = objects.filter((o) => ['config', 'migration'].includes(o.metadata.labels?.['app.kubernetes.io/component'] ?? ''));
-    const available = new Set([...first, ...(overlay === 'prod' ? prodSecrets : [])].map((o) => `${o.kind}/${o.metadata.name}`));
+    const first = objects.filter((o) =>
+      ['config', 'migration'].includes(o.metadata.labels?.['app.kubernetes.io/component'] ?? ''),
+    );
+    const available = new Set(
+      [...first, ...(overlay === 'prod' ? prodSecrets : [])].map((o) => `${o.kind}/${o.metadata.name}`),
+    );
     for (const job of first.filter((o) => o.kind === 'Job')) {
       for (const container of containersOf(job)) {
-        for (const source of container.envFrom ?? []) expect(available, job.metadata.name).toContain(`ConfigMap/${source.configMapRef!.name}`);
-        for (const variable of container.env ?? []) if (variable.valueFrom?.secretKeyRef) expect(available, job.metadata.name).toContain(`Secret/${variable.valueFrom.secretKeyRef.name}`);
+        for (const source of container.envFrom ?? [])
+          expect(available, job.metadata.name).toContain(`ConfigMap/${source.configMapRef!.name}`);
+        for (const variable of container.env ?? [])
+          if (variable.valueFrom?.secretKeyRef)
+            expect(available, job.metadata.name).toContain(`Secret/${variable.valueFrom.secretKeyRef.name}`);
       }
     }
     expect(first.filter((o) => o.kind === 'Job')).toHaveLength(SUBGRAPH_NAMES.length);
@@ -126,14 +169,26 @@ describe.each(Object.entries(overlays))('the %s overlay', (overlay, objects) => 
       const { config, runtime } = loadProcessConfig(env, readers);
       expect(config.NODE_ENV).toBe(overlay === 'prod' ? 'production' : 'development');
       expect(runtime.LISTEN_HOST).toBe('0.0.0.0');
-      expect(runtime.SHUTDOWN_DELAY_MS + runtime.SHUTDOWN_TIMEOUT_MS).toBeLessThan(((find(objects, 'Deployment', name).spec as { template: { spec: { terminationGracePeriodSeconds: number } } }).template.spec.terminationGracePeriodSeconds) * 1000);
-      expect(config.subgraphUrls).toEqual({ operator: 'http://operator:4001/graphql', station: 'http://station:4002/graphql', session: 'http://session:4003/graphql', payment: 'http://payment:4004/graphql' });
+      expect(runtime.SHUTDOWN_DELAY_MS + runtime.SHUTDOWN_TIMEOUT_MS).toBeLessThan(
+        (find(objects, 'Deployment', name).spec as { template: { spec: { terminationGracePeriodSeconds: number } } })
+          .template.spec.terminationGracePeriodSeconds * 1000,
+      );
+      expect(config.subgraphUrls).toEqual({
+        operator: 'http://operator:4001/graphql',
+        station: 'http://station:4002/graphql',
+        session: 'http://session:4003/graphql',
+        payment: 'http://payment:4004/graphql',
+      });
     }
   });
 
   it('lets only the gateway (and sibling subgraphs) reach subgraphs, and the ingress controller only the gateway and payment', () => {
-    const policies = objects.filter((o) => o.kind === 'NetworkPolicy') as Array<K8sObject & { spec: NetworkPolicySpec }>;
-    expect(policies.find((p) => Object.keys(p.spec.podSelector.matchLabels ?? {}).length === 0)?.spec.policyTypes).toEqual(['Ingress']); // default deny
+    const policies = objects.filter((o) => o.kind === 'NetworkPolicy') as Array<
+      K8sObject & { spec: NetworkPolicySpec }
+    >;
+    expect(
+      policies.find((p) => Object.keys(p.spec.podSelector.matchLabels ?? {}).length === 0)?.spec.policyTypes,
+    ).toEqual(['Ingress']); // default deny
     const allowedSources = (labels: Record<string, string>) =>
       policies
         .filter((p) => matches(p.spec.podSelector.matchLabels ?? {}, labels) && p.spec.ingress)
@@ -145,16 +200,35 @@ describe.each(Object.entries(overlays))('the %s overlay', (overlay, objects) => 
         { podSelector: { matchLabels: { 'app.kubernetes.io/component': 'gateway' } } },
         { podSelector: { matchLabels: { 'app.kubernetes.io/component': 'subgraph' } } },
         { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
-        ...(name === 'payment' ? [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }] : []),
+        ...(name === 'payment'
+          ? [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }]
+          : []),
       ].map((peer) => JSON.stringify(peer));
       expect([...sources].sort()).toEqual(expected.sort());
     }
   });
 
   it('routes only the API, the IDE and the Stripe webhook through the Ingress', () => {
-    const ingress = find(objects, 'Ingress', 'chargegraph').spec as { rules: Array<{ http: { paths: Array<{ path: string; pathType: string; backend: { service: { name: string; port: { name: string } } } }> } }> };
-    const routes = ingress.rules.flatMap((r) => r.http.paths.map((p) => `${p.pathType} ${p.path} → ${p.backend.service.name}:${p.backend.service.port.name}`));
-    expect(routes.sort()).toEqual(['Exact / → gateway:http', 'Exact /graphql → gateway:http', 'Exact /webhooks/stripe → payment:http', 'Prefix /ide → gateway:http']);
+    const ingress = find(objects, 'Ingress', 'chargegraph').spec as {
+      rules: Array<{
+        http: {
+          paths: Array<{
+            path: string;
+            pathType: string;
+            backend: { service: { name: string; port: { name: string } } };
+          }>;
+        };
+      }>;
+    };
+    const routes = ingress.rules.flatMap((r) =>
+      r.http.paths.map((p) => `${p.pathType} ${p.path} → ${p.backend.service.name}:${p.backend.service.port.name}`),
+    );
+    expect(routes.sort()).toEqual([
+      'Exact / → gateway:http',
+      'Exact /graphql → gateway:http',
+      'Exact /webhooks/stripe → payment:http',
+      'Prefix /ide → gateway:http',
+    ]);
   });
 });
 
@@ -181,7 +255,9 @@ function resolveEnv(container: Container, objects: K8sObject[], secrets: K8sObje
     if (!secret) throw new Error(`secret ${ref.name} (for ${variable.name}) is not defined`);
     const data = secret.data as Record<string, string> | undefined;
     const stringData = secret.stringData as Record<string, string> | undefined;
-    const value = stringData?.[ref.key] ?? (data?.[ref.key] !== undefined ? Buffer.from(data[ref.key], 'base64').toString('utf8') : undefined);
+    const value =
+      stringData?.[ref.key] ??
+      (data?.[ref.key] !== undefined ? Buffer.from(data[ref.key], 'base64').toString('utf8') : undefined);
     if (value === undefined) throw new Error(`secret ${ref.name} has no key ${ref.key}`);
     env[variable.name] = value;
   }

@@ -10,16 +10,24 @@ import { createTestSubgraph } from '../support/subgraph.js';
 
 const get = (url: string, headers: Record<string, string> = {}) =>
   new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
-    http.get(url, { agent: false, headers }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    }).on('error', reject);
+    http
+      .get(url, { agent: false, headers }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      })
+      .on('error', reject);
   });
 
 describe('configuration at start', () => {
   it('lists every missing or invalid variable of every reader in one message', () => {
-    const env = { NODE_ENV: 'production', DATABASE_URL: 'not a url', JWT_SECRET: 'short', SHUTDOWN_TIMEOUT_MS: 'soon', STRIPE_TIMEOUT_MS: '-1' };
+    const env = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'not a url',
+      JWT_SECRET: 'short',
+      SHUTDOWN_TIMEOUT_MS: 'soon',
+      STRIPE_TIMEOUT_MS: '-1',
+    };
     let message = '';
     try {
       loadProcessConfig(env, [loadPaymentConfig]);
@@ -27,13 +35,19 @@ describe('configuration at start', () => {
       message = (error as Error).message;
     }
     expect(message).toMatch(/^Invalid configuration \(\d+ problems\); nothing was started:/);
-    for (const variable of ['DATABASE_URL', 'JWT_SECRET', 'SHUTDOWN_TIMEOUT_MS', 'STRIPE_TIMEOUT_MS']) expect(message).toContain(`  - ${variable}: `);
+    for (const variable of ['DATABASE_URL', 'JWT_SECRET', 'SHUTDOWN_TIMEOUT_MS', 'STRIPE_TIMEOUT_MS'])
+      expect(message).toContain(`  - ${variable}: `);
     expect(message).not.toMatch(/\n\s+at /); // no stack
   });
 
   it('makes a process exit 1 with that message and nothing else', () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'subgraphs/payment/main.ts'], {
-      env: { PATH: process.env.PATH, NODE_ENV: 'production', DATABASE_URL: 'postgres://x@127.0.0.1:1/postgres', JWT_SECRET: 'short' },
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'production',
+        DATABASE_URL: 'postgres://x@127.0.0.1:1/postgres',
+        JWT_SECRET: 'short',
+      },
       encoding: 'utf8',
       timeout: 30_000,
     });
@@ -57,7 +71,9 @@ describe('a subgraph process lifecycle', () => {
       const url = new URL(await subgraph.listen(0));
       const base = `http://127.0.0.1:${url.port}`;
       expect((await get(`${base}/health/live`, { 'x-request-id': 'abc-123' })).headers['x-request-id']).toBe('abc-123');
-      expect((await get(`${base}/health/live`, { 'x-request-id': 'bad id with spaces' })).headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      expect(
+        (await get(`${base}/health/live`, { 'x-request-id': 'bad id with spaces' })).headers['x-request-id'],
+      ).toMatch(/^[0-9a-f-]{36}$/);
       expect((await get(`${base}/health/ready`)).status).toBe(200);
 
       const slow = get(`${base}/slow`);

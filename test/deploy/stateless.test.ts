@@ -33,9 +33,14 @@ describe('automatic persisted queries, shared by gateway replicas through Postgr
     }
     const query = '{ __typename }';
     const persistedQuery = { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') };
-    const send = (url: string, body: object) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json());
+    const send = (url: string, body: object) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
+        (r) => r.json(),
+      );
     // Unknown everywhere at first; registered on replica A; replica B knows it.
-    expect(await send(urls[1], { extensions: { persistedQuery } })).toMatchObject({ errors: [{ extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }] });
+    expect(await send(urls[1], { extensions: { persistedQuery } })).toMatchObject({
+      errors: [{ extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }],
+    });
     expect(await send(urls[0], { query, extensions: { persistedQuery } })).toEqual({ data: { __typename: 'Query' } });
     // Apollo stores the entry without holding up the answer: give the write a moment.
     let fromB: unknown;

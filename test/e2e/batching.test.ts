@@ -22,12 +22,30 @@ async function seed(): Promise<void> {
   for (const [index, currency] of ['EUR', 'GBP', 'JPY'].entries()) {
     const { createOperator } = await call<{ createOperator: { id: string } }>(
       `mutation ($i: CreateOperatorInput!) { createOperator(input: $i) { id } }`,
-      { i: { name: `Batch Op ${index}`, country: ['DE', 'GB', 'JP'][index], defaultCurrency: currency, contactEmail: 'b@example.com' } },
+      {
+        i: {
+          name: `Batch Op ${index}`,
+          country: ['DE', 'GB', 'JP'][index],
+          defaultCurrency: currency,
+          contactEmail: 'b@example.com',
+        },
+      },
       admin,
     );
     const { createTariff } = await call<{ createTariff: { id: string } }>(
       `mutation ($i: CreateTariffInput!) { createTariff(input: $i) { id } }`,
-      { i: { operatorId: createOperator.id, name: 'Standard', currency, energyPricePerKwh: '0.4', timePricePerHour: '0', sessionFee: 0, taxRateBasisPoints: 0, preAuthorizationAmount: 5000 } },
+      {
+        i: {
+          operatorId: createOperator.id,
+          name: 'Standard',
+          currency,
+          energyPricePerKwh: '0.4',
+          timePricePerHour: '0',
+          sessionFee: 0,
+          taxRateBasisPoints: 0,
+          preAuthorizationAmount: 5000,
+        },
+      },
       admin,
     );
     for (let s = 0; s < 4; s++) {
@@ -35,7 +53,10 @@ async function seed(): Promise<void> {
         `mutation ($i: CreateStationInput!) { createStation(input: $i) { id connectors { id } } }`,
         {
           i: {
-            operatorId: createOperator.id, name: `Batch ${index}-${s}`, tariffId: createTariff.id, timezone: 'Europe/Berlin',
+            operatorId: createOperator.id,
+            name: `Batch ${index}-${s}`,
+            tariffId: createTariff.id,
+            timezone: 'Europe/Berlin',
             address: { street: 'Main St 1', city: 'Town', postalCode: '12345', country: 'DE' },
             location: { latitude: 50 + s / 100, longitude: 8 + index / 100 },
             connectors: [{ standard: 'CCS2', powerKw: 150 }],
@@ -70,7 +91,11 @@ async function statementsPerSubgraph(first: number): Promise<Record<string, numb
   const names: SubgraphName[] = ['operator', 'station', 'session'];
   // Count every subgraph's statements during one federated query.
   const run = async () => {
-    const result = await stack.query<{ chargingSessions: { edges: Array<{ node: { station: { operator: { name: string }; tariff: { currency: string } } } }> } }>(LIST, { first }, admin);
+    const result = await stack.query<{
+      chargingSessions: {
+        edges: Array<{ node: { station: { operator: { name: string }; tariff: { currency: string } } } }>;
+      };
+    }>(LIST, { first }, admin);
     expect(result.errors).toBeUndefined();
     expect(result.data!.chargingSessions.edges).toHaveLength(first);
     for (const { node } of result.data!.chargingSessions.edges) {

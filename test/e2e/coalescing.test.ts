@@ -19,7 +19,8 @@ afterAll(() => stack?.destroy());
 const admin: TokenClaims = { role: Role.PLATFORM_ADMIN, sub: 'admin-coalescing' };
 const LIST = '{ operators(first: 50) { edges { node { id name } } } }';
 const operatorDb = () => stack.subgraphs.operator!.orm;
-const together = <T>(count: number, send: (i: number) => Promise<T>) => Promise.all(Array.from({ length: count }, (_, i) => send(i)));
+const together = <T>(count: number, send: (i: number) => Promise<T>) =>
+  Promise.all(Array.from({ length: count }, (_, i) => send(i)));
 
 describe('operation coalescing', () => {
   it('answers 20 identical queries from one caller with one execution, each with the full answer', async () => {
@@ -42,15 +43,20 @@ describe('operation coalescing', () => {
 
   it('executes separately for different callers and for different variables', async () => {
     const driver: TokenClaims = { role: Role.DRIVER, sub: 'driver-coalescing' };
-    const byCaller = await countStatements(operatorDb(), () => Promise.all([stack.query(LIST, {}, admin), stack.query(LIST, {}, driver), stack.query(LIST)]));
+    const byCaller = await countStatements(operatorDb(), () =>
+      Promise.all([stack.query(LIST, {}, admin), stack.query(LIST, {}, driver), stack.query(LIST)]),
+    );
     expect(byCaller).toBe(3);
     const paged = 'query ($first: Int!) { operators(first: $first) { edges { node { id } } } }';
-    const byVariables = await countStatements(operatorDb(), () => Promise.all([stack.query(paged, { first: 1 }, admin), stack.query(paged, { first: 2 }, admin)]));
+    const byVariables = await countStatements(operatorDb(), () =>
+      Promise.all([stack.query(paged, { first: 1 }, admin), stack.query(paged, { first: 2 }, admin)]),
+    );
     expect(byVariables).toBe(2);
   });
 
   it('never shares a mutation: identical mutations in flight each take effect', async () => {
-    const create = 'mutation { createOperator(input: { name: "Coalesced Twice", country: "FR", defaultCurrency: "EUR", contactEmail: "twice@example.fr" }) { id } }';
+    const create =
+      'mutation { createOperator(input: { name: "Coalesced Twice", country: "FR", defaultCurrency: "EUR", contactEmail: "twice@example.fr" }) { id } }';
     const results = await together(3, () => stack.query<{ createOperator: { id: string } }>(create, {}, admin));
     const ids = results.map((result) => result.data?.createOperator.id);
     expect(new Set(ids).size).toBe(3);

@@ -15,10 +15,17 @@ beforeAll(async () => {
 afterAll(() => stack?.destroy());
 
 async function post(url: string, body: string, headers: Record<string, string> = {}) {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
   const text = await response.text();
   expect(text).not.toMatch(/\n\s+at |node_modules|<html/i);
-  return { status: response.status, body: JSON.parse(text) as { data?: unknown; errors?: Array<{ message: string; extensions?: { code?: string } }> } };
+  return {
+    status: response.status,
+    body: JSON.parse(text) as { data?: unknown; errors?: Array<{ message: string; extensions?: { code?: string } }> },
+  };
 }
 const gql = (query: string) => post(stack.gatewayUrl, JSON.stringify({ query }));
 
@@ -31,7 +38,10 @@ describe('gateway limits', () => {
   });
 
   it('refuses an alias bomb', async () => {
-    const aliases = Array.from({ length: LIMITS.maxAliases + 5 }, (_, i) => `a${i}: operators { edges { cursor } }`).join(' ');
+    const aliases = Array.from(
+      { length: LIMITS.maxAliases + 5 },
+      (_, i) => `a${i}: operators { edges { cursor } }`,
+    ).join(' ');
     const { body } = await gql(`{ ${aliases} }`);
     expect(body.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(body.errors?.[0].message).toMatch(/aliases/i);
@@ -53,7 +63,9 @@ describe('gateway limits', () => {
   });
 
   it('counts list sizes into the cost and refuses an expensive query', async () => {
-    const { status, body } = await gql(`{ stations(first: 100) { edges { node { name connectors { id } operator { stations(first: 100) { edges { node { name tariff { currency } } } } } } } } }`);
+    const { status, body } = await gql(
+      `{ stations(first: 100) { edges { node { name connectors { id } operator { stations(first: 100) { edges { node { name tariff { currency } } } } } } } } }`,
+    );
     expect(status).toBe(400);
     expect(body.errors?.[0].extensions?.code).toBe('QUERY_TOO_COMPLEX');
     const cheap = await gql(`{ stations(first: 5) { edges { node { name } } } }`);
@@ -61,12 +73,18 @@ describe('gateway limits', () => {
   });
 
   it('refuses batched (array) requests', async () => {
-    const { status } = await post(stack.gatewayUrl, JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]));
+    const { status } = await post(
+      stack.gatewayUrl,
+      JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]),
+    );
     expect(status).toBe(400);
   });
 
   it('answers an oversized body with 413 and a GraphQL error', async () => {
-    const { status, body } = await post(stack.gatewayUrl, JSON.stringify({ query: `{ __typename }`, variables: { pad: 'x'.repeat(300_000) } }));
+    const { status, body } = await post(
+      stack.gatewayUrl,
+      JSON.stringify({ query: `{ __typename }`, variables: { pad: 'x'.repeat(300_000) } }),
+    );
     expect(status).toBe(413);
     expect(body.errors?.[0].extensions?.code).toBe('PAYLOAD_TOO_LARGE');
   });
@@ -90,7 +108,13 @@ describe('production gateway', () => {
 
   beforeAll(async () => {
     // A production gateway in front of subgraphs that trust its signing secret (their own secret list includes it).
-    const config = loadConfig({ ...process.env, NODE_ENV: 'production', ...secrets, SUBGRAPH_SIGNING_SECRETS: `${secrets.SUBGRAPH_SIGNING_SECRETS}`, ...urls() });
+    const config = loadConfig({
+      ...process.env,
+      NODE_ENV: 'production',
+      ...secrets,
+      SUBGRAPH_SIGNING_SECRETS: `${secrets.SUBGRAPH_SIGNING_SECRETS}`,
+      ...urls(),
+    });
     const supergraphSdl = await readFile(new URL('../../schema/supergraph.graphql', import.meta.url), 'utf8');
     gateway = await createGateway({ config, logger: createLogger('gateway', 'silent'), supergraphSdl });
     url = await gateway.listen(0);
@@ -98,20 +122,28 @@ describe('production gateway', () => {
   afterAll(() => gateway?.close());
 
   function urls() {
-    return Object.fromEntries(Object.entries(stack.subgraphs).map(([name, s]) => [`${name.toUpperCase()}_URL`, s!.url]));
+    return Object.fromEntries(
+      Object.entries(stack.subgraphs).map(([name, s]) => [`${name.toUpperCase()}_URL`, s!.url]),
+    );
   }
 
   it('refuses to start with the development secrets', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET is the development secret[\s\S]*SUBGRAPH_SIGNING_SECRETS contains the development secret/);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
+      /JWT_SECRET is the development secret[\s\S]*SUBGRAPH_SIGNING_SECRETS contains the development secret/,
+    );
   });
 
   it('allows introspection to analysts and platform admins only', async () => {
     const introspect = JSON.stringify({ query: '{ __schema { queryType { name } } }' });
     const anonymous = await post(url, introspect);
     expect(anonymous.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
-    const driver = await post(url, introspect, { authorization: `Bearer ${await signDevToken({ role: Role.DRIVER, sub: 'd' }, secrets.JWT_SECRET)}` });
+    const driver = await post(url, introspect, {
+      authorization: `Bearer ${await signDevToken({ role: Role.DRIVER, sub: 'd' }, secrets.JWT_SECRET)}`,
+    });
     expect(driver.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
-    const analyst = await post(url, introspect, { authorization: `Bearer ${await signDevToken({ role: Role.ANALYST, sub: 'a' }, secrets.JWT_SECRET)}` });
+    const analyst = await post(url, introspect, {
+      authorization: `Bearer ${await signDevToken({ role: Role.ANALYST, sub: 'a' }, secrets.JWT_SECRET)}`,
+    });
     expect(analyst.body).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
   });
 

@@ -22,12 +22,33 @@ describe('a subgraph that is down', () => {
     );
     const { data: tariff } = await stack.query<{ createTariff: { id: string } }>(
       `mutation ($i: CreateTariffInput!) { createTariff(input: $i) { id } }`,
-      { i: { operatorId: data!.createOperator.id, name: 'T', currency: 'EUR', energyPricePerKwh: '0.3', timePricePerHour: '0', sessionFee: 0, taxRateBasisPoints: 0, preAuthorizationAmount: 1000 } },
+      {
+        i: {
+          operatorId: data!.createOperator.id,
+          name: 'T',
+          currency: 'EUR',
+          energyPricePerKwh: '0.3',
+          timePricePerHour: '0',
+          sessionFee: 0,
+          taxRateBasisPoints: 0,
+          preAuthorizationAmount: 1000,
+        },
+      },
       admin,
     );
     await stack.query(
       `mutation ($i: CreateStationInput!) { createStation(input: $i) { id } }`,
-      { i: { operatorId: data!.createOperator.id, name: 'Resilient', tariffId: tariff!.createTariff.id, timezone: 'Europe/Berlin', address: { street: 'A 1', city: 'B', postalCode: '1', country: 'DE' }, location: { latitude: 52, longitude: 13 }, connectors: [{ standard: 'CCS2', powerKw: 50 }] } },
+      {
+        i: {
+          operatorId: data!.createOperator.id,
+          name: 'Resilient',
+          tariffId: tariff!.createTariff.id,
+          timezone: 'Europe/Berlin',
+          address: { street: 'A 1', city: 'B', postalCode: '1', country: 'DE' },
+          location: { latitude: 52, longitude: 13 },
+          connectors: [{ standard: 'CCS2', powerKw: 50 }],
+        },
+      },
       admin,
     );
     await stack.subgraphs.station!.close();
@@ -48,7 +69,10 @@ describe('a subgraph that is down', () => {
   it('reports the gateway as not ready, naming the unreachable subgraph', async () => {
     const response = await fetch(new URL('/health/ready', stack.gatewayUrl));
     expect(response.status).toBe(503);
-    expect(await response.json()).toMatchObject({ status: 'degraded', subgraphs: { station: 'unreachable', operator: 'ready' } });
+    expect(await response.json()).toMatchObject({
+      status: 'degraded',
+      subgraphs: { station: 'unreachable', operator: 'ready' },
+    });
   });
 });
 
@@ -65,12 +89,18 @@ describe('a subgraph that does not answer', () => {
 
   it('is cut off after SUBGRAPH_TIMEOUT_MS with UPSTREAM_UNAVAILABLE', async () => {
     const { port } = silent.address() as net.AddressInfo;
-    const config = loadConfig(testEnv({ OPERATOR_URL: `http://127.0.0.1:${port}/graphql`, SUBGRAPH_TIMEOUT_MS: '300' }));
+    const config = loadConfig(
+      testEnv({ OPERATOR_URL: `http://127.0.0.1:${port}/graphql`, SUBGRAPH_TIMEOUT_MS: '300' }),
+    );
     const supergraphSdl = await readFile(new URL('../../schema/supergraph.graphql', import.meta.url), 'utf8');
     const gateway = await createGateway({ config, logger: createLogger('gateway', 'silent'), supergraphSdl });
     try {
       const url = await gateway.listen(0);
-      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ operators { edges { cursor } } }' }) });
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ operators { edges { cursor } } }' }),
+      });
       const body = (await response.json()) as { data: unknown; errors: Array<{ extensions: { code: string } }> };
       expect(response.status).toBe(200);
       expect(body.errors[0].extensions.code).toBe('UPSTREAM_UNAVAILABLE');

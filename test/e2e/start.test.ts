@@ -19,7 +19,11 @@ describe('npm start', () => {
   });
 
   it('starts the platform, seeds demo data, runs a paid journey, answers a three-subgraph query and stops cleanly', async () => {
-    const ports = Object.fromEntries(await Promise.all(['GATEWAY', ...SUBGRAPH_NAMES.map((n) => n.toUpperCase())].map(async (n) => [n, await freePort()])));
+    const ports = Object.fromEntries(
+      await Promise.all(
+        ['GATEWAY', ...SUBGRAPH_NAMES.map((n) => n.toUpperCase())].map(async (n) => [n, await freePort()]),
+      ),
+    );
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       DATABASE_URL: config.DATABASE_URL,
@@ -27,10 +31,15 @@ describe('npm start', () => {
       GATEWAY_PORT: String(ports.GATEWAY),
       STRIPE_EMULATOR_PORT: String(await freePort()),
       STRIPE_EMULATOR_DATA_FILE: path.join(await mkdtemp(path.join(tmpdir(), 'cg-start-')), 'stripe.json'),
-      ...Object.fromEntries(SUBGRAPH_NAMES.flatMap((n) => {
-        const key = n.toUpperCase();
-        return [[`${key}_PORT`, String(ports[key])], [`${key}_URL`, `http://127.0.0.1:${ports[key]}/graphql`]];
-      })),
+      ...Object.fromEntries(
+        SUBGRAPH_NAMES.flatMap((n) => {
+          const key = n.toUpperCase();
+          return [
+            [`${key}_PORT`, String(ports[key])],
+            [`${key}_URL`, `http://127.0.0.1:${ports[key]}/graphql`],
+          ];
+        }),
+      ),
     };
     child = spawn(process.execPath, ['--import', 'tsx', 'dev/start.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -47,14 +56,23 @@ describe('npm start', () => {
     expect(output).toMatch(/example journey: .* payment SUCCEEDED\)/);
     expect(output).toMatch(/the money landed on the operator's own account acct_\w+: available balance [1-9]\d* EUR/);
     expect(output).toMatch(/the platform took 0/);
-    for (const role of ['PLATFORM_ADMIN', 'OPERATOR_ADMIN', 'DRIVER', 'ANALYST', 'PARTNER']) expect(output).toMatch(new RegExp(`${role}\\s+eyJ`));
+    for (const role of ['PLATFORM_ADMIN', 'OPERATOR_ADMIN', 'DRIVER', 'ANALYST', 'PARTNER'])
+      expect(output).toMatch(new RegExp(`${role}\\s+eyJ`));
 
     const response = await fetch(`http://127.0.0.1:${ports.GATEWAY}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ stations(first: 5) { edges { node { name operator { name } tariff { currency } } } } }' }),
+      body: JSON.stringify({
+        query: '{ stations(first: 5) { edges { node { name operator { name } tariff { currency } } } } }',
+      }),
     });
-    const body = (await response.json()) as { data: { stations: { edges: Array<{ node: { name: string; operator: { name: string }; tariff: { currency: string } } }> } } };
+    const body = (await response.json()) as {
+      data: {
+        stations: {
+          edges: Array<{ node: { name: string; operator: { name: string }; tariff: { currency: string } } }>;
+        };
+      };
+    };
     expect(body.data.stations.edges).toHaveLength(5);
     for (const { node } of body.data.stations.edges) {
       expect(node.operator.name).toBeTruthy();

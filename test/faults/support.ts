@@ -31,19 +31,41 @@ export interface HttpResult {
   body: string;
 }
 
-export function post(url: string, body: unknown, headers: Record<string, string> = {}, timeoutMs = 15_000): Promise<HttpResult> {
+export function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+  timeoutMs = 15_000,
+): Promise<HttpResult> {
   return request('POST', url, JSON.stringify(body), { 'content-type': 'application/json', ...headers }, timeoutMs);
 }
 
-export function request(method: string, url: string, body?: string, headers: Record<string, string> = {}, timeoutMs = 15_000): Promise<HttpResult> {
+export function request(
+  method: string,
+  url: string,
+  body?: string,
+  headers: Record<string, string> = {},
+  timeoutMs = 15_000,
+): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) }, agent: false, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-      res.on('aborted', () => reject(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' })));
-    });
+    const req = http.request(
+      url,
+      {
+        method,
+        headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) },
+        agent: false,
+        timeout: timeoutMs,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+        res.on('aborted', () => reject(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' })));
+      },
+    );
     req.on('timeout', () => req.destroy(Object.assign(new Error('client timeout'), { code: 'ETIMEDOUT' })));
     req.on('error', reject);
     req.end(body);
@@ -69,11 +91,20 @@ export class Proc {
   async start(extraEnv: NodeJS.ProcessEnv = {}, timeoutMs = 40_000): Promise<number> {
     const started = performance.now();
     const fd = openSync(this.logFile, 'a');
-    const child = spawn(process.execPath, ['--import', 'tsx', this.entry], { cwd: root, env: { ...this.env(), ...extraEnv }, stdio: ['ignore', fd, fd] });
+    const child = spawn(process.execPath, ['--import', 'tsx', this.entry], {
+      cwd: root,
+      env: { ...this.env(), ...extraEnv },
+      stdio: ['ignore', fd, fd],
+    });
     closeSync(fd);
     this.child = child;
     this.exit = once(child, 'exit').then(([code]) => code as number | null);
-    await waitFor(`${this.name} ready`, async () => (await request('GET', this.readyUrl, undefined, {}, 1000).catch(() => undefined))?.status === 200, timeoutMs, () => child.exitCode !== null);
+    await waitFor(
+      `${this.name} ready`,
+      async () => (await request('GET', this.readyUrl, undefined, {}, 1000).catch(() => undefined))?.status === 200,
+      timeoutMs,
+      () => child.exitCode !== null,
+    );
     return performance.now() - started;
   }
 
@@ -94,7 +125,12 @@ export class Proc {
   }
 }
 
-export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, gaveUp: () => boolean = () => false): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  gaveUp: () => boolean = () => false,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
@@ -108,7 +144,14 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 
 // ---- a proxy in front of the Stripe emulator that can hold or delay answers ------------------------------------
 
-export type ProxyRule = { method: string; path: RegExp; action: 'hold' | 'delay'; delayMs?: number; times: number; onMatch?: () => void };
+export type ProxyRule = {
+  method: string;
+  path: RegExp;
+  action: 'hold' | 'delay';
+  delayMs?: number;
+  times: number;
+  onMatch?: () => void;
+};
 
 /** Forwards everything to the emulator; a matching request is performed there, then its answer is held or delayed. */
 export class StripeProxy {
@@ -125,23 +168,34 @@ export class StripeProxy {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const forward = http.request({ host: this.upstream.host, port: this.upstream.port, method: req.method, path: req.url, headers: req.headers, agent: false }, (up) => {
-          const body: Buffer[] = [];
-          up.on('data', (c: Buffer) => body.push(c));
-          up.on('end', () => {
-            const rule = this.rules.find((r) => r.times > 0 && r.method === req.method && r.path.test(req.url ?? ''));
-            const send = () => {
-              if (res.destroyed) return;
-              res.writeHead(up.statusCode ?? 502, up.headers);
-              res.end(Buffer.concat(body));
-            };
-            if (!rule) return send();
-            rule.times--;
-            rule.onMatch?.();
-            if (rule.action === 'hold') this.held++; // performed at the provider; the answer never arrives
-            else setTimeout(send, rule.delayMs ?? 0);
-          });
-        });
+        const forward = http.request(
+          {
+            host: this.upstream.host,
+            port: this.upstream.port,
+            method: req.method,
+            path: req.url,
+            headers: req.headers,
+            agent: false,
+          },
+          (up) => {
+            const body: Buffer[] = [];
+            up.on('data', (c: Buffer) => body.push(c));
+            up.on('end', () => {
+              const rule = this.rules.find((r) => r.times > 0 && r.method === req.method && r.path.test(req.url ?? ''));
+              const send = () => {
+                if (res.destroyed) return;
+                res.writeHead(up.statusCode ?? 502, up.headers);
+                res.end(Buffer.concat(body));
+              };
+              if (!rule) return send();
+              rule.times--;
+              rule.onMatch?.();
+              if (rule.action === 'hold')
+                this.held++; // performed at the provider; the answer never arrives
+              else setTimeout(send, rule.delayMs ?? 0);
+            });
+          },
+        );
         forward.on('error', () => res.destroy());
         forward.end(Buffer.concat(chunks));
       });
@@ -192,11 +246,23 @@ export class TraceCollector {
       req.on('end', () => {
         if (req.url === '/v1/traces') {
           const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-            resourceSpans: Array<{ resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> }; scopeSpans: Array<{ spans: Array<Omit<ExportedSpan, 'service'>> }> }>;
+            resourceSpans: Array<{
+              resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> };
+              scopeSpans: Array<{ spans: Array<Omit<ExportedSpan, 'service'>> }>;
+            }>;
           };
           for (const resource of body.resourceSpans) {
-            const service = resource.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue ?? '?';
-            for (const scope of resource.scopeSpans) for (const span of scope.spans) this.spans.push({ service, name: span.name, traceId: span.traceId, spanId: span.spanId, parentSpanId: span.parentSpanId || undefined });
+            const service =
+              resource.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue ?? '?';
+            for (const scope of resource.scopeSpans)
+              for (const span of scope.spans)
+                this.spans.push({
+                  service,
+                  name: span.name,
+                  traceId: span.traceId,
+                  spanId: span.spanId,
+                  parentSpanId: span.parentSpanId || undefined,
+                });
           }
         }
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
@@ -241,9 +307,13 @@ export async function startPlatform(): Promise<Platform> {
   await proxy.start();
   const traces = new TraceCollector();
   await traces.start();
-  const ports = Object.fromEntries(await Promise.all(['gateway', ...SUBGRAPH_NAMES].map(async (n) => [n, await freePort()]))) as Platform['ports'];
+  const ports = Object.fromEntries(
+    await Promise.all(['gateway', ...SUBGRAPH_NAMES].map(async (n) => [n, await freePort()])),
+  ) as Platform['ports'];
   const prefix = `cgf${process.pid}`;
-  const urls = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [`${n.toUpperCase()}_URL`, `http://127.0.0.1:${ports[n]}/graphql`]));
+  const urls = Object.fromEntries(
+    SUBGRAPH_NAMES.map((n) => [`${n.toUpperCase()}_URL`, `http://127.0.0.1:${ports[n]}/graphql`]),
+  );
   const baseEnv = (): NodeJS.ProcessEnv => ({
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -270,7 +340,10 @@ export async function startPlatform(): Promise<Platform> {
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${traces.port}`,
   });
   const subgraphs = Object.fromEntries(
-    SUBGRAPH_NAMES.map((n) => [n, new Proc(n, `subgraphs/${n}/main.ts`, baseEnv, `http://127.0.0.1:${ports[n]}/health/ready`)]),
+    SUBGRAPH_NAMES.map((n) => [
+      n,
+      new Proc(n, `subgraphs/${n}/main.ts`, baseEnv, `http://127.0.0.1:${ports[n]}/health/ready`),
+    ]),
   ) as Record<SubgraphName, Proc>;
   const gateway = new Proc('gateway', 'gateway/main.ts', baseEnv, `http://127.0.0.1:${ports.gateway}/health/ready`);
   // Migrations first, one subgraph at a time (as the Kubernetes Jobs do), then everything at once.
@@ -325,7 +398,13 @@ export interface GraphQLBody<T> {
 
 export const admin: TokenClaims = { role: Role.PLATFORM_ADMIN, sub: 'faults-admin' };
 
-export async function gql<T>(p: Platform, query: string, variables: Record<string, unknown> = {}, who?: TokenClaims, headers: Record<string, string> = {}): Promise<{ status: number; body: GraphQLBody<T>; headers: http.IncomingHttpHeaders }> {
+export async function gql<T>(
+  p: Platform,
+  query: string,
+  variables: Record<string, unknown> = {},
+  who?: TokenClaims,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: GraphQLBody<T>; headers: http.IncomingHttpHeaders }> {
   const auth: Record<string, string> = who ? { authorization: `Bearer ${await signDevToken(who, JWT_SECRET)}` } : {};
   const result = await post(p.gatewayUrl, { query, variables }, { ...auth, ...headers });
   return { status: result.status, body: JSON.parse(result.body) as GraphQLBody<T>, headers: result.headers };
@@ -346,42 +425,91 @@ export interface Operator {
 
 /** An operator with a tariff (hold 2000 minor units) and a station with many connectors, onboarded at the provider. */
 export async function createOperator(p: Platform, name: string, connectors = 20): Promise<Operator> {
-  const { createOperator: operator } = await ok(gql<{ createOperator: { id: string } }>(p, `mutation ($input: CreateOperatorInput!) { createOperator(input: $input) { id } }`, { input: { name, country: 'DE', defaultCurrency: 'EUR', contactEmail: `ops@${name.toLowerCase().replaceAll(/\W/g, '')}.example` } }, admin));
+  const { createOperator: operator } = await ok(
+    gql<{ createOperator: { id: string } }>(
+      p,
+      `mutation ($input: CreateOperatorInput!) { createOperator(input: $input) { id } }`,
+      {
+        input: {
+          name,
+          country: 'DE',
+          defaultCurrency: 'EUR',
+          contactEmail: `ops@${name.toLowerCase().replaceAll(/\W/g, '')}.example`,
+        },
+      },
+      admin,
+    ),
+  );
   const { createTariff: tariff } = await ok(
-    gql<{ createTariff: { id: string } }>(p, `mutation ($input: CreateTariffInput!) { createTariff(input: $input) { id } }`, {
-      input: { operatorId: operator.id, name: 'standard', currency: 'EUR', energyPricePerKwh: '0.40', timePricePerHour: '0', sessionFee: 0, taxRateBasisPoints: 0, preAuthorizationAmount: 2000 },
-    }, admin),
+    gql<{ createTariff: { id: string } }>(
+      p,
+      `mutation ($input: CreateTariffInput!) { createTariff(input: $input) { id } }`,
+      {
+        input: {
+          operatorId: operator.id,
+          name: 'standard',
+          currency: 'EUR',
+          energyPricePerKwh: '0.40',
+          timePricePerHour: '0',
+          sessionFee: 0,
+          taxRateBasisPoints: 0,
+          preAuthorizationAmount: 2000,
+        },
+      },
+      admin,
+    ),
   );
   const { createStation: station } = await ok(
-    gql<{ createStation: { id: string; connectors: Array<{ id: string }> } }>(p, `mutation ($input: CreateStationInput!) { createStation(input: $input) { id connectors { id } } }`, {
-      input: {
-        operatorId: operator.id,
-        name: `${name} Central`,
-        address: { street: '1 Main Street', city: 'City', postalCode: '10000', country: 'DE' },
-        location: { latitude: 48.1, longitude: 11.5 },
-        timezone: 'Europe/Berlin',
-        tariffId: tariff.id,
-        connectors: Array.from({ length: connectors }, () => ({ standard: 'CCS2', powerKw: 150 })),
+    gql<{ createStation: { id: string; connectors: Array<{ id: string }> } }>(
+      p,
+      `mutation ($input: CreateStationInput!) { createStation(input: $input) { id connectors { id } } }`,
+      {
+        input: {
+          operatorId: operator.id,
+          name: `${name} Central`,
+          address: { street: '1 Main Street', city: 'City', postalCode: '10000', country: 'DE' },
+          location: { latitude: 48.1, longitude: 11.5 },
+          timezone: 'Europe/Berlin',
+          tariffId: tariff.id,
+          connectors: Array.from({ length: connectors }, () => ({ standard: 'CCS2', powerKw: 150 })),
+        },
       },
-    }, admin),
+      admin,
+    ),
   );
-  const adminOf: TokenClaims = { role: Role.OPERATOR_ADMIN, sub: `admin-${operator.id.slice(-6)}`, operatorId: operator.id };
-  await ok(gql(p, `mutation ($id: ID!) { startOperatorOnboarding(operatorId: $id) { url } }`, { id: operator.id }, adminOf));
+  const adminOf: TokenClaims = {
+    role: Role.OPERATOR_ADMIN,
+    sub: `admin-${operator.id.slice(-6)}`,
+    operatorId: operator.id,
+  };
+  await ok(
+    gql(p, `mutation ($id: ID!) { startOperatorOnboarding(operatorId: $id) { url } }`, { id: operator.id }, adminOf),
+  );
   const db = p.paymentDb();
   await db.connect();
-  const { rows } = await db.query<{ provider_account_id: string }>('select provider_account_id from operator_payment_account where operator_id = $1', [operator.id]);
+  const { rows } = await db.query<{ provider_account_id: string }>(
+    'select provider_account_id from operator_payment_account where operator_id = $1',
+    [operator.id],
+  );
   await db.end();
   const account = rows[0].provider_account_id;
   const onboarded = await request('POST', `${p.emulator.url}/_emulator/accounts/${account}/onboard`);
   if (onboarded.status !== 200) throw new Error(`onboarding failed: ${onboarded.body}`);
   await p.emulator.flushWebhooks();
-  await waitFor('operator payable', async () => {
-    const db2 = p.paymentDb();
-    await db2.connect();
-    const { rows: r } = await db2.query<{ charges_enabled: boolean }>('select charges_enabled from operator_payment_account where operator_id = $1', [operator.id]);
-    await db2.end();
-    return r[0]?.charges_enabled === true;
-  }, 10_000);
+  await waitFor(
+    'operator payable',
+    async () => {
+      const db2 = p.paymentDb();
+      await db2.connect();
+      const { rows: r } = await db2.query<{ charges_enabled: boolean }>(
+        'select charges_enabled from operator_payment_account where operator_id = $1',
+        [operator.id],
+      );
+      await db2.end();
+      return r[0]?.charges_enabled === true;
+    },
+    10_000,
+  );
   return { id: operator.id, account, stationId: station.id, connectorIds: station.connectors.map((c) => c.id) };
 }
 
@@ -389,20 +517,65 @@ let drivers = 0;
 export const newDriver = (): TokenClaims => ({ role: Role.DRIVER, sub: `faults-driver-${++drivers}-${process.pid}` });
 
 export async function saveCard(p: Platform, driver: TokenClaims): Promise<string> {
-  const { savePaymentMethod } = await ok(gql<{ savePaymentMethod: { id: string } }>(p, `mutation { savePaymentMethod(paymentMethodId: "pm_card_visa") { id } }`, {}, driver));
+  const { savePaymentMethod } = await ok(
+    gql<{ savePaymentMethod: { id: string } }>(
+      p,
+      `mutation { savePaymentMethod(paymentMethodId: "pm_card_visa") { id } }`,
+      {},
+      driver,
+    ),
+  );
   return savePaymentMethod.id;
 }
 
 /** A driver with a card and a COMPLETED session on `connector`, held first when `hold`; returns the session's total. */
-export async function completedSession(p: Platform, operator: Operator, connector: number, hold: boolean): Promise<{ driver: TokenClaims; sessionId: string; total: number }> {
+export async function completedSession(
+  p: Platform,
+  operator: Operator,
+  connector: number,
+  hold: boolean,
+): Promise<{ driver: TokenClaims; sessionId: string; total: number }> {
   const driver = newDriver();
   const card = await saveCard(p, driver);
-  const { startChargingSession } = await ok(gql<{ startChargingSession: { id: string } }>(p, `mutation ($input: StartChargingSessionInput!) { startChargingSession(input: $input) { id } }`, { input: { stationId: operator.stationId, connectorId: operator.connectorIds[connector] } }, driver));
+  const { startChargingSession } = await ok(
+    gql<{ startChargingSession: { id: string } }>(
+      p,
+      `mutation ($input: StartChargingSessionInput!) { startChargingSession(input: $input) { id } }`,
+      { input: { stationId: operator.stationId, connectorId: operator.connectorIds[connector] } },
+      driver,
+    ),
+  );
   const sessionId = startChargingSession.id;
-  if (hold) await ok(gql(p, `mutation ($input: AuthorizeChargingSessionInput!) { authorizeChargingSession(input: $input) { status } }`, { input: { sessionId, paymentMethodId: card } }, driver));
-  const adminOf: TokenClaims = { role: Role.OPERATOR_ADMIN, sub: `admin-${operator.id.slice(-6)}`, operatorId: operator.id };
-  await ok(gql(p, `mutation ($input: RecordMeterValueInput!) { recordMeterValue(input: $input) { id } }`, { input: { sessionId, energyWh: 3000 + connector * 100, measuredAt: new Date().toISOString() } }, adminOf));
-  const { stopChargingSession } = await ok(gql<{ stopChargingSession: { cost: { total: { amount: number } } } }>(p, `mutation ($id: ID!) { stopChargingSession(id: $id) { cost { total { amount } } } }`, { id: sessionId }, driver));
+  if (hold)
+    await ok(
+      gql(
+        p,
+        `mutation ($input: AuthorizeChargingSessionInput!) { authorizeChargingSession(input: $input) { status } }`,
+        { input: { sessionId, paymentMethodId: card } },
+        driver,
+      ),
+    );
+  const adminOf: TokenClaims = {
+    role: Role.OPERATOR_ADMIN,
+    sub: `admin-${operator.id.slice(-6)}`,
+    operatorId: operator.id,
+  };
+  await ok(
+    gql(
+      p,
+      `mutation ($input: RecordMeterValueInput!) { recordMeterValue(input: $input) { id } }`,
+      { input: { sessionId, energyWh: 3000 + connector * 100, measuredAt: new Date().toISOString() } },
+      adminOf,
+    ),
+  );
+  const { stopChargingSession } = await ok(
+    gql<{ stopChargingSession: { cost: { total: { amount: number } } } }>(
+      p,
+      `mutation ($id: ID!) { stopChargingSession(id: $id) { cost { total { amount } } } }`,
+      { id: sessionId },
+      driver,
+    ),
+  );
   return { driver, sessionId, total: stopChargingSession.cost.total.amount };
 }
 
@@ -433,10 +606,23 @@ export async function auditMoney(p: Platform, accounts: string[], sessionIds: st
   }
   const db = p.paymentDb();
   await db.connect();
-  const { rows } = await db.query<{ session_id: string; status: string; payment_intent_id: string | null; amount: number | null }>('select session_id, status, payment_intent_id, amount from payment where session_id = any($1::uuid[])', [sessionIds]);
+  const { rows } = await db.query<{
+    session_id: string;
+    status: string;
+    payment_intent_id: string | null;
+    amount: number | null;
+  }>('select session_id, status, payment_intent_id, amount from payment where session_id = any($1::uuid[])', [
+    sessionIds,
+  ]);
   await db.end();
   const ours = new Map(rows.map((r) => [r.session_id, r]));
-  const audit: Audit = { sessions: sessionIds.length, doubleCharges: 0, lostPayments: 0, phantomPayments: 0, details: [] };
+  const audit: Audit = {
+    sessions: sessionIds.length,
+    doubleCharges: 0,
+    lostPayments: 0,
+    phantomPayments: 0,
+    details: [],
+  };
   for (const sessionId of sessionIds) {
     const atProvider = charged.get(sessionId) ?? [];
     const row = ours.get(sessionId);
@@ -448,7 +634,9 @@ export async function auditMoney(p: Platform, accounts: string[], sessionIds: st
     const paid = row?.status === 'SUCCEEDED' && (row.amount ?? 0) > 0;
     if (charge && !(paid && row?.payment_intent_id === charge.id && row.amount === charge.amount)) {
       audit.lostPayments++;
-      audit.details.push(`${sessionId}: provider charged ${charge.amount} (${charge.id}), our row is ${JSON.stringify(row)}`);
+      audit.details.push(
+        `${sessionId}: provider charged ${charge.amount} (${charge.id}), our row is ${JSON.stringify(row)}`,
+      );
     }
     if (paid && !charge) {
       audit.phantomPayments++;
@@ -471,8 +659,16 @@ export interface LoadReport {
 }
 
 /** Runs `send` from `concurrency` loops until `stop()` resolves; classifies every answer. */
-export function startLoad(concurrency: number, send: () => Promise<Outcome | { outcome: Outcome; detail: string }>, shouldSend: () => boolean = () => true) {
-  const report: LoadReport = { requests: 0, counts: { ok: 0, partial: 0, 'clean-error': 0, unclean: 0, refused: 0 }, unclean: [] };
+export function startLoad(
+  concurrency: number,
+  send: () => Promise<Outcome | { outcome: Outcome; detail: string }>,
+  shouldSend: () => boolean = () => true,
+) {
+  const report: LoadReport = {
+    requests: 0,
+    counts: { ok: 0, partial: 0, 'clean-error': 0, unclean: 0, refused: 0 },
+    unclean: [],
+  };
   let running = true;
   let recoveryFrom: number | undefined;
   const loops = Array.from({ length: concurrency }, async () => {
@@ -487,12 +683,17 @@ export function startLoad(concurrency: number, send: () => Promise<Outcome | { o
         result = await send();
       } catch (error) {
         const code = (error as { code?: string }).code;
-        result = code === 'ECONNREFUSED' ? 'refused' : { outcome: 'unclean', detail: `${code ?? ''} ${(error as Error).message}` };
+        result =
+          code === 'ECONNREFUSED'
+            ? 'refused'
+            : { outcome: 'unclean', detail: `${code ?? ''} ${(error as Error).message}` };
       }
       const outcome = typeof result === 'string' ? result : result.outcome;
       report.counts[outcome]++;
-      if (outcome === 'unclean' && typeof result !== 'string' && report.unclean.length < 10) report.unclean.push(result.detail);
-      if (outcome === 'ok' && recoveryFrom !== undefined && report.recoveredAt === undefined) report.recoveredAt = performance.now();
+      if (outcome === 'unclean' && typeof result !== 'string' && report.unclean.length < 10)
+        report.unclean.push(result.detail);
+      if (outcome === 'ok' && recoveryFrom !== undefined && report.recoveredAt === undefined)
+        report.recoveredAt = performance.now();
       await sleep(5);
     }
   });
@@ -515,7 +716,12 @@ export function startLoad(concurrency: number, send: () => Promise<Outcome | { o
 /** A GraphQL error that is clean: a stable code, a message for people, nothing internal. */
 export function isCleanError(error: { message: string; extensions?: { code?: string } }): boolean {
   const code = error.extensions?.code;
-  return typeof code === 'string' && /^[A-Z_]+$/.test(code) && !/ECONN|stack|at .*\(|127\.0\.0\.1|knex|pg_|sql|Error:/i.test(error.message) && !('stacktrace' in (error.extensions ?? {}));
+  return (
+    typeof code === 'string' &&
+    /^[A-Z_]+$/.test(code) &&
+    !/ECONN|stack|at .*\(|127\.0\.0\.1|knex|pg_|sql|Error:/i.test(error.message) &&
+    !('stacktrace' in (error.extensions ?? {}))
+  );
 }
 
 // ---- the table -----------------------------------------------------------------------------------------------------
@@ -531,7 +737,14 @@ export interface Row {
 
 export function table(rows: Row[]): string {
   const header = ['scenario', 'requests', 'failures', 'double charges', 'lost payments', 'recovery time'];
-  const lines = rows.map((r) => [r.scenario, String(r.requests), String(r.failures), String(r.doubleCharges), String(r.lostPayments), r.recovery]);
+  const lines = rows.map((r) => [
+    r.scenario,
+    String(r.requests),
+    String(r.failures),
+    String(r.doubleCharges),
+    String(r.lostPayments),
+    r.recovery,
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const format = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   return [format(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...lines.map(format)].join('\n');

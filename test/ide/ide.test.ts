@@ -35,7 +35,10 @@ const missingChromium = existsSync(CHROMIUM_PATH)
 
 /** Monaco renders spaces as U+00A0; the text as a person reads it. */
 const editorText = (page: Page, selector: string) =>
-  page.locator(`${selector} .view-lines`).first().evaluate((el) => (el as unknown as { innerText: string }).innerText.replace(/\u00a0/g, ' '));
+  page
+    .locator(`${selector} .view-lines`)
+    .first()
+    .evaluate((el) => (el as unknown as { innerText: string }).innerText.replace(/\u00a0/g, ' '));
 
 describe('GraphQL IDE in Chromium', () => {
   let server: IdeTestServer;
@@ -67,7 +70,8 @@ describe('GraphQL IDE in Chromium', () => {
     });
     context.on('request', (request) => void requestedUrls.push(request.url()));
     context.on('response', (response) => {
-      if (response.status() >= 400 && !response.url().endsWith('/graphql')) failedResponses.push(`${response.status()} ${response.url()}`);
+      if (response.status() >= 400 && !response.url().endsWith('/graphql'))
+        failedResponses.push(`${response.status()} ${response.url()}`);
     });
   }, 90_000);
 
@@ -84,7 +88,8 @@ describe('GraphQL IDE in Chromium', () => {
     page.on('pageerror', (error) => void pageErrors.push(error.message));
     page.on('console', (message) => {
       // The anonymous introspection before the token is pasted is refused (403): the browser logs that, as it should.
-      const refusedGraphql = message.text().startsWith('Failed to load resource') && message.location().url === `${server.origin}/graphql`;
+      const refusedGraphql =
+        message.text().startsWith('Failed to load resource') && message.location().url === `${server.origin}/graphql`;
       if (message.type() === 'error' && !refusedGraphql) pageErrors.push(message.text());
     });
 
@@ -99,13 +104,23 @@ describe('GraphQL IDE in Chromium', () => {
     // First visit: the Authentication panel is open. Paste a whole line of `npm start`'s output.
     await page.locator('#cg-token-input').fill(`  ANALYST         ${token}`);
     await page.locator('#cg-token-save').click();
-    await expect.poll(() => page.locator('#cg-token-status').innerText()).toContain('Signed in as ANALYST (test-analyst)');
-    expect(await page.evaluate(() => (globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem('chargegraph-ide:token'))).toBe(token);
+    await expect
+      .poll(() => page.locator('#cg-token-status').innerText())
+      .toContain('Signed in as ANALYST (test-analyst)');
+    expect(
+      await page.evaluate(() =>
+        (globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem(
+          'chargegraph-ide:token',
+        ),
+      ),
+    ).toBe(token);
 
     // With the token, introspection succeeds: the docs list the root fields.
     await page.getByRole('button', { name: 'Show Documentation Explorer' }).click();
     await page.locator('.graphiql-doc-explorer').getByText('Query', { exact: true }).first().click();
-    await expect.poll(() => page.locator('.graphiql-doc-explorer').innerText(), { timeout: 10_000 }).toContain('operator');
+    await expect
+      .poll(() => page.locator('.graphiql-doc-explorer').innerText(), { timeout: 10_000 })
+      .toContain('operator');
     expect(await editorText(page, '.graphiql-response')).not.toContain('Introspection needs'); // the stale refusal is gone
 
     // Open the saved query and run it.
@@ -116,7 +131,9 @@ describe('GraphQL IDE in Chromium', () => {
     await expect.poll(() => editorText(page, '.graphiql-query-editor')).toContain('query RevenuePerOperator');
     await page.locator('.graphiql-execute-button').click();
 
-    await expect.poll(() => editorText(page, '.graphiql-response'), { timeout: 15_000 }).toContain('"paymentCount": 42');
+    await expect
+      .poll(() => editorText(page, '.graphiql-response'), { timeout: 15_000 })
+      .toContain('"paymentCount": 42');
     const result = await editorText(page, '.graphiql-response');
     expect(result).toContain('"name": "Volta Test Operator"');
     expect(result).toMatch(/"gross": \{\s*"amount": 123456,\s*"currency": "EUR"\s*\}/);
@@ -138,7 +155,10 @@ describe('GraphQL IDE in Chromium', () => {
     for (const url of network) expect(url.startsWith(`${server.origin}/`), url).toBe(true);
     // Monaco's workers came from our origin too.
     expect(network.some((url) => /\/ide\/assets\/graphql\.worker-\w+\.js$/.test(url))).toBe(true);
-    expect(pageErrors.filter((e) => /Content Security Policy|Refused to/.test(e)), 'CSP violations').toEqual([]);
+    expect(
+      pageErrors.filter((e) => /Content Security Policy|Refused to/.test(e)),
+      'CSP violations',
+    ).toEqual([]);
     expect(pageErrors, 'errors in the page').toEqual([]);
     expect(failedResponses, 'failed loads').toEqual([]);
   }, 60_000);
@@ -158,10 +178,16 @@ describe('GraphQL IDE in Chromium', () => {
     if (missingChromium) throw new Error(missingChromium);
     const page = await context.newPage();
     const query = 'query SharedLink($first: Int!) { stations(first: $first) { edges { node { name } } } }';
-    await page.goto(`${server.origin}/graphql?query=${encodeURIComponent(query)}&variables=${encodeURIComponent('{"first": 1}')}`);
-    await expect.poll(() => editorText(page, '.graphiql-query-editor'), { timeout: 20_000 }).toContain('query SharedLink');
+    await page.goto(
+      `${server.origin}/graphql?query=${encodeURIComponent(query)}&variables=${encodeURIComponent('{"first": 1}')}`,
+    );
+    await expect
+      .poll(() => editorText(page, '.graphiql-query-editor'), { timeout: 20_000 })
+      .toContain('query SharedLink');
     await page.locator('.graphiql-execute-button').click();
-    await expect.poll(() => editorText(page, '.graphiql-response'), { timeout: 15_000 }).toContain('"name": "Hauptbahnhof Nord"');
+    await expect
+      .poll(() => editorText(page, '.graphiql-response'), { timeout: 15_000 })
+      .toContain('"name": "Hauptbahnhof Nord"');
     await page.close();
   });
 });

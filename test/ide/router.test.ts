@@ -20,7 +20,12 @@ interface RawResponse {
 }
 
 /** A request with exactly the headers given (fetch would add Accept-Encoding and decompress). */
-function request(url: string, headers: Record<string, string> = {}, method = 'GET', body?: string): Promise<RawResponse> {
+function request(
+  url: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+  body?: string,
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -59,7 +64,12 @@ async function fakeDist(): Promise<string> {
 describe('IDE router, enabled', () => {
   let server: IdeTestServer;
   let distDir: string;
-  const nasty = { id: 'nasty', title: 'Nasty', description: '</script><script>alert(1)</script>', query: '{ __typename }' };
+  const nasty = {
+    id: 'nasty',
+    title: 'Nasty',
+    description: '</script><script>alert(1)</script>',
+    query: '{ __typename }',
+  };
 
   beforeAll(async () => {
     distDir = await fakeDist();
@@ -70,27 +80,37 @@ describe('IDE router, enabled', () => {
     await rm(distDir, { recursive: true, force: true });
   });
 
-  it.each(['/', '/graphql', '/graphql?query=%7B__typename%7D'])('serves the IDE page at %s to browsers', async (url) => {
-    const res = await request(server.origin + url, { accept: BROWSER_ACCEPT });
-    expect(res.status).toBe(200);
-    expect(res.headers['content-type']).toMatch(/^text\/html/);
-    expect(res.headers['cache-control']).toBe('no-cache');
-    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
-    expect(res.headers.vary).toMatch(/Accept/);
-    const html = res.body.toString();
-    expect(html).toContain('<script type="module" src="/ide/assets/ide-TEST.js"></script>');
-    expect(html).toContain('<link rel="stylesheet" href="/ide/assets/ide-TEST.css">');
-    expect(html).not.toMatch(/https?:\/\//); // nothing from elsewhere
-    const config = JSON.parse(/<script type="application\/json" id="chargegraph-ide-config">(.*?)<\/script>/s.exec(html)?.[1] ?? '{}');
-    expect(config.graphqlPath).toBe('/graphql');
-    expect(config.savedQueries.map((q: { id: string }) => q.id)).toEqual([...savedQueries.map((q) => q.id), 'nasty']);
-    // A description cannot close the script element.
-    expect(html).not.toContain('</script><script>alert(1)');
-    expect(config.savedQueries.at(-1).description).toBe(nasty.description);
-  });
+  it.each(['/', '/graphql', '/graphql?query=%7B__typename%7D'])(
+    'serves the IDE page at %s to browsers',
+    async (url) => {
+      const res = await request(server.origin + url, { accept: BROWSER_ACCEPT });
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^text\/html/);
+      expect(res.headers['cache-control']).toBe('no-cache');
+      expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+      expect(res.headers.vary).toMatch(/Accept/);
+      const html = res.body.toString();
+      expect(html).toContain('<script type="module" src="/ide/assets/ide-TEST.js"></script>');
+      expect(html).toContain('<link rel="stylesheet" href="/ide/assets/ide-TEST.css">');
+      expect(html).not.toMatch(/https?:\/\//); // nothing from elsewhere
+      const config = JSON.parse(
+        /<script type="application\/json" id="chargegraph-ide-config">(.*?)<\/script>/s.exec(html)?.[1] ?? '{}',
+      );
+      expect(config.graphqlPath).toBe('/graphql');
+      expect(config.savedQueries.map((q: { id: string }) => q.id)).toEqual([...savedQueries.map((q) => q.id), 'nasty']);
+      // A description cannot close the script element.
+      expect(html).not.toContain('</script><script>alert(1)');
+      expect(config.savedQueries.at(-1).description).toBe(nasty.description);
+    },
+  );
 
   it('leaves API requests to the GraphQL server', async () => {
-    const post = await request(`${server.origin}/graphql`, { 'content-type': 'application/json' }, 'POST', JSON.stringify({ query: '{ __typename }' }));
+    const post = await request(
+      `${server.origin}/graphql`,
+      { 'content-type': 'application/json' },
+      'POST',
+      JSON.stringify({ query: '{ __typename }' }),
+    );
     expect(post.status).toBe(200);
     expect(JSON.parse(post.body.toString())).toEqual({ data: { __typename: 'Query' } });
 
@@ -134,7 +154,13 @@ describe('IDE router, enabled', () => {
   });
 
   it('serves nothing but the built assets', async () => {
-    for (const url of ['/ide/assets/nope.js', '/ide/assets/..%2Fmanifest.json', '/ide/assets/ide-TEST.js.br', '/ide/manifest.json', '/ide/']) {
+    for (const url of [
+      '/ide/assets/nope.js',
+      '/ide/assets/..%2Fmanifest.json',
+      '/ide/assets/ide-TEST.js.br',
+      '/ide/manifest.json',
+      '/ide/',
+    ]) {
       expect((await request(server.origin + url)).status, url).toBe(404);
     }
   });
@@ -176,7 +202,12 @@ describe('IDE router, disabled (production)', () => {
   });
 
   it('still lets GraphQL requests through', async () => {
-    const post = await request(`${server.origin}/graphql`, { 'content-type': 'application/json' }, 'POST', JSON.stringify({ query: '{ __typename }' }));
+    const post = await request(
+      `${server.origin}/graphql`,
+      { 'content-type': 'application/json' },
+      'POST',
+      JSON.stringify({ query: '{ __typename }' }),
+    );
     expect(JSON.parse(post.body.toString())).toEqual({ data: { __typename: 'Query' } });
   });
 });
@@ -192,16 +223,22 @@ describe('saved queries', () => {
     }
   });
 
-  it.each(savedQueries.map((q) => [q.id, q] as const))('%s parses and has a value for every variable it declares', (_id, q) => {
-    const document = parse(q.query);
-    const declared: string[] = [];
-    visit(document, { VariableDefinition: (node) => void declared.push(node.variable.name.value) });
-    expect(Object.keys(q.variables ?? {}).sort()).toEqual(declared.sort());
-  });
+  it.each(savedQueries.map((q) => [q.id, q] as const))(
+    '%s parses and has a value for every variable it declares',
+    (_id, q) => {
+      const document = parse(q.query);
+      const declared: string[] = [];
+      visit(document, { VariableDefinition: (node) => void declared.push(node.variable.name.value) });
+      expect(Object.keys(q.variables ?? {}).sort()).toEqual(declared.sort());
+    },
+  );
 
   it('cover what analysts asked for', () => {
     const text = savedQueries.map((q) => q.query).join('\n');
-    expect(text).toMatch(/revenueReport\(period: \$period\) \{\s*currency\s*gross \{\s*amount\s*currency\s*\}\s*applicationFees \{\s*amount\s*\}\s*refunded \{\s*amount\s*\}\s*net \{\s*amount\s*\}\s*paymentCount/);
-    for (const field of ['energy(', 'utilisation(', 'paymentStats(', 'stations(first: 5)']) expect(text).toContain(field);
+    expect(text).toMatch(
+      /revenueReport\(period: \$period\) \{\s*currency\s*gross \{\s*amount\s*currency\s*\}\s*applicationFees \{\s*amount\s*\}\s*refunded \{\s*amount\s*\}\s*net \{\s*amount\s*\}\s*paymentCount/,
+    );
+    for (const field of ['energy(', 'utilisation(', 'paymentStats(', 'stations(first: 5)'])
+      expect(text).toContain(field);
   });
 });

@@ -24,7 +24,12 @@ const SECRET = new TextEncoder().encode('ide-test-secret-not-for-production');
 const PRIVILEGED = new Set(['ANALYST', 'PLATFORM_ADMIN']);
 
 export function signTestToken(role: string, sub = `test-${role.toLowerCase()}`): Promise<string> {
-  return new SignJWT({ role }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('1h').sign(SECRET);
+  return new SignJWT({ role })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(SECRET);
 }
 
 const typeDefs = `#graphql
@@ -103,14 +108,24 @@ interface Context {
   role?: string;
 }
 
-const forbidden = () => new GraphQLError('Analytics need an ANALYST or PLATFORM_ADMIN token', { extensions: { code: 'FORBIDDEN' } });
+const forbidden = () =>
+  new GraphQLError('Analytics need an ANALYST or PLATFORM_ADMIN token', { extensions: { code: 'FORBIDDEN' } });
 
 const resolvers = {
   Query: {
     operator: (_: unknown, { id }: { id: string }) => ({ id, name: 'Volta Test Operator' }),
     operators: () => ({ edges: [{ node: { id: 'op-1', name: 'Volta Test Operator' } }] }),
     stations: () => ({
-      edges: [{ node: { id: 'station-1', name: 'Hauptbahnhof Nord', operator: { id: 'op-1', name: 'Volta Test Operator' }, tariff: { currency: 'EUR', energyPricePerKwh: '0.349' } } }],
+      edges: [
+        {
+          node: {
+            id: 'station-1',
+            name: 'Hauptbahnhof Nord',
+            operator: { id: 'op-1', name: 'Volta Test Operator' },
+            tariff: { currency: 'EUR', energyPricePerKwh: '0.349' },
+          },
+        },
+      ],
     }),
   },
   Operator: {
@@ -167,7 +182,9 @@ export async function startIdeTestServer(ide: Partial<IdeRouterOptions> = {}): P
           return {
             async didResolveOperation({ document, contextValue }) {
               if (introspects(document) && !PRIVILEGED.has(contextValue.role ?? '')) {
-                throw new GraphQLError('Introspection needs an ANALYST or PLATFORM_ADMIN token', { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
+                throw new GraphQLError('Introspection needs an ANALYST or PLATFORM_ADMIN token', {
+                  extensions: { code: 'FORBIDDEN', http: { status: 403 } },
+                });
               }
             },
           };
@@ -240,7 +257,10 @@ export const missingChromium = existsSync(CHROMIUM_PATH)
 
 /** Monaco renders spaces as U+00A0; the text of an editor's rendered lines as a person reads it. */
 export const editorText = (page: Page, selector: string) =>
-  page.locator(`${selector} .view-lines`).first().evaluate((el) => (el as unknown as { innerText: string }).innerText.replace(/\u00a0/g, ' '));
+  page
+    .locator(`${selector} .view-lines`)
+    .first()
+    .evaluate((el) => (el as unknown as { innerText: string }).innerText.replace(/\u00a0/g, ' '));
 
 export interface GuardedBrowser {
   context: BrowserContext;
@@ -252,9 +272,18 @@ export interface GuardedBrowser {
 }
 
 /** Headless Chromium (a fresh profile) in which only `origin` answers; everything else is recorded and blocked. */
-export async function launchGuardedChromium(origin: string, viewport = { width: 1440, height: 900 }): Promise<GuardedBrowser> {
+export async function launchGuardedChromium(
+  origin: string,
+  viewport = { width: 1440, height: 900 },
+): Promise<GuardedBrowser> {
   const userDataDir = await mkdtemp(path.join(tmpdir(), 'chargegraph-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, viewport, serviceWorkers: 'block' });
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport,
+    serviceWorkers: 'block',
+  });
   const foreignRequests: string[] = [];
   const requestedUrls: string[] = [];
   await context.route('**/*', async (route) => {

@@ -25,11 +25,25 @@ const ACROSS = `{ stations(first: 5) { edges { node { name reviews { text } oper
 const REVIEWS = `{ stations(first: 5) { edges { node { name reviews { text } } } } }`;
 
 interface Stations {
-  stations: { edges: Array<{ node: { name: string; reviews?: Array<{ text: string }> | null; operator?: { name: string; rating: number | null } } }> };
+  stations: {
+    edges: Array<{
+      node: {
+        name: string;
+        reviews?: Array<{ text: string }> | null;
+        operator?: { name: string; rating: number | null };
+      };
+    }>;
+  };
 }
 interface Readiness {
   status: string;
-  supergraphVersion: { hash: string; loadedAt: string; subgraphs: string[]; partners: string[]; rejected?: { hash: string; reason: string } };
+  supergraphVersion: {
+    hash: string;
+    loadedAt: string;
+    subgraphs: string[];
+    partners: string[];
+    rejected?: { hash: string; reason: string };
+  };
 }
 
 let dir: string;
@@ -61,14 +75,29 @@ beforeAll(async () => {
   );
   const { createTariff } = await call<{ createTariff: { id: string } }>(
     `mutation ($i: CreateTariffInput!) { createTariff(input: $i) { id } }`,
-    { i: { operatorId: createOperator.id, name: 'T', currency: 'EUR', energyPricePerKwh: '0.3', timePricePerHour: '0', sessionFee: 0, taxRateBasisPoints: 0, preAuthorizationAmount: 1000 } },
+    {
+      i: {
+        operatorId: createOperator.id,
+        name: 'T',
+        currency: 'EUR',
+        energyPricePerKwh: '0.3',
+        timePricePerHour: '0',
+        sessionFee: 0,
+        taxRateBasisPoints: 0,
+        preAuthorizationAmount: 1000,
+      },
+    },
   );
   const { createStation } = await call<{ createStation: { id: string } }>(
     `mutation ($i: CreateStationInput!) { createStation(input: $i) { id } }`,
     {
       i: {
-        operatorId: createOperator.id, name: 'Partner Park', tariffId: createTariff.id, timezone: 'Europe/Berlin',
-        address: { street: 'A 1', city: 'B', postalCode: '1', country: 'DE' }, location: { latitude: 52, longitude: 13 },
+        operatorId: createOperator.id,
+        name: 'Partner Park',
+        tariffId: createTariff.id,
+        timezone: 'Europe/Berlin',
+        address: { street: 'A 1', city: 'B', postalCode: '1', country: 'DE' },
+        location: { latitude: 52, longitude: 13 },
         connectors: [{ standard: 'CCS2', powerKw: 50 }],
       },
     },
@@ -95,14 +124,29 @@ async function compose({ withPartner }: { withPartner: boolean }): Promise<strin
   const yaml = {
     // Our SDL as published; their routing URLs do not matter: the gateway routes ours by its own configuration.
     subgraphs: Object.fromEntries(
-      SUBGRAPH_NAMES.map((name) => [name, { routing_url: `http://127.0.0.1:1/${name}`, schema: { file: fileURLToPath(new URL(`../../schema/${name}.graphql`, import.meta.url)) } }]),
+      SUBGRAPH_NAMES.map((name) => [
+        name,
+        {
+          routing_url: `http://127.0.0.1:1/${name}`,
+          schema: { file: fileURLToPath(new URL(`../../schema/${name}.graphql`, import.meta.url)) },
+        },
+      ]),
     ),
     partners: withPartner
-      ? { reviews: { routing_url: partner.url, schema: { subgraph_url: partner.url }, secret_env: 'PARTNER_REVIEWS_SECRET', timeout_ms: 1000 } }
+      ? {
+          reviews: {
+            routing_url: partner.url,
+            schema: { subgraph_url: partner.url },
+            secret_env: 'PARTNER_REVIEWS_SECRET',
+            timeout_ms: 1000,
+          },
+        }
       : {},
   };
   await writeFile(join(dir, 'supergraph.yaml'), stringify(yaml));
-  const { supergraph, ownership } = await composeSupergraphFile(await loadSupergraphConfig(join(dir, 'supergraph.yaml')));
+  const { supergraph, ownership } = await composeSupergraphFile(
+    await loadSupergraphConfig(join(dir, 'supergraph.yaml')),
+  );
   expect(ownership).toEqual([]);
   return supergraph;
 }
@@ -125,11 +169,21 @@ describe('a partner subgraph', () => {
     const written = performance.now();
     await waitFor(servesReviews, 'the partner fields to be served');
     const reloadMs = performance.now() - written;
-    console.log(`supergraph reload (partner joins): ${reloadMs.toFixed(0)} ms from the file written to the new schema served`);
+    console.log(
+      `supergraph reload (partner joins): ${reloadMs.toFixed(0)} ms from the file written to the new schema served`,
+    );
 
     const result = await stack.query<Stations>(ACROSS, {}, driver);
     expect(result.errors).toBeUndefined();
-    expect(result.data?.stations.edges).toEqual([{ node: { name: 'Partner Park', reviews: [{ text: 'Fast and clean' }], operator: { name: 'Partner Op', rating: 4.5 } } }]);
+    expect(result.data?.stations.edges).toEqual([
+      {
+        node: {
+          name: 'Partner Park',
+          reviews: [{ text: 'Fast and clean' }],
+          operator: { name: 'Partner Op', rating: 4.5 },
+        },
+      },
+    ]);
 
     const ready = await readiness();
     expect(ready.status).toBe('ready');
@@ -146,16 +200,24 @@ describe('a partner subgraph', () => {
     expect(calls.length).toBeGreaterThanOrEqual(2);
     for (const call of calls) {
       expect(call.identityError).toBeUndefined();
-      expect(Object.keys(call.headers).filter((h) => h.startsWith('x-') || h === 'authorization' || h === 'cookie')).toEqual(['x-chargegraph-partner-identity']);
+      expect(
+        Object.keys(call.headers).filter((h) => h.startsWith('x-') || h === 'authorization' || h === 'cookie'),
+      ).toEqual(['x-chargegraph-partner-identity']);
       expect(Object.keys(call.identity ?? {}).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'role', 'sub']);
-      expect(call.identity).toMatchObject({ role: 'DRIVER', aud: 'reviews', sub: expect.stringMatching(/^[\w-]{22}$/) });
+      expect(call.identity).toMatchObject({
+        role: 'DRIVER',
+        aud: 'reviews',
+        sub: expect.stringMatching(/^[\w-]{22}$/),
+      });
     }
     expect(new Set(calls.map((c) => c.identity?.sub)).size).toBe(1); // stable per caller, so the partner can keep state
     expect(calls[0].identity?.sub).not.toContain('driver-7');
 
     const anonymous = partner.calls.length;
     await stack.query(ACROSS);
-    expect(partner.calls.slice(anonymous).every((c) => c.headers['x-chargegraph-partner-identity'] === undefined)).toBe(true);
+    expect(partner.calls.slice(anonymous).every((c) => c.headers['x-chargegraph-partner-identity'] === undefined)).toBe(
+      true,
+    );
   });
 
   it('cannot leak its error messages or codes to clients', async () => {
@@ -164,8 +226,13 @@ describe('a partner subgraph', () => {
       const result = await stack.query<Stations>(REVIEWS, {}, driver);
       expect(result.data?.stations.edges).toEqual([{ node: { name: 'Partner Park', reviews: null } }]);
       expect(result.errors).toHaveLength(1);
-      expect(result.errors?.[0]).toMatchObject({ path: ['stations', 'edges', 0, 'node', 'reviews'], extensions: { code: 'UPSTREAM_UNAVAILABLE' } });
-      expect(JSON.stringify(result.errors)).not.toMatch(/10\.9\.8\.7|reviews-db|FORBIDDEN|serviceName|partner "?reviews/);
+      expect(result.errors?.[0]).toMatchObject({
+        path: ['stations', 'edges', 0, 'node', 'reviews'],
+        extensions: { code: 'UPSTREAM_UNAVAILABLE' },
+      });
+      expect(JSON.stringify(result.errors)).not.toMatch(
+        /10\.9\.8\.7|reviews-db|FORBIDDEN|serviceName|partner "?reviews/,
+      );
     } finally {
       partner.behaviour.failWith = undefined;
     }
@@ -213,16 +280,31 @@ describe('a partner subgraph', () => {
       type Station @key(fields: "id") { id: ID! name: String @override(from: "station") }`;
     const benign = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
       type Station @key(fields: "id") { id: ID! rating: Float }`;
-    const compose = (sdl: string) => composeSubgraphs([{ name: 'station', url: 'http://x', sdl: station }, { name: 'other', url: 'http://other', sdl }]).supergraphSdl ?? '';
+    const compose = (sdl: string) =>
+      composeSubgraphs([
+        { name: 'station', url: 'http://x', sdl: station },
+        { name: 'other', url: 'http://other', sdl },
+      ]).supergraphSdl ?? '';
     const broken: Array<[string, string, RegExp]> = [
       ['a file that does not parse', 'type Query {', /Syntax Error/],
       ['a schema that is no supergraph', 'type Query { hello: String }', /supergraph|link|join/i],
-      ['a hand-made supergraph in which a partner takes over Station.name', compose(takeover), /Station\.name.*@override/],
-      ['a partner whose secret is not configured', renderSupergraphFile(compose(benign), { other: { secretEnv: 'NOT_SET' } }), /NOT_SET is not set/],
+      [
+        'a hand-made supergraph in which a partner takes over Station.name',
+        compose(takeover),
+        /Station\.name.*@override/,
+      ],
+      [
+        'a partner whose secret is not configured',
+        renderSupergraphFile(compose(benign), { other: { secretEnv: 'NOT_SET' } }),
+        /NOT_SET is not set/,
+      ],
     ];
     for (const [what, text, reason] of broken) {
       await writeFileAtomic(supergraphPath, text);
-      await waitFor(async () => (await readiness()).supergraphVersion.rejected?.hash === supergraphHash(text), `${what} to be refused`);
+      await waitFor(
+        async () => (await readiness()).supergraphVersion.rejected?.hash === supergraphHash(text),
+        `${what} to be refused`,
+      );
       const ready = await readiness();
       expect(ready.supergraphVersion.hash, what).toBe(current);
       expect(ready.supergraphVersion.rejected?.reason, what).toMatch(reason);
@@ -240,8 +322,13 @@ describe('a partner subgraph', () => {
       await writeFileAtomic(supergraphPath, without);
       const written = performance.now();
       // Readiness, not a query: a query for reviews would itself wait for the slow partner.
-      await waitFor(async () => (await readiness()).supergraphVersion.hash === supergraphHash(without), 'the supergraph without the partner');
-      console.log(`supergraph reload (partner leaves): ${(performance.now() - written).toFixed(0)} ms from the file written to the new supergraph loaded`);
+      await waitFor(
+        async () => (await readiness()).supergraphVersion.hash === supergraphHash(without),
+        'the supergraph without the partner',
+      );
+      console.log(
+        `supergraph reload (partner leaves): ${(performance.now() - written).toFixed(0)} ms from the file written to the new supergraph loaded`,
+      );
       expect(settled, 'the request was still running when the partner left').toBe(false);
       expect(await servesReviews()).toBe(false);
       const result = await running;

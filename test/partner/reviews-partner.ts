@@ -38,7 +38,10 @@ export interface ReviewsPartner {
   close(): Promise<void>;
 }
 
-export async function startReviewsPartner({ name = 'reviews', secret }: { name?: string; secret?: string } = {}): Promise<ReviewsPartner> {
+export async function startReviewsPartner({
+  name = 'reviews',
+  secret,
+}: { name?: string; secret?: string } = {}): Promise<ReviewsPartner> {
   const sdl = await readFile(new URL('reviews.graphql', import.meta.url), 'utf8');
   const reviews = new Map<string, Review[]>();
   const ratings = new Map<string, number>();
@@ -48,7 +51,8 @@ export async function startReviewsPartner({ name = 'reviews', secret }: { name?:
     calls: [],
     pending: 0,
     behaviour: { delayMs: 0 },
-    addReview: (stationId, text, stars) => reviews.set(stationId, [{ id: `r${reviews.size + 1}`, text, stars }, ...(reviews.get(stationId) ?? [])]),
+    addReview: (stationId, text, stars) =>
+      reviews.set(stationId, [{ id: `r${reviews.size + 1}`, text, stars }, ...(reviews.get(stationId) ?? [])]),
     rate: (operatorId, rating) => void ratings.set(operatorId, rating),
   };
 
@@ -57,7 +61,10 @@ export async function startReviewsPartner({ name = 'reviews', secret }: { name?:
     partner.pending++;
     try {
       if (partner.behaviour.delayMs) await new Promise((resolve) => setTimeout(resolve, partner.behaviour.delayMs));
-      if (partner.behaviour.failWith) throw new GraphQLError(partner.behaviour.failWith, { extensions: { code: 'FORBIDDEN', internal: 'reviews-db-7' } });
+      if (partner.behaviour.failWith)
+        throw new GraphQLError(partner.behaviour.failWith, {
+          extensions: { code: 'FORBIDDEN', internal: 'reviews-db-7' },
+        });
     } finally {
       partner.pending--;
     }
@@ -84,7 +91,9 @@ export async function startReviewsPartner({ name = 'reviews', secret }: { name?:
       const token = req.headers['x-chargegraph-partner-identity'];
       if (secret && typeof token === 'string') {
         try {
-          call.identity = (await jwtVerify(token, new TextEncoder().encode(secret), { audience: name, issuer: 'chargegraph' })).payload;
+          call.identity = (
+            await jwtVerify(token, new TextEncoder().encode(secret), { audience: name, issuer: 'chargegraph' })
+          ).payload;
         } catch (error) {
           call.identityError = error instanceof Error ? error.message : String(error);
         }

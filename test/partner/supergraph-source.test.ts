@@ -28,7 +28,13 @@ beforeAll(async () => {
 afterAll(() => new Promise((resolve) => server.close(resolve)));
 
 function source(env: Record<string, string>, fallbackSdl?: string) {
-  return new SupergraphSource({ settings: loadSupergraphEnv(env), env, signingSecret: DEV_SUBGRAPH_SECRET, logger: createLogger('gateway', 'silent'), fallbackSdl });
+  return new SupergraphSource({
+    settings: loadSupergraphEnv(env),
+    env,
+    signingSecret: DEV_SUBGRAPH_SECRET,
+    logger: createLogger('gateway', 'silent'),
+    fallbackSdl,
+  });
 }
 
 const hookOptions = (updates: string[]) => ({
@@ -55,7 +61,10 @@ describe('supergraph from a URL', () => {
     const { supergraphSdl, cleanup } = await live.hook(hookOptions(updates));
     try {
       expect(supergraphSdl).toBe(supergraph);
-      expect(live.status()).toMatchObject({ hash: supergraphHash(supergraph), origin: url.replace('?token=s3cret', '') });
+      expect(live.status()).toMatchObject({
+        hash: supergraphHash(supergraph),
+        origin: url.replace('?token=s3cret', ''),
+      });
       await until(() => requests.filter(Boolean).length >= 2); // unchanged: answered 304, nothing reloaded
       expect(updates).toEqual([]);
 
@@ -67,7 +76,10 @@ describe('supergraph from a URL', () => {
 
       published = { status: 500, body: 'oops' };
       await until(() => live.status().rejected !== undefined);
-      expect(live.status()).toMatchObject({ hash: supergraphHash(next), rejected: { reason: expect.stringMatching(/answered 500/) } });
+      expect(live.status()).toMatchObject({
+        hash: supergraphHash(next),
+        rejected: { reason: expect.stringMatching(/answered 500/) },
+      });
       expect(JSON.stringify(live.status())).not.toContain('s3cret');
       expect(updates).toHaveLength(1);
     } finally {
@@ -81,7 +93,10 @@ describe('supergraph from a URL', () => {
     const { supergraphSdl, cleanup } = await live.hook(hookOptions([]));
     await cleanup?.();
     expect(supergraphSdl).toBe(supergraph);
-    expect(live.status()).toMatchObject({ origin: expect.stringMatching(/^fallback/), rejected: { reason: expect.stringMatching(/answered 503/) } });
+    expect(live.status()).toMatchObject({
+      origin: expect.stringMatching(/^fallback/),
+      rejected: { reason: expect.stringMatching(/answered 503/) },
+    });
   });
 
   it('refuses to boot on a broken supergraph when there is nothing to fall back to', async () => {

@@ -33,13 +33,23 @@ let berlin: Operator;
 let tokyo: Operator;
 beforeAll(async () => {
   p = await startPaymentStack();
-  berlin = await createOperator(p, 'Stromfluss', { country: 'DE', currency: 'EUR', energyPricePerKwh: '0.40', preAuthorizationAmount: 5000 });
-  tokyo = await createOperator(p, 'Denki', { country: 'JP', currency: 'JPY', energyPricePerKwh: '55', preAuthorizationAmount: 5000 });
+  berlin = await createOperator(p, 'Stromfluss', {
+    country: 'DE',
+    currency: 'EUR',
+    energyPricePerKwh: '0.40',
+    preAuthorizationAmount: 5000,
+  });
+  tokyo = await createOperator(p, 'Denki', {
+    country: 'JP',
+    currency: 'JPY',
+    energyPricePerKwh: '55',
+    preAuthorizationAmount: 5000,
+  });
 });
 afterAll(() => p?.destroy());
 
 describe('the targeted direct charge, end to end through the gateway', () => {
-  it('puts each session\'s money on its own operator\'s account; the platform holds only application fees', async () => {
+  it("puts each session's money on its own operator's account; the platform holds only application fees", async () => {
     const driver = newDriver();
     const card = await saveCard(p, driver); // saved once, used at both operators
 
@@ -55,7 +65,11 @@ describe('the targeted direct charge, end to end through the gateway', () => {
     const s2 = await startSession(p, driver, tokyo);
     const total2 = await finishSession(p, driver, tokyo, s2, 20_000); // 20 kWh × 55 = 1100 JPY
     const paid2 = ok(await chargeSession(p, driver, s2)).chargeSession;
-    expect(paid2).toMatchObject({ status: 'SUCCEEDED', amount: { amount: total2.amount, currency: 'JPY' }, receipt: { cardBrand: 'visa', cardLast4: '4242' } });
+    expect(paid2).toMatchObject({
+      status: 'SUCCEEDED',
+      amount: { amount: total2.amount, currency: 'JPY' },
+      receipt: { cardBrand: 'visa', cardLast4: '4242' },
+    });
 
     const { emulator } = p;
     expect(emulator.balanceOf(berlin.account, 'eur').available).toBe(total1.amount - stripeFee(total1.amount, 'EUR'));
@@ -67,33 +81,66 @@ describe('the targeted direct charge, end to end through the gateway', () => {
     expect(emulator.balanceOf('platform', 'jpy')).toEqual({ available: 0, pending: 0 });
 
     // With a fee policy, the platform's balance is exactly the application fee, and the operator's is reduced by it.
-    ok(await p.stack.query(`mutation ($input: SetOperatorFeePolicyInput!) { setOperatorFeePolicy(input: $input) { feePolicy { basisPoints fixedAmount } } }`, { input: { operatorId: berlin.id, basisPoints: 250, fixedAmount: 10 } }, platformAdmin));
+    ok(
+      await p.stack.query(
+        `mutation ($input: SetOperatorFeePolicyInput!) { setOperatorFeePolicy(input: $input) { feePolicy { basisPoints fixedAmount } } }`,
+        { input: { operatorId: berlin.id, basisPoints: 250, fixedAmount: 10 } },
+        platformAdmin,
+      ),
+    );
     const s3 = await startSession(p, driver, berlin);
     const total3 = await finishSession(p, driver, berlin, s3, 10_000);
     const paid3 = ok(await chargeSession(p, driver, s3)).chargeSession;
     const fee = Math.floor((total3.amount * 250 + 5000) / 10_000) + 10;
     expect(paid3.applicationFee).toEqual({ amount: fee, currency: 'EUR' });
     expect(emulator.balanceOf('platform', 'eur').available).toBe(fee);
-    expect(emulator.balanceOf(berlin.account, 'eur').available).toBe(total1.amount - stripeFee(total1.amount, 'EUR') + total3.amount - stripeFee(total3.amount, 'EUR') - fee);
+    expect(emulator.balanceOf(berlin.account, 'eur').available).toBe(
+      total1.amount - stripeFee(total1.amount, 'EUR') + total3.amount - stripeFee(total3.amount, 'EUR') - fee,
+    );
 
     // The session shows its payment through the federation; the operator sees its revenue, per currency.
     const view = ok(
-      await p.stack.query<{ chargingSession: { cost: { total: { amount: number } }; payment: { id: string; status: string; operator: { name: string } } } }>(
+      await p.stack.query<{
+        chargingSession: {
+          cost: { total: { amount: number } };
+          payment: { id: string; status: string; operator: { name: string } };
+        };
+      }>(
         `query ($id: ID!) { chargingSession(id: $id) { cost { total { amount } } payment { id status operator { name } } } }`,
         { id: s1 },
         driver,
       ),
     );
-    expect(view.chargingSession).toEqual({ cost: { total: { amount: total1.amount } }, payment: { id: held.id, status: 'SUCCEEDED', operator: { name: 'Stromfluss' } } });
+    expect(view.chargingSession).toEqual({
+      cost: { total: { amount: total1.amount } },
+      payment: { id: held.id, status: 'SUCCEEDED', operator: { name: 'Stromfluss' } },
+    });
     const revenue = ok(
-      await p.stack.query<{ operator: { paymentAccount: { chargesEnabled: boolean; onboardingStatus: string }; revenue: Array<Record<string, unknown>> } }>(
+      await p.stack.query<{
+        operator: {
+          paymentAccount: { chargesEnabled: boolean; onboardingStatus: string };
+          revenue: Array<Record<string, unknown>>;
+        };
+      }>(
         `query ($id: ID!, $from: DateTimeISO!, $to: DateTimeISO!) { operator(id: $id) { paymentAccount { chargesEnabled onboardingStatus } revenue(from: $from, to: $to) { currency gross { amount } applicationFees { amount } net { amount } paymentCount } } }`,
-        { id: berlin.id, from: new Date(Date.now() - 3600_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() },
+        {
+          id: berlin.id,
+          from: new Date(Date.now() - 3600_000).toISOString(),
+          to: new Date(Date.now() + 60_000).toISOString(),
+        },
         adminOf(berlin.id),
       ),
     );
     expect(revenue.operator.paymentAccount).toEqual({ chargesEnabled: true, onboardingStatus: 'COMPLETE' });
-    expect(revenue.operator.revenue).toEqual([{ currency: 'EUR', gross: { amount: total1.amount + total3.amount }, applicationFees: { amount: fee }, net: { amount: total1.amount + total3.amount - fee }, paymentCount: 2 }]);
+    expect(revenue.operator.revenue).toEqual([
+      {
+        currency: 'EUR',
+        gross: { amount: total1.amount + total3.amount },
+        applicationFees: { amount: fee },
+        net: { amount: total1.amount + total3.amount - fee },
+        paymentCount: 2,
+      },
+    ]);
 
     // Refunds by the operator, on its own account; never more than remains, never by another operator.
     const refundsBefore = await countRows(p, 'refund');
@@ -133,7 +180,13 @@ describe('typed errors through the gateway, nothing written', () => {
   });
 
   it('operator not onboarded: OPERATOR_NOT_PAYABLE; session not completed: SESSION_NOT_COMPLETED', async () => {
-    const pending = await createOperator(p, 'Not Yet', { country: 'DE', currency: 'EUR', energyPricePerKwh: '0.30', preAuthorizationAmount: 3000, onboard: false });
+    const pending = await createOperator(p, 'Not Yet', {
+      country: 'DE',
+      currency: 'EUR',
+      energyPricePerKwh: '0.30',
+      preAuthorizationAmount: 3000,
+      onboard: false,
+    });
     const driver = newDriver();
     const card = await saveCard(p, driver);
     const sessionId = await startSession(p, driver, pending);
@@ -149,7 +202,12 @@ describe('typed errors through the gateway, nothing written', () => {
 
 let operator: Operator;
 beforeAll(async () => {
-  operator = await createOperator(p, 'Voltia', { country: 'DE', currency: 'EUR', energyPricePerKwh: '0.50', preAuthorizationAmount: 5000 });
+  operator = await createOperator(p, 'Voltia', {
+    country: 'DE',
+    currency: 'EUR',
+    energyPricePerKwh: '0.50',
+    preAuthorizationAmount: 5000,
+  });
 });
 
 /** A fresh driver with a card and a COMPLETED session at `at` (held first when `hold`). */
@@ -163,15 +221,28 @@ async function completedSession(options: { hold: boolean; energyWh?: number; at?
   return { driver, sessionId, held, total, at };
 }
 
-const captureKeys = (account: string) => new Set(p.emulator.requests().filter((r) => r.account === account && r.path.endsWith('/capture')).map((r) => r.idempotencyKey));
+const captureKeys = (account: string) =>
+  new Set(
+    p.emulator
+      .requests()
+      .filter((r) => r.account === account && r.path.endsWith('/capture'))
+      .map((r) => r.idempotencyKey),
+  );
 
 describe('exactly once through the gateway', () => {
   it('50 concurrent chargeSession calls: exactly one capture, one payment', async () => {
-    const at = await createOperator(p, 'Concurrent', { country: 'DE', currency: 'EUR', energyPricePerKwh: '0.50', preAuthorizationAmount: 5000 });
+    const at = await createOperator(p, 'Concurrent', {
+      country: 'DE',
+      currency: 'EUR',
+      energyPricePerKwh: '0.50',
+      preAuthorizationAmount: 5000,
+    });
     const { driver, sessionId, held, total } = await completedSession({ hold: true, at });
     const rows = await countRows(p, 'payment');
     const started = performance.now();
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => chargeSession(p, i % 2 ? driver : adminOf(at.id), sessionId)));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => chargeSession(p, i % 2 ? driver : adminOf(at.id), sessionId)),
+    );
     const elapsed = performance.now() - started;
     expect(results.map((r) => r.errors)).toEqual(Array(50).fill(undefined));
     expect(new Set(results.map((r) => r.data?.chargeSession.id))).toEqual(new Set([held!.id]));
@@ -179,20 +250,25 @@ describe('exactly once through the gateway', () => {
     const captures = p.emulator.requests().filter((r) => r.account === at.account && r.path.endsWith('/capture'));
     expect(captures).toHaveLength(1);
     expect(p.emulator.balanceOf(at.account, 'eur').available).toBe(total.amount - stripeFee(total.amount, 'EUR'));
-    console.info(`e2e: 50 concurrent chargeSession through the gateway in ${elapsed.toFixed(0)} ms → ${captures.length} capture, 1 payment`);
+    console.info(
+      `e2e: 50 concurrent chargeSession through the gateway in ${elapsed.toFixed(0)} ms → ${captures.length} capture, 1 payment`,
+    );
   });
 
   it('a retried call after a lost response returns the same payment', async () => {
     const { driver, sessionId, held, total } = await completedSession({ hold: true });
     const before = p.emulator.balanceOf(operator.account, 'eur').available;
     // Lost on the first try and on both SDK retries: the client sees PAYMENT_PROVIDER_UNAVAILABLE…
-    for (let i = 0; i < 3; i++) p.emulator.faults.injectNext('lostResponse', { method: 'POST', pathPrefix: '/v1/payment_intents/' });
+    for (let i = 0; i < 3; i++)
+      p.emulator.faults.injectNext('lostResponse', { method: 'POST', pathPrefix: '/v1/payment_intents/' });
     expect(reasonOf(await chargeSession(p, driver, sessionId))).toBe('PAYMENT_PROVIDER_UNAVAILABLE');
     // …and retries: same payment, the capture replayed by its idempotency key, the money moved once.
     const retried = ok(await chargeSession(p, driver, sessionId)).chargeSession;
     expect(retried).toMatchObject({ id: held!.id, status: 'SUCCEEDED', amount: total });
     expect(captureKeys(operator.account)).toContain(`capture:${held!.id}:1`);
-    expect(p.emulator.balanceOf(operator.account, 'eur').available - before).toBe(total.amount - stripeFee(total.amount, 'EUR'));
+    expect(p.emulator.balanceOf(operator.account, 'eur').available - before).toBe(
+      total.amount - stripeFee(total.amount, 'EUR'),
+    );
   });
 
   it.each<[FaultKind, boolean]>([
@@ -211,7 +287,9 @@ describe('exactly once through the gateway', () => {
       result = await chargeSession(p, driver, sessionId);
     }
     expect(ok(result).chargeSession).toMatchObject({ status: 'SUCCEEDED', amount: total });
-    expect(p.emulator.balanceOf(operator.account, 'eur').available - before).toBe(total.amount - stripeFee(total.amount, 'EUR'));
+    expect(p.emulator.balanceOf(operator.account, 'eur').available - before).toBe(
+      total.amount - stripeFee(total.amount, 'EUR'),
+    );
   });
 });
 
@@ -221,7 +299,10 @@ describe('webhooks through the real endpoint', () => {
     const secret = event.account ? 'whsec_emulator_connect' : 'whsec_emulator_platform';
     const response = await fetch(p.webhookUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'stripe-signature': p.stripe.webhooks.generateTestHeaderString({ payload, secret }) },
+      headers: {
+        'content-type': 'application/json',
+        'stripe-signature': p.stripe.webhooks.generateTestHeaderString({ payload, secret }),
+      },
       body: payload,
     });
     const body = (await response.json()) as { result?: string };
@@ -233,14 +314,22 @@ describe('webhooks through the real endpoint', () => {
   }
 
   const paymentState = async (sessionId: string) => {
-    const [row]: Array<Record<string, unknown>> = await paymentOrm(p).em.fork().execute('select status, amount, refunded_amount, version from payment where session_id = ?', [sessionId]);
+    const [row]: Array<Record<string, unknown>> = await paymentOrm(p)
+      .em.fork()
+      .execute('select status, amount, refunded_amount, version from payment where session_id = ?', [sessionId]);
     return row;
   };
 
   it('a full replay, in reverse order, changes nothing; a bad signature is 400', async () => {
     const { driver, sessionId } = await completedSession({ hold: true });
     const paid = ok(await chargeSession(p, driver, sessionId)).chargeSession;
-    ok(await p.stack.query(`mutation ($input: RefundPaymentInput!) { refundPayment(input: $input) { id } }`, { input: { paymentId: paid.id, amount: 100 } }, adminOf(operator.id)));
+    ok(
+      await p.stack.query(
+        `mutation ($input: RefundPaymentInput!) { refundPayment(input: $input) { id } }`,
+        { input: { paymentId: paid.id, amount: 100 } },
+        adminOf(operator.id),
+      ),
+    );
     await p.emulator.flushWebhooks();
     const settled = await paymentState(sessionId);
     expect(settled).toMatchObject({ status: 'SUCCEEDED', refunded_amount: 100 });
@@ -252,11 +341,15 @@ describe('webhooks through the real endpoint', () => {
     expect(results.filter((r) => r.result === 'applied')).toHaveLength(0);
     expect(await paymentState(sessionId)).toEqual(settled);
 
-    const forged = await fetch(p.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=00' }, body: JSON.stringify(events[0]) });
+    const forged = await fetch(p.webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=00' },
+      body: JSON.stringify(events[0]),
+    });
     expect(forged.status).toBe(400);
   });
 
-  it('events delivered late and out of order converge on the provider\'s state', async () => {
+  it("events delivered late and out of order converge on the provider's state", async () => {
     const driver = newDriver();
     const card = await saveCard(p, driver, 'pm_card_authenticationRequired');
     const sessionId = await startSession(p, driver, operator);
@@ -264,9 +357,16 @@ describe('webhooks through the real endpoint', () => {
     try {
       const held = ok(await authorize(p, driver, sessionId, card)).authorizeChargingSession;
       expect(held.status).toBe('REQUIRES_ACTION');
-      const [row]: Array<{ payment_intent_id: string }> = await paymentOrm(p).em.fork().execute('select payment_intent_id from payment where session_id = ?', [sessionId]);
-      await fetch(`${p.emulator.url}/_emulator/payment_intents/${row.payment_intent_id}/authenticate?account=${operator.account}`);
-      const late = (await eventsOf(operator.account)).filter((e) => e.type.startsWith('payment_intent.') && 'id' in e.data.object && e.data.object.id === row.payment_intent_id);
+      const [row]: Array<{ payment_intent_id: string }> = await paymentOrm(p)
+        .em.fork()
+        .execute('select payment_intent_id from payment where session_id = ?', [sessionId]);
+      await fetch(
+        `${p.emulator.url}/_emulator/payment_intents/${row.payment_intent_id}/authenticate?account=${operator.account}`,
+      );
+      const late = (await eventsOf(operator.account)).filter(
+        (e) =>
+          e.type.startsWith('payment_intent.') && 'id' in e.data.object && e.data.object.id === row.payment_intent_id,
+      );
       for (const event of [...late].reverse()) expect((await deliver(event)).status).toBe(200);
       expect((await paymentState(sessionId))?.status).toBe('AUTHORIZED');
     } finally {
@@ -278,17 +378,26 @@ describe('webhooks through the real endpoint', () => {
 });
 
 describe('the sweeper, as a second replica on the same database', () => {
-  it('charges a completed session nobody charged, through the session subgraph\'s list', async () => {
+  it("charges a completed session nobody charged, through the session subgraph's list", async () => {
     let replica: PaymentServices | undefined;
     const payment = p.stack.subgraphs.payment!;
     const module = createPaymentSubgraph({ onServices: (services) => (replica = services) });
-    const own = await module.provide!({ config: payment.config, orm: payment.orm, logger: payment.logger, services: payment.services });
+    const own = await module.provide!({
+      config: payment.config,
+      orm: payment.orm,
+      logger: payment.logger,
+      services: payment.services,
+    });
     try {
       const { driver, sessionId, total } = await completedSession({ hold: false });
       const report = await replica!.sweeper.runOnce({ graceMs: 0 });
       expect(report.charged).toBeGreaterThanOrEqual(1);
       const view = ok(
-        await p.stack.query<{ chargingSession: { payment: { status: string; amount: { amount: number } } } }>(`query ($id: ID!) { chargingSession(id: $id) { payment { status amount { amount } } } }`, { id: sessionId }, driver),
+        await p.stack.query<{ chargingSession: { payment: { status: string; amount: { amount: number } } } }>(
+          `query ($id: ID!) { chargingSession(id: $id) { payment { status amount { amount } } } }`,
+          { id: sessionId },
+          driver,
+        ),
       );
       expect(view.chargingSession.payment).toEqual({ status: 'SUCCEEDED', amount: { amount: total.amount } });
       // A second pass finds nothing left to do.

@@ -11,7 +11,11 @@ import { startTestStack, type GraphQLResponse, type TestStack } from '../support
  */
 
 export const platformAdmin: TokenClaims = { role: Role.PLATFORM_ADMIN, sub: 'e2e-admin' };
-export const adminOf = (operatorId: string): TokenClaims => ({ role: Role.OPERATOR_ADMIN, sub: `admin-${operatorId.slice(-6)}`, operatorId });
+export const adminOf = (operatorId: string): TokenClaims => ({
+  role: Role.OPERATOR_ADMIN,
+  sub: `admin-${operatorId.slice(-6)}`,
+  operatorId,
+});
 let drivers = 0;
 export const newDriver = (): TokenClaims => ({ role: Role.DRIVER, sub: `e2e-driver-${++drivers}-${process.pid}` });
 
@@ -91,7 +95,14 @@ export async function createOperator(p: PaymentStack, name: string, options: Ope
   const { createOperator: operator } = ok(
     await stack.query<{ createOperator: { id: string } }>(
       `mutation ($input: CreateOperatorInput!) { createOperator(input: $input) { id } }`,
-      { input: { name, country: options.country, defaultCurrency: options.currency, contactEmail: `ops@${name.toLowerCase().replaceAll(/\W/g, '')}.example` } },
+      {
+        input: {
+          name,
+          country: options.country,
+          defaultCurrency: options.currency,
+          contactEmail: `ops@${name.toLowerCase().replaceAll(/\W/g, '')}.example`,
+        },
+      },
       platformAdmin,
     ),
   );
@@ -134,19 +145,33 @@ export async function createOperator(p: PaymentStack, name: string, options: Ope
       platformAdmin,
     ),
   );
-  ok(await stack.query(`mutation ($id: ID!) { startOperatorOnboarding(operatorId: $id) { url expiresAt } }`, { id: operator.id }, adminOf(operator.id)));
+  ok(
+    await stack.query(
+      `mutation ($id: ID!) { startOperatorOnboarding(operatorId: $id) { url expiresAt } }`,
+      { id: operator.id },
+      adminOf(operator.id),
+    ),
+  );
   const account = await providerAccountOf(p, operator.id);
   if (options.onboard !== false) {
     const onboarded = await fetch(`${p.emulator.url}/_emulator/accounts/${account}/onboard`, { method: 'POST' });
     expect(onboarded.status).toBe(200);
     await p.emulator.flushWebhooks();
   }
-  return { id: operator.id, account, stationId: station.id, connectorIds: station.connectors.map((c) => c.id), currency: options.currency };
+  return {
+    id: operator.id,
+    account,
+    stationId: station.id,
+    connectorIds: station.connectors.map((c) => c.id),
+    currency: options.currency,
+  };
 }
 
 /** Test-only peek at the private provider account id (never in the public schema). */
 export async function providerAccountOf(p: PaymentStack, operatorId: string): Promise<string> {
-  const rows: Array<{ provider_account_id: string }> = await paymentOrm(p).em.fork().execute('select provider_account_id from operator_payment_account where operator_id = ?', [operatorId]);
+  const rows: Array<{ provider_account_id: string }> = await paymentOrm(p)
+    .em.fork()
+    .execute('select provider_account_id from operator_payment_account where operator_id = ?', [operatorId]);
   if (!rows[0]?.provider_account_id) throw new Error(`operator ${operatorId} has no provider account`);
   return rows[0].provider_account_id;
 }
@@ -157,17 +182,37 @@ export function paymentOrm(p: PaymentStack) {
   return payment.orm;
 }
 
-export async function countRows(p: PaymentStack, table: 'payment' | 'refund' | 'saved_payment_method'): Promise<number> {
-  const [row]: Array<{ count: string }> = await paymentOrm(p).em.fork().execute(`select count(*) as count from ${table}`);
+export async function countRows(
+  p: PaymentStack,
+  table: 'payment' | 'refund' | 'saved_payment_method',
+): Promise<number> {
+  const [row]: Array<{ count: string }> = await paymentOrm(p)
+    .em.fork()
+    .execute(`select count(*) as count from ${table}`);
   return Number(row.count);
 }
 
-export async function saveCard(p: PaymentStack, driver: TokenClaims, paymentMethodId = 'pm_card_visa'): Promise<string> {
-  const { savePaymentMethod } = ok(await p.stack.query<{ savePaymentMethod: { id: string } }>(`mutation ($pm: String!) { savePaymentMethod(paymentMethodId: $pm) { id brand last4 } }`, { pm: paymentMethodId }, driver));
+export async function saveCard(
+  p: PaymentStack,
+  driver: TokenClaims,
+  paymentMethodId = 'pm_card_visa',
+): Promise<string> {
+  const { savePaymentMethod } = ok(
+    await p.stack.query<{ savePaymentMethod: { id: string } }>(
+      `mutation ($pm: String!) { savePaymentMethod(paymentMethodId: $pm) { id brand last4 } }`,
+      { pm: paymentMethodId },
+      driver,
+    ),
+  );
   return savePaymentMethod.id;
 }
 
-export async function startSession(p: PaymentStack, driver: TokenClaims, operator: Operator, connector = 0): Promise<string> {
+export async function startSession(
+  p: PaymentStack,
+  driver: TokenClaims,
+  operator: Operator,
+  connector = 0,
+): Promise<string> {
   const { startChargingSession } = ok(
     await p.stack.query<{ startChargingSession: { id: string } }>(
       `mutation ($input: StartChargingSessionInput!) { startChargingSession(input: $input) { id } }`,
@@ -179,10 +224,24 @@ export async function startSession(p: PaymentStack, driver: TokenClaims, operato
 }
 
 /** Meter value then stop: the session is COMPLETED and priced; returns its total. */
-export async function finishSession(p: PaymentStack, driver: TokenClaims, operator: Operator, sessionId: string, energyWh: number): Promise<{ amount: number; currency: string }> {
-  ok(await p.stack.query(`mutation ($input: RecordMeterValueInput!) { recordMeterValue(input: $input) { id } }`, { input: { sessionId, energyWh, measuredAt: new Date().toISOString() } }, adminOf(operator.id)));
+export async function finishSession(
+  p: PaymentStack,
+  driver: TokenClaims,
+  operator: Operator,
+  sessionId: string,
+  energyWh: number,
+): Promise<{ amount: number; currency: string }> {
+  ok(
+    await p.stack.query(
+      `mutation ($input: RecordMeterValueInput!) { recordMeterValue(input: $input) { id } }`,
+      { input: { sessionId, energyWh, measuredAt: new Date().toISOString() } },
+      adminOf(operator.id),
+    ),
+  );
   const { stopChargingSession } = ok(
-    await p.stack.query<{ stopChargingSession: { status: string; cost: { total: { amount: number; currency: string } } } }>(
+    await p.stack.query<{
+      stopChargingSession: { status: string; cost: { total: { amount: number; currency: string } } };
+    }>(
       `mutation ($id: ID!) { stopChargingSession(id: $id) { status cost { total { amount currency } } } }`,
       { id: sessionId },
       driver,
@@ -192,7 +251,8 @@ export async function finishSession(p: PaymentStack, driver: TokenClaims, operat
   return stopChargingSession.cost.total;
 }
 
-export const PAYMENT = 'id status amount { amount currency } authorizedAmount { amount currency } applicationFee { amount currency } receipt { number amount { amount currency } cardBrand cardLast4 }';
+export const PAYMENT =
+  'id status amount { amount currency } authorizedAmount { amount currency } applicationFee { amount currency } receipt { number amount { amount currency } cardBrand cardLast4 }';
 
 export interface PaymentView {
   id: string;
@@ -211,7 +271,11 @@ export const authorize = (p: PaymentStack, driver: TokenClaims, sessionId: strin
   );
 
 export const chargeSession = (p: PaymentStack, who: TokenClaims, sessionId: string) =>
-  p.stack.query<{ chargeSession: PaymentView }>(`mutation ($id: ID!) { chargeSession(sessionId: $id) { ${PAYMENT} } }`, { id: sessionId }, who);
+  p.stack.query<{ chargeSession: PaymentView }>(
+    `mutation ($id: ID!) { chargeSession(sessionId: $id) { ${PAYMENT} } }`,
+    { id: sessionId },
+    who,
+  );
 
 export const refundPayment = (p: PaymentStack, who: TokenClaims, paymentId: string, amount?: number) =>
   p.stack.query<{ refundPayment: { id: string; status: string; amount: { amount: number } } }>(
@@ -221,4 +285,5 @@ export const refundPayment = (p: PaymentStack, who: TokenClaims, paymentId: stri
   );
 
 /** The emulator's fee model: round(2.9 %) + 30 minor units (no fixed part for zero-decimal currencies). */
-export const stripeFee = (amount: number, currency: string) => Math.round((amount * 2.9) / 100) + (currency.toUpperCase() === 'JPY' ? 0 : 30);
+export const stripeFee = (amount: number, currency: string) =>
+  Math.round((amount * 2.9) / 100) + (currency.toUpperCase() === 'JPY' ? 0 : 30);

@@ -91,27 +91,49 @@ describe('Connect accounts', () => {
       business_profile: { name: 'Volt & Co', url: 'https://volt.example' },
       metadata: { tier: 'gold' },
     });
-    expect(updated).toMatchObject({ email: 'billing@example.test', business_profile: { name: 'Volt & Co' }, metadata: { tier: 'gold' } });
+    expect(updated).toMatchObject({
+      email: 'billing@example.test',
+      business_profile: { name: 'Volt & Co' },
+      metadata: { tier: 'gold' },
+    });
     const [event] = await accountEvents(account.id);
     expect(event.data.previous_attributes).toMatchObject({ email: null, metadata: {} });
     expect((await stripe.accounts.retrieve(account.id)).metadata).toEqual({ tier: 'gold' });
   });
 
   it('lists and deletes connected accounts; unknown accounts are refused with account_invalid (403)', async () => {
-    const account = await stripe.accounts.create({ type: 'custom', country: 'NL', capabilities: { card_payments: { requested: true } } });
+    const account = await stripe.accounts.create({
+      type: 'custom',
+      country: 'NL',
+      capabilities: { card_payments: { requested: true } },
+    });
     const listed = await stripe.accounts.list({ limit: 100 });
     expect(listed.data.map((a) => a.id)).toContain(account.id);
 
-    await expect(stripe.accounts.del(account.id)).resolves.toMatchObject({ id: account.id, object: 'account', deleted: true });
+    await expect(stripe.accounts.del(account.id)).resolves.toMatchObject({
+      id: account.id,
+      object: 'account',
+      deleted: true,
+    });
     const refused = stripe.balance.retrieve({}, { stripeAccount: account.id });
-    await expect(refused).rejects.toMatchObject({ type: 'StripePermissionError', statusCode: 403, code: 'account_invalid' });
-    await expect(stripe.accounts.retrieve(account.id)).rejects.toMatchObject({ statusCode: 404, code: 'resource_missing' });
+    await expect(refused).rejects.toMatchObject({
+      type: 'StripePermissionError',
+      statusCode: 403,
+      code: 'account_invalid',
+    });
+    await expect(stripe.accounts.retrieve(account.id)).rejects.toMatchObject({
+      statusCode: 404,
+      code: 'resource_missing',
+    });
   });
 
   it('refuses platform-only requests made on behalf of a connected account', async () => {
     const account = await onboardedAccount(emulator, stripe);
     const attempt = stripe.accounts.create({ type: 'express' }, { stripeAccount: account });
-    await expect(attempt).rejects.toMatchObject({ type: 'StripeInvalidRequestError', code: 'platform_account_required' });
+    await expect(attempt).rejects.toMatchObject({
+      type: 'StripeInvalidRequestError',
+      code: 'platform_account_required',
+    });
   });
 
   it('refuses charges on an account that has not finished onboarding', async () => {

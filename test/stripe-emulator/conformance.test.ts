@@ -48,7 +48,10 @@ it('renders events in the API version the SDK pins', () => {
 });
 
 it('has the Stripe contract to check against', () => {
-  expect(SPEC_AVAILABLE, `spec3.subset.json and check-request.mjs are missing from ${SPEC_DIR} (set STRIPE_OPENAPI_DIR)`).toBe(true);
+  expect(
+    SPEC_AVAILABLE,
+    `spec3.subset.json and check-request.mjs are missing from ${SPEC_DIR} (set STRIPE_OPENAPI_DIR)`,
+  ).toBe(true);
 });
 
 describe(`conformance with ${SPEC_DIR}`, () => {
@@ -77,9 +80,17 @@ describe(`conformance with ${SPEC_DIR}`, () => {
     const account = (await stripe.accounts.retrieve(created.id)).id;
     const onAccount = { stripeAccount: account };
 
-    const customer = await stripe.customers.create({ email: 'driver@example.test', name: 'Driver', metadata: { user: 'u_1' } });
+    const customer = await stripe.customers.create({
+      email: 'driver@example.test',
+      name: 'Driver',
+      metadata: { user: 'u_1' },
+    });
     await stripe.customers.list({ email: 'driver@example.test' });
-    const card = await stripe.paymentMethods.create({ type: 'card', card: { token: 'tok_visa' }, billing_details: { name: 'Driver' } });
+    const card = await stripe.paymentMethods.create({
+      type: 'card',
+      card: { token: 'tok_visa' },
+      billing_details: { name: 'Driver' },
+    });
     await stripe.paymentMethods.attach(card.id, { customer: customer.id });
     await stripe.paymentMethods.list({ customer: customer.id, type: 'card' });
     await stripe.paymentMethods.retrieve(card.id);
@@ -103,7 +114,11 @@ describe(`conformance with ${SPEC_DIR}`, () => {
     await stripe.paymentIntents.retrieve(hold.id, {}, onAccount);
     await stripe.paymentIntents.update(hold.id, { description: 'Session s_1' }, onAccount);
     await stripe.paymentIntents.incrementAuthorization(hold.id, { amount: 6000 }, onAccount);
-    const captured = await stripe.paymentIntents.capture(hold.id, { amount_to_capture: 4500, application_fee_amount: 300 }, onAccount);
+    const captured = await stripe.paymentIntents.capture(
+      hold.id,
+      { amount_to_capture: 4500, application_fee_amount: 300 },
+      onAccount,
+    );
     await stripe.paymentIntents.list({ limit: 3 }, onAccount);
 
     const twoStep = await stripe.paymentIntents.create(
@@ -112,12 +127,22 @@ describe(`conformance with ${SPEC_DIR}`, () => {
     );
     await stripe.paymentIntents.confirm(twoStep.id, { payment_method: 'pm_card_visa', off_session: true }, onAccount);
     // `payment_method_types` left the stripe@23 types (now `allowed_payment_method_types`); older callers still send it.
-    const legacyParams = { amount: 2000, currency: 'eur', payment_method_types: ['card'] } as Stripe.PaymentIntentCreateParams;
+    const legacyParams = {
+      amount: 2000,
+      currency: 'eur',
+      payment_method_types: ['card'],
+    } as Stripe.PaymentIntentCreateParams;
     const abandoned = await stripe.paymentIntents.create(legacyParams, onAccount);
     await stripe.paymentIntents.cancel(abandoned.id, { cancellation_reason: 'abandoned' }, onAccount);
     await stripe.paymentIntents
       .create(
-        { amount: 2000, currency: 'eur', payment_method: 'pm_card_chargeDeclined', confirm: true, allowed_payment_method_types: ['card'] },
+        {
+          amount: 2000,
+          currency: 'eur',
+          payment_method: 'pm_card_chargeDeclined',
+          confirm: true,
+          allowed_payment_method_types: ['card'],
+        },
         onAccount,
       )
       .catch(() => undefined);
@@ -152,7 +177,11 @@ describe(`conformance with ${SPEC_DIR}`, () => {
     await stripe.events.retrieve(events.data[0].id, {}, onAccount);
     await stripe.events.list({ limit: 100, types: ['customer.created', 'application_fee.created'] });
 
-    const doomed = await stripe.accounts.create({ type: 'custom', country: 'US', capabilities: { card_payments: { requested: true } } });
+    const doomed = await stripe.accounts.create({
+      type: 'custom',
+      country: 'US',
+      capabilities: { card_payments: { requested: true } },
+    });
     await stripe.accounts.del(doomed.id);
     await stripe.paymentIntents.retrieve('pi_does_not_exist').catch(() => undefined);
   }
@@ -198,7 +227,11 @@ describe(`conformance with ${SPEC_DIR}`, () => {
       const object = field(value, 'object');
       if (object === 'list') {
         const data = field(value, 'data');
-        if (!Array.isArray(data) || typeof field(value, 'has_more') !== 'boolean' || typeof field(value, 'url') !== 'string') {
+        if (
+          !Array.isArray(data) ||
+          typeof field(value, 'has_more') !== 'boolean' ||
+          typeof field(value, 'url') !== 'string'
+        ) {
           problems.push(`${where}: malformed list`);
           return;
         }
@@ -217,7 +250,10 @@ describe(`conformance with ${SPEC_DIR}`, () => {
     for (const exchange of exchanges) {
       const where = `${exchange.method} ${exchange.path}`;
       if (exchange.status === 200) checkObject(exchange.response, where);
-      else problems.push(...checker.check('error', exchange.response).map((problem) => `${where} (${exchange.status}): ${problem}`));
+      else
+        problems.push(
+          ...checker.check('error', exchange.response).map((problem) => `${where} (${exchange.status}): ${problem}`),
+        );
     }
     expect(problems).toEqual([]);
     expect([...checked].sort()).toEqual([...Object.values(SCHEMA_BY_OBJECT), 'deleted_account'].sort());

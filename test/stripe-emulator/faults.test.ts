@@ -29,7 +29,10 @@ function statuses(): number[] {
 describe('fault injection', () => {
   it('http500: fails without performing; the SDK retry with the same key succeeds once', async () => {
     emulator.faults.injectNext('http500', PI);
-    const intent = await sdk(emulator, { maxNetworkRetries: 1 }).paymentIntents.create({ amount: 1000, currency: 'eur' });
+    const intent = await sdk(emulator, { maxNetworkRetries: 1 }).paymentIntents.create({
+      amount: 1000,
+      currency: 'eur',
+    });
     expect(statuses()).toEqual([500, 200]);
     const [first, second] = emulator.requests();
     expect(second.idempotencyKey).toBe(first.idempotencyKey);
@@ -57,7 +60,10 @@ describe('fault injection', () => {
 
   it('timeout: never answers; the SDK gives up, retries with the same key and succeeds once', async () => {
     emulator.faults.injectNext('timeout', PI);
-    const intent = await sdk(emulator, { maxNetworkRetries: 1, timeout: 200 }).paymentIntents.create({ amount: 1000, currency: 'eur' });
+    const intent = await sdk(emulator, { maxNetworkRetries: 1, timeout: 200 }).paymentIntents.create({
+      amount: 1000,
+      currency: 'eur',
+    });
     expect(intent.status).toBe('requires_payment_method');
     expect(statuses()).toEqual([0, 200]);
     expect(await intentCount()).toBe(1);
@@ -71,7 +77,10 @@ describe('fault injection', () => {
 
   it('lostResponse: performs the operation, drops the answer; the retry replays the same object', async () => {
     emulator.faults.injectNext('lostResponse', PI);
-    const intent = await sdk(emulator, { maxNetworkRetries: 1 }).paymentIntents.create({ amount: 1000, currency: 'eur' });
+    const intent = await sdk(emulator, { maxNetworkRetries: 1 }).paymentIntents.create({
+      amount: 1000,
+      currency: 'eur',
+    });
     expect(statuses()).toEqual([0, 200]);
     expect(intent.lastResponse.headers['idempotent-replayed']).toBe('true');
     const all = await stripe.paymentIntents.list({ limit: 100 });

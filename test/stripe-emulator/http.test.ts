@@ -16,7 +16,11 @@ async function api(
   init: RequestInit = {},
 ): Promise<{ status: number; headers: Headers; body: { error?: Record<string, unknown> } & Record<string, unknown> }> {
   const response = await fetch(`${emulator.url}${path}`, init);
-  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as Record<string, unknown>,
+  };
 }
 
 const auth = { Authorization: `Bearer ${TEST_KEY}` };
@@ -34,11 +38,15 @@ describe('HTTP surface', () => {
       type: 'invalid_request_error',
       message: expect.stringContaining('did not provide an API key'),
     });
-    await expect(sdk(emulator, {}).balance.retrieve({}, { apiKey: ['sk', 'live', 'nope'].join('_') })).rejects.toMatchObject({
+    await expect(
+      sdk(emulator, {}).balance.retrieve({}, { apiKey: ['sk', 'live', 'nope'].join('_') }),
+    ).rejects.toMatchObject({
       type: 'StripeAuthenticationError',
       statusCode: 401,
     });
-    const basic = await api('/v1/balance', { headers: { Authorization: `Basic ${Buffer.from(`${TEST_KEY}:`).toString('base64')}` } });
+    const basic = await api('/v1/balance', {
+      headers: { Authorization: `Basic ${Buffer.from(`${TEST_KEY}:`).toString('base64')}` },
+    });
     expect(basic.status).toBe(200);
   });
 
@@ -56,7 +64,9 @@ describe('HTTP surface', () => {
 
   it('reads GET parameters from the query string, arrays included', async () => {
     await stripe.customers.create({ email: 'q@example.test' });
-    const listed = await api('/v1/customers?email=q%40example.test&limit=1&expand[]=data.default_source', { headers: auth });
+    const listed = await api('/v1/customers?email=q%40example.test&limit=1&expand[]=data.default_source', {
+      headers: auth,
+    });
     expect(listed.status).toBe(200);
     expect(listed.body).toMatchObject({ object: 'list', url: '/v1/customers', has_more: false });
     const bad = await api('/v1/customers?limit=0', { headers: auth });
@@ -70,12 +80,20 @@ describe('HTTP surface', () => {
       body: JSON.stringify({ email: 'json@example.test' }),
     });
     expect(response.status).toBe(400);
-    expect(response.body.error).toMatchObject({ type: 'invalid_request_error', message: expect.stringContaining('x-www-form-urlencoded') });
+    expect(response.body.error).toMatchObject({
+      type: 'invalid_request_error',
+      message: expect.stringContaining('x-www-form-urlencoded'),
+    });
   });
 
   it('expands ids on request', async () => {
     const customer = await stripe.customers.create({ email: 'e@example.test' });
-    const intent = await stripe.paymentIntents.create({ amount: 500, currency: 'usd', customer: customer.id, expand: ['customer'] });
+    const intent = await stripe.paymentIntents.create({
+      amount: 500,
+      currency: 'usd',
+      customer: customer.id,
+      expand: ['customer'],
+    });
     expect(intent.customer).toMatchObject({ id: customer.id, object: 'customer' });
     const list = await stripe.paymentIntents.list({ customer: customer.id, expand: ['data.customer'] });
     expect(list.data[0].customer).toMatchObject({ id: customer.id });

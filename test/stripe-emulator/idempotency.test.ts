@@ -21,7 +21,11 @@ async function until(condition: () => boolean): Promise<void> {
 }
 
 /** A POST whose body arrives in two parts: the emulator holds the key while waiting for the rest. */
-function slowPost(path: string, key: string, body: string): { finish(): void; response: Promise<{ status: number; body: string }> } {
+function slowPost(
+  path: string,
+  key: string,
+  body: string,
+): { finish(): void; response: Promise<{ status: number; body: string }> } {
   let req: ClientRequest | undefined;
   const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
     req = httpRequest(
@@ -68,8 +72,15 @@ describe('idempotency', () => {
 
   it('refuses the same key with other parameters or another endpoint', async () => {
     await stripe.paymentIntents.create({ amount: 1500, currency: 'eur' }, { idempotencyKey: 'mismatch-1' });
-    const otherParams = stripe.paymentIntents.create({ amount: 1600, currency: 'eur' }, { idempotencyKey: 'mismatch-1' });
-    await expect(otherParams).rejects.toMatchObject({ type: 'StripeIdempotencyError', statusCode: 400, rawType: 'idempotency_error' });
+    const otherParams = stripe.paymentIntents.create(
+      { amount: 1600, currency: 'eur' },
+      { idempotencyKey: 'mismatch-1' },
+    );
+    await expect(otherParams).rejects.toMatchObject({
+      type: 'StripeIdempotencyError',
+      statusCode: 400,
+      rawType: 'idempotency_error',
+    });
     const otherEndpoint = stripe.customers.create({}, { idempotencyKey: 'mismatch-1' });
     await expect(otherEndpoint).rejects.toMatchObject({
       type: 'StripeIdempotencyError',
@@ -80,14 +91,23 @@ describe('idempotency', () => {
   it('scopes keys per account', async () => {
     const { account } = await chargeableAccount(emulator, stripe);
     const onPlatform = await stripe.customers.create({ email: 'x@example.test' }, { idempotencyKey: 'scoped-1' });
-    const onAccount = await stripe.customers.create({ email: 'x@example.test' }, { idempotencyKey: 'scoped-1', stripeAccount: account });
+    const onAccount = await stripe.customers.create(
+      { email: 'x@example.test' },
+      { idempotencyKey: 'scoped-1', stripeAccount: account },
+    );
     expect(onAccount.id).not.toBe(onPlatform.id);
     expect(replayed(onAccount)).toBeUndefined();
   });
 
   it('replays a decline (402) without charging again', async () => {
     const { account } = await chargeableAccount(emulator, stripe);
-    const params = { amount: 1500, currency: 'eur', payment_method: 'pm_card_chargeDeclined', confirm: true, ...CARD_ONLY };
+    const params = {
+      amount: 1500,
+      currency: 'eur',
+      payment_method: 'pm_card_chargeDeclined',
+      confirm: true,
+      ...CARD_ONLY,
+    };
     const options = { stripeAccount: account, idempotencyKey: 'decline-1' };
     const first = await rejectionOf(stripe.paymentIntents.create(params, options));
     const second = await rejectionOf(stripe.paymentIntents.create(params, options));
@@ -101,11 +121,17 @@ describe('idempotency', () => {
   });
 
   it('does not save parameter validation errors: the key stays usable', async () => {
-    const bad = stripe.paymentIntents.create({ amount: 1500, currency: 'eur', bogus: 1 } as Stripe.PaymentIntentCreateParams, {
-      idempotencyKey: 'validation-1',
-    });
+    const bad = stripe.paymentIntents.create(
+      { amount: 1500, currency: 'eur', bogus: 1 } as Stripe.PaymentIntentCreateParams,
+      {
+        idempotencyKey: 'validation-1',
+      },
+    );
     await expect(bad).rejects.toMatchObject({ code: 'parameter_unknown' });
-    const good = await stripe.paymentIntents.create({ amount: 1500, currency: 'eur' }, { idempotencyKey: 'validation-1' });
+    const good = await stripe.paymentIntents.create(
+      { amount: 1500, currency: 'eur' },
+      { idempotencyKey: 'validation-1' },
+    );
     expect(replayed(good)).toBeUndefined();
   });
 
@@ -113,7 +139,11 @@ describe('idempotency', () => {
     const slow = slowPost('/v1/customers', 'in-flight-1', 'email=slow%40example.test');
     await until(() => emulator.requests().some((r) => r.idempotencyKey === 'in-flight-1'));
     const concurrent = stripe.customers.create({ email: 'slow@example.test' }, { idempotencyKey: 'in-flight-1' });
-    await expect(concurrent).rejects.toMatchObject({ type: 'StripeAPIError', statusCode: 409, code: 'idempotency_key_in_use' });
+    await expect(concurrent).rejects.toMatchObject({
+      type: 'StripeAPIError',
+      statusCode: 409,
+      code: 'idempotency_key_in_use',
+    });
     slow.finish();
     const first = await slow.response;
     expect(first.status).toBe(200);

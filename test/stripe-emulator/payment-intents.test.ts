@@ -56,7 +56,12 @@ describe('holds and captures on a connected account', () => {
       { amount_to_capture: 3000, application_fee_amount: 200 },
       { stripeAccount: account },
     );
-    expect(captured).toMatchObject({ status: 'succeeded', amount_received: 3000, amount_capturable: 0, application_fee_amount: 200 });
+    expect(captured).toMatchObject({
+      status: 'succeeded',
+      amount_received: 3000,
+      amount_capturable: 0,
+      application_fee_amount: 200,
+    });
 
     const capturedCharge = await charge(String(captured.latest_charge), account);
     expect(capturedCharge).toMatchObject({
@@ -75,7 +80,8 @@ describe('holds and captures on a connected account', () => {
     expect(emulator.balanceOf(account, 'eur')).toEqual({ available: 3000 - fee(3000) - 200, pending: 0 });
     expect(emulator.balanceOf('platform', 'eur')).toEqual({ available: 200, pending: 0 });
 
-    const [txn] = (await stripe.balanceTransactions.list({ source: capturedCharge.id }, { stripeAccount: account })).data;
+    const [txn] = (await stripe.balanceTransactions.list({ source: capturedCharge.id }, { stripeAccount: account }))
+      .data;
     expect(txn.id).toBe(capturedCharge.balance_transaction);
     expect(txn).toMatchObject({
       type: 'charge',
@@ -89,7 +95,13 @@ describe('holds and captures on a connected account', () => {
       ['application_fee', 200],
     ]);
     const [applicationFee] = (await stripe.applicationFees.list({ charge: capturedCharge.id })).data;
-    expect(applicationFee).toMatchObject({ amount: 200, account, charge: capturedCharge.id, currency: 'eur', refunded: false });
+    expect(applicationFee).toMatchObject({
+      amount: 200,
+      account,
+      charge: capturedCharge.id,
+      currency: 'eur',
+      refunded: false,
+    });
     expect(capturedCharge.application_fee).toBe(applicationFee.id);
     const platformTxns = await stripe.balanceTransactions.list({ type: 'application_fee' });
     expect(platformTxns.data.map((t) => [t.amount, t.source])).toContainEqual([200, applicationFee.id]);
@@ -113,7 +125,14 @@ describe('holds and captures on a connected account', () => {
     const { account, paymentMethod } = await chargeableAccount(emulator, stripe);
     const platformBefore = emulator.balanceOf('platform', 'eur');
     const hold = await stripe.paymentIntents.create(
-      { amount: 2500, currency: 'eur', payment_method: paymentMethod, capture_method: 'manual', confirm: true, ...CARD_ONLY },
+      {
+        amount: 2500,
+        currency: 'eur',
+        payment_method: paymentMethod,
+        capture_method: 'manual',
+        confirm: true,
+        ...CARD_ONLY,
+      },
       { stripeAccount: account },
     );
     const captured = await stripe.paymentIntents.capture(hold.id, {}, { stripeAccount: account });
@@ -137,7 +156,11 @@ describe('holds and captures on a connected account', () => {
       },
       { stripeAccount: account },
     );
-    const raised = await stripe.paymentIntents.incrementAuthorization(hold.id, { amount: 3500 }, { stripeAccount: account });
+    const raised = await stripe.paymentIntents.incrementAuthorization(
+      hold.id,
+      { amount: 3500 },
+      { stripeAccount: account },
+    );
     expect(raised).toMatchObject({ amount: 3500, amount_capturable: 3500, status: 'requires_capture' });
     const captured = await stripe.paymentIntents.capture(hold.id, {}, { stripeAccount: account });
     expect(captured.amount_received).toBe(3500);
@@ -146,13 +169,28 @@ describe('holds and captures on a connected account', () => {
   it('cancels a hold, releasing the authorization', async () => {
     const { account, paymentMethod } = await chargeableAccount(emulator, stripe);
     const hold = await stripe.paymentIntents.create(
-      { amount: 4000, currency: 'eur', payment_method: paymentMethod, capture_method: 'manual', confirm: true, ...CARD_ONLY },
+      {
+        amount: 4000,
+        currency: 'eur',
+        payment_method: paymentMethod,
+        capture_method: 'manual',
+        confirm: true,
+        ...CARD_ONLY,
+      },
       { stripeAccount: account },
     );
-    const canceled = await stripe.paymentIntents.cancel(hold.id, { cancellation_reason: 'abandoned' }, { stripeAccount: account });
+    const canceled = await stripe.paymentIntents.cancel(
+      hold.id,
+      { cancellation_reason: 'abandoned' },
+      { stripeAccount: account },
+    );
     expect(canceled).toMatchObject({ status: 'canceled', cancellation_reason: 'abandoned', amount_capturable: 0 });
     expect(canceled.canceled_at).toEqual(expect.any(Number));
-    expect(await charge(String(hold.latest_charge), account)).toMatchObject({ captured: false, refunded: true, amount_refunded: 4000 });
+    expect(await charge(String(hold.latest_charge), account)).toMatchObject({
+      captured: false,
+      refunded: true,
+      amount_refunded: 4000,
+    });
     await expect(stripe.paymentIntents.capture(hold.id, {}, { stripeAccount: account })).rejects.toMatchObject({
       code: 'payment_intent_unexpected_state',
     });
@@ -162,7 +200,14 @@ describe('holds and captures on a connected account', () => {
   it('refuses to capture more than is capturable', async () => {
     const { account, paymentMethod } = await chargeableAccount(emulator, stripe);
     const hold = await stripe.paymentIntents.create(
-      { amount: 1000, currency: 'eur', payment_method: paymentMethod, capture_method: 'manual', confirm: true, ...CARD_ONLY },
+      {
+        amount: 1000,
+        currency: 'eur',
+        payment_method: paymentMethod,
+        capture_method: 'manual',
+        confirm: true,
+        ...CARD_ONLY,
+      },
       { stripeAccount: account },
     );
     const attempt = stripe.paymentIntents.capture(hold.id, { amount_to_capture: 1001 }, { stripeAccount: account });
@@ -196,7 +241,12 @@ describe('direct charges', () => {
       automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
     });
     const latest = intent.latest_charge as Stripe.Charge;
-    expect(latest).toMatchObject({ object: 'charge', captured: true, amount_captured: 1234, application_fee_amount: 34 });
+    expect(latest).toMatchObject({
+      object: 'charge',
+      captured: true,
+      amount_captured: 1234,
+      application_fee_amount: 34,
+    });
     expect(emulator.balanceOf(account, 'eur').available).toBe(1234 - fee(1234) - 34);
     const types = (await stripe.events.list({ limit: 2 }, { stripeAccount: account })).data.map((e) => e.type);
     expect(types).toEqual(['payment_intent.succeeded', 'charge.succeeded']);
@@ -213,7 +263,10 @@ describe('direct charges', () => {
 
   it('confirms in a second step and lists intents newest first with pagination', async () => {
     const { account, paymentMethod } = await chargeableAccount(emulator, stripe);
-    const created = await stripe.paymentIntents.create({ amount: 700, currency: 'eur', ...CARD_ONLY }, { stripeAccount: account });
+    const created = await stripe.paymentIntents.create(
+      { amount: 700, currency: 'eur', ...CARD_ONLY },
+      { stripeAccount: account },
+    );
     expect(created.status).toBe('requires_payment_method');
     const updated = await stripe.paymentIntents.update(
       created.id,
@@ -221,9 +274,16 @@ describe('direct charges', () => {
       { stripeAccount: account },
     );
     expect(updated).toMatchObject({ status: 'requires_confirmation', amount: 900 });
-    const confirmed = await stripe.paymentIntents.confirm(created.id, { off_session: true }, { stripeAccount: account });
+    const confirmed = await stripe.paymentIntents.confirm(
+      created.id,
+      { off_session: true },
+      { stripeAccount: account },
+    );
     expect(confirmed).toMatchObject({ status: 'succeeded', amount_received: 900 });
-    const other = await stripe.paymentIntents.create({ amount: 800, currency: 'eur', ...CARD_ONLY }, { stripeAccount: account });
+    const other = await stripe.paymentIntents.create(
+      { amount: 800, currency: 'eur', ...CARD_ONLY },
+      { stripeAccount: account },
+    );
 
     const page = await stripe.paymentIntents.list({ limit: 1 }, { stripeAccount: account });
     expect(page.data.map((i) => i.id)).toEqual([other.id]);
@@ -231,10 +291,16 @@ describe('direct charges', () => {
     const next = await stripe.paymentIntents.list({ limit: 1, starting_after: other.id }, { stripeAccount: account });
     expect(next.data.map((i) => i.id)).toEqual([created.id]);
     expect(next.has_more).toBe(false);
-    await expect(stripe.paymentIntents.update(created.id, { amount: 1 }, { stripeAccount: account })).rejects.toMatchObject({
+    await expect(
+      stripe.paymentIntents.update(created.id, { amount: 1 }, { stripeAccount: account }),
+    ).rejects.toMatchObject({
       code: 'payment_intent_unexpected_state',
     });
-    const annotated = await stripe.paymentIntents.update(created.id, { metadata: { invoice: 'inv_1' } }, { stripeAccount: account });
+    const annotated = await stripe.paymentIntents.update(
+      created.id,
+      { metadata: { invoice: 'inv_1' } },
+      { stripeAccount: account },
+    );
     expect(annotated.metadata).toEqual({ invoice: 'inv_1' });
   });
 });
@@ -244,7 +310,14 @@ describe('declines and authentication', () => {
     const { account, paymentMethod } = await chargeableAccount(emulator, stripe, 'pm_card_chargeDeclined');
     const failure = await rejectionOf(
       stripe.paymentIntents.create(
-        { amount: 1500, currency: 'eur', payment_method: paymentMethod, confirm: true, off_session: true, ...CARD_ONLY },
+        {
+          amount: 1500,
+          currency: 'eur',
+          payment_method: paymentMethod,
+          confirm: true,
+          off_session: true,
+          ...CARD_ONLY,
+        },
         { stripeAccount: account },
       ),
     );
@@ -269,7 +342,8 @@ describe('declines and authentication', () => {
       failure_code: 'card_declined',
       balance_transaction: null,
     });
-    const [event] = (await stripe.events.list({ type: 'payment_intent.payment_failed' }, { stripeAccount: account })).data;
+    const [event] = (await stripe.events.list({ type: 'payment_intent.payment_failed' }, { stripeAccount: account }))
+      .data;
     expect(event.data.object).toMatchObject({ id: failedIntent?.id, status: 'requires_payment_method' });
     expect(emulator.balanceOf(account, 'eur').available).toBe(0);
   });
@@ -277,16 +351,33 @@ describe('declines and authentication', () => {
   it('insufficient funds have their own decline code', async () => {
     const { account } = await chargeableAccount(emulator, stripe);
     const attempt = stripe.paymentIntents.create(
-      { amount: 1500, currency: 'eur', payment_method: 'pm_card_chargeDeclinedInsufficientFunds', confirm: true, ...CARD_ONLY },
+      {
+        amount: 1500,
+        currency: 'eur',
+        payment_method: 'pm_card_chargeDeclinedInsufficientFunds',
+        confirm: true,
+        ...CARD_ONLY,
+      },
       { stripeAccount: account },
     );
-    await expect(attempt).rejects.toMatchObject({ type: 'StripeCardError', code: 'card_declined', decline_code: 'insufficient_funds' });
+    await expect(attempt).rejects.toMatchObject({
+      type: 'StripeCardError',
+      code: 'card_declined',
+      decline_code: 'insufficient_funds',
+    });
   });
 
   it('a card needing authentication requires action on-session and fails off-session', async () => {
     const { account, paymentMethod } = await chargeableAccount(emulator, stripe, 'pm_card_authenticationRequired');
     const onSession = await stripe.paymentIntents.create(
-      { amount: 2000, currency: 'eur', payment_method: paymentMethod, capture_method: 'manual', confirm: true, ...CARD_ONLY },
+      {
+        amount: 2000,
+        currency: 'eur',
+        payment_method: paymentMethod,
+        capture_method: 'manual',
+        confirm: true,
+        ...CARD_ONLY,
+      },
       { stripeAccount: account },
     );
     expect(onSession).toMatchObject({ status: 'requires_action', next_action: { type: 'use_stripe_sdk' } });
@@ -300,7 +391,14 @@ describe('declines and authentication', () => {
     expect(authenticated).toMatchObject({ status: 'requires_capture', amount_capturable: 2000, next_action: null });
 
     const offSession = stripe.paymentIntents.create(
-      { amount: 2000, currency: 'eur', payment_method: 'pm_card_authenticationRequired', confirm: true, off_session: true, ...CARD_ONLY },
+      {
+        amount: 2000,
+        currency: 'eur',
+        payment_method: 'pm_card_authenticationRequired',
+        confirm: true,
+        off_session: true,
+        ...CARD_ONLY,
+      },
       { stripeAccount: account },
     );
     await expect(offSession).rejects.toMatchObject({
@@ -313,8 +411,16 @@ describe('declines and authentication', () => {
 
 describe('request validation', () => {
   it('rejects unknown and missing parameters like Stripe', async () => {
-    const unknown = stripe.paymentIntents.create({ amount: 100, currency: 'eur', bogus: 'x' } as Stripe.PaymentIntentCreateParams);
-    await expect(unknown).rejects.toMatchObject({ type: 'StripeInvalidRequestError', code: 'parameter_unknown', param: 'bogus' });
+    const unknown = stripe.paymentIntents.create({
+      amount: 100,
+      currency: 'eur',
+      bogus: 'x',
+    } as Stripe.PaymentIntentCreateParams);
+    await expect(unknown).rejects.toMatchObject({
+      type: 'StripeInvalidRequestError',
+      code: 'parameter_unknown',
+      param: 'bogus',
+    });
     const missing = stripe.paymentIntents.create({ amount: 100 } as Stripe.PaymentIntentCreateParams);
     await expect(missing).rejects.toMatchObject({ code: 'parameter_missing', param: 'currency' });
     const notInteger = stripe.paymentIntents.create({ amount: 12.5, currency: 'eur' });
@@ -328,7 +434,11 @@ describe('request validation', () => {
       currency: 'usd',
       payment_method_types: ['card'],
     } as Stripe.PaymentIntentCreateParams);
-    expect(legacy).toMatchObject({ payment_method_types: ['card'], allowed_payment_method_types: null, automatic_payment_methods: null });
+    expect(legacy).toMatchObject({
+      payment_method_types: ['card'],
+      allowed_payment_method_types: null,
+      automatic_payment_methods: null,
+    });
     const byDefault = await stripe.paymentIntents.create({ amount: 100, currency: 'usd' });
     expect(byDefault.automatic_payment_methods).toEqual({ enabled: true, allow_redirects: 'always' });
   });

@@ -70,7 +70,9 @@ describe('payment methods', () => {
     expect(clone.card).toEqual(original.card);
     // The clone lives on the connected account only.
     await expect(stripe.paymentMethods.retrieve(clone.id)).rejects.toMatchObject({ statusCode: 404 });
-    await expect(stripe.paymentMethods.retrieve(clone.id, {}, { stripeAccount: account })).resolves.toMatchObject({ id: clone.id });
+    await expect(stripe.paymentMethods.retrieve(clone.id, {}, { stripeAccount: account })).resolves.toMatchObject({
+      id: clone.id,
+    });
   });
 
   it('a clone keeps the decline behaviour of the original card', async () => {

@@ -37,7 +37,11 @@ function replayed(object: { lastResponse: { headers: Record<string, string> } })
 }
 
 /** Everything the SDK can see of one connected account and the platform, for a before/after comparison. */
-async function observe(emulator: StripeEmulator, stripe: Stripe, ids: { account: string; intent: string; charge: string; refund: string }) {
+async function observe(
+  emulator: StripeEmulator,
+  stripe: Stripe,
+  ids: { account: string; intent: string; charge: string; refund: string },
+) {
   const on = { stripeAccount: ids.account };
   const all = { limit: 100 };
   return {
@@ -83,7 +87,11 @@ describe('persistence (dataFile)', () => {
 
     const saved = await platformCustomerWithCard(stripe);
     const paymentMethod = await cloneCard(stripe, created.id, saved);
-    const declining = await cloneCard(stripe, created.id, await platformCustomerWithCard(stripe, 'pm_card_chargeDeclined'));
+    const declining = await cloneCard(
+      stripe,
+      created.id,
+      await platformCustomerWithCard(stripe, 'pm_card_chargeDeclined'),
+    );
     const on = { stripeAccount: created.id };
 
     const holdParams: Stripe.PaymentIntentCreateParams = {
@@ -98,7 +106,10 @@ describe('persistence (dataFile)', () => {
     const hold = await stripe.paymentIntents.create(holdParams, { ...on, idempotencyKey: 'hold-1' });
     expect(hold.status).toBe('requires_capture');
     const captureParams = { amount_to_capture: 4500, application_fee_amount: 300 };
-    const captured = await stripe.paymentIntents.capture(hold.id, captureParams, { ...on, idempotencyKey: 'capture-1' });
+    const captured = await stripe.paymentIntents.capture(hold.id, captureParams, {
+      ...on,
+      idempotencyKey: 'capture-1',
+    });
     expect(captured).toMatchObject({ status: 'succeeded', amount_received: 4500, application_fee_amount: 300 });
     const refund = await stripe.refunds.create(
       { payment_intent: hold.id, amount: 1000, refund_application_fee: true },
@@ -120,7 +131,12 @@ describe('persistence (dataFile)', () => {
     const after = await observe(second.emulator, stripe, ids);
     expect(after).toEqual(before);
     expect(after.account.charges_enabled).toBe(true);
-    expect(after.intent).toMatchObject({ status: 'succeeded', amount: 5000, amount_received: 4500, application_fee_amount: 300 });
+    expect(after.intent).toMatchObject({
+      status: 'succeeded',
+      amount: 5000,
+      amount_received: 4500,
+      application_fee_amount: 300,
+    });
     // 500 of the hold was released at capture, 1000 refunded.
     expect(after.charge).toMatchObject({ amount_captured: 4500, amount_refunded: 1500, application_fee_amount: 300 });
     expect(after.balances.account.available).toBe(before.balances.account.available);
@@ -189,7 +205,11 @@ describe('persistence (dataFile)', () => {
 
   it.each([
     ['not JSON', '{"version": 1, "platform": ', /unusable \(.*JSON.*\)/],
-    ['another format version', '{"version": 2, "platform": {}}', /unusable \(version: found 2, this emulator reads version 1\)/],
+    [
+      'another format version',
+      '{"version": 2, "platform": {}}',
+      /unusable \(version: found 2, this emulator reads version 1\)/,
+    ],
     [
       'a damaged version-1 file',
       '{"version": 1, "applicationId": "ca_x", "platform": {"account": {"id": "acct_platform"}}}',

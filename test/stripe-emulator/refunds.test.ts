@@ -58,7 +58,13 @@ describe('refunds', () => {
     });
     expect(emulator.balanceOf(account, 'eur').available).toBe(net - 3000);
     const [txn] = (await stripe.balanceTransactions.list({ type: 'refund' }, { stripeAccount: account })).data;
-    expect(txn).toMatchObject({ id: partial.balance_transaction, amount: -3000, fee: 0, net: -3000, source: partial.id });
+    expect(txn).toMatchObject({
+      id: partial.balance_transaction,
+      amount: -3000,
+      fee: 0,
+      net: -3000,
+      source: partial.id,
+    });
 
     const rest = await stripe.refunds.create({ charge: chargeId }, { stripeAccount: account });
     expect(rest.amount).toBe(7000);
@@ -96,12 +102,18 @@ describe('refunds', () => {
     const { account, intent, chargeId } = await paidIntent();
     const platformBefore = emulator.balanceOf('platform', 'eur').available;
     const accountBefore = emulator.balanceOf(account, 'eur').available;
-    await stripe.refunds.create({ payment_intent: intent.id, amount: 4000, refund_application_fee: true }, { stripeAccount: account });
+    await stripe.refunds.create(
+      { payment_intent: intent.id, amount: 4000, refund_application_fee: true },
+      { stripeAccount: account },
+    );
     expect(emulator.balanceOf('platform', 'eur').available).toBe(platformBefore - 200);
     expect(emulator.balanceOf(account, 'eur').available).toBe(accountBefore - 4000 + 200);
     const [applicationFee] = (await stripe.applicationFees.list({ charge: chargeId })).data;
     expect(applicationFee).toMatchObject({ amount: 500, amount_refunded: 200, refunded: false });
-    await stripe.refunds.create({ payment_intent: intent.id, refund_application_fee: true }, { stripeAccount: account });
+    await stripe.refunds.create(
+      { payment_intent: intent.id, refund_application_fee: true },
+      { stripeAccount: account },
+    );
     const [fullyRefunded] = (await stripe.applicationFees.list({ charge: chargeId })).data;
     expect(fullyRefunded).toMatchObject({ amount_refunded: 500, refunded: true });
   });
@@ -109,24 +121,45 @@ describe('refunds', () => {
   it('retrieves, lists and updates refunds per account', async () => {
     const { account, intent } = await paidIntent();
     const refund = await stripe.refunds.create({ payment_intent: intent.id, amount: 100 }, { stripeAccount: account });
-    await expect(stripe.refunds.retrieve(refund.id, {}, { stripeAccount: account })).resolves.toMatchObject({ id: refund.id, amount: 100 });
-    await expect(stripe.refunds.retrieve(refund.id)).rejects.toMatchObject({ statusCode: 404, code: 'resource_missing' });
+    await expect(stripe.refunds.retrieve(refund.id, {}, { stripeAccount: account })).resolves.toMatchObject({
+      id: refund.id,
+      amount: 100,
+    });
+    await expect(stripe.refunds.retrieve(refund.id)).rejects.toMatchObject({
+      statusCode: 404,
+      code: 'resource_missing',
+    });
     const listed = await stripe.refunds.list({ payment_intent: intent.id }, { stripeAccount: account });
     expect(listed.data.map((r) => r.id)).toEqual([refund.id]);
-    const updated = await stripe.refunds.update(refund.id, { metadata: { note: 'goodwill' } }, { stripeAccount: account });
+    const updated = await stripe.refunds.update(
+      refund.id,
+      { metadata: { note: 'goodwill' } },
+      { stripeAccount: account },
+    );
     expect(updated.metadata).toEqual({ note: 'goodwill' });
   });
 
   it('refuses refunds of uncaptured holds', async () => {
     const { account, paymentMethod } = await chargeableAccount(emulator, stripe);
     const hold = await stripe.paymentIntents.create(
-      { amount: 1000, currency: 'eur', payment_method: paymentMethod, capture_method: 'manual', confirm: true, ...CARD_ONLY },
+      {
+        amount: 1000,
+        currency: 'eur',
+        payment_method: paymentMethod,
+        capture_method: 'manual',
+        confirm: true,
+        ...CARD_ONLY,
+      },
       { stripeAccount: account },
     );
-    await expect(stripe.refunds.create({ charge: String(hold.latest_charge) }, { stripeAccount: account })).rejects.toMatchObject({
+    await expect(
+      stripe.refunds.create({ charge: String(hold.latest_charge) }, { stripeAccount: account }),
+    ).rejects.toMatchObject({
       type: 'StripeInvalidRequestError',
       message: expect.stringContaining('not been captured'),
     });
-    await expect(stripe.refunds.create({}, { stripeAccount: account })).rejects.toMatchObject({ code: 'parameter_missing' });
+    await expect(stripe.refunds.create({}, { stripeAccount: account })).rejects.toMatchObject({
+      code: 'parameter_missing',
+    });
   });
 });

@@ -32,7 +32,14 @@ describe('webhooks', () => {
   it('signs platform events with the platform secret and Connect events with the Connect secret', async () => {
     const { account, paymentMethod } = await chargeableAccount(emulator, stripe);
     await stripe.paymentIntents.create(
-      { amount: 2000, currency: 'eur', payment_method: paymentMethod, confirm: true, application_fee_amount: 100, ...CARD_ONLY },
+      {
+        amount: 2000,
+        currency: 'eur',
+        payment_method: paymentMethod,
+        confirm: true,
+        application_fee_amount: 100,
+        ...CARD_ONLY,
+      },
       { stripeAccount: account },
     );
     await emulator.flushWebhooks();
@@ -41,15 +48,22 @@ describe('webhooks', () => {
       expect(signature).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
       const isConnect = (JSON.parse(body) as { account?: string }).account !== undefined;
       const event = stripe.webhooks.constructEvent(body, signature, isConnect ? CONNECT_SECRET : PLATFORM_SECRET);
-      expect(() => stripe.webhooks.constructEvent(body, signature, isConnect ? PLATFORM_SECRET : CONNECT_SECRET)).toThrow(
-        Stripe.errors.StripeSignatureVerificationError,
-      );
+      expect(() =>
+        stripe.webhooks.constructEvent(body, signature, isConnect ? PLATFORM_SECRET : CONNECT_SECRET),
+      ).toThrow(Stripe.errors.StripeSignatureVerificationError);
       return event;
     });
     const connect = verified.filter((event) => event.account === account).map((event) => event.type);
-    expect(connect).toEqual(['account.updated', 'payment_intent.created', 'charge.succeeded', 'payment_intent.succeeded']);
+    expect(connect).toEqual([
+      'account.updated',
+      'payment_intent.created',
+      'charge.succeeded',
+      'payment_intent.succeeded',
+    ]);
     const platform = verified.filter((event) => event.account === undefined).map((event) => event.type);
-    expect(platform).toEqual(expect.arrayContaining(['customer.created', 'payment_method.attached', 'application_fee.created']));
+    expect(platform).toEqual(
+      expect.arrayContaining(['customer.created', 'payment_method.attached', 'application_fee.created']),
+    );
     const succeeded = verified.find((event) => event.type === 'payment_intent.succeeded');
     expect(succeeded).toMatchObject({
       api_version: Stripe.API_VERSION,

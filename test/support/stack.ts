@@ -13,7 +13,11 @@ export interface GraphQLResponse<T> {
 
 export interface TestStack extends Stack {
   /** POSTs an operation to the gateway over HTTP, as `who` (a token's claims) or anonymously. */
-  query<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, who?: TokenClaims): Promise<GraphQLResponse<T>>;
+  query<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    who?: TokenClaims,
+  ): Promise<GraphQLResponse<T>>;
   token(who: TokenClaims): Promise<string>;
   destroy(): Promise<void>;
 }
@@ -28,7 +32,10 @@ export async function startTestStack(overrides: Record<string, string> = {}): Pr
     async query<T>(query: string, variables?: Record<string, unknown>, who?: TokenClaims): Promise<GraphQLResponse<T>> {
       const response = await fetch(stack.gatewayUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(who ? { authorization: `Bearer ${await token(who)}` } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(who ? { authorization: `Bearer ${await token(who)}` } : {}),
+        },
         body: JSON.stringify({ query, variables }),
       });
       const body = (await response.json()) as Omit<GraphQLResponse<T>, 'status'>;
@@ -36,7 +43,10 @@ export async function startTestStack(overrides: Record<string, string> = {}): Pr
     },
     async destroy() {
       await stack.close();
-      const databases = [...SUBGRAPH_NAMES.map((name) => databaseUrl(stack.config, name)), gatewayDatabaseUrl(stack.config)];
+      const databases = [
+        ...SUBGRAPH_NAMES.map((name) => databaseUrl(stack.config, name)),
+        gatewayDatabaseUrl(stack.config),
+      ];
       await Promise.all(databases.map((url) => dropDatabase(url)));
     },
   });

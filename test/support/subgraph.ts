@@ -7,7 +7,11 @@ import { testConfig } from './config.js';
 
 export interface TestSubgraph extends Subgraph {
   /** Runs an operation in-process as `identity`; returns data and errors of a single result. */
-  run<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, identity?: Identity): Promise<{ data?: T | null; errors?: readonly GraphQLFormattedError[] }>;
+  run<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    identity?: Identity,
+  ): Promise<{ data?: T | null; errors?: readonly GraphQLFormattedError[] }>;
   /** Drops the subgraph's database. */
   destroy(): Promise<void>;
 }
@@ -17,7 +21,10 @@ export async function createTestSubgraph(module: SubgraphModule, config: Config 
   const subgraph = await createSubgraph(module, config);
   return Object.assign(subgraph, {
     async run<T>(query: string, variables?: Record<string, unknown>, identity: Identity = {}) {
-      const response = await subgraph.server.executeOperation<T>({ query, variables }, { contextValue: subgraph.contextFor(identity) });
+      const response = await subgraph.server.executeOperation<T>(
+        { query, variables },
+        { contextValue: subgraph.contextFor(identity) },
+      );
       if (response.body.kind !== 'single') throw new Error('expected a single result');
       return { data: response.body.singleResult.data, errors: response.body.singleResult.errors };
     },

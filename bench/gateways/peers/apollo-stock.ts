@@ -17,7 +17,8 @@ interface Context {
 
 process.env.APOLLO_TELEMETRY_DISABLED = 'true';
 const { PORT, SUPERGRAPH_FILE, JWT_SECRET, SUBGRAPH_SIGNING_SECRETS } = process.env;
-if (!PORT || !SUPERGRAPH_FILE || !JWT_SECRET || !SUBGRAPH_SIGNING_SECRETS) throw new Error('PORT, SUPERGRAPH_FILE, JWT_SECRET and SUBGRAPH_SIGNING_SECRETS are required');
+if (!PORT || !SUPERGRAPH_FILE || !JWT_SECRET || !SUBGRAPH_SIGNING_SECRETS)
+  throw new Error('PORT, SUPERGRAPH_FILE, JWT_SECRET and SUBGRAPH_SIGNING_SECRETS are required');
 const signingSecret = SUBGRAPH_SIGNING_SECRETS.split(',')[0];
 const verifyToken = createTokenVerifier({ JWT_SECRET });
 
@@ -26,7 +27,10 @@ class SignedDataSource extends RemoteGraphQLDataSource<Context> {
     if (!context?.identity) return;
     // The body exactly as RemoteGraphQLDataSource serialises it next (query first, then the rest, without http).
     const { query, http: _http, ...rest } = request;
-    request.http?.headers.set(IDENTITY_HEADER, signIdentity(context.identity, 'gateway', signingSecret, JSON.stringify({ query, ...rest })));
+    request.http?.headers.set(
+      IDENTITY_HEADER,
+      signIdentity(context.identity, 'gateway', signingSecret, JSON.stringify({ query, ...rest })),
+    );
   }
 }
 

@@ -19,7 +19,9 @@ const verified = new WeakMap<Request, Promise<string>>();
 const callerOf = (request: Request): Promise<string> => {
   let caller = verified.get(request);
   if (!caller) {
-    caller = verifyToken(request.headers.get('authorization') ?? undefined).then((identity) => JSON.stringify(identity));
+    caller = verifyToken(request.headers.get('authorization') ?? undefined).then((identity) =>
+      JSON.stringify(identity),
+    );
     verified.set(request, caller);
   }
   return caller;
@@ -38,13 +40,17 @@ interface HiveGatewayConfig {
   logging: 'warn';
   propagateHeaders: { fromClientToSubgraphs(payload: { request: Request }): Promise<Record<string, string>> };
   transportEntries?: Record<string, { options: { deduplicateInflightRequests: boolean } }>;
-  plugins(): Array<{ onFetch(payload: { options: FetchOptions; setOptions(options: FetchOptions): void }): Promise<void> }>;
+  plugins(): Array<{
+    onFetch(payload: { options: FetchOptions; setOptions(options: FetchOptions): void }): Promise<void>;
+  }>;
 }
 
 export const gatewayConfig: HiveGatewayConfig = {
   logging: 'warn',
   // HIVE_DEDUPE=off: every client request reaches the subgraphs (by default identical queries in flight share a call).
-  ...(process.env.HIVE_DEDUPE === 'off' ? { transportEntries: { '*': { options: { deduplicateInflightRequests: false } } } } : {}),
+  ...(process.env.HIVE_DEDUPE === 'off'
+    ? { transportEntries: { '*': { options: { deduplicateInflightRequests: false } } } }
+    : {}),
   propagateHeaders: {
     fromClientToSubgraphs: async ({ request }) => ({ [IDENTITY_HEADER]: await callerOf(request) }),
   },

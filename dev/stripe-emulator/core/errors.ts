@@ -48,8 +48,16 @@ export class ApiError extends Error {
   }
 }
 
-export function invalidRequest(message: string, extra: { code?: string; param?: string; status?: number } = {}): ApiError {
-  return new ApiError(extra.status ?? 400, { type: 'invalid_request_error', message, code: extra.code, param: extra.param });
+export function invalidRequest(
+  message: string,
+  extra: { code?: string; param?: string; status?: number } = {},
+): ApiError {
+  return new ApiError(extra.status ?? 400, {
+    type: 'invalid_request_error',
+    message,
+    code: extra.code,
+    param: extra.param,
+  });
 }
 
 export function invalidParam(param: string, message: string, code?: string): ApiError {

@@ -37,7 +37,8 @@ export class ParamReader {
   string(name: string): string | undefined {
     const value = this.values[name];
     if (value === undefined) return undefined;
-    if (typeof value !== 'string') throw invalidParam(this.path(name), `Invalid string: ${this.path(name)} must be a string.`);
+    if (typeof value !== 'string')
+      throw invalidParam(this.path(name), `Invalid string: ${this.path(name)} must be a string.`);
     return value;
   }
 
@@ -71,7 +72,8 @@ export class ParamReader {
 
   requiredInteger(name: string, options: { min?: number } = {}): number {
     const value = this.integer(name, options);
-    if (value === undefined) throw invalidParam(this.path(name), `Missing required param: ${this.path(name)}.`, 'parameter_missing');
+    if (value === undefined)
+      throw invalidParam(this.path(name), `Missing required param: ${this.path(name)}.`, 'parameter_missing');
     return value;
   }
 
@@ -107,10 +109,12 @@ export class ParamReader {
     const value = this.values.metadata;
     if (value === undefined) return current;
     if (value === '') return {};
-    if (typeof value === 'string' || Array.isArray(value)) throw invalidParam('metadata', 'Invalid object: metadata must be a hash.');
+    if (typeof value === 'string' || Array.isArray(value))
+      throw invalidParam('metadata', 'Invalid object: metadata must be a hash.');
     const next = { ...current };
     for (const [key, entry] of Object.entries(value)) {
-      if (typeof entry !== 'string') throw invalidParam(`metadata[${key}]`, `Invalid string: metadata[${key}] must be a string.`);
+      if (typeof entry !== 'string')
+        throw invalidParam(`metadata[${key}]`, `Invalid string: metadata[${key}] must be a string.`);
       if (entry === '') delete next[key];
       else next[key] = entry;
     }

@@ -150,7 +150,9 @@ export class WebhookDispatcher {
       this.log(`webhook ${event.type} ${event.id} gave up after ${delivery.attempt} attempts: ${failure}`);
       return;
     }
-    this.log(`webhook ${event.type} ${event.id} attempt ${delivery.attempt} failed (${failure}); retrying in ${delay} ms`);
+    this.log(
+      `webhook ${event.type} ${event.id} attempt ${delivery.attempt} failed (${failure}); retrying in ${delay} ms`,
+    );
     const retry = setTimeout(() => {
       this.retryTimers.delete(retry);
       this.queue.push({ ...delivery, attempt: delivery.attempt + 1 });

@@ -46,7 +46,10 @@ interface Outcome {
 }
 
 const FAULT_ERRORS: Partial<Record<FaultKind, ApiError>> = {
-  http500: new ApiError(500, { type: 'api_error', message: 'An unknown error occurred (fault injected by the Stripe emulator).' }),
+  http500: new ApiError(500, {
+    type: 'api_error',
+    message: 'An unknown error occurred (fault injected by the Stripe emulator).',
+  }),
   http429: new ApiError(429, {
     type: 'invalid_request_error',
     code: 'rate_limit',
@@ -62,12 +65,18 @@ function header(req: IncomingMessage, name: string): string | undefined {
 
 function baseHeaders(request: ApiRequest): Record<string, string> {
   const headers: Record<string, string> = { 'Stripe-Version': request.stripeVersion };
-  if (request.method === 'POST' && request.idempotencyKey !== undefined) headers['Idempotency-Key'] = request.idempotencyKey;
+  if (request.method === 'POST' && request.idempotencyKey !== undefined)
+    headers['Idempotency-Key'] = request.idempotencyKey;
   return headers;
 }
 
 function errorOutcome(request: ApiRequest, error: ApiError): Outcome {
-  return { status: error.status, body: JSON.stringify(error.toBody(), null, 2), headers: baseHeaders(request), events: [] };
+  return {
+    status: error.status,
+    body: JSON.stringify(error.toBody(), null, 2),
+    headers: baseHeaders(request),
+    events: [],
+  };
 }
 
 function asApiError(error: unknown, log: (message: string) => void): ApiError {
@@ -101,7 +110,13 @@ interface RunResult {
 }
 
 /** Validates and runs the endpoint. */
-function run(emulator: Emulator, match: RouteMatch, account: AccountState, params: FormObject, events: EventCollector): RunResult {
+function run(
+  emulator: Emulator,
+  match: RouteMatch,
+  account: AccountState,
+  params: FormObject,
+  events: EventCollector,
+): RunResult {
   try {
     validateParams(match.route.contract, params);
     const reader = new ParamReader(params);
@@ -119,7 +134,11 @@ function run(emulator: Emulator, match: RouteMatch, account: AccountState, param
     return { status: 200, body, saveable: true };
   } catch (error) {
     const apiError = asApiError(error, emulator.log);
-    return { status: apiError.status, body: apiError.toBody(), saveable: apiError.phase === 'execution' && apiError.status < 500 };
+    return {
+      status: apiError.status,
+      body: apiError.toBody(),
+      saveable: apiError.phase === 'execution' && apiError.status < 500,
+    };
   }
 }
 
@@ -127,10 +146,16 @@ function run(emulator: Emulator, match: RouteMatch, account: AccountState, param
  * Idempotency, parameters and execution. Returns undefined when the client left before its body
  * arrived (nothing ran, nothing to answer).
  */
-async function execute(emulator: Emulator, request: ApiRequest, match: RouteMatch, account: AccountState): Promise<Outcome | undefined> {
+async function execute(
+  emulator: Emulator,
+  request: ApiRequest,
+  match: RouteMatch,
+  account: AccountState,
+): Promise<Outcome | undefined> {
   const { method, url, idempotencyKey: key } = request;
   const endpoint = `${method} ${url.pathname}`;
-  const claimed = method === 'POST' && key !== undefined ? emulator.idempotency.claim(account.id, key, endpoint) : undefined;
+  const claimed =
+    method === 'POST' && key !== undefined ? emulator.idempotency.claim(account.id, key, endpoint) : undefined;
   if (claimed?.kind === 'in_use' && key !== undefined) return errorOutcome(request, idempotencyKeyInUse(key));
   if (claimed?.kind === 'endpoint_mismatch' && key !== undefined) {
     return errorOutcome(request, idempotencyEndpointMismatch(key, claimed.originalEndpoint, endpoint));
@@ -147,7 +172,11 @@ async function execute(emulator: Emulator, request: ApiRequest, match: RouteMatc
   const fingerprint = paramsFingerprint(params);
   if (claimed?.kind === 'completed' && key !== undefined) {
     if (claimed.fingerprint !== fingerprint) return errorOutcome(request, idempotencyParamsMismatch(key));
-    const headers = { ...baseHeaders(request), 'Idempotent-Replayed': 'true', 'Original-Request': claimed.response.requestId };
+    const headers = {
+      ...baseHeaders(request),
+      'Idempotent-Replayed': 'true',
+      'Original-Request': claimed.response.requestId,
+    };
     return { status: claimed.response.status, body: claimed.response.body, headers, events: [] };
   }
   const events = emulator.newEventCollector(request.requestId, key ?? null);
@@ -204,7 +233,9 @@ export async function handleRequest(emulator: Emulator, req: IncomingMessage, re
   res.setHeader('Request-Id', requestId);
   res.on('close', () => {
     entry.status = res.headersSent ? res.statusCode : 0;
-    emulator.log(`${method} ${url.pathname}${stripeAccount ? ` [${stripeAccount}]` : ''} → ${entry.status || 'no response'}`);
+    emulator.log(
+      `${method} ${url.pathname}${stripeAccount ? ` [${stripeAccount}]` : ''} → ${entry.status || 'no response'}`,
+    );
   });
   try {
     if (url.pathname.startsWith('/_emulator/')) return handleEmulatorPage(emulator, req, res, url);

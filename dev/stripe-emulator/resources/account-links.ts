@@ -26,7 +26,12 @@ function createAccountLink(ctx: ApiContext): JsonObject {
   }
   const created = nowSeconds();
   const token = randomToken(24);
-  ctx.state.accountLinks.set(token, { account: accountId, expiresAt: created + LINK_LIFETIME_SECONDS, returnUrl, refreshUrl });
+  ctx.state.accountLinks.set(token, {
+    account: accountId,
+    expiresAt: created + LINK_LIFETIME_SECONDS,
+    returnUrl,
+    refreshUrl,
+  });
   return {
     object: 'account_link',
     created,
@@ -35,4 +40,6 @@ function createAccountLink(ctx: ApiContext): JsonObject {
   };
 }
 
-export const accountLinkRoutes: RouteDefinition[] = [{ method: 'POST', path: '/v1/account_links', handler: createAccountLink }];
+export const accountLinkRoutes: RouteDefinition[] = [
+  { method: 'POST', path: '/v1/account_links', handler: createAccountLink },
+];

@@ -81,7 +81,11 @@ function baseAccount(id: string, type: AccountType, country: string): AccountObj
       },
       dashboard: { display_name: null, timezone: 'Etc/UTC' },
       payments: { statement_descriptor: null },
-      payouts: { debit_negative_balances: true, schedule: { delay_days: 2, interval: 'daily' }, statement_descriptor: null },
+      payouts: {
+        debit_negative_balances: true,
+        schedule: { delay_days: 2, interval: 'daily' },
+        statement_descriptor: null,
+      },
     },
     tos_acceptance: { date: null, ip: null, user_agent: null },
     type,
@@ -149,7 +153,8 @@ function createAccount(ctx: ApiContext): JsonObject {
   if (!ctx.account.isPlatform) throw platformOnly();
   const { params } = ctx;
   const type = params.enumValue('type', ACCOUNT_TYPES) ?? typeFromController(params.child('controller'));
-  if (type === undefined) throw invalidParam('type', 'You must provide either `type` or `controller`.', 'parameter_missing');
+  if (type === undefined)
+    throw invalidParam('type', 'You must provide either `type` or `controller`.', 'parameter_missing');
   const country = (params.string('country') ?? ctx.state.platform.account.country).toUpperCase();
   if (!/^[A-Z]{2}$/.test(country)) throw invalidParam('country', `Invalid country: ${country}`);
   const account = baseAccount(newId('acct', 16), type, country);

@@ -86,4 +86,6 @@ function listApplicationFees(ctx: ApiContext): JsonObject {
   return paginate(fees, ctx.params, '/v1/application_fees', (fee) => fee);
 }
 
-export const applicationFeeRoutes: RouteDefinition[] = [{ method: 'GET', path: '/v1/application_fees', handler: listApplicationFees }];
+export const applicationFeeRoutes: RouteDefinition[] = [
+  { method: 'GET', path: '/v1/application_fees', handler: listApplicationFees },
+];

@@ -69,7 +69,12 @@ function cardDetails(method: PaymentMethodObject, intent: PaymentIntentObject): 
 }
 
 /** A new charge for the intent's amount on the acting account: authorized (uncaptured) or failed. */
-export function createCharge(ctx: ApiContext, intent: PaymentIntentObject, method: PaymentMethodObject, decline?: Decline): ChargeObject {
+export function createCharge(
+  ctx: ApiContext,
+  intent: PaymentIntentObject,
+  method: PaymentMethodObject,
+  decline?: Decline,
+): ChargeObject {
   const id = newId('ch');
   return ctx.account.charges.add({
     id,
@@ -124,7 +129,12 @@ export function createCharge(ctx: ApiContext, intent: PaymentIntentObject, metho
  * to the platform as an ApplicationFee). An uncaptured remainder is released and, as on Stripe, shows
  * up in `amount_refunded` without a Refund object or balance transaction.
  */
-export function captureCharge(ctx: ApiContext, charge: ChargeObject, amount: number, applicationFeeAmount: number): void {
+export function captureCharge(
+  ctx: ApiContext,
+  charge: ChargeObject,
+  amount: number,
+  applicationFeeAmount: number,
+): void {
   charge.captured = true;
   charge.amount_captured = amount;
   charge.amount_refunded = charge.amount - amount;
@@ -198,6 +208,10 @@ function updateCharge(ctx: ApiContext): JsonObject {
 }
 
 export const chargeRoutes: RouteDefinition[] = [
-  { method: 'GET', path: '/v1/charges/{charge}', handler: (ctx) => findCharge(ctx.account, ctx.pathParams.charge, 'charge') },
+  {
+    method: 'GET',
+    path: '/v1/charges/{charge}',
+    handler: (ctx) => findCharge(ctx.account, ctx.pathParams.charge, 'charge'),
+  },
   { method: 'POST', path: '/v1/charges/{charge}', handler: updateCharge },
 ];

@@ -41,7 +41,8 @@ function createCustomer(ctx: ApiContext): JsonObject {
     });
   }
   // Resolve the method before storing anything, so a bad id leaves no half-made customer.
-  const method = paymentMethodId === undefined ? undefined : resolvePaymentMethod(account, paymentMethodId, 'payment_method');
+  const method =
+    paymentMethodId === undefined ? undefined : resolvePaymentMethod(account, paymentMethodId, 'payment_method');
   account.customers.add(customer);
   ctx.events.emit(account, 'customer.created', customer);
   if (method) {
@@ -53,7 +54,9 @@ function createCustomer(ctx: ApiContext): JsonObject {
 
 function listCustomers(ctx: ApiContext): JsonObject {
   const email = ctx.params.string('email');
-  const customers = ctx.account.customers.newestFirst().filter((customer) => email === undefined || customer.email === email);
+  const customers = ctx.account.customers
+    .newestFirst()
+    .filter((customer) => email === undefined || customer.email === email);
   return paginate(customers, ctx.params, '/v1/customers', (customer) => customer);
 }
 

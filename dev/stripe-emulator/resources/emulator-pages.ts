@@ -41,13 +41,19 @@ function onboardingPage(emulator: Emulator, token: string, events: EventCollecto
   }
   completeOnboarding(account, events);
   const next = link.returnUrl ? { url: link.returnUrl, label: 'Return to the platform' } : undefined;
-  return { status: 200, html: htmlPage('Onboarding complete', `${account.id} can now accept charges and receive payouts.`, next) };
+  return {
+    status: 200,
+    html: htmlPage('Onboarding complete', `${account.id} can now accept charges and receive payouts.`, next),
+  };
 }
 
 function onboardAccount(emulator: Emulator, accountId: string, events: EventCollector): Page {
   const account = findConnectedAccount(emulator.state, accountId);
   if (!account)
-    return { status: 404, json: { error: { type: 'invalid_request_error', message: `No such connected account: '${accountId}'` } } };
+    return {
+      status: 404,
+      json: { error: { type: 'invalid_request_error', message: `No such connected account: '${accountId}'` } },
+    };
   completeOnboarding(account, events);
   return { status: 200, json: account.account };
 }
@@ -60,7 +66,8 @@ function redirectReturnUrl(nextAction: JsonObject | null): string | undefined {
 
 function authenticatePage(emulator: Emulator, intentId: string, url: URL, events: EventCollector): Page {
   const accountId = url.searchParams.get('account');
-  const account: AccountState | undefined = accountId === null ? emulator.state.platform : emulator.state.find(accountId);
+  const account: AccountState | undefined =
+    accountId === null ? emulator.state.platform : emulator.state.find(accountId);
   const intent = account?.paymentIntents.get(intentId);
   if (!account || !intent) return notFound(`No such PaymentIntent: ${intentId}`);
   const returnUrl = redirectReturnUrl(intent.next_action);
@@ -82,7 +89,11 @@ function authenticatePage(emulator: Emulator, intentId: string, url: URL, events
   const target = returnUrl === undefined ? undefined : { url: returnUrl, label: 'Return to the merchant' };
   return {
     status: 200,
-    html: htmlPage(succeeded ? 'Authentication complete' : 'Authentication failed', `PaymentIntent ${intent.id}: ${intent.status}`, target),
+    html: htmlPage(
+      succeeded ? 'Authentication complete' : 'Authentication failed',
+      `PaymentIntent ${intent.id}: ${intent.status}`,
+      target,
+    ),
   };
 }
 
@@ -95,7 +106,8 @@ function route(emulator: Emulator, method: string, url: URL, events: EventCollec
   const onboard = /^\/_emulator\/accounts\/([^/]+)\/onboard$/.exec(path);
   if (method === 'POST' && onboard) return onboardAccount(emulator, decodeURIComponent(onboard[1]), events);
   const authenticate = /^\/_emulator\/payment_intents\/([^/]+)\/authenticate$/.exec(path);
-  if (method === 'GET' && authenticate) return authenticatePage(emulator, decodeURIComponent(authenticate[1]), url, events);
+  if (method === 'GET' && authenticate)
+    return authenticatePage(emulator, decodeURIComponent(authenticate[1]), url, events);
   return notFound(`No emulator page at ${method} ${path}`);
 }
 

@@ -13,7 +13,9 @@ function listEvents(ctx: ApiContext): JsonObject {
   const type = params.string('type');
   const types = params.stringList('types');
   const matchers = [...(type === undefined ? [] : [type]), ...(types ?? [])].map(typeMatcher);
-  const events = ctx.account.events.newestFirst().filter((event) => matchers.length === 0 || matchers.some((match) => match(event.type)));
+  const events = ctx.account.events
+    .newestFirst()
+    .filter((event) => matchers.length === 0 || matchers.some((match) => match(event.type)));
   return paginate(events, params, '/v1/events', (event) => cloneJson(event.body));
 }
 

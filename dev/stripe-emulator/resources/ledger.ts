@@ -64,7 +64,12 @@ export function balanceObject(account: AccountState): JsonObject {
       const amount = balanceOf(account, currency)[status];
       return { amount, currency, source_types: { card: amount } };
     });
-  const balance: JsonObject = { object: 'balance', available: amounts('available'), livemode: false, pending: amounts('pending') };
+  const balance: JsonObject = {
+    object: 'balance',
+    available: amounts('available'),
+    livemode: false,
+    pending: amounts('pending'),
+  };
   if (account.isPlatform) balance.connect_reserved = [...currencies].map((currency) => ({ amount: 0, currency }));
   return balance;
 }

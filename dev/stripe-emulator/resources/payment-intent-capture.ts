@@ -20,7 +20,8 @@ function heldCharge(ctx: ApiContext, intent: PaymentIntentObject, action: string
 
 function applyDescriptors(intent: PaymentIntentObject, params: ParamReader): void {
   intent.statement_descriptor = params.string('statement_descriptor') ?? intent.statement_descriptor;
-  intent.statement_descriptor_suffix = params.string('statement_descriptor_suffix') ?? intent.statement_descriptor_suffix;
+  intent.statement_descriptor_suffix =
+    params.string('statement_descriptor_suffix') ?? intent.statement_descriptor_suffix;
   intent.metadata = params.metadata(intent.metadata);
 }
 
@@ -68,9 +69,12 @@ function incrementAuthorization(ctx: ApiContext): JsonObject {
     );
   }
   if (amount <= intent.amount) {
-    throw invalidRequest(`The new amount must be greater than the current amount (${formatAmount(intent.amount, intent.currency)}).`, {
-      param: 'amount',
-    });
+    throw invalidRequest(
+      `The new amount must be greater than the current amount (${formatAmount(intent.amount, intent.currency)}).`,
+      {
+        param: 'amount',
+      },
+    );
   }
   checkApplicationFee(account, applicationFee, amount);
   intent.amount = amount;

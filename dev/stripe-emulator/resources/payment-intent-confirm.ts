@@ -19,7 +19,11 @@ const CONFIRMABLE = ['requires_payment_method', 'requires_confirmation', 'requir
 
 const DECLINES: Record<'decline_generic' | 'decline_insufficient_funds' | 'require_authentication', Decline> = {
   decline_generic: { code: 'card_declined', declineCode: 'generic_decline', message: 'Your card was declined.' },
-  decline_insufficient_funds: { code: 'card_declined', declineCode: 'insufficient_funds', message: 'Your card has insufficient funds.' },
+  decline_insufficient_funds: {
+    code: 'card_declined',
+    declineCode: 'insufficient_funds',
+    message: 'Your card has insufficient funds.',
+  },
   require_authentication: {
     code: 'authentication_required',
     declineCode: 'authentication_required',
@@ -40,9 +44,12 @@ export interface ConfirmOptions {
 function assertCanCharge(account: AccountState): void {
   const { charges_enabled, capabilities } = account.account;
   if (!charges_enabled || capabilities.card_payments !== 'active') {
-    throw invalidRequest('You cannot create a charge on a connected account without the `card_payments` capability enabled.', {
-      param: 'payment_method',
-    });
+    throw invalidRequest(
+      'You cannot create a charge on a connected account without the `card_payments` capability enabled.',
+      {
+        param: 'payment_method',
+      },
+    );
   }
 }
 
@@ -53,7 +60,10 @@ function requireAction(ctx: ApiContext, intent: PaymentIntentObject, returnUrl: 
   intent.status = 'requires_action';
   intent.next_action = returnUrl
     ? { type: 'redirect_to_url', redirect_to_url: { return_url: returnUrl, url } }
-    : { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: url, source: intent.id } };
+    : {
+        type: 'use_stripe_sdk',
+        use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: url, source: intent.id },
+      };
   ctx.events.emit(ctx.account, 'payment_intent.requires_action', intent);
 }
 
@@ -186,4 +196,6 @@ function confirmRoute(ctx: ApiContext): JsonObject {
   return intent;
 }
 
-export const confirmRoutes: RouteDefinition[] = [{ method: 'POST', path: '/v1/payment_intents/{intent}/confirm', handler: confirmRoute }];
+export const confirmRoutes: RouteDefinition[] = [
+  { method: 'POST', path: '/v1/payment_intents/{intent}/confirm', handler: confirmRoute },
+];

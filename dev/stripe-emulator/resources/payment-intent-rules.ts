@@ -34,14 +34,18 @@ export function readCurrency(params: ParamReader, required?: false): string | un
 export function readCurrency(params: ParamReader, required = false): string | undefined {
   const raw = required ? params.requiredString('currency') : params.string('currency');
   const currency = raw?.toLowerCase();
-  if (currency !== undefined && !/^[a-z]{3}$/.test(currency)) throw invalidParam('currency', `Invalid currency: ${currency}`);
+  if (currency !== undefined && !/^[a-z]{3}$/.test(currency))
+    throw invalidParam('currency', `Invalid currency: ${currency}`);
   return currency;
 }
 
 export function checkAmount(amount: number, currency: string): void {
   const minimum = minimumChargeAmount(currency);
   if (amount < minimum) {
-    throw invalidRequest(`Amount must be at least ${formatAmount(minimum, currency)}`, { code: 'amount_too_small', param: 'amount' });
+    throw invalidRequest(`Amount must be at least ${formatAmount(minimum, currency)}`, {
+      code: 'amount_too_small',
+      param: 'amount',
+    });
   }
   if (amount > MAX_AMOUNT) {
     throw invalidRequest(`Amount must be no more than ${formatAmount(MAX_AMOUNT, currency)}`, {
@@ -61,7 +65,9 @@ export function checkApplicationFee(account: AccountState, fee: number | undefin
     );
   }
   if (fee > amount)
-    throw invalidRequest('application_fee_amount must be less than or equal to the amount.', { param: 'application_fee_amount' });
+    throw invalidRequest('application_fee_amount must be less than or equal to the amount.', {
+      param: 'application_fee_amount',
+    });
 }
 
 export interface MethodTypes {
@@ -89,10 +95,13 @@ export function readMethodTypes(params: ParamReader, useDefault: boolean): Metho
   if (types) {
     const unsupported = types.find((type) => type !== 'card');
     if (unsupported !== undefined) {
-      throw invalidRequest(`The payment method type "${unsupported}" is not supported by the Stripe emulator (only "card").`, {
-        code: 'payment_intent_invalid_parameter',
-        param: allowed ? 'allowed_payment_method_types' : 'payment_method_types',
-      });
+      throw invalidRequest(
+        `The payment method type "${unsupported}" is not supported by the Stripe emulator (only "card").`,
+        {
+          code: 'payment_intent_invalid_parameter',
+          param: allowed ? 'allowed_payment_method_types' : 'payment_method_types',
+        },
+      );
     }
     return { allowed: allowed ?? null, types: ['card'], automatic: null };
   }

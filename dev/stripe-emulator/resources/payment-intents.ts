@@ -21,8 +21,19 @@ import {
   rejectUnsupported,
 } from './payment-intent-rules.js';
 
-const DEFAULT_CARD_OPTIONS: JsonObject = { installments: null, mandate_options: null, network: null, request_three_d_secure: 'automatic' };
-const CANCELABLE = ['requires_payment_method', 'requires_capture', 'requires_confirmation', 'requires_action', 'processing'];
+const DEFAULT_CARD_OPTIONS: JsonObject = {
+  installments: null,
+  mandate_options: null,
+  network: null,
+  request_three_d_secure: 'automatic',
+};
+const CANCELABLE = [
+  'requires_payment_method',
+  'requires_capture',
+  'requires_confirmation',
+  'requires_action',
+  'processing',
+];
 const CANCELLATION_REASONS = ['abandoned', 'duplicate', 'fraudulent', 'requested_by_customer'] as const;
 /** Once an intent has succeeded or been canceled only these can still change. */
 const ALWAYS_UPDATABLE = ['description', 'expand', 'metadata', 'receipt_email', 'shipping'];
@@ -47,7 +58,11 @@ function applyDescriptiveFields(intent: PaymentIntentObject, params: ParamReader
   intent.description = updatedText(params, 'description', intent.description);
   intent.receipt_email = updatedText(params, 'receipt_email', intent.receipt_email);
   intent.statement_descriptor = updatedText(params, 'statement_descriptor', intent.statement_descriptor);
-  intent.statement_descriptor_suffix = updatedText(params, 'statement_descriptor_suffix', intent.statement_descriptor_suffix);
+  intent.statement_descriptor_suffix = updatedText(
+    params,
+    'statement_descriptor_suffix',
+    intent.statement_descriptor_suffix,
+  );
   intent.transfer_group = updatedText(params, 'transfer_group', intent.transfer_group);
   const shipping = params.hash('shipping');
   if (shipping !== undefined) intent.shipping = shipping;
@@ -68,7 +83,10 @@ function createPaymentIntent(ctx: ApiContext): JsonObject {
     throw invalidParam('off_session', '`off_session` can only be used when `confirm` is true.');
   }
   if (!confirm && errorOnRequiresAction !== undefined) {
-    throw invalidParam('error_on_requires_action', '`error_on_requires_action` can only be used when `confirm` is true.');
+    throw invalidParam(
+      'error_on_requires_action',
+      '`error_on_requires_action` can only be used when `confirm` is true.',
+    );
   }
   checkAmount(amount, currency);
   checkApplicationFee(account, applicationFee, amount);
@@ -144,7 +162,9 @@ function updatePaymentIntent(ctx: ApiContext): JsonObject {
   if (intent.status === 'succeeded' || intent.status === 'canceled') {
     const locked = Object.keys(params.values).find((name) => !ALWAYS_UPDATABLE.includes(name));
     if (locked !== undefined) {
-      throw unexpectedState(`You cannot update \`${locked}\` on this PaymentIntent because it has a status of ${intent.status}.`);
+      throw unexpectedState(
+        `You cannot update \`${locked}\` on this PaymentIntent because it has a status of ${intent.status}.`,
+      );
     }
   }
   const amount = params.integer('amount', { min: 1 });
@@ -155,7 +175,8 @@ function updatePaymentIntent(ctx: ApiContext): JsonObject {
   const setupFutureUsage = readSetupFutureUsage(params);
   const paymentMethod = params.string('payment_method');
   const customer = params.nullableString('customer');
-  const changesAttempt = amount !== undefined || currency !== undefined || paymentMethod !== undefined || captureMethod !== undefined;
+  const changesAttempt =
+    amount !== undefined || currency !== undefined || paymentMethod !== undefined || captureMethod !== undefined;
   if (changesAttempt && !BEFORE_CONFIRMATION.includes(intent.status)) {
     throw unexpectedState(
       `You cannot update this PaymentIntent's amount, currency, capture method or payment method because it has a status of ${intent.status}.`,
@@ -206,7 +227,9 @@ function cancelPaymentIntent(ctx: ApiContext): JsonObject {
 
 function listPaymentIntents(ctx: ApiContext): JsonObject {
   const customer = ctx.params.string('customer');
-  const intents = ctx.account.paymentIntents.newestFirst().filter((intent) => customer === undefined || intent.customer === customer);
+  const intents = ctx.account.paymentIntents
+    .newestFirst()
+    .filter((intent) => customer === undefined || intent.customer === customer);
   return paginate(intents, ctx.params, '/v1/payment_intents', (intent) => intent);
 }
 

@@ -83,7 +83,12 @@ function methodFromTestCard(
  * A payment method of `account` by id. Shortcut ids (`pm_card_visa`, …) exist on every account:
  * each use creates a fresh `pm_…`, as in Stripe's test mode.
  */
-export function resolvePaymentMethod(account: AccountState, id: string, param: string, status: 400 | 404 = 400): PaymentMethodObject {
+export function resolvePaymentMethod(
+  account: AccountState,
+  id: string,
+  param: string,
+  status: 400 | 404 = 400,
+): PaymentMethodObject {
   const testCard = testCardByPaymentMethodId(id);
   if (testCard) return methodFromTestCard(account, testCard, billingDetails(undefined), {});
   const method = account.paymentMethods.get(id);
@@ -95,12 +100,19 @@ export function cardOutcomeOf(account: AccountState, method: PaymentMethodObject
   return account.cardOutcomes.get(method.id) ?? 'approve';
 }
 
-export function attachPaymentMethod(ctx: ApiContext, method: PaymentMethodObject, customer: CustomerObject): PaymentMethodObject {
+export function attachPaymentMethod(
+  ctx: ApiContext,
+  method: PaymentMethodObject,
+  customer: CustomerObject,
+): PaymentMethodObject {
   if (method.customer === customer.id) return method;
   if (method.customer !== null) {
-    throw invalidRequest(`The payment method you provided has already been attached to a customer (${method.customer}).`, {
-      param: 'payment_method',
-    });
+    throw invalidRequest(
+      `The payment method you provided has already been attached to a customer (${method.customer}).`,
+      {
+        param: 'payment_method',
+      },
+    );
   }
   method.customer = customer.id;
   ctx.events.emit(ctx.account, 'payment_method.attached', method);
@@ -112,12 +124,14 @@ function createCardMethod(ctx: ApiContext): PaymentMethodObject {
   const { params } = ctx;
   const type = params.string('type');
   if (type === undefined) throw invalidParam('type', 'Missing required param: type.', 'parameter_missing');
-  if (type !== 'card') throw invalidRequest('The Stripe emulator only supports payment methods of type `card`.', { param: 'type' });
+  if (type !== 'card')
+    throw invalidRequest('The Stripe emulator only supports payment methods of type `card`.', { param: 'type' });
   const card = params.child('card');
   if (!card) throw invalidParam('card', 'Missing required param: card.', 'parameter_missing');
   const token = card.string('token');
   const number = card.string('number');
-  const testCard = token !== undefined ? testCardByToken(token) : number !== undefined ? testCardByNumber(number) : undefined;
+  const testCard =
+    token !== undefined ? testCardByToken(token) : number !== undefined ? testCardByNumber(number) : undefined;
   if (!testCard) {
     if (token !== undefined) throw resourceMissing('token', token, 'card[token]', 400);
     throw invalidRequest('Use `card[token]` with a test token such as `tok_visa`, or a Stripe test card number.', {
@@ -136,9 +150,12 @@ function createCardMethod(ctx: ApiContext): PaymentMethodObject {
 function cloneFromPlatform(ctx: ApiContext, sourceId: string): PaymentMethodObject {
   const { params, state, account } = ctx;
   if (account.isPlatform) {
-    throw invalidRequest('`payment_method` can only be used to clone a payment method onto a connected account (set Stripe-Account).', {
-      param: 'payment_method',
-    });
+    throw invalidRequest(
+      '`payment_method` can only be used to clone a payment method onto a connected account (set Stripe-Account).',
+      {
+        param: 'payment_method',
+      },
+    );
   }
   const customerId = params.string('customer');
   if (customerId !== undefined) findCustomer(state.platform, customerId, 'customer');
@@ -186,7 +203,10 @@ function listPaymentMethods(ctx: ApiContext): JsonObject {
   const type = params.string('type');
   const methods = account.paymentMethods
     .newestFirst()
-    .filter((method) => (customerId === undefined || method.customer === customerId) && (type === undefined || method.type === type));
+    .filter(
+      (method) =>
+        (customerId === undefined || method.customer === customerId) && (type === undefined || method.type === type),
+    );
   return paginate(methods, params, '/v1/payment_methods', (method) => method);
 }
 

@@ -17,22 +17,28 @@ function chargeToRefund(ctx: ApiContext): ChargeObject {
   const chargeId = params.string('charge');
   const intentId = params.string('payment_intent');
   if (intentId === undefined) {
-    if (chargeId === undefined) throw invalidParam('charge', 'One of `charge` or `payment_intent` is required.', 'parameter_missing');
+    if (chargeId === undefined)
+      throw invalidParam('charge', 'One of `charge` or `payment_intent` is required.', 'parameter_missing');
     return findCharge(account, chargeId, 'charge', 400);
   }
   const intent = findPaymentIntent(account, intentId, 'payment_intent', 400);
   if (intent.latest_charge === null || intent.status !== 'succeeded') {
-    throw invalidRequest(`This PaymentIntent (${intent.id}) does not have a successful charge to refund.`, { param: 'payment_intent' });
+    throw invalidRequest(`This PaymentIntent (${intent.id}) does not have a successful charge to refund.`, {
+      param: 'payment_intent',
+    });
   }
   if (chargeId !== undefined && chargeId !== intent.latest_charge) {
-    throw invalidRequest(`The charge ${chargeId} does not belong to the PaymentIntent ${intent.id}.`, { param: 'charge' });
+    throw invalidRequest(`The charge ${chargeId} does not belong to the PaymentIntent ${intent.id}.`, {
+      param: 'charge',
+    });
   }
   return findCharge(account, intent.latest_charge, 'payment_intent', 400);
 }
 
 /** The application fee share of a refund: proportional, and the whole remainder once the charge is fully refunded. */
 function applicationFeeShare(ctx: ApiContext, charge: ChargeObject, refundAmount: number): number {
-  const fee = charge.application_fee === null ? undefined : ctx.state.platform.applicationFees.get(charge.application_fee);
+  const fee =
+    charge.application_fee === null ? undefined : ctx.state.platform.applicationFees.get(charge.application_fee);
   if (!fee) return 0;
   const remaining = fee.amount - fee.amount_refunded;
   if (charge.refunded) return remaining;
@@ -58,7 +64,8 @@ function createRefund(ctx: ApiContext): JsonObject {
     );
   }
   const remaining = charge.amount - charge.amount_refunded;
-  if (remaining === 0) throw invalidRequest(`Charge ${charge.id} has already been refunded.`, { code: 'charge_already_refunded' });
+  if (remaining === 0)
+    throw invalidRequest(`Charge ${charge.id} has already been refunded.`, { code: 'charge_already_refunded' });
   const amount = requested ?? remaining;
   if (amount > remaining) {
     throw invalidRequest(
@@ -128,7 +135,11 @@ function listRefunds(ctx: ApiContext): JsonObject {
   const intent = ctx.params.string('payment_intent');
   const refunds = ctx.account.refunds
     .newestFirst()
-    .filter((refund) => (charge === undefined || refund.charge === charge) && (intent === undefined || refund.payment_intent === intent));
+    .filter(
+      (refund) =>
+        (charge === undefined || refund.charge === charge) &&
+        (intent === undefined || refund.payment_intent === intent),
+    );
   return paginate(refunds, ctx.params, '/v1/refunds', (refund) => refund);
 }
 

@@ -15,8 +15,22 @@ export interface TestCard {
 
 const CARDS: readonly TestCard[] = [
   { name: 'visa', number: '4242424242424242', brand: 'visa', country: 'US', funding: 'credit', outcome: 'approve' },
-  { name: 'mastercard', number: '5555555555554444', brand: 'mastercard', country: 'US', funding: 'credit', outcome: 'approve' },
-  { name: 'chargeDeclined', number: '4000000000000002', brand: 'visa', country: 'US', funding: 'credit', outcome: 'decline_generic' },
+  {
+    name: 'mastercard',
+    number: '5555555555554444',
+    brand: 'mastercard',
+    country: 'US',
+    funding: 'credit',
+    outcome: 'approve',
+  },
+  {
+    name: 'chargeDeclined',
+    number: '4000000000000002',
+    brand: 'visa',
+    country: 'US',
+    funding: 'credit',
+    outcome: 'decline_generic',
+  },
   {
     name: 'chargeDeclinedInsufficientFunds',
     number: '4000000000009995',

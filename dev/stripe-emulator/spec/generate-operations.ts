@@ -43,8 +43,15 @@ export function buildOperationContracts(spec: unknown, delta: unknown): Record<s
       const query = (Array.isArray(op.parameters) ? op.parameters : []).map(record).filter((p) => p.in === 'query');
       const form = record(record(record(record(op.requestBody).content)['application/x-www-form-urlencoded']).schema);
       const sdkOnly = stringList(record(deltaOps[key]).notInSpecButInSdk);
-      const params = new Set([...query.map((p) => String(p.name)), ...Object.keys(record(form.properties)), ...sdkOnly]);
-      const required = [...query.filter((p) => p.required === true).map((p) => String(p.name)), ...stringList(form.required)];
+      const params = new Set([
+        ...query.map((p) => String(p.name)),
+        ...Object.keys(record(form.properties)),
+        ...sdkOnly,
+      ]);
+      const required = [
+        ...query.filter((p) => p.required === true).map((p) => String(p.name)),
+        ...stringList(form.required),
+      ];
       contracts[key] = { params: [...params].sort(), required: required.sort() };
     }
   }

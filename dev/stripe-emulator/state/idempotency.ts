@@ -49,7 +49,8 @@ export class IdempotencyClaim {
   }
 
   release(): void {
-    if (this.store.get(this.scopedKey) === this.entry && this.entry.response === undefined) this.store.delete(this.scopedKey);
+    if (this.store.get(this.scopedKey) === this.entry && this.entry.response === undefined)
+      this.store.delete(this.scopedKey);
   }
 }
 

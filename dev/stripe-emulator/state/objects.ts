@@ -74,7 +74,12 @@ export type CustomerObject = {
   discount: null;
   email: string | null;
   invoice_prefix: string;
-  invoice_settings: { custom_fields: null; default_payment_method: string | null; footer: null; rendering_options: null };
+  invoice_settings: {
+    custom_fields: null;
+    default_payment_method: string | null;
+    footer: null;
+    rendering_options: null;
+  };
   livemode: false;
   metadata: Metadata;
   name: string | null;
@@ -116,7 +121,13 @@ export type PaymentMethodObject = {
 };
 
 export type PaymentIntentStatus =
-  'requires_payment_method' | 'requires_confirmation' | 'requires_action' | 'processing' | 'requires_capture' | 'succeeded' | 'canceled';
+  | 'requires_payment_method'
+  | 'requires_confirmation'
+  | 'requires_action'
+  | 'processing'
+  | 'requires_capture'
+  | 'succeeded'
+  | 'canceled';
 
 export type PaymentIntentObject = {
   id: string;
@@ -227,7 +238,13 @@ export type ChargeObject = {
   transfer_group: string | null;
 };
 
-export type FeeDetail = { amount: number; application: string | null; currency: string; description: string | null; type: string };
+export type FeeDetail = {
+  amount: number;
+  application: string | null;
+  currency: string;
+  description: string | null;
+  type: string;
+};
 
 export type BalanceTransactionObject = {
   id: string;

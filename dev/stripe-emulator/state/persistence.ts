@@ -175,7 +175,8 @@ function restoreAccount(target: AccountState, value: unknown, where: string): vo
   for (const item of list<PaymentIntentObject>('paymentIntents', 'payment_intent')) target.paymentIntents.add(item);
   for (const item of list<ChargeObject>('charges', 'charge')) target.charges.add(item);
   for (const item of list<RefundObject>('refunds', 'refund')) target.refunds.add(item);
-  for (const item of list<BalanceTransactionObject>('balanceTransactions', 'balance_transaction')) target.balanceTransactions.add(item);
+  for (const item of list<BalanceTransactionObject>('balanceTransactions', 'balance_transaction'))
+    target.balanceTransactions.add(item);
   for (const item of list<ApplicationFeeObject>('applicationFees', 'application_fee')) target.applicationFees.add(item);
   for (const event of events(snapshot.events, `${where}.events`)) target.events.add(event);
   array(snapshot.cardOutcomes, `${where}.cardOutcomes`).forEach((entry, index) => {
@@ -230,7 +231,10 @@ function idempotencyRecord(value: unknown, where: string): CompletedIdempotencyR
 export function restoreState(parsed: unknown): LoadedState {
   const snapshot = object(parsed, 'file');
   if (snapshot.version !== STATE_FORMAT_VERSION) {
-    fail('version', `found ${JSON.stringify(snapshot.version ?? null)}, this emulator reads version ${STATE_FORMAT_VERSION}`);
+    fail(
+      'version',
+      `found ${JSON.stringify(snapshot.version ?? null)}, this emulator reads version ${STATE_FORMAT_VERSION}`,
+    );
   }
   const platformAccount = accountObject(snapshot.platform, 'platform');
   if (platformAccount.id !== PLATFORM_ACCOUNT_ID) fail('platform.account.id', `expected '${PLATFORM_ACCOUNT_ID}'`);
@@ -290,19 +294,25 @@ export class StateFile {
         this.log(`no saved state at ${this.path}; starting empty`);
         return undefined;
       }
-      this.warn(`WARNING: cannot read the saved state ${this.path} (${errorMessage(error)}); starting with an empty state.`);
+      this.warn(
+        `WARNING: cannot read the saved state ${this.path} (${errorMessage(error)}); starting with an empty state.`,
+      );
       return undefined;
     }
     try {
       const loaded = restoreState(JSON.parse(text));
       const { state } = loaded;
-      this.log(`restored state from ${this.path}: ${state.connectedOldestFirst().length} connected accounts, ${state.objectCount()} objects`);
+      this.log(
+        `restored state from ${this.path}: ${state.connectedOldestFirst().length} connected accounts, ${state.objectCount()} objects`,
+      );
       return loaded;
     } catch (error) {
       // JSON syntax, a StateFileError naming the bad field, or anything else a damaged file provokes
       const kept = this.keepInvalidFile();
       const aside = kept === undefined ? '' : ` The file was moved to ${kept}.`;
-      this.warn(`WARNING: the saved state ${this.path} is unusable (${errorMessage(error)}); starting with an empty state.${aside}`);
+      this.warn(
+        `WARNING: the saved state ${this.path} is unusable (${errorMessage(error)}); starting with an empty state.${aside}`,
+      );
       return undefined;
     }
   }

@@ -15,7 +15,8 @@ function describe(token: string): string {
   let expiry = '';
   if (typeof claims.exp === 'number') {
     const at = new Date(claims.exp * 1000);
-    expiry = at.getTime() < Date.now() ? ` — EXPIRED at ${at.toLocaleString()}` : `, valid until ${at.toLocaleString()}`;
+    expiry =
+      at.getTime() < Date.now() ? ` — EXPIRED at ${at.toLocaleString()}` : `, valid until ${at.toLocaleString()}`;
   }
   return `Signed in as ${who || 'an unknown identity'}${operator}${expiry}.`;
 }
@@ -62,10 +63,20 @@ function AuthPanel() {
     h('div', { className: 'graphiql-doc-explorer-title' }, AUTH_PLUGIN_TITLE),
     h(
       'p',
-      { id: 'cg-token-status', role: 'status', className: `cg-status ${!token ? 'cg-status-none' : expired ? 'cg-status-error' : ''}` },
+      {
+        id: 'cg-token-status',
+        role: 'status',
+        className: `cg-status ${!token ? 'cg-status-none' : expired ? 'cg-status-error' : ''}`,
+      },
       describe(token),
     ),
-    h('label', { htmlFor: 'cg-token-input' }, 'Paste a token (sent as ', h('code', null, 'Authorization: Bearer …'), '):'),
+    h(
+      'label',
+      { htmlFor: 'cg-token-input' },
+      'Paste a token (sent as ',
+      h('code', null, 'Authorization: Bearer …'),
+      '):',
+    ),
     h('textarea', {
       id: 'cg-token-input',
       className: 'cg-token-input',
@@ -89,11 +100,20 @@ function AuthPanel() {
       h(
         'ul',
         null,
-        h('li', null, h('code', null, 'npm start'), ' prints a development token per role — paste the whole ANALYST or PLATFORM_ADMIN line.'),
+        h(
+          'li',
+          null,
+          h('code', null, 'npm start'),
+          ' prints a development token per role — paste the whole ANALYST or PLATFORM_ADMIN line.',
+        ),
         h('li', null, h('code', null, 'npm run --silent token -- --role ANALYST'), ' prints a fresh one.'),
         h('li', null, 'In other environments, use a token from your identity provider.'),
       ),
-      h('p', null, 'The token is kept in this browser (localStorage) until you sign out. Headers typed in the Headers editor win over it.'),
+      h(
+        'p',
+        null,
+        'The token is kept in this browser (localStorage) until you sign out. Headers typed in the Headers editor win over it.',
+      ),
     ),
   );
 }

@@ -30,7 +30,9 @@ export function examplesPlugin(examples: SavedQuery[]): GraphiQLPlugin {
       // GraphiQL derives the operation to run from the editor 100 ms after a change; a Run before that would still
       // name the previous tab's operation. Set it now.
       const documentAST = parse(example.query);
-      const operations = documentAST.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+      const operations = documentAST.definitions.filter(
+        (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+      );
       setOperationFacts({ documentAST, operations, operationName: operations[0]?.name?.value });
       queryEditor?.focus();
     };
@@ -39,7 +41,11 @@ export function examplesPlugin(examples: SavedQuery[]): GraphiQLPlugin {
       'div',
       { className: 'cg-panel' },
       h('div', { className: 'graphiql-doc-explorer-title' }, EXAMPLES_PLUGIN_TITLE),
-      h('p', { className: 'cg-help' }, 'Saved queries for analysts. Pick one, adjust its variables, then run it (Ctrl/⌘ + Enter).'),
+      h(
+        'p',
+        { className: 'cg-help' },
+        'Saved queries for analysts. Pick one, adjust its variables, then run it (Ctrl/⌘ + Enter).',
+      ),
       h(
         'ul',
         { className: 'cg-examples' },

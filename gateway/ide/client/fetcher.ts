@@ -26,7 +26,11 @@ export function createFetcher(graphqlPath: string): Fetcher {
       response = await fetch(graphqlPath, {
         method: 'POST',
         headers,
-        body: JSON.stringify({ query: params.query, operationName: params.operationName ?? undefined, variables: params.variables }),
+        body: JSON.stringify({
+          query: params.query,
+          operationName: params.operationName ?? undefined,
+          variables: params.variables,
+        }),
         credentials: 'same-origin',
       });
     } catch (error) {

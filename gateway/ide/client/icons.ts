@@ -4,7 +4,15 @@ const svg = (paths: string[]) =>
   function Icon(props: SVGProps<SVGSVGElement>) {
     return h(
       'svg',
-      { viewBox: '0 0 24 24', fill: 'none', stroke: 'currentColor', strokeWidth: 1.5, strokeLinecap: 'round', strokeLinejoin: 'round', ...props },
+      {
+        viewBox: '0 0 24 24',
+        fill: 'none',
+        stroke: 'currentColor',
+        strokeWidth: 1.5,
+        strokeLinecap: 'round',
+        strokeLinejoin: 'round',
+        ...props,
+      },
       ...paths.map((d) => h('path', { key: d, d })),
     );
   };

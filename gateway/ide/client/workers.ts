@@ -9,7 +9,12 @@ declare const __IDE_WORKERS__: { editor: string; json: string; graphql: string }
 Object.assign(globalThis, {
   MonacoEnvironment: {
     getWorker(_workerId: string, label: string): object {
-      const file = label === 'json' ? __IDE_WORKERS__.json : label === 'graphql' ? __IDE_WORKERS__.graphql : __IDE_WORKERS__.editor;
+      const file =
+        label === 'json'
+          ? __IDE_WORKERS__.json
+          : label === 'graphql'
+            ? __IDE_WORKERS__.graphql
+            : __IDE_WORKERS__.editor;
       return new browser.Worker(new URL(file, import.meta.url), { name: `monaco-${label}` });
     },
   },

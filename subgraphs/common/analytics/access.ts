@@ -10,6 +10,7 @@ import { Role, type Identity } from '../identity.js';
 export function requireAnalyticsAccess(identity: Identity, operatorId: string): void {
   if (!identity.role) throw unauthenticated('Sign in to read analytics.');
   if (identity.role === Role.ANALYST || canManageOperator(identity, operatorId)) return;
-  if (identity.role === Role.OPERATOR_ADMIN) throw forbidden('Operator admins read the analytics of their own operator only.');
+  if (identity.role === Role.OPERATOR_ADMIN)
+    throw forbidden('Operator admins read the analytics of their own operator only.');
   throw forbidden('Analytics are for analysts, platform admins and operator admins.');
 }

@@ -5,7 +5,8 @@ import { badInput } from '../errors.js';
 const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** A real calendar date written YYYY-MM-DD (2026-02-30 is not). */
-export const isLocalDate = (value: string) => LOCAL_DATE.test(value) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
+export const isLocalDate = (value: string) =>
+  LOCAL_DATE.test(value) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
 
 /**
  * `YYYY-MM-DD`, a calendar date with no time zone: analytics periods and bucket labels. Input strings are checked
@@ -16,7 +17,8 @@ export const LocalDate = new GraphQLScalarType<string, string>({
   name: 'LocalDate',
   description: 'A calendar date without a time zone, written YYYY-MM-DD, e.g. 2026-10-01.',
   serialize: (value) => {
-    if (typeof value !== 'string' || !isLocalDate(value)) throw new TypeError(`LocalDate cannot represent ${String(value)}`);
+    if (typeof value !== 'string' || !isLocalDate(value))
+      throw new TypeError(`LocalDate cannot represent ${String(value)}`);
     return value;
   },
   parseValue: (value) => {
@@ -39,12 +41,12 @@ export enum AnalyticsBucket {
 }
 registerEnumType(AnalyticsBucket, {
   name: 'AnalyticsBucket',
-  description: 'Calendar buckets in the station\'s local time: DAY, WEEK (ISO weeks, starting on Monday) or MONTH.',
+  description: "Calendar buckets in the station's local time: DAY, WEEK (ISO weeks, starting on Monday) or MONTH.",
 });
 
 @InputType('AnalyticsPeriod', {
   description:
-    'Local calendar dates [from, to): a session or payment counts on the date its station\'s clock showed (the station\'s own time zone). ' +
+    "Local calendar dates [from, to): a session or payment counts on the date its station's clock showed (the station's own time zone). " +
     'October 2026 is { from: "2026-10-01", to: "2026-11-01" }. At most 366 days.',
 })
 export class AnalyticsPeriod {
@@ -70,12 +72,14 @@ export interface Period {
 /** Checks a period (from before to, at most 366 days) and adds the instants that pre-filter it on an index. */
 export function checkPeriod(period: AnalyticsPeriod): Period {
   for (const field of ['from', 'to'] as const) {
-    if (!isLocalDate(period[field])) throw badInput(`period.${field} must be a calendar date written YYYY-MM-DD, e.g. 2026-10-01.`, `period.${field}`);
+    if (!isLocalDate(period[field]))
+      throw badInput(`period.${field} must be a calendar date written YYYY-MM-DD, e.g. 2026-10-01.`, `period.${field}`);
   }
   const from = Date.parse(`${period.from}T00:00:00Z`);
   const to = Date.parse(`${period.to}T00:00:00Z`);
-  if (!(from < to)) throw badInput('The period\'s `from` must be before its `to` (which is excluded).', 'period');
-  if (to - from > MAX_PERIOD_DAYS * DAY_MS) throw badInput(`A period may cover at most ${MAX_PERIOD_DAYS} days.`, 'period');
+  if (!(from < to)) throw badInput("The period's `from` must be before its `to` (which is excluded).", 'period');
+  if (to - from > MAX_PERIOD_DAYS * DAY_MS)
+    throw badInput(`A period may cover at most ${MAX_PERIOD_DAYS} days.`, 'period');
   return { from: period.from, to: period.to, lo: new Date(from - DAY_MS), hi: new Date(to + DAY_MS) };
 }
 
@@ -89,4 +93,5 @@ const TRUNC_UNITS: Record<AnalyticsBucket, 'day' | 'week' | 'month'> = {
 export const truncUnit = (bucket: AnalyticsBucket): 'day' | 'week' | 'month' => TRUNC_UNITS[bucket];
 
 /** A key that tells periods (and buckets) apart in a batch. */
-export const periodKey = (period: Period, bucket?: AnalyticsBucket | null) => `${period.from}|${period.to}|${bucket ?? ''}`;
+export const periodKey = (period: Period, bucket?: AnalyticsBucket | null) =>
+  `${period.from}|${period.to}|${bucket ?? ''}`;

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createErrorFormatter, DomainError, ErrorCode } from '../errors.js';
 
 const format = createErrorFormatter(pino({ level: 'silent' }));
-const asResolverError = (error: Error) => new GraphQLError(error.message, { originalError: error, path: ['operators'] });
+const asResolverError = (error: Error) =>
+  new GraphQLError(error.message, { originalError: error, path: ['operators'] });
 const formatted = (error: GraphQLError): GraphQLFormattedError => format(error.toJSON(), error);
 
 /** A port nothing listens on: a database that is down. */
@@ -32,10 +33,13 @@ describe('error formatter', () => {
       connect: false,
       pool: { min: 0, max: 1, acquireTimeoutMillis: 2_000 },
     });
-    const failure = await orm.em.fork().execute('select 1').then(
-      () => undefined,
-      (error: Error) => error,
-    );
+    const failure = await orm.em
+      .fork()
+      .execute('select 1')
+      .then(
+        () => undefined,
+        (error: Error) => error,
+      );
     expect(failure).toBeInstanceOf(Error);
     const answer = formatted(asResolverError(failure!));
     expect(answer.extensions).toEqual({ code: ErrorCode.SERVICE_UNAVAILABLE });
@@ -50,9 +54,17 @@ describe('error formatter', () => {
   });
 
   it('still masks any other failure as INTERNAL_SERVER_ERROR and keeps client codes', () => {
-    const masked = formatted(asResolverError(Object.assign(new Error('relation "x" does not exist'), { code: '42P01' })));
-    expect(masked).toMatchObject({ message: 'Internal server error.', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } });
+    const masked = formatted(
+      asResolverError(Object.assign(new Error('relation "x" does not exist'), { code: '42P01' })),
+    );
+    expect(masked).toMatchObject({
+      message: 'Internal server error.',
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    });
     const domain = new DomainError(ErrorCode.NOT_FOUND, 'Operator 1 was not found.');
-    expect(formatted(domain)).toMatchObject({ message: 'Operator 1 was not found.', extensions: { code: ErrorCode.NOT_FOUND } });
+    expect(formatted(domain)).toMatchObject({
+      message: 'Operator 1 was not found.',
+      extensions: { code: ErrorCode.NOT_FOUND },
+    });
   });
 });

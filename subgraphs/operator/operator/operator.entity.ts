@@ -6,9 +6,14 @@ export enum OperatorStatus {
   ACTIVE = 'ACTIVE',
   SUSPENDED = 'SUSPENDED',
 }
-registerEnumType(OperatorStatus, { name: 'OperatorStatus', description: 'A suspended operator keeps its data but takes no new sessions.' });
+registerEnumType(OperatorStatus, {
+  name: 'OperatorStatus',
+  description: 'A suspended operator keeps its data but takes no new sessions.',
+});
 
-@ObjectType({ description: 'A charging-point operator: owns stations and receives the money for their sessions directly.' })
+@ObjectType({
+  description: 'A charging-point operator: owns stations and receives the money for their sessions directly.',
+})
 @Directive('@key(fields: "id")')
 @Entity({ tableName: 'operator' })
 export class Operator extends BaseEntity {

@@ -25,7 +25,10 @@ export class OperatorResolver {
 
   @Authorized(Role.PLATFORM_ADMIN)
   @Mutation(() => Operator, { description: 'Platform admins register an operator.' })
-  createOperator(@Arg('input', () => CreateOperatorInput) input: CreateOperatorInput, @Ctx() ctx: RequestContext): Promise<Operator> {
+  createOperator(
+    @Arg('input', () => CreateOperatorInput) input: CreateOperatorInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Operator> {
     return new OperatorService(ctx.em).create(input);
   }
 

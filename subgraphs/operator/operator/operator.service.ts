@@ -18,7 +18,10 @@ export class OperatorService {
   }
 
   async list({ first, after }: PageArgs): Promise<Connection<Operator>> {
-    const rows = await this.em.find(Operator, after ? { id: { $gt: decodeCursor(after) } } : {}, { orderBy: { id: 'asc' }, limit: first + 1 });
+    const rows = await this.em.find(Operator, after ? { id: { $gt: decodeCursor(after) } } : {}, {
+      orderBy: { id: 'asc' },
+      limit: first + 1,
+    });
     return toConnection(rows, first);
   }
 
@@ -37,4 +40,3 @@ export class OperatorService {
 }
 
 export const operatorById = byId((ctx, ids) => ctx.em.find(Operator, { id: { $in: uuidsOnly(ids) } }));
-

@@ -8,7 +8,13 @@ const admin = { role: Role.PLATFORM_ADMIN, sub: 'admin-1' };
 const driver = { role: Role.DRIVER, sub: 'driver-1' };
 
 const CREATE = `mutation ($input: CreateOperatorInput!) { createOperator(input: $input) { id name country defaultCurrency contactEmail status createdAt } }`;
-const input = (name: string, extra: Record<string, unknown> = {}) => ({ name, country: 'DE', defaultCurrency: 'EUR', contactEmail: 'ops@example.com', ...extra });
+const input = (name: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  country: 'DE',
+  defaultCurrency: 'EUR',
+  contactEmail: 'ops@example.com',
+  ...extra,
+});
 
 let subgraph: TestSubgraph;
 beforeAll(async () => {
@@ -20,9 +26,18 @@ const countOperators = () => subgraph.orm.em.fork().count(Operator, {});
 
 describe('operator subgraph', () => {
   it('lets a platform admin create an operator', async () => {
-    const { data, errors } = await subgraph.run<{ createOperator: Record<string, unknown> }>(CREATE, { input: input('Voltia') }, admin);
+    const { data, errors } = await subgraph.run<{ createOperator: Record<string, unknown> }>(
+      CREATE,
+      { input: input('Voltia') },
+      admin,
+    );
     expect(errors).toBeUndefined();
-    expect(data?.createOperator).toMatchObject({ name: 'Voltia', country: 'DE', defaultCurrency: 'EUR', status: 'ACTIVE' });
+    expect(data?.createOperator).toMatchObject({
+      name: 'Voltia',
+      country: 'DE',
+      defaultCurrency: 'EUR',
+      status: 'ACTIVE',
+    });
     expect(data?.createOperator.id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -56,7 +71,9 @@ describe('operator subgraph', () => {
     for (const name of ['Page A', 'Page B', 'Page C']) await subgraph.run(CREATE, { input: input(name) }, admin);
     const total = await countOperators();
     const PAGE = `query ($after: String) { operators(first: 2, after: $after) { edges { cursor node { name } } pageInfo { hasNextPage endCursor } } }`;
-    type Page = { operators: { edges: Array<{ node: { name: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string } } };
+    type Page = {
+      operators: { edges: Array<{ node: { name: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string } };
+    };
     const names: string[] = [];
     let after: string | undefined;
     for (let i = 0; i < 10; i++) {
@@ -76,10 +93,13 @@ describe('operator subgraph', () => {
     expect(huge.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });
 
-  it.each(['0190f0f0-0000-7000-8000-000000000000', 'not-a-uuid'])('answers NOT_FOUND for the unknown id %s', async (id) => {
-    const { errors } = await subgraph.run(`query ($id: ID!) { operator(id: $id) { id } }`, { id });
-    expect(errors?.[0].extensions?.code).toBe('NOT_FOUND');
-  });
+  it.each(['0190f0f0-0000-7000-8000-000000000000', 'not-a-uuid'])(
+    'answers NOT_FOUND for the unknown id %s',
+    async (id) => {
+      const { errors } = await subgraph.run(`query ($id: ID!) { operator(id: $id) { id } }`, { id });
+      expect(errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    },
+  );
 
   it("lets only the operator's own admin update it, and not its status", async () => {
     const { data } = await subgraph.run<{ createOperator: { id: string } }>(CREATE, { input: input('Owned') }, admin);
@@ -103,7 +123,12 @@ describe('operator subgraph', () => {
     const id = data!.createOperator.id;
     const result = await subgraph.run(
       `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Operator { id name } } }`,
-      { r: [{ __typename: 'Operator', id }, { __typename: 'Operator', id: '0190f0f0-0000-7000-8000-000000000000' }] },
+      {
+        r: [
+          { __typename: 'Operator', id },
+          { __typename: 'Operator', id: '0190f0f0-0000-7000-8000-000000000000' },
+        ],
+      },
     );
     expect(result.errors).toBeUndefined();
     expect(result.data).toEqual({ _entities: [{ id, name: 'Entity' }, null] });

@@ -11,21 +11,39 @@ export enum OnboardingStatus {
   /** The provider disabled charges or payouts (missing documents, review). */
   RESTRICTED = 'RESTRICTED',
 }
-registerEnumType(OnboardingStatus, { name: 'OnboardingStatus', description: 'How far an operator is with its payment provider onboarding.' });
+registerEnumType(OnboardingStatus, {
+  name: 'OnboardingStatus',
+  description: 'How far an operator is with its payment provider onboarding.',
+});
 
-@ObjectType('FeePolicy', { description: 'The platform\'s share of each payment to this operator (the application fee). Default: nothing.' })
+@ObjectType('FeePolicy', {
+  description: "The platform's share of each payment to this operator (the application fee). Default: nothing.",
+})
 export class FeePolicyView implements FeePolicy {
   @Field(() => Int, { description: 'Percentage in basis points (100 = 1 %), rounded half up to a minor unit.' })
   basisPoints!: number;
 
-  @Field(() => Int, { description: 'Fixed part in minor units of the payment\'s currency.' })
+  @Field(() => Int, { description: "Fixed part in minor units of the payment's currency." })
   fixedAmount!: number;
 }
 
-@ObjectType({ description: 'An operator\'s account with the payment provider: the money of its sessions lands here directly.' })
+@ObjectType({
+  description: "An operator's account with the payment provider: the money of its sessions lands here directly.",
+})
 @Entity({ tableName: 'operator_payment_account' })
 export class OperatorPaymentAccount extends BaseEntity {
-  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'providerAccountId' | 'chargesEnabled' | 'payoutsEnabled' | 'detailsSubmitted' | 'onboardingStatus' | 'feeBasisPoints' | 'feeFixedAmount' | 'providerStateAt' | 'feePolicy';
+  [OptionalProps]?:
+    | 'createdAt'
+    | 'updatedAt'
+    | 'providerAccountId'
+    | 'chargesEnabled'
+    | 'payoutsEnabled'
+    | 'detailsSubmitted'
+    | 'onboardingStatus'
+    | 'feeBasisPoints'
+    | 'feeFixedAmount'
+    | 'providerStateAt'
+    | 'feePolicy';
 
   @Field(() => ID)
   @Unique()
@@ -59,7 +77,7 @@ export class OperatorPaymentAccount extends BaseEntity {
   @Property({ type: 'integer', check: 'fee_fixed_amount >= 0' })
   feeFixedAmount: number = 0;
 
-  @Field(() => Date, { nullable: true, description: 'When the provider\'s view of the account was last applied.' })
+  @Field(() => Date, { nullable: true, description: "When the provider's view of the account was last applied." })
   @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
   providerStateAt?: Date | null;
 

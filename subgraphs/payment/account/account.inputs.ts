@@ -13,14 +13,14 @@ export class SetOperatorFeePolicyInput {
   @Max(10_000)
   basisPoints!: number;
 
-  @Field(() => Int, { defaultValue: 0, description: 'Fixed part in minor units of the payment\'s currency (≥ 0).' })
+  @Field(() => Int, { defaultValue: 0, description: "Fixed part in minor units of the payment's currency (≥ 0)." })
   @IsInt()
   @Min(0)
   @Max(1_000_000)
   fixedAmount: number = 0;
 }
 
-@ObjectType({ description: 'A single-use link to the payment provider\'s onboarding for an operator.' })
+@ObjectType({ description: "A single-use link to the payment provider's onboarding for an operator." })
 export class OnboardingLink {
   @Field(() => String)
   url!: string;

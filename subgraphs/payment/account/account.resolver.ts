@@ -23,13 +23,18 @@ export class OperatorPaymentsResolver {
     private readonly paymentService: PaymentService,
   ) {}
 
-  @FieldResolver(() => OperatorPaymentAccount, { nullable: true, description: 'Null until onboarding starts. Operator admins and platform admins only.' })
+  @FieldResolver(() => OperatorPaymentAccount, {
+    nullable: true,
+    description: 'Null until onboarding starts. Operator admins and platform admins only.',
+  })
   paymentAccount(@Root() operator: Operator, @Ctx() ctx: RequestContext): Promise<OperatorPaymentAccount | null> {
     requireOperatorAdmin(ctx.identity, operator.id);
     return ctx.loader(accountByOperator).load(operator.id);
   }
 
-  @FieldResolver(() => PaymentConnection, { description: 'Payments to this operator, newest first. Operator admins and platform admins only.' })
+  @FieldResolver(() => PaymentConnection, {
+    description: 'Payments to this operator, newest first. Operator admins and platform admins only.',
+  })
   payments(
     @Root() operator: Operator,
     @Arg('filter', () => PaymentFilter, { nullable: true }) filter: PaymentFilter | undefined,
@@ -40,11 +45,20 @@ export class OperatorPaymentsResolver {
     return this.paymentService.listForOperator(ctx.em, operator.id, filter?.status, page);
   }
 
-  @FieldResolver(() => [RevenueByCurrency], { description: 'Revenue per currency of payments captured in [from, to). Operator admins, platform admins and analysts.' })
-  async revenue(@Root() operator: Operator, @Arg('from', () => Date) from: Date, @Arg('to', () => Date) to: Date, @Ctx() ctx: RequestContext): Promise<RevenueByCurrency[]> {
+  @FieldResolver(() => [RevenueByCurrency], {
+    description:
+      'Revenue per currency of payments captured in [from, to). Operator admins, platform admins and analysts.',
+  })
+  async revenue(
+    @Root() operator: Operator,
+    @Arg('from', () => Date) from: Date,
+    @Arg('to', () => Date) to: Date,
+    @Ctx() ctx: RequestContext,
+  ): Promise<RevenueByCurrency[]> {
     requireRevenueAccess(ctx.identity, operator.id);
     if (!(from < to)) throw badInput('`from` must be before `to`.', 'from');
-    if (to.getTime() - from.getTime() > MAX_REVENUE_RANGE_MS) throw badInput('The period may be at most 366 days.', 'to');
+    if (to.getTime() - from.getTime() > MAX_REVENUE_RANGE_MS)
+      throw badInput('The period may be at most 366 days.', 'to');
     const rows = await this.paymentService.revenue(ctx.em, operator.id, from, to);
     return rows.map((row) =>
       Object.assign(new RevenueByCurrency(), {
@@ -59,16 +73,29 @@ export class OperatorPaymentsResolver {
   }
 
   @Authorized(Role.OPERATOR_ADMIN)
-  @Mutation(() => OnboardingLink, { description: 'Creates the operator\'s payment account once and returns a fresh onboarding link.' })
-  async startOperatorOnboarding(@Arg('operatorId', () => ID) operatorId: string, @Ctx() ctx: RequestContext): Promise<OnboardingLink> {
+  @Mutation(() => OnboardingLink, {
+    description: "Creates the operator's payment account once and returns a fresh onboarding link.",
+  })
+  async startOperatorOnboarding(
+    @Arg('operatorId', () => ID) operatorId: string,
+    @Ctx() ctx: RequestContext,
+  ): Promise<OnboardingLink> {
     requireOperatorAdmin(ctx.identity, operatorId);
     return Object.assign(new OnboardingLink(), await this.accounts.startOnboarding(operatorId));
   }
 
   @Authorized(Role.PLATFORM_ADMIN)
-  @Mutation(() => OperatorPaymentAccount, { description: 'Platform admins set the platform\'s share of an operator\'s payments.' })
-  setOperatorFeePolicy(@Arg('input', () => SetOperatorFeePolicyInput) input: SetOperatorFeePolicyInput, @Ctx() ctx: RequestContext): Promise<OperatorPaymentAccount> {
+  @Mutation(() => OperatorPaymentAccount, {
+    description: "Platform admins set the platform's share of an operator's payments.",
+  })
+  setOperatorFeePolicy(
+    @Arg('input', () => SetOperatorFeePolicyInput) input: SetOperatorFeePolicyInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<OperatorPaymentAccount> {
     requirePlatformAdmin(ctx.identity);
-    return this.accounts.setFeePolicy(input.operatorId, { basisPoints: input.basisPoints, fixedAmount: input.fixedAmount });
+    return this.accounts.setFeePolicy(input.operatorId, {
+      basisPoints: input.basisPoints,
+      fixedAmount: input.fixedAmount,
+    });
   }
 }

@@ -33,7 +33,10 @@ export class AccountService {
   }
 
   /** The account money can be sent to now, or OPERATOR_NOT_PAYABLE. */
-  async payable(em: EntityManager, operatorId: string): Promise<OperatorPaymentAccount & { providerAccountId: string }> {
+  async payable(
+    em: EntityManager,
+    operatorId: string,
+  ): Promise<OperatorPaymentAccount & { providerAccountId: string }> {
     const account = await this.find(em, operatorId);
     if (!account?.providerAccountId || !account.chargesEnabled) throw operatorNotPayable();
     return Object.assign(account, { providerAccountId: account.providerAccountId });
@@ -49,7 +52,10 @@ export class AccountService {
     const account = await locked(this.orm, LockNamespace.OPERATOR_ACCOUNT, operatorId, async (em) => {
       const existing = await em.findOne(OperatorPaymentAccount, { operatorId });
       if (existing?.providerAccountId) return { id: existing.providerAccountId };
-      const created = await this.provider.createConnectedAccount({ operatorId, country: operator.country, email: operator.contactEmail }, idempotencyKey.account(operatorId));
+      const created = await this.provider.createConnectedAccount(
+        { operatorId, country: operator.country, email: operator.contactEmail },
+        idempotencyKey.account(operatorId),
+      );
       const row = existing ?? em.create(OperatorPaymentAccount, { operatorId });
       row.providerAccountId = created.id;
       applyProviderState(row, created);
@@ -62,7 +68,8 @@ export class AccountService {
   async setFeePolicy(operatorId: string, policy: FeePolicy): Promise<OperatorPaymentAccount> {
     await this.operator(operatorId);
     return locked(this.orm, LockNamespace.OPERATOR_ACCOUNT, operatorId, async (em) => {
-      const row = (await em.findOne(OperatorPaymentAccount, { operatorId })) ?? em.create(OperatorPaymentAccount, { operatorId });
+      const row =
+        (await em.findOne(OperatorPaymentAccount, { operatorId })) ?? em.create(OperatorPaymentAccount, { operatorId });
       row.feeBasisPoints = policy.basisPoints;
       row.feeFixedAmount = policy.fixedAmount;
       await em.flush();
@@ -75,7 +82,11 @@ export class AccountService {
    * deliveries, so an older fetch can never overwrite a newer one. Returns false for accounts that are not ours.
    */
   async refreshFromProvider(em: EntityManager, providerAccountId: string): Promise<boolean> {
-    const row = await em.findOne(OperatorPaymentAccount, { providerAccountId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    const row = await em.findOne(
+      OperatorPaymentAccount,
+      { providerAccountId },
+      { lockMode: LockMode.PESSIMISTIC_WRITE },
+    );
     if (!row) return false;
     applyProviderState(row, await this.provider.retrieveAccount(providerAccountId));
     await em.flush();
@@ -83,7 +94,9 @@ export class AccountService {
   }
 
   private async operator(operatorId: string): Promise<OperatorFacts> {
-    const operator = isUuid(operatorId) ? await this.entities.resolveOne<OperatorFacts>('operator', 'Operator', operatorId, 'id country contactEmail') : null;
+    const operator = isUuid(operatorId)
+      ? await this.entities.resolveOne<OperatorFacts>('operator', 'Operator', operatorId, 'id country contactEmail')
+      : null;
     if (!operator) throw notFound('Operator', operatorId);
     return operator;
   }

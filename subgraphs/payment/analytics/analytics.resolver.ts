@@ -17,7 +17,7 @@ export class OperatorAnalyticsResolver {
     description:
       'Revenue and application fees per currency of the payments captured in the period, on the local dates at their stations. ' +
       'Without a bucket: one row per currency. With one: a row per bucket and currency, oldest first (buckets without payments are left out). ' +
-      'Analysts, platform admins, the operator\'s admins.',
+      "Analysts, platform admins, the operator's admins.",
   })
   revenueReport(
     @Root() operator: Operator,
@@ -31,9 +31,14 @@ export class OperatorAnalyticsResolver {
 
   @FieldResolver(() => PaymentStats, {
     nullable: true,
-    description: 'Succeeded, declined and refunded payment attempts in the period and their rates. Analysts, platform admins, the operator\'s admins.',
+    description:
+      "Succeeded, declined and refunded payment attempts in the period and their rates. Analysts, platform admins, the operator's admins.",
   })
-  paymentStats(@Root() operator: Operator, @Arg('period', () => AnalyticsPeriod) period: AnalyticsPeriod, @Ctx() ctx: RequestContext): Promise<PaymentStats> {
+  paymentStats(
+    @Root() operator: Operator,
+    @Arg('period', () => AnalyticsPeriod) period: AnalyticsPeriod,
+    @Ctx() ctx: RequestContext,
+  ): Promise<PaymentStats> {
     requireAnalyticsAccess(ctx.identity, operator.id);
     return ctx.loader(paymentStatsByOperator).load({ id: operator.id, args: checkPeriod(period) });
   }

@@ -36,9 +36,15 @@ interface RevenueRow {
   payments: string;
 }
 
-async function revenueOf(ctx: RequestContext, ids: string[], { period, bucket }: RevenueArgs): Promise<Map<string, RevenueBucket[]>> {
+async function revenueOf(
+  ctx: RequestContext,
+  ids: string[],
+  { period, bucket }: RevenueArgs,
+): Promise<Map<string, RevenueBucket[]>> {
   // The trunc unit is a fixed word from `truncUnit`, never client text.
-  const bucketSql = bucket ? `to_char(date_trunc('${truncUnit(bucket)}', r.local_date::timestamp), 'YYYY-MM-DD')` : 'null';
+  const bucketSql = bucket
+    ? `to_char(date_trunc('${truncUnit(bucket)}', r.local_date::timestamp), 'YYYY-MM-DD')`
+    : 'null';
   const rows: RevenueRow[] = await ctx.em.execute(
     `select r.operator_id::text as key, r.currency, ${bucketSql} as bucket,
             sum(r.gross)::bigint as gross,
@@ -70,7 +76,11 @@ async function revenueOf(ctx: RequestContext, ids: string[], { period, bucket }:
   return result;
 }
 
-export const revenueByOperator = analyticsLoader<RevenueArgs, RevenueBucket[]>(({ period, bucket }) => periodKey(period, bucket), revenueOf, () => []);
+export const revenueByOperator = analyticsLoader<RevenueArgs, RevenueBucket[]>(
+  ({ period, bucket }) => periodKey(period, bucket),
+  revenueOf,
+  () => [],
+);
 
 interface StatsRow {
   key: string;
@@ -98,9 +108,24 @@ async function paymentStatsOf(ctx: RequestContext, ids: string[], period: Period
        from unnest(?::uuid[]) as o(id)
        left join succeeded s on s.operator_id = o.id
        left join declined d on d.operator_id = o.id`,
-    [uuidArray(ids), period.from, period.to, uuidArray(ids), period.lo, period.hi, period.from, period.to, uuidArray(ids)],
+    [
+      uuidArray(ids),
+      period.from,
+      period.to,
+      uuidArray(ids),
+      period.lo,
+      period.hi,
+      period.from,
+      period.to,
+      uuidArray(ids),
+    ],
   );
-  return new Map(rows.map((row) => [row.key, paymentStats(exactInteger(row.succeeded), exactInteger(row.declined), exactInteger(row.refunded))]));
+  return new Map(
+    rows.map((row) => [
+      row.key,
+      paymentStats(exactInteger(row.succeeded), exactInteger(row.declined), exactInteger(row.refunded)),
+    ]),
+  );
 }
 
 function paymentStats(succeeded: number, declined: number, refunded: number): PaymentStats {
@@ -116,4 +141,8 @@ function paymentStats(succeeded: number, declined: number, refunded: number): Pa
   });
 }
 
-export const paymentStatsByOperator = analyticsLoader<Period, PaymentStats>((period) => periodKey(period), paymentStatsOf, () => paymentStats(0, 0, 0));
+export const paymentStatsByOperator = analyticsLoader<Period, PaymentStats>(
+  (period) => periodKey(period),
+  paymentStatsOf,
+  () => paymentStats(0, 0, 0),
+);

@@ -5,7 +5,7 @@ import { RevenueByCurrency } from '../payment/payment.inputs.js';
 /** `RevenueByCurrency` (the figures of `Operator.revenue`) for one local-date bucket of a period. */
 @ObjectType('RevenueBucket', {
   description:
-    'One currency of an operator\'s revenue in a period or bucket: payments captured on those local dates at their stations. ' +
+    "One currency of an operator's revenue in a period or bucket: payments captured on those local dates at their stations. " +
     'Refunds count with the payment they give back from (cohort view), whenever they happened.',
 })
 export class RevenueBucket extends RevenueByCurrency {
@@ -15,7 +15,7 @@ export class RevenueBucket extends RevenueByCurrency {
 
 @ObjectType('PaymentStats', {
   description:
-    'How an operator\'s payment attempts ended in a period (local dates at the stations). An attempt is a hold or a charge the card ' +
+    "How an operator's payment attempts ended in a period (local dates at the stations). An attempt is a hold or a charge the card " +
     'issuer answered: it succeeded (the payment was captured) or was declined (including authentication required off-session). ' +
     'Holds released to be replaced by a larger charge and payments never tried (no card) are not attempts.',
 })

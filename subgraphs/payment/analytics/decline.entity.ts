@@ -12,7 +12,10 @@ export const DECLINE_ANALYTICS_INDEX = 'payment_decline_operator_declined_analyt
  * Not in the public schema: only the counts leave (`Operator.paymentStats`).
  */
 @Entity({ tableName: 'payment_decline' })
-@Index({ name: DECLINE_ANALYTICS_INDEX, expression: `create index "${DECLINE_ANALYTICS_INDEX}" on "payment_decline" ("operator_id", "declined_at") include ("time_zone")` })
+@Index({
+  name: DECLINE_ANALYTICS_INDEX,
+  expression: `create index "${DECLINE_ANALYTICS_INDEX}" on "payment_decline" ("operator_id", "declined_at") include ("time_zone")`,
+})
 export class PaymentDecline {
   @PrimaryKey({ type: 'uuid' })
   id: string = newId();

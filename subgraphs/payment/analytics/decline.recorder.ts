@@ -14,7 +14,9 @@ import { PaymentDecline } from './decline.entity.js';
  */
 export class DeclineRecorder implements EventSubscriber {
   async onFlush({ em, uow }: FlushEventArgs): Promise<void> {
-    const declines = uow.getChangeSets().flatMap((changeSet) => (changeSet.entity instanceof Payment ? declineOf(changeSet as ChangeSet<Payment>) : []));
+    const declines = uow
+      .getChangeSets()
+      .flatMap((changeSet) => (changeSet.entity instanceof Payment ? declineOf(changeSet as ChangeSet<Payment>) : []));
     for (const decline of declines) {
       const row = em.create(PaymentDecline, decline);
       uow.computeChangeSet(row);

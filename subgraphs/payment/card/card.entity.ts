@@ -17,7 +17,9 @@ export class DriverCustomer extends BaseEntity {
   providerCustomerId!: string;
 }
 
-@ObjectType('PaymentMethod', { description: 'A card a driver saved on the platform. Only brand, last 4 digits and expiry are ever shown.' })
+@ObjectType('PaymentMethod', {
+  description: 'A card a driver saved on the platform. Only brand, last 4 digits and expiry are ever shown.',
+})
 @Entity({ tableName: 'saved_payment_method' })
 @Index({ properties: ['driverId', 'removedAt'] })
 export class SavedPaymentMethod extends BaseEntity {

@@ -19,11 +19,17 @@ export class CardService {
    */
   async save(driverId: string, paymentMethodId: string): Promise<SavedPaymentMethod> {
     const customer = await this.customerOf(driverId);
-    const card = await this.provider.attachPaymentMethod(paymentMethodId, customer.providerCustomerId, idempotencyKey.attach(driverId, paymentMethodId));
+    const card = await this.provider.attachPaymentMethod(
+      paymentMethodId,
+      customer.providerCustomerId,
+      idempotencyKey.attach(driverId, paymentMethodId),
+    );
     return locked(this.orm, LockNamespace.DRIVER, driverId, async (em) => {
       const same =
         (await em.findOne(SavedPaymentMethod, { providerPaymentMethodId: card.id })) ??
-        (card.fingerprint ? await em.findOne(SavedPaymentMethod, { driverId, fingerprint: card.fingerprint, removedAt: null }) : null);
+        (card.fingerprint
+          ? await em.findOne(SavedPaymentMethod, { driverId, fingerprint: card.fingerprint, removedAt: null })
+          : null);
       if (same) {
         same.removedAt = null;
         await em.flush();
@@ -49,7 +55,11 @@ export class CardService {
 
   /** The card an off-session charge uses: the driver's most recently saved one. */
   async newest(em: EntityManager, driverId: string): Promise<SavedPaymentMethod | null> {
-    const [card] = await em.find(SavedPaymentMethod, { driverId, removedAt: null }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: 1 });
+    const [card] = await em.find(
+      SavedPaymentMethod,
+      { driverId, removedAt: null },
+      { orderBy: { createdAt: 'desc', id: 'desc' }, limit: 1 },
+    );
     return card ?? null;
   }
 

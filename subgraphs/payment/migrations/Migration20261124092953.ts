@@ -6,12 +6,17 @@ import { Migration } from '@mikro-orm/migrations';
  * (the ORM knows no triggers) and fills the table from the payments that already exist.
  */
 export class Migration20261124092953 extends Migration {
-
   override async up(): Promise<void> {
-    this.addSql(`create table "payment_decline" ("id" uuid not null, "payment_id" uuid not null, "session_id" uuid not null, "operator_id" uuid not null, "attempt" int not null, "kind" text check ("kind" in ('HOLD', 'CHARGE')) not null, "currency" varchar(3) not null, "amount" int null, "failure_code" varchar(100) null, "time_zone" varchar(64) null, "declined_at" timestamptz not null, constraint "payment_decline_pkey" primary key ("id"));`);
-    this.addSql(`create index "payment_decline_operator_declined_analytics_index" on "payment_decline" ("operator_id", "declined_at") include ("time_zone");`);
+    this.addSql(
+      `create table "payment_decline" ("id" uuid not null, "payment_id" uuid not null, "session_id" uuid not null, "operator_id" uuid not null, "attempt" int not null, "kind" text check ("kind" in ('HOLD', 'CHARGE')) not null, "currency" varchar(3) not null, "amount" int null, "failure_code" varchar(100) null, "time_zone" varchar(64) null, "declined_at" timestamptz not null, constraint "payment_decline_pkey" primary key ("id"));`,
+    );
+    this.addSql(
+      `create index "payment_decline_operator_declined_analytics_index" on "payment_decline" ("operator_id", "declined_at") include ("time_zone");`,
+    );
 
-    this.addSql(`create table "payment_revenue_daily" ("operator_id" uuid not null, "local_date" date not null, "currency" varchar(3) not null, "gross" bigint not null default 0, "application_fees" bigint not null default 0, "refunded" bigint not null default 0, "payments" int not null default 0, "refunded_payments" int not null default 0, constraint "payment_revenue_daily_pkey" primary key ("operator_id", "local_date", "currency"));`);
+    this.addSql(
+      `create table "payment_revenue_daily" ("operator_id" uuid not null, "local_date" date not null, "currency" varchar(3) not null, "gross" bigint not null default 0, "application_fees" bigint not null default 0, "refunded" bigint not null default 0, "payments" int not null default 0, "refunded_payments" int not null default 0, constraint "payment_revenue_daily_pkey" primary key ("operator_id", "local_date", "currency"));`,
+    );
 
     this.addSql(`alter table "payment" add column "time_zone" varchar(64) null;`);
 
@@ -43,7 +48,8 @@ export class Migration20261124092953 extends Migration {
     this.addSql(`create trigger "payment_revenue_daily" after insert or delete
       or update of "status", "operator_id", "currency", "amount", "application_fee_amount", "refunded_amount", "captured_at", "time_zone" on "payment"
       for each row execute function payment_revenue_daily_apply();`);
-    this.addSql(`insert into payment_revenue_daily (operator_id, local_date, currency, gross, application_fees, refunded, payments, refunded_payments)
+    this
+      .addSql(`insert into payment_revenue_daily (operator_id, local_date, currency, gross, application_fees, refunded, payments, refunded_payments)
       select operator_id, (captured_at at time zone coalesce(time_zone, 'UTC'))::date, currency,
              sum(coalesce(amount, 0)), sum(coalesce(application_fee_amount, 0)), sum(refunded_amount), count(*), count(*) filter (where refunded_amount > 0)
         from payment where status = 'SUCCEEDED' and captured_at is not null
@@ -61,5 +67,4 @@ export class Migration20261124092953 extends Migration {
 
     this.addSql(`alter table "payment" drop column "time_zone";`);
   }
-
 }

@@ -14,7 +14,8 @@ export const ZERO_FEE: FeePolicy = Object.freeze({ basisPoints: 0, fixedAmount: 
  * Works the same for zero-decimal currencies (JPY): amounts are always whole minor units.
  */
 export function applicationFeeFor(amount: number, policy: FeePolicy): number {
-  if (!Number.isSafeInteger(amount) || amount < 0) throw new RangeError(`amount must be a non-negative integer of minor units, got ${amount}`);
+  if (!Number.isSafeInteger(amount) || amount < 0)
+    throw new RangeError(`amount must be a non-negative integer of minor units, got ${amount}`);
   if (amount === 0) return 0;
   const proportional = (BigInt(amount) * BigInt(policy.basisPoints) + 5_000n) / 10_000n;
   const fee = proportional + BigInt(policy.fixedAmount);

@@ -4,14 +4,27 @@ import { BaseEntity } from '../../common/entity.js';
 import { Money } from '../../common/money.js';
 import { AttemptKind, DisputeStatus, PaymentStatus } from './payment.status.js';
 
-@ObjectType({ description: 'The payment of one charging session, made directly on the session operator\'s payment account.' })
+@ObjectType({
+  description: "The payment of one charging session, made directly on the session operator's payment account.",
+})
 @Directive('@key(fields: "id")')
 @Entity({ tableName: 'payment' })
 // Revenue per operator and period, and the operator's payment list, read only this index.
 @Index({ properties: ['operatorId', 'status', 'capturedAt'] })
 @Index({ properties: ['operatorId', 'id'] })
 export class Payment extends BaseEntity {
-  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'attempt' | 'refundedAmount' | 'needsAttention' | 'version' | 'status' | 'amountMoney' | 'authorizedAmountMoney' | 'applicationFee' | 'refundedAmountMoney';
+  [OptionalProps]?:
+    | 'createdAt'
+    | 'updatedAt'
+    | 'attempt'
+    | 'refundedAmount'
+    | 'needsAttention'
+    | 'version'
+    | 'status'
+    | 'amountMoney'
+    | 'authorizedAmountMoney'
+    | 'applicationFee'
+    | 'refundedAmountMoney';
 
   /** At most one payment per session, whatever the retries: the database says so. */
   @Unique()
@@ -67,7 +80,10 @@ export class Payment extends BaseEntity {
   @Enum({ items: () => DisputeStatus, type: 'string', nativeEnumName: undefined, nullable: true })
   disputeStatus?: DisputeStatus | null;
 
-  @Field(() => String, { nullable: true, description: 'Why the last attempt failed, e.g. card_declined, insufficient_funds.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Why the last attempt failed, e.g. card_declined, insufficient_funds.',
+  })
   @Property({ type: 'string', length: 100, nullable: true })
   failureCode?: string | null;
 
@@ -110,17 +126,28 @@ export class Payment extends BaseEntity {
   /** Not persisted: the provider's client secret when this request just learned it (3-D Secure). */
   clientSecretFromProvider?: string;
 
-  @Field(() => Money, { name: 'amount', nullable: true, description: 'The amount charged; null until the session is priced.' })
+  @Field(() => Money, {
+    name: 'amount',
+    nullable: true,
+    description: 'The amount charged; null until the session is priced.',
+  })
   get amountMoney(): Money | null {
     return this.amount == null ? null : Money.of(this.amount, this.currency);
   }
 
-  @Field(() => Money, { name: 'authorizedAmount', nullable: true, description: 'The hold placed when the session started, if any.' })
+  @Field(() => Money, {
+    name: 'authorizedAmount',
+    nullable: true,
+    description: 'The hold placed when the session started, if any.',
+  })
   get authorizedAmountMoney(): Money | null {
     return this.authorizedAmount == null ? null : Money.of(this.authorizedAmount, this.currency);
   }
 
-  @Field(() => Money, { nullable: true, description: 'The platform\'s application fee; null until the session is priced.' })
+  @Field(() => Money, {
+    nullable: true,
+    description: "The platform's application fee; null until the session is priced.",
+  })
   get applicationFee(): Money | null {
     return this.applicationFeeAmount == null ? null : Money.of(this.applicationFeeAmount, this.currency);
   }

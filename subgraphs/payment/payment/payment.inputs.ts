@@ -10,7 +10,7 @@ export class AuthorizeChargingSessionInput {
   @IsUUID()
   sessionId!: string;
 
-  @Field(() => ID, { description: 'One of the driver\'s saved payment methods (myPaymentMethods).' })
+  @Field(() => ID, { description: "One of the driver's saved payment methods (myPaymentMethods)." })
   @IsUUID()
   paymentMethodId!: string;
 }
@@ -56,7 +56,7 @@ export class Receipt {
   cardLast4?: string | null;
 }
 
-@ObjectType({ description: 'One currency of an operator\'s revenue over a period; amounts in minor units.' })
+@ObjectType({ description: "One currency of an operator's revenue over a period; amounts in minor units." })
 export class RevenueByCurrency {
   @Field(() => String)
   currency!: string;
@@ -64,13 +64,13 @@ export class RevenueByCurrency {
   @Field(() => Money, { description: 'Everything charged.' })
   gross!: Money;
 
-  @Field(() => Money, { description: 'The platform\'s application fees.' })
+  @Field(() => Money, { description: "The platform's application fees." })
   applicationFees!: Money;
 
   @Field(() => Money, { description: 'Refunded from these payments so far.' })
   refunded!: Money;
 
-  @Field(() => Money, { description: 'gross − applicationFees − refunded (before the provider\'s own fees).' })
+  @Field(() => Money, { description: "gross − applicationFees − refunded (before the provider's own fees)." })
   net!: Money;
 
   @Field(() => Int)

@@ -37,7 +37,10 @@ export class PaymentResolver {
     return ctx.loader(refundsByPayment).load(payment.id);
   }
 
-  @FieldResolver(() => Receipt, { nullable: true, description: 'Once the payment succeeded. The card is shown to the paying driver only.' })
+  @FieldResolver(() => Receipt, {
+    nullable: true,
+    description: 'Once the payment succeeded. The card is shown to the paying driver only.',
+  })
   receipt(@Root() payment: Payment, @Ctx() ctx: RequestContext): Receipt | null {
     if (payment.status !== PaymentStatus.SUCCEEDED || payment.amount == null) return null;
     const card = canSeeCard(ctx.identity, payment);
@@ -52,30 +55,52 @@ export class PaymentResolver {
 
   @FieldResolver(() => String, {
     nullable: true,
-    description: 'Only for the paying driver while REQUIRES_ACTION: hand it to the provider\'s client SDK (with the operator\'s account) to run 3-D Secure.',
+    description:
+      "Only for the paying driver while REQUIRES_ACTION: hand it to the provider's client SDK (with the operator's account) to run 3-D Secure.",
   })
   async clientSecret(@Root() payment: Payment, @Ctx() ctx: RequestContext): Promise<string | null> {
-    if (payment.status !== PaymentStatus.REQUIRES_ACTION || !payment.paymentIntentId || !canSeeClientSecret(ctx.identity, payment)) return null;
+    if (
+      payment.status !== PaymentStatus.REQUIRES_ACTION ||
+      !payment.paymentIntentId ||
+      !canSeeClientSecret(ctx.identity, payment)
+    )
+      return null;
     if (payment.clientSecretFromProvider) return payment.clientSecretFromProvider;
     return (await this.provider.retrieveIntent(payment.paymentIntentId, accountOf(payment))).clientSecret;
   }
 
   @Authorized(Role.DRIVER)
-  @Mutation(() => Payment, { description: 'The session\'s driver places the hold on the operator\'s account when the session starts.' })
-  authorizeChargingSession(@Arg('input', () => AuthorizeChargingSessionInput) input: AuthorizeChargingSessionInput, @Ctx() ctx: RequestContext): Promise<Payment> {
+  @Mutation(() => Payment, {
+    description: "The session's driver places the hold on the operator's account when the session starts.",
+  })
+  authorizeChargingSession(
+    @Arg('input', () => AuthorizeChargingSessionInput) input: AuthorizeChargingSessionInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Payment> {
     return this.payments.authorize(ctx.identity, input.sessionId, input.paymentMethodId);
   }
 
   @Authorized(Role.DRIVER, Role.OPERATOR_ADMIN)
-  @Mutation(() => Payment, { description: 'Charges a completed session on its operator\'s account, exactly once. Safe to retry.' })
+  @Mutation(() => Payment, {
+    description: "Charges a completed session on its operator's account, exactly once. Safe to retry.",
+  })
   chargeSession(@Arg('sessionId', () => ID) sessionId: string, @Ctx() ctx: RequestContext): Promise<Payment> {
     return this.payments.charge(ctx.identity, sessionId);
   }
 
   @Authorized(Role.OPERATOR_ADMIN)
-  @Mutation(() => Refund, { description: 'The receiving operator refunds a payment, fully or partly, on its own account.' })
-  refundPayment(@Arg('input', () => RefundPaymentInput) input: RefundPaymentInput, @Ctx() ctx: RequestContext): Promise<Refund> {
-    return this.refundService.refund(ctx.identity, { paymentId: input.paymentId, amount: input.amount ?? undefined, reason: input.reason });
+  @Mutation(() => Refund, {
+    description: 'The receiving operator refunds a payment, fully or partly, on its own account.',
+  })
+  refundPayment(
+    @Arg('input', () => RefundPaymentInput) input: RefundPaymentInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Refund> {
+    return this.refundService.refund(ctx.identity, {
+      paymentId: input.paymentId,
+      amount: input.amount ?? undefined,
+      reason: input.reason,
+    });
   }
 }
 

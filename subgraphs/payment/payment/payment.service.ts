@@ -9,7 +9,13 @@ import { requireChargeSession, requireSessionDriver } from '../access.js';
 import type { AccountService } from '../account/account.service.js';
 import { DriverCustomer, SavedPaymentMethod } from '../card/card.entity.js';
 import type { CardService } from '../card/card.service.js';
-import { actionRequiredArgs, declinedArgs, paymentMethodRequired, sessionNotActive, sessionNotCompleted } from '../errors.js';
+import {
+  actionRequiredArgs,
+  declinedArgs,
+  paymentMethodRequired,
+  sessionNotActive,
+  sessionNotCompleted,
+} from '../errors.js';
 import { isUuid } from '../../common/ids.js';
 import { LockNamespace, locked, safeInteger, type Orm } from '../locks.js';
 import type { SessionDirectory, SessionForCharge, SessionForHold } from '../session/session.directory.js';
@@ -66,7 +72,8 @@ export class PaymentService {
     requireSessionDriver(identity, session);
     if (session.status !== 'ACTIVE') throw sessionNotActive(session.status);
     const hold = session.tariff?.preAuthorization;
-    if (!hold || hold.amount <= 0) throw conflict('This session\'s tariff has no pre-authorisation amount: it is charged when it completes.');
+    if (!hold || hold.amount <= 0)
+      throw conflict("This session's tariff has no pre-authorisation amount: it is charged when it completes.");
     assertMinorUnits(hold.amount);
     const em = this.deps.orm.em.fork();
     const card = await this.deps.cards.active(em, session.driverId, savedPaymentMethodId);
@@ -76,10 +83,28 @@ export class PaymentService {
       const existing = await tx.findOne(Payment, { sessionId });
       // Held, being held, paid: this call is a retry; it gets the same payment.
       if (existing && !canStartNewAttempt(existing.status)) return existing.status === PaymentStatus.PENDING;
-      const payment = existing ?? tx.create(Payment, { sessionId, operatorId: session.operator.id, driverId: session.driverId, kind: AttemptKind.HOLD, providerAccountId: account.providerAccountId, currency: hold.currency, timeZone: session.timeZone ?? null });
+      const payment =
+        existing ??
+        tx.create(Payment, {
+          sessionId,
+          operatorId: session.operator.id,
+          driverId: session.driverId,
+          kind: AttemptKind.HOLD,
+          providerAccountId: account.providerAccountId,
+          currency: hold.currency,
+          timeZone: session.timeZone ?? null,
+        });
       openAttempt(
         payment,
-        { kind: AttemptKind.HOLD, providerAccountId: account.providerAccountId, currency: hold.currency.toUpperCase(), authorizedAmount: hold.amount, amount: null, applicationFeeAmount: null, card },
+        {
+          kind: AttemptKind.HOLD,
+          providerAccountId: account.providerAccountId,
+          currency: hold.currency.toUpperCase(),
+          authorizedAmount: hold.amount,
+          amount: null,
+          applicationFeeAmount: null,
+          card,
+        },
         existing !== null,
       );
       await tx.flush();
@@ -106,22 +131,34 @@ export class PaymentService {
     const paid = await this.deps.orm.em.fork().findOne(Payment, { sessionId, status: PaymentStatus.SUCCEEDED });
     if (paid) return paid;
 
-    const act = await locked(this.deps.orm, LockNamespace.SESSION, sessionId, (tx) => this.planCharge(tx, session, { amount: total.amount, currency: total.currency.toUpperCase() }));
+    const act = await locked(this.deps.orm, LockNamespace.SESSION, sessionId, (tx) =>
+      this.planCharge(tx, session, { amount: total.amount, currency: total.currency.toUpperCase() }),
+    );
     const payment = await this.finish(sessionId, act);
-    if (payment.status === PaymentStatus.REQUIRES_ACTION) throw new DomainError(...actionRequiredArgs('The driver must complete the card authentication for this session before it can be charged.'));
+    if (payment.status === PaymentStatus.REQUIRES_ACTION)
+      throw new DomainError(
+        ...actionRequiredArgs(
+          'The driver must complete the card authentication for this session before it can be charged.',
+        ),
+      );
     if (payment.status === PaymentStatus.FAILED) throw failureOf(payment); // a concurrent caller saw the decline first
     return payment;
   }
 
   /** Step 1 of a charge: fix the final amount and fee (or open a new off-session attempt) and commit it. */
-  private async planCharge(tx: EntityManager, session: SessionForCharge, total: { amount: number; currency: string }): Promise<boolean> {
+  private async planCharge(
+    tx: EntityManager,
+    session: SessionForCharge,
+    total: { amount: number; currency: string },
+  ): Promise<boolean> {
     const payment = await tx.findOne(Payment, { sessionId: session.id });
     if (payment?.status === PaymentStatus.SUCCEEDED) return false;
 
     if (payment && !canStartNewAttempt(payment.status)) {
       // A hold (or an attempt in flight): the final amount is fixed once, before the provider sees it.
       if (payment.amount == null) {
-        if (payment.currency !== total.currency) throw new Error(`session ${session.id} is priced in ${total.currency} but held in ${payment.currency}`);
+        if (payment.currency !== total.currency)
+          throw new Error(`session ${session.id} is priced in ${total.currency} but held in ${payment.currency}`);
         payment.amount = total.amount;
         payment.applicationFeeAmount = applicationFeeFor(total.amount, await this.feePolicy(tx, session.operator.id));
         await tx.flush();
@@ -135,10 +172,25 @@ export class PaymentService {
     if (total.amount > 0 && !card) throw paymentMethodRequired();
     // The same card declined this session before: retrying it (e.g. concurrent or repeated calls) would only be
     // declined again, and repeated declines get merchants blocked. A new card (or a non-card failure) reopens.
-    if (payment?.status === PaymentStatus.FAILED && payment.attempt > 0 && payment.savedPaymentMethodId === card?.id && !NOT_CARD_FAILURES.has(payment.failureCode ?? '')) {
+    if (
+      payment?.status === PaymentStatus.FAILED &&
+      payment.attempt > 0 &&
+      payment.savedPaymentMethodId === card?.id &&
+      !NOT_CARD_FAILURES.has(payment.failureCode ?? '')
+    ) {
       throw failureOf(payment);
     }
-    const target = payment ?? tx.create(Payment, { sessionId: session.id, operatorId: session.operator.id, driverId: session.driverId, kind: AttemptKind.CHARGE, providerAccountId: account.providerAccountId, currency: total.currency, timeZone: session.timeZone ?? null });
+    const target =
+      payment ??
+      tx.create(Payment, {
+        sessionId: session.id,
+        operatorId: session.operator.id,
+        driverId: session.driverId,
+        kind: AttemptKind.CHARGE,
+        providerAccountId: account.providerAccountId,
+        currency: total.currency,
+        timeZone: session.timeZone ?? null,
+      });
     openAttempt(
       target,
       {
@@ -160,7 +212,9 @@ export class PaymentService {
 
   /** Runs step 2 when step 1 asked for it, then returns the payment or throws the client error it ended with. */
   private async finish(sessionId: string, act: boolean): Promise<Payment> {
-    const outcome = act ? await this.advance(sessionId) : { payment: await this.deps.orm.em.fork().findOne(Payment, { sessionId }) };
+    const outcome = act
+      ? await this.advance(sessionId)
+      : { payment: await this.deps.orm.em.fork().findOne(Payment, { sessionId }) };
     if (outcome.error) throw outcome.error;
     if (!outcome.payment) throw new Error(`payment of session ${sessionId} vanished`);
     return outcome.payment;
@@ -202,7 +256,15 @@ export class PaymentService {
   private async placeHold(tx: EntityManager, payment: Payment): Promise<void> {
     const paymentMethodId = await this.cloneCard(tx, payment);
     const intent = await this.deps.provider.createHold(
-      { account: accountOf(payment), amount: requiredAmount(payment.authorizedAmount), currency: payment.currency, paymentMethodId, paymentId: payment.id, sessionId: payment.sessionId, attempt: payment.attempt },
+      {
+        account: accountOf(payment),
+        amount: requiredAmount(payment.authorizedAmount),
+        currency: payment.currency,
+        paymentMethodId,
+        paymentId: payment.id,
+        sessionId: payment.sessionId,
+        attempt: payment.attempt,
+      },
       idempotencyKey.hold(payment.id, payment.attempt),
     );
     applyIntent(payment, intent);
@@ -219,19 +281,30 @@ export class PaymentService {
     const amount = requiredAmount(payment.amount);
     const paymentIntentId = requiredIntent(payment);
     if (amount === 0) {
-      await this.deps.provider.cancel({ paymentIntentId, account: accountOf(payment), reason: 'abandoned' }, idempotencyKey.cancel(payment.id, payment.attempt));
+      await this.deps.provider.cancel(
+        { paymentIntentId, account: accountOf(payment), reason: 'abandoned' },
+        idempotencyKey.cancel(payment.id, payment.attempt),
+      );
       settleAtZero(payment);
       return;
     }
     if (amount <= requiredAmount(payment.authorizedAmount)) {
       const intent = await this.deps.provider.capture(
-        { paymentIntentId, account: accountOf(payment), amount, applicationFeeAmount: payment.applicationFeeAmount ?? 0 },
+        {
+          paymentIntentId,
+          account: accountOf(payment),
+          amount,
+          applicationFeeAmount: payment.applicationFeeAmount ?? 0,
+        },
         idempotencyKey.capture(payment.id, payment.attempt),
       );
       applyIntent(payment, intent);
       return;
     }
-    await this.deps.provider.cancel({ paymentIntentId, account: accountOf(payment), reason: 'abandoned' }, idempotencyKey.cancel(payment.id, payment.attempt));
+    await this.deps.provider.cancel(
+      { paymentIntentId, account: accountOf(payment), reason: 'abandoned' },
+      idempotencyKey.cancel(payment.id, payment.attempt),
+    );
     markCanceled(payment);
     openAttempt(
       payment,
@@ -242,7 +315,10 @@ export class PaymentService {
         authorizedAmount: payment.authorizedAmount ?? null,
         amount,
         applicationFeeAmount: payment.applicationFeeAmount ?? 0,
-        card: payment.savedPaymentMethodId && payment.cardBrand && payment.cardLast4 ? { id: payment.savedPaymentMethodId, brand: payment.cardBrand, last4: payment.cardLast4 } : null,
+        card:
+          payment.savedPaymentMethodId && payment.cardBrand && payment.cardLast4
+            ? { id: payment.savedPaymentMethodId, brand: payment.cardBrand, last4: payment.cardLast4 }
+            : null,
       },
       true,
     );
@@ -274,11 +350,17 @@ export class PaymentService {
 
   /** The driver's platform card, cloned onto the operator's account (direct charges happen there). */
   private async cloneCard(tx: EntityManager, payment: Payment): Promise<string> {
-    const card = payment.savedPaymentMethodId ? await tx.findOne(SavedPaymentMethod, { id: payment.savedPaymentMethodId }) : null;
+    const card = payment.savedPaymentMethodId
+      ? await tx.findOne(SavedPaymentMethod, { id: payment.savedPaymentMethodId })
+      : null;
     const customer = await tx.findOne(DriverCustomer, { driverId: payment.driverId });
     if (!card || !customer) throw new Error(`payment ${payment.id} has no card or customer to charge`);
     const clone = await this.deps.provider.clonePaymentMethod(
-      { customerId: customer.providerCustomerId, paymentMethodId: card.providerPaymentMethodId, account: accountOf(payment) },
+      {
+        customerId: customer.providerCustomerId,
+        paymentMethodId: card.providerPaymentMethodId,
+        account: accountOf(payment),
+      },
       idempotencyKey.clone(payment.id, payment.attempt),
     );
     return clone.id;
@@ -342,7 +424,12 @@ export class PaymentService {
 
   // ---- reads -----------------------------------------------------------------------------------------------
 
-  async listForOperator(em: EntityManager, operatorId: string, status: PaymentStatus | undefined, { first, after }: PageArgs): Promise<Connection<Payment>> {
+  async listForOperator(
+    em: EntityManager,
+    operatorId: string,
+    status: PaymentStatus | undefined,
+    { first, after }: PageArgs,
+  ): Promise<Connection<Payment>> {
     if (!isUuid(operatorId)) return toConnection([], first);
     // Newest first: ids are UUIDv7, so id order is creation order.
     const rows = await em.find(
@@ -419,13 +506,22 @@ const NOT_CARD_FAILURES = new Set(['payment_method_required', 'operator_not_paya
 /** The recorded failure of the current attempt, as the typed error the client acts on. */
 function failureOf(payment: Payment): DomainError {
   if (payment.failureCode === 'authentication_required') return new DomainError(...actionRequiredArgs());
-  return new DomainError(...declinedArgs(payment.failureCode ?? 'card_declined', payment.failureMessage ?? 'The card was declined; save another card and try again.'));
+  return new DomainError(
+    ...declinedArgs(
+      payment.failureCode ?? 'card_declined',
+      payment.failureMessage ?? 'The card was declined; save another card and try again.',
+    ),
+  );
 }
 
-const feePolicyOf = (account: { feeBasisPoints: number; feeFixedAmount: number }): FeePolicy => ({ basisPoints: account.feeBasisPoints, fixedAmount: account.feeFixedAmount });
+const feePolicyOf = (account: { feeBasisPoints: number; feeFixedAmount: number }): FeePolicy => ({
+  basisPoints: account.feeBasisPoints,
+  fixedAmount: account.feeFixedAmount,
+});
 
 function assertMinorUnits(amount: number): void {
-  if (!Number.isSafeInteger(amount) || amount < 0) throw new Error(`amount ${amount} is not a non-negative integer of minor units`);
+  if (!Number.isSafeInteger(amount) || amount < 0)
+    throw new Error(`amount ${amount} is not a non-negative integer of minor units`);
 }
 
 function requiredAmount(amount: number | null | undefined): number {

@@ -12,22 +12,37 @@ export enum PaymentStatus {
   FAILED = 'FAILED',
   CANCELED = 'CANCELED',
 }
-registerEnumType(PaymentStatus, { name: 'PaymentStatus', description: 'Where a session\'s payment stands; it only moves forward.' });
+registerEnumType(PaymentStatus, {
+  name: 'PaymentStatus',
+  description: "Where a session's payment stands; it only moves forward.",
+});
 
 /**
  * The forward-only state machine of one attempt. Every write of a status goes through `assertTransition`, under the
  * session's lock and the row's optimistic version, so a late or replayed webhook can never move a payment back.
  */
 const TRANSITIONS: Record<PaymentStatus, readonly PaymentStatus[]> = {
-  [PaymentStatus.PENDING]: [PaymentStatus.REQUIRES_ACTION, PaymentStatus.AUTHORIZED, PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.CANCELED],
-  [PaymentStatus.REQUIRES_ACTION]: [PaymentStatus.AUTHORIZED, PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.CANCELED],
+  [PaymentStatus.PENDING]: [
+    PaymentStatus.REQUIRES_ACTION,
+    PaymentStatus.AUTHORIZED,
+    PaymentStatus.SUCCEEDED,
+    PaymentStatus.FAILED,
+    PaymentStatus.CANCELED,
+  ],
+  [PaymentStatus.REQUIRES_ACTION]: [
+    PaymentStatus.AUTHORIZED,
+    PaymentStatus.SUCCEEDED,
+    PaymentStatus.FAILED,
+    PaymentStatus.CANCELED,
+  ],
   [PaymentStatus.AUTHORIZED]: [PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.CANCELED],
   [PaymentStatus.SUCCEEDED]: [],
   [PaymentStatus.FAILED]: [],
   [PaymentStatus.CANCELED]: [],
 };
 
-export const canTransition = (from: PaymentStatus, to: PaymentStatus): boolean => from === to || TRANSITIONS[from].includes(to);
+export const canTransition = (from: PaymentStatus, to: PaymentStatus): boolean =>
+  from === to || TRANSITIONS[from].includes(to);
 
 export function assertTransition(from: PaymentStatus, to: PaymentStatus): void {
   if (!canTransition(from, to)) throw new Error(`payment state machine: ${from} → ${to} is not allowed`);
@@ -37,7 +52,8 @@ export function assertTransition(from: PaymentStatus, to: PaymentStatus): void {
  * A FAILED or CANCELED attempt is final, but the session still has to be paid: a new attempt (attempt + 1, fresh
  * idempotency keys) starts again at PENDING. Only the charge path opens one, under the session lock.
  */
-export const canStartNewAttempt = (status: PaymentStatus): boolean => status === PaymentStatus.FAILED || status === PaymentStatus.CANCELED;
+export const canStartNewAttempt = (status: PaymentStatus): boolean =>
+  status === PaymentStatus.FAILED || status === PaymentStatus.CANCELED;
 
 /** Which provider operation the current attempt stands for. */
 export enum AttemptKind {

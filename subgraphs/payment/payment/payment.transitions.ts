@@ -21,7 +21,8 @@ export interface AttemptPlan {
 /** Fills a fresh row, or opens the next attempt (attempt + 1, fresh idempotency keys) after FAILED/CANCELED. */
 export function openAttempt(payment: Payment, plan: AttemptPlan, reopen: boolean): void {
   if (reopen) {
-    if (!canStartNewAttempt(payment.status)) throw new Error(`payment state machine: no new attempt from ${payment.status}`);
+    if (!canStartNewAttempt(payment.status))
+      throw new Error(`payment state machine: no new attempt from ${payment.status}`);
     payment.attempt += 1;
   }
   payment.status = PaymentStatus.PENDING;
@@ -47,7 +48,12 @@ export function openAttempt(payment: Payment, plan: AttemptPlan, reopen: boolean
  * backwards (late or replayed webhooks) — that is what makes webhook order irrelevant.
  */
 export function applyIntent(payment: Payment, intent: ProviderIntent, now = new Date()): boolean {
-  if (payment.paymentIntentId ? payment.paymentIntentId !== intent.id : intent.attempt !== payment.attempt || intent.paymentId !== payment.id) return false;
+  if (
+    payment.paymentIntentId
+      ? payment.paymentIntentId !== intent.id
+      : intent.attempt !== payment.attempt || intent.paymentId !== payment.id
+  )
+    return false;
   if (!canTransition(payment.status, intent.status)) return false;
   if (payment.status === intent.status && payment.paymentIntentId === intent.id) return false;
   payment.paymentIntentId = intent.id;

@@ -32,7 +32,9 @@ export class RefundService {
   ) {}
 
   async refund(identity: Identity, request: RefundRequest): Promise<Refund> {
-    const found = isUuid(request.paymentId) ? await this.orm.em.fork().findOne(Payment, { id: request.paymentId }) : null;
+    const found = isUuid(request.paymentId)
+      ? await this.orm.em.fork().findOne(Payment, { id: request.paymentId })
+      : null;
     if (!found) throw notFound('Payment', request.paymentId);
     requireRefund(identity, found); // before anything is written
     if (request.amount !== undefined && (!Number.isSafeInteger(request.amount) || request.amount <= 0)) {
@@ -65,7 +67,8 @@ export class RefundService {
 
     return locked(this.orm, LockNamespace.SESSION, found.sessionId, async (tx) => {
       const refund = await tx.findOneOrFail(Refund, { id: planned.refund.id }, { populate: ['payment'] });
-      if (isUnsubmitted(refund)) await this.submit(refund.payment, refund, await tx.find(Refund, { payment: refund.payment }));
+      if (isUnsubmitted(refund))
+        await this.submit(refund.payment, refund, await tx.find(Refund, { payment: refund.payment }));
       await tx.flush();
       return refund;
     });
@@ -73,7 +76,13 @@ export class RefundService {
 
   private async submit(payment: Payment, refund: Refund, all: Refund[]): Promise<void> {
     const result = await this.provider.refund(
-      { paymentIntentId: intentOf(payment), account: accountOf(payment), amount: refund.amount, reason: refund.reason, refundId: refund.id },
+      {
+        paymentIntentId: intentOf(payment),
+        account: accountOf(payment),
+        amount: refund.amount,
+        reason: refund.reason,
+        refundId: refund.id,
+      },
       idempotencyKey.refund(refund.id),
     );
     refund.providerRefundId = result.id;
@@ -92,7 +101,9 @@ const isUnsubmitted = (refund: Refund) => refund.status === RefundStatus.PENDING
 
 /** What can still be refunded: refunds in flight count as taken. Refunds made outside ChargeGraph arrive via webhook. */
 export function remainingOf(payment: Payment, refunds: Refund[]): number {
-  const taken = refunds.filter((r) => r.status === RefundStatus.PENDING || r.status === RefundStatus.SUCCEEDED).reduce((sum, r) => sum + r.amount, 0);
+  const taken = refunds
+    .filter((r) => r.status === RefundStatus.PENDING || r.status === RefundStatus.SUCCEEDED)
+    .reduce((sum, r) => sum + r.amount, 0);
   return Math.max(0, (payment.amount ?? 0) - Math.max(payment.refundedAmount, taken));
 }
 
@@ -101,4 +112,7 @@ function intentOf(payment: Payment): string {
   return payment.paymentIntentId;
 }
 
-export const refundsByPayment = groupedBy((ctx, paymentIds) => ctx.em.find(Refund, { payment: { $in: paymentIds } }, { orderBy: { id: 'asc' } }), (refund) => refund.payment.id);
+export const refundsByPayment = groupedBy(
+  (ctx, paymentIds) => ctx.em.find(Refund, { payment: { $in: paymentIds } }, { orderBy: { id: 'asc' } }),
+  (refund) => refund.payment.id,
+);

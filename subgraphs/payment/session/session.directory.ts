@@ -24,7 +24,6 @@ export interface CompletedSession {
   endedAt: string | null;
 }
 
-
 const BASE = 'id status driverId operator { id } timeZone';
 
 /** The session subgraph, seen from the payment subgraph. */
@@ -32,21 +31,43 @@ export class SessionDirectory {
   constructor(private readonly entities: EntityClient) {}
 
   forHold(sessionId: string): Promise<SessionForHold | null> {
-    return this.entities.resolveOne<SessionForHold>('session', 'ChargingSession', sessionId, `${BASE} tariff { preAuthorization { amount currency } }`);
+    return this.entities.resolveOne<SessionForHold>(
+      'session',
+      'ChargingSession',
+      sessionId,
+      `${BASE} tariff { preAuthorization { amount currency } }`,
+    );
   }
 
   forCharge(sessionId: string): Promise<SessionForCharge | null> {
-    return this.entities.resolveOne<SessionForCharge>('session', 'ChargingSession', sessionId, `${BASE} cost { total { amount currency } }`);
+    return this.entities.resolveOne<SessionForCharge>(
+      'session',
+      'ChargingSession',
+      sessionId,
+      `${BASE} cost { total { amount currency } }`,
+    );
   }
 
   /** One page of COMPLETED sessions, newest first (the session subgraph's order). Sweeper only (errors are not for clients). */
-  async completed(first: number, after?: string): Promise<{ sessions: CompletedSession[]; endCursor: string | null; hasNextPage: boolean }> {
+  async completed(
+    first: number,
+    after?: string,
+  ): Promise<{ sessions: CompletedSession[]; endCursor: string | null; hasNextPage: boolean }> {
     const query = `query ($first: Int!, $after: String) {
       chargingSessions(filter: { status: COMPLETED }, first: $first, after: $after) { edges { node { id startedAt endedAt } } pageInfo { hasNextPage endCursor } }
     }`;
-    type Page = { chargingSessions: { edges: Array<{ node: CompletedSession }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+    type Page = {
+      chargingSessions: {
+        edges: Array<{ node: CompletedSession }>;
+        pageInfo: { hasNextPage: boolean; endCursor: string | null };
+      };
+    };
     const data = await this.entities.query<Page>('session', query, { first, after: after ?? null });
     const page = data.chargingSessions;
-    return { sessions: page.edges.map((e) => e.node), endCursor: page.pageInfo.endCursor, hasNextPage: page.pageInfo.hasNextPage };
+    return {
+      sessions: page.edges.map((e) => e.node),
+      endCursor: page.pageInfo.endCursor,
+      hasNextPage: page.pageInfo.hasNextPage,
+    };
   }
 }

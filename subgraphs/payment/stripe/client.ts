@@ -10,6 +10,12 @@ export function createStripeClient(config: PaymentConfig['stripe']): Stripe {
     maxNetworkRetries: config.maxNetworkRetries,
     timeout: config.timeoutMs,
     telemetry: false,
-    ...(config.api ? { host: config.api.host, port: config.api.port ?? (config.api.protocol === 'http' ? 80 : 443), protocol: config.api.protocol ?? 'https' } : {}),
+    ...(config.api
+      ? {
+          host: config.api.host,
+          port: config.api.port ?? (config.api.protocol === 'http' ? 80 : 443),
+          protocol: config.api.protocol ?? 'https',
+        }
+      : {}),
   });
 }

@@ -94,7 +94,10 @@ export interface WebhookSecrets {
   connect: string;
 }
 
-const ON = (account: string, idempotencyKey?: string): Stripe.RequestOptions => ({ stripeAccount: account, ...(idempotencyKey ? { idempotencyKey } : {}) });
+const ON = (account: string, idempotencyKey?: string): Stripe.RequestOptions => ({
+  stripeAccount: account,
+  ...(idempotencyKey ? { idempotencyKey } : {}),
+});
 
 export class PaymentProvider {
   constructor(
@@ -103,12 +106,20 @@ export class PaymentProvider {
     private readonly logger: Logger,
   ) {
     // Every provider call in the log: Stripe's request id next to ours (the logger's mixin adds x-request-id).
-    stripe.on('response', (r: Stripe.ResponseEvent) => logger.info({ stripe: { method: r.method, path: r.path, status: r.status, stripeRequestId: r.request_id, ms: r.elapsed } }, 'stripe call'));
+    stripe.on('response', (r: Stripe.ResponseEvent) =>
+      logger.info(
+        { stripe: { method: r.method, path: r.path, status: r.status, stripeRequestId: r.request_id, ms: r.elapsed } },
+        'stripe call',
+      ),
+    );
   }
 
   // ---- Connect accounts (platform calls) -------------------------------------------------------------------
 
-  createConnectedAccount(input: { operatorId: string; country: string; email: string }, idempotencyKey: string): Promise<ProviderAccount> {
+  createConnectedAccount(
+    input: { operatorId: string; country: string; email: string },
+    idempotencyKey: string,
+  ): Promise<ProviderAccount> {
     return this.call('accounts.create', async () =>
       toAccount(
         await this.stripe.accounts.create(
@@ -130,9 +141,17 @@ export class PaymentProvider {
   }
 
   /** Account links are single-use and short-lived: a fresh one every time (no idempotency key on purpose). */
-  createOnboardingLink(accountId: string, urls: { returnUrl: string; refreshUrl: string }): Promise<{ url: string; expiresAt: Date }> {
+  createOnboardingLink(
+    accountId: string,
+    urls: { returnUrl: string; refreshUrl: string },
+  ): Promise<{ url: string; expiresAt: Date }> {
     return this.call('accountLinks.create', async () => {
-      const link = await this.stripe.accountLinks.create({ account: accountId, type: 'account_onboarding', return_url: urls.returnUrl, refresh_url: urls.refreshUrl });
+      const link = await this.stripe.accountLinks.create({
+        account: accountId,
+        type: 'account_onboarding',
+        return_url: urls.returnUrl,
+        refresh_url: urls.refreshUrl,
+      });
       return { url: link.url, expiresAt: new Date(link.expires_at * 1000) };
     });
   }
@@ -150,10 +169,17 @@ export class PaymentProvider {
   attachPaymentMethod(paymentMethodId: string, customerId: string, idempotencyKey: string): Promise<ProviderCard> {
     return this.call(
       'paymentMethods.attach',
-      async () => toCard(await this.stripe.paymentMethods.attach(paymentMethodId, { customer: customerId }, { idempotencyKey })),
+      async () =>
+        toCard(await this.stripe.paymentMethods.attach(paymentMethodId, { customer: customerId }, { idempotencyKey })),
       (error) => {
-        if (error instanceof Stripe.errors.StripeInvalidRequestError || error instanceof Stripe.errors.StripeCardError) {
-          return badInput('This payment method cannot be saved: it does not exist, is not a card, or belongs to someone else.', 'paymentMethodId');
+        if (
+          error instanceof Stripe.errors.StripeInvalidRequestError ||
+          error instanceof Stripe.errors.StripeCardError
+        ) {
+          return badInput(
+            'This payment method cannot be saved: it does not exist, is not a card, or belongs to someone else.',
+            'paymentMethodId',
+          );
         }
         return undefined;
       },
@@ -161,9 +187,15 @@ export class PaymentProvider {
   }
 
   /** Clones the driver's platform card onto the operator's connected account (direct charges need it there). */
-  clonePaymentMethod(input: { customerId: string; paymentMethodId: string; account: string }, idempotencyKey: string): Promise<{ id: string }> {
+  clonePaymentMethod(
+    input: { customerId: string; paymentMethodId: string; account: string },
+    idempotencyKey: string,
+  ): Promise<{ id: string }> {
     return this.call('paymentMethods.create(clone)', async () => {
-      const clone = await this.stripe.paymentMethods.create({ customer: input.customerId, payment_method: input.paymentMethodId }, ON(input.account, idempotencyKey));
+      const clone = await this.stripe.paymentMethods.create(
+        { customer: input.customerId, payment_method: input.paymentMethodId },
+        ON(input.account, idempotencyKey),
+      );
       return { id: clone.id };
     });
   }
@@ -212,26 +244,43 @@ export class PaymentProvider {
     );
   }
 
-  capture(input: { paymentIntentId: string; account: string; amount: number; applicationFeeAmount: number }, idempotencyKey: string): Promise<ProviderIntent> {
+  capture(
+    input: { paymentIntentId: string; account: string; amount: number; applicationFeeAmount: number },
+    idempotencyKey: string,
+  ): Promise<ProviderIntent> {
     return this.call('paymentIntents.capture', async () =>
       toIntent(
         await this.stripe.paymentIntents.capture(
           input.paymentIntentId,
-          { amount_to_capture: input.amount, ...(input.applicationFeeAmount > 0 ? { application_fee_amount: input.applicationFeeAmount } : {}) },
+          {
+            amount_to_capture: input.amount,
+            ...(input.applicationFeeAmount > 0 ? { application_fee_amount: input.applicationFeeAmount } : {}),
+          },
           ON(input.account, idempotencyKey),
         ),
       ),
     );
   }
 
-  cancel(input: { paymentIntentId: string; account: string; reason: 'abandoned' | 'requested_by_customer' }, idempotencyKey: string): Promise<ProviderIntent> {
+  cancel(
+    input: { paymentIntentId: string; account: string; reason: 'abandoned' | 'requested_by_customer' },
+    idempotencyKey: string,
+  ): Promise<ProviderIntent> {
     return this.call('paymentIntents.cancel', async () =>
-      toIntent(await this.stripe.paymentIntents.cancel(input.paymentIntentId, { cancellation_reason: input.reason }, ON(input.account, idempotencyKey))),
+      toIntent(
+        await this.stripe.paymentIntents.cancel(
+          input.paymentIntentId,
+          { cancellation_reason: input.reason },
+          ON(input.account, idempotencyKey),
+        ),
+      ),
     );
   }
 
   retrieveIntent(paymentIntentId: string, account: string): Promise<ProviderIntent> {
-    return this.call('paymentIntents.retrieve', async () => toIntent(await this.stripe.paymentIntents.retrieve(paymentIntentId, {}, ON(account))));
+    return this.call('paymentIntents.retrieve', async () =>
+      toIntent(await this.stripe.paymentIntents.retrieve(paymentIntentId, {}, ON(account))),
+    );
   }
 
   retrieveCharge(chargeId: string, account: string): Promise<ProviderCharge> {
@@ -239,14 +288,27 @@ export class PaymentProvider {
       const charge = await this.stripe.charges.retrieve(chargeId, {}, ON(account));
       // Stripe counts the uncaptured remainder of a partial capture in `amount_refunded`; it was never charged.
       const released = charge.captured ? charge.amount - charge.amount_captured : 0;
-      return { id: charge.id, paymentIntentId: idOf(charge.payment_intent), amountRefunded: Math.max(0, charge.amount_refunded - released), disputed: charge.disputed };
+      return {
+        id: charge.id,
+        paymentIntentId: idOf(charge.payment_intent),
+        amountRefunded: Math.max(0, charge.amount_refunded - released),
+        disputed: charge.disputed,
+      };
     });
   }
 
-  refund(input: { paymentIntentId: string; account: string; amount: number; reason: RefundReason; refundId: string }, idempotencyKey: string): Promise<ProviderRefund> {
+  refund(
+    input: { paymentIntentId: string; account: string; amount: number; reason: RefundReason; refundId: string },
+    idempotencyKey: string,
+  ): Promise<ProviderRefund> {
     return this.call('refunds.create', async () => {
       const refund = await this.stripe.refunds.create(
-        { payment_intent: input.paymentIntentId, amount: input.amount, reason: REFUND_REASONS[input.reason], metadata: { refundId: input.refundId } },
+        {
+          payment_intent: input.paymentIntentId,
+          amount: input.amount,
+          reason: REFUND_REASONS[input.reason],
+          metadata: { refundId: input.refundId },
+        },
         ON(input.account, idempotencyKey),
       );
       return { id: refund.id, amount: refund.amount, status: refundStatus(refund.status) };
@@ -262,7 +324,10 @@ export class PaymentProvider {
    */
   verifyEvent(rawBody: Buffer, signature: string | undefined): ProviderEvent {
     if (!signature) throw new InvalidSignatureError('missing Stripe-Signature header');
-    for (const [endpoint, secret] of [['platform', this.secrets.platform], ['connect', this.secrets.connect]] as const) {
+    for (const [endpoint, secret] of [
+      ['platform', this.secrets.platform],
+      ['connect', this.secrets.connect],
+    ] as const) {
       let event: Stripe.Event;
       try {
         event = this.stripe.webhooks.constructEvent(rawBody, signature, secret);
@@ -270,7 +335,10 @@ export class PaymentProvider {
         continue;
       }
       const account = event.account ?? null;
-      if ((endpoint === 'connect') !== (account !== null)) throw new InvalidSignatureError(`event for ${account ? 'a connected account' : 'the platform'} signed with the ${endpoint} secret`);
+      if ((endpoint === 'connect') !== (account !== null))
+        throw new InvalidSignatureError(
+          `event for ${account ? 'a connected account' : 'the platform'} signed with the ${endpoint} secret`,
+        );
       return toEvent(event, account);
     }
     throw new InvalidSignatureError('signature does not match either endpoint secret');
@@ -278,7 +346,11 @@ export class PaymentProvider {
 
   // ---- Error mapping (the one place) -----------------------------------------------------------------------
 
-  private async call<T>(operation: string, run: () => Promise<T>, clientMistake?: (error: unknown) => DomainError | undefined): Promise<T> {
+  private async call<T>(
+    operation: string,
+    run: () => Promise<T>,
+    clientMistake?: (error: unknown) => DomainError | undefined,
+  ): Promise<T> {
     try {
       return await run();
     } catch (error) {
@@ -290,19 +362,39 @@ export class PaymentProvider {
     const E = Stripe.errors;
     if (error instanceof E.StripeCardError) {
       const code = error.code ?? 'card_declined';
-      if (code === 'authentication_required') return new ProviderFailure('action_required', code, error.message, actionRequiredArgs());
+      if (code === 'authentication_required')
+        return new ProviderFailure('action_required', code, error.message, actionRequiredArgs());
       const declineCode = error.decline_code ?? code;
       return new ProviderFailure('declined', declineCode, error.message, declinedArgs(declineCode, error.message));
     }
     // The SDK already retried these (maxNetworkRetries, same idempotency key): the outcome is unknown, a later retry
     // with the same key settles it.
-    if (error instanceof E.StripeConnectionError || error instanceof E.StripeRateLimitError || (error instanceof E.StripeAPIError && (error.statusCode ?? 500) >= 409)) {
-      this.logger.warn({ operation, type: error.type, statusCode: error.statusCode, requestId: error.requestId }, 'payment provider unavailable');
+    if (
+      error instanceof E.StripeConnectionError ||
+      error instanceof E.StripeRateLimitError ||
+      (error instanceof E.StripeAPIError && (error.statusCode ?? 500) >= 409)
+    ) {
+      this.logger.warn(
+        { operation, type: error.type, statusCode: error.statusCode, requestId: error.requestId },
+        'payment provider unavailable',
+      );
       return new ProviderFailure('unavailable', error.type, error.message, unavailableArgs());
     }
     if (error instanceof E.StripeError) {
-      this.logger.error({ operation, type: error.type, code: error.code, param: error.param, statusCode: error.statusCode, requestId: error.requestId }, 'payment provider rejected a request');
-      return new Error(`payment provider rejected ${operation}: ${error.type}${error.code ? ` (${error.code})` : ''}`, { cause: error });
+      this.logger.error(
+        {
+          operation,
+          type: error.type,
+          code: error.code,
+          param: error.param,
+          statusCode: error.statusCode,
+          requestId: error.requestId,
+        },
+        'payment provider rejected a request',
+      );
+      return new Error(`payment provider rejected ${operation}: ${error.type}${error.code ? ` (${error.code})` : ''}`, {
+        cause: error,
+      });
     }
     return error instanceof Error ? error : new Error(`payment provider call ${operation} failed`, { cause: error });
   }
@@ -318,7 +410,11 @@ export interface IntentInput {
   attempt: number;
 }
 
-const intentMetadata = (input: IntentInput) => ({ paymentId: input.paymentId, sessionId: input.sessionId, attempt: String(input.attempt) });
+const intentMetadata = (input: IntentInput) => ({
+  paymentId: input.paymentId,
+  sessionId: input.sessionId,
+  attempt: String(input.attempt),
+});
 
 const REFUND_REASONS: Record<RefundReason, 'duplicate' | 'fraudulent' | 'requested_by_customer'> = {
   [RefundReason.DUPLICATE]: 'duplicate',
@@ -355,7 +451,8 @@ function disputeStatus(status: string): DisputeStatus {
   return DisputeStatus.OPEN;
 }
 
-const idOf = (value: string | { id: string } | null | undefined): string | null => (value == null ? null : typeof value === 'string' ? value : value.id);
+const idOf = (value: string | { id: string } | null | undefined): string | null =>
+  value == null ? null : typeof value === 'string' ? value : value.id;
 
 function toAccount(account: Stripe.Account): ProviderAccount {
   return {
@@ -400,8 +497,18 @@ function toIntent(intent: Stripe.PaymentIntent): ProviderIntent {
 
 function toEvent(event: Stripe.Event, account: string | null): ProviderEvent {
   const object = event.data.object;
-  const base: ProviderEvent = { id: event.id, type: event.type, account, objectId: 'id' in object && typeof object.id === 'string' ? object.id : '' };
-  if (event.type.startsWith('payment_intent.') && 'object' in object && object.object === 'payment_intent' && 'metadata' in object) {
+  const base: ProviderEvent = {
+    id: event.id,
+    type: event.type,
+    account,
+    objectId: 'id' in object && typeof object.id === 'string' ? object.id : '',
+  };
+  if (
+    event.type.startsWith('payment_intent.') &&
+    'object' in object &&
+    object.object === 'payment_intent' &&
+    'metadata' in object
+  ) {
     base.paymentIdHint = object.metadata?.paymentId;
   }
   if (event.type === 'charge.dispute.created' || event.type === 'charge.dispute.closed') {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { Payment } from '../payment/payment.entity.js';
-import { AttemptKind, canStartNewAttempt, canTransition, DisputeStatus, nextDisputeStatus, PaymentStatus } from '../payment/payment.status.js';
+import {
+  AttemptKind,
+  canStartNewAttempt,
+  canTransition,
+  DisputeStatus,
+  nextDisputeStatus,
+  PaymentStatus,
+} from '../payment/payment.status.js';
 import { applyIntent, openAttempt, settleAtZero } from '../payment/payment.transitions.js';
 import type { ProviderIntent } from '../stripe/provider.js';
 import { applicationFeeFor } from '../payment/fees.js';
@@ -38,7 +45,15 @@ describe('application fee', () => {
 const S = PaymentStatus;
 
 function payment(status: PaymentStatus, attempt = 1, paymentIntentId: string | null = null): Payment {
-  return Object.assign(new Payment(), { id: 'p1', status, attempt, paymentIntentId, currency: 'EUR', kind: AttemptKind.HOLD, refundedAmount: 0 });
+  return Object.assign(new Payment(), {
+    id: 'p1',
+    status,
+    attempt,
+    paymentIntentId,
+    currency: 'EUR',
+    kind: AttemptKind.HOLD,
+    refundedAmount: 0,
+  });
 }
 
 const intent = (status: PaymentStatus, extra: Partial<ProviderIntent> = {}): ProviderIntent => ({
@@ -80,9 +95,35 @@ describe('payment state machine', () => {
   it('opens a new attempt only after FAILED or CANCELED', () => {
     expect(Object.values(S).filter(canStartNewAttempt)).toEqual([S.FAILED, S.CANCELED]);
     const failed = payment(S.FAILED, 1, 'pi_old');
-    openAttempt(failed, { kind: AttemptKind.CHARGE, providerAccountId: 'acct_1', currency: 'EUR', authorizedAmount: null, amount: 1234, applicationFeeAmount: 0, card: null }, true);
+    openAttempt(
+      failed,
+      {
+        kind: AttemptKind.CHARGE,
+        providerAccountId: 'acct_1',
+        currency: 'EUR',
+        authorizedAmount: null,
+        amount: 1234,
+        applicationFeeAmount: 0,
+        card: null,
+      },
+      true,
+    );
     expect(failed).toMatchObject({ status: S.PENDING, attempt: 2, paymentIntentId: null, kind: AttemptKind.CHARGE });
-    expect(() => openAttempt(payment(S.AUTHORIZED), { kind: AttemptKind.CHARGE, providerAccountId: 'a', currency: 'EUR', authorizedAmount: null, amount: 1, applicationFeeAmount: 0, card: null }, true)).toThrow();
+    expect(() =>
+      openAttempt(
+        payment(S.AUTHORIZED),
+        {
+          kind: AttemptKind.CHARGE,
+          providerAccountId: 'a',
+          currency: 'EUR',
+          authorizedAmount: null,
+          amount: 1,
+          applicationFeeAmount: 0,
+          card: null,
+        },
+        true,
+      ),
+    ).toThrow();
   });
 
   it('converges whatever the order of intent updates', () => {

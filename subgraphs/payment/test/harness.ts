@@ -19,7 +19,11 @@ import { dataOf, errorCode } from '../../../test/support/results.js';
 
 export const platformAdmin: Identity = { role: Role.PLATFORM_ADMIN, sub: 'platform-admin' };
 export const service: Identity = { role: Role.SERVICE, sub: 'test-service' };
-export const adminOf = (operatorId: string): Identity => ({ role: Role.OPERATOR_ADMIN, sub: `admin-of-${operatorId}`, operatorId });
+export const adminOf = (operatorId: string): Identity => ({
+  role: Role.OPERATOR_ADMIN,
+  sub: `admin-of-${operatorId}`,
+  operatorId,
+});
 let drivers = 0;
 export const newDriver = (): Identity => ({ role: Role.DRIVER, sub: `driver-${++drivers}-${process.pid}` });
 
@@ -68,17 +72,25 @@ export class FakeOwners {
   private answer(query: string, variables: Record<string, unknown>): unknown {
     if (query.includes('_entities')) {
       const representations = variables.representations as Array<{ __typename: string; id: string }>;
-      return { _entities: representations.map((r) => (r.__typename === 'Operator' ? (this.operators.get(r.id) ?? null) : this.sessionView(r.id))) };
+      return {
+        _entities: representations.map((r) =>
+          r.__typename === 'Operator' ? (this.operators.get(r.id) ?? null) : this.sessionView(r.id),
+        ),
+      };
     }
     if (query.includes('chargingSessions')) {
-      const completed = [...this.sessions.values()].filter((s) => s.status === 'COMPLETED').sort((a, b) => (a.id < b.id ? 1 : -1));
+      const completed = [...this.sessions.values()]
+        .filter((s) => s.status === 'COMPLETED')
+        .sort((a, b) => (a.id < b.id ? 1 : -1));
       const first = Number(variables.first);
       const after = variables.after as string | null;
       const start = after ? completed.findIndex((s) => s.id === after) + 1 : 0;
       const page = completed.slice(start, start + first);
       return {
         chargingSessions: {
-          edges: page.map((s) => ({ node: { id: s.id, startedAt: s.startedAt.toISOString(), endedAt: s.endedAt?.toISOString() ?? null } })),
+          edges: page.map((s) => ({
+            node: { id: s.id, startedAt: s.startedAt.toISOString(), endedAt: s.endedAt?.toISOString() ?? null },
+          })),
           pageInfo: { hasNextPage: start + first < completed.length, endCursor: page.at(-1)?.id ?? null },
         },
       };
@@ -151,10 +163,17 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
 export { dataOf, errorCode as reasonOf };
 
 /** An operator with a completed onboarding at the emulator (and its fee policy, when given). */
-export async function onboardedOperator(h: Harness, options: { country?: string; basisPoints?: number; fixedAmount?: number } = {}): Promise<{ id: string; account: string }> {
+export async function onboardedOperator(
+  h: Harness,
+  options: { country?: string; basisPoints?: number; fixedAmount?: number } = {},
+): Promise<{ id: string; account: string }> {
   const id = newId();
   h.owners.operators.set(id, { id, country: options.country ?? 'DE', contactEmail: `ops-${id.slice(-6)}@example.com` });
-  const link = await h.subgraph.run<{ startOperatorOnboarding: { url: string } }>(`mutation ($id: ID!) { startOperatorOnboarding(operatorId: $id) { url expiresAt } }`, { id }, adminOf(id));
+  const link = await h.subgraph.run<{ startOperatorOnboarding: { url: string } }>(
+    `mutation ($id: ID!) { startOperatorOnboarding(operatorId: $id) { url expiresAt } }`,
+    { id },
+    adminOf(id),
+  );
   dataOf(link);
   const account = await providerAccountOf(h, id);
   const onboarded = await fetch(`${h.emulator.url}/_emulator/accounts/${account}/onboard`, { method: 'POST' });
@@ -162,16 +181,22 @@ export async function onboardedOperator(h: Harness, options: { country?: string;
   await h.emulator.flushWebhooks(); // account.updated → chargesEnabled
   if (options.basisPoints !== undefined || options.fixedAmount !== undefined) {
     dataOf(
-      await h.subgraph.run(`mutation ($input: SetOperatorFeePolicyInput!) { setOperatorFeePolicy(input: $input) { id } }`, {
-        input: { operatorId: id, basisPoints: options.basisPoints ?? 0, fixedAmount: options.fixedAmount ?? 0 },
-      }, platformAdmin),
+      await h.subgraph.run(
+        `mutation ($input: SetOperatorFeePolicyInput!) { setOperatorFeePolicy(input: $input) { id } }`,
+        {
+          input: { operatorId: id, basisPoints: options.basisPoints ?? 0, fixedAmount: options.fixedAmount ?? 0 },
+        },
+        platformAdmin,
+      ),
     );
   }
   return { id, account };
 }
 
 export async function providerAccountOf(h: Harness, operatorId: string): Promise<string> {
-  const rows: Array<{ provider_account_id: string }> = await h.subgraph.orm.em.fork().execute('select provider_account_id from operator_payment_account where operator_id = ?', [operatorId]);
+  const rows: Array<{ provider_account_id: string }> = await h.subgraph.orm.em
+    .fork()
+    .execute('select provider_account_id from operator_payment_account where operator_id = ?', [operatorId]);
   const account = rows[0]?.provider_account_id;
   if (!account) throw new Error(`operator ${operatorId} has no provider account`);
   return account;
@@ -179,11 +204,18 @@ export async function providerAccountOf(h: Harness, operatorId: string): Promise
 
 /** A driver with a saved card; returns the saved card's id. */
 export async function driverWithCard(h: Harness, driver: Identity, paymentMethod = 'pm_card_visa'): Promise<string> {
-  const saved = await h.subgraph.run<{ savePaymentMethod: { id: string } }>(`mutation ($pm: String!) { savePaymentMethod(paymentMethodId: $pm) { id brand last4 } }`, { pm: paymentMethod }, driver);
+  const saved = await h.subgraph.run<{ savePaymentMethod: { id: string } }>(
+    `mutation ($pm: String!) { savePaymentMethod(paymentMethodId: $pm) { id brand last4 } }`,
+    { pm: paymentMethod },
+    driver,
+  );
   return dataOf(saved).savePaymentMethod.id;
 }
 
-export function session(h: Harness, fact: Partial<SessionFact> & Pick<SessionFact, 'driverId' | 'operatorId'>): SessionFact {
+export function session(
+  h: Harness,
+  fact: Partial<SessionFact> & Pick<SessionFact, 'driverId' | 'operatorId'>,
+): SessionFact {
   const s: SessionFact = {
     id: newId(),
     status: 'ACTIVE',
@@ -204,7 +236,8 @@ export function complete(s: SessionFact, total = s.total): void {
   s.endedAt = new Date(Date.now() - 600_000);
 }
 
-export const PAYMENT_FIELDS = 'id status amount { amount currency } authorizedAmount { amount currency } applicationFee { amount currency } refundedAmount { amount currency } capturedAt failureCode receipt { number amount { amount currency } cardBrand cardLast4 } clientSecret';
+export const PAYMENT_FIELDS =
+  'id status amount { amount currency } authorizedAmount { amount currency } applicationFee { amount currency } refundedAmount { amount currency } capturedAt failureCode receipt { number amount { amount currency } cardBrand cardLast4 } clientSecret';
 
 export interface PaymentView {
   id: string;
@@ -226,7 +259,11 @@ export const authorize = (h: Harness, driver: Identity, sessionId: string, payme
   );
 
 export const charge = (h: Harness, who: Identity, sessionId: string) =>
-  h.subgraph.run<{ chargeSession: PaymentView }>(`mutation ($id: ID!) { chargeSession(sessionId: $id) { ${PAYMENT_FIELDS} } }`, { id: sessionId }, who);
+  h.subgraph.run<{ chargeSession: PaymentView }>(
+    `mutation ($id: ID!) { chargeSession(sessionId: $id) { ${PAYMENT_FIELDS} } }`,
+    { id: sessionId },
+    who,
+  );
 
 export const refund = (h: Harness, who: Identity, paymentId: string, amount?: number) =>
   h.subgraph.run<{ refundPayment: { id: string; status: string; amount: { amount: number } } }>(
@@ -243,4 +280,5 @@ export const countPayments = (h: Harness) => h.subgraph.orm.em.fork().count(Paym
 export const countRefunds = (h: Harness) => h.subgraph.orm.em.fork().count(Refund, {});
 
 /** Requests the emulator saw, e.g. captures: `requestsTo(h, 'POST', /\/capture$/)`. */
-export const requestsTo = (h: Harness, method: string, path: RegExp) => h.emulator.requests().filter((r) => r.method === method && path.test(r.path) && r.status < 300);
+export const requestsTo = (h: Harness, method: string, path: RegExp) =>
+  h.emulator.requests().filter((r) => r.method === method && path.test(r.path) && r.status < 300);

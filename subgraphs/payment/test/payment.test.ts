@@ -39,21 +39,53 @@ describe('operator onboarding', () => {
     const operatorId = '01938a3e-0000-7000-8000-00000000a001';
     h.owners.operators.set(operatorId, { id: operatorId, country: 'FR', contactEmail: 'ops@example.fr' });
     const start = `mutation ($id: ID!) { startOperatorOnboarding(operatorId: $id) { url expiresAt } }`;
-    const first = dataOf(await h.subgraph.run<{ startOperatorOnboarding: { url: string; expiresAt: string } }>(start, { id: operatorId }, adminOf(operatorId)));
-    const second = dataOf(await h.subgraph.run<{ startOperatorOnboarding: { url: string } }>(start, { id: operatorId }, platformAdmin));
+    const first = dataOf(
+      await h.subgraph.run<{ startOperatorOnboarding: { url: string; expiresAt: string } }>(
+        start,
+        { id: operatorId },
+        adminOf(operatorId),
+      ),
+    );
+    const second = dataOf(
+      await h.subgraph.run<{ startOperatorOnboarding: { url: string } }>(start, { id: operatorId }, platformAdmin),
+    );
     expect(first.startOperatorOnboarding.url).not.toBe(second.startOperatorOnboarding.url);
     expect(new Date(first.startOperatorOnboarding.expiresAt).getTime()).toBeGreaterThan(Date.now());
-    const creates = requestsTo(h, 'POST', /^\/v1\/accounts$/).filter((r) => r.idempotencyKey === `account:${operatorId}`);
+    const creates = requestsTo(h, 'POST', /^\/v1\/accounts$/).filter(
+      (r) => r.idempotencyKey === `account:${operatorId}`,
+    );
     expect(creates).toHaveLength(1);
 
     const view = `query ($id: ID!) { _entities(representations: [{ __typename: "Operator", id: $id }]) { ... on Operator { paymentAccount { chargesEnabled payoutsEnabled onboardingStatus feePolicy { basisPoints fixedAmount } } } } }`;
-    const before = dataOf(await h.subgraph.run<{ _entities: Array<{ paymentAccount: Record<string, unknown> }> }>(view, { id: operatorId }, adminOf(operatorId)));
-    expect(before._entities[0].paymentAccount).toMatchObject({ chargesEnabled: false, onboardingStatus: 'PENDING', feePolicy: { basisPoints: 0, fixedAmount: 0 } });
+    const before = dataOf(
+      await h.subgraph.run<{ _entities: Array<{ paymentAccount: Record<string, unknown> }> }>(
+        view,
+        { id: operatorId },
+        adminOf(operatorId),
+      ),
+    );
+    expect(before._entities[0].paymentAccount).toMatchObject({
+      chargesEnabled: false,
+      onboardingStatus: 'PENDING',
+      feePolicy: { basisPoints: 0, fixedAmount: 0 },
+    });
 
-    await fetch(`${h.emulator.url}/_emulator/accounts/${await providerAccountOf(h, operatorId)}/onboard`, { method: 'POST' });
+    await fetch(`${h.emulator.url}/_emulator/accounts/${await providerAccountOf(h, operatorId)}/onboard`, {
+      method: 'POST',
+    });
     await h.emulator.flushWebhooks();
-    const after = dataOf(await h.subgraph.run<{ _entities: Array<{ paymentAccount: Record<string, unknown> }> }>(view, { id: operatorId }, adminOf(operatorId)));
-    expect(after._entities[0].paymentAccount).toMatchObject({ chargesEnabled: true, payoutsEnabled: true, onboardingStatus: 'COMPLETE' });
+    const after = dataOf(
+      await h.subgraph.run<{ _entities: Array<{ paymentAccount: Record<string, unknown> }> }>(
+        view,
+        { id: operatorId },
+        adminOf(operatorId),
+      ),
+    );
+    expect(after._entities[0].paymentAccount).toMatchObject({
+      chargesEnabled: true,
+      payoutsEnabled: true,
+      onboardingStatus: 'COMPLETE',
+    });
 
     const other = await h.subgraph.run(view, { id: operatorId }, adminOf('01938a3e-0000-7000-8000-00000000a002'));
     expect(other.errors?.[0].extensions?.code).toBe('FORBIDDEN');
@@ -70,7 +102,12 @@ describe('hold and targeted charge', () => {
     const s = session(h, { driverId: driver.sub!, operatorId: operator.id, preAuthorization: 5000 });
 
     const held = dataOf(await authorize(h, driver, s.id, card)).authorizeChargingSession;
-    expect(held).toMatchObject({ status: 'AUTHORIZED', authorizedAmount: { amount: 5000, currency: 'EUR' }, amount: null, receipt: null });
+    expect(held).toMatchObject({
+      status: 'AUTHORIZED',
+      authorizedAmount: { amount: 5000, currency: 'EUR' },
+      amount: null,
+      receipt: null,
+    });
 
     const early = await charge(h, driver, s.id);
     expect(reasonOf(early)).toBe('SESSION_NOT_COMPLETED');
@@ -78,7 +115,12 @@ describe('hold and targeted charge', () => {
     complete(s, 1234);
     const paid = dataOf(await charge(h, driver, s.id)).chargeSession;
     // fee = round_half_up(1234 × 2.5 %) + 30 = 31 + 30
-    expect(paid).toMatchObject({ id: held.id, status: 'SUCCEEDED', amount: { amount: 1234, currency: 'EUR' }, applicationFee: { amount: 61 } });
+    expect(paid).toMatchObject({
+      id: held.id,
+      status: 'SUCCEEDED',
+      amount: { amount: 1234, currency: 'EUR' },
+      applicationFee: { amount: 61 },
+    });
     expect(paid.receipt).toMatchObject({ amount: { amount: 1234 }, cardBrand: 'visa', cardLast4: '4242' });
 
     const captures = requestsTo(h, 'POST', /\/capture$/).filter((r) => r.account === operator.account);
@@ -99,7 +141,12 @@ describe('hold and targeted charge', () => {
     const s = session(h, { driverId: driver.sub!, operatorId: operator.id });
     complete(s, 2000);
     const paid = dataOf(await charge(h, driver, s.id)).chargeSession;
-    expect(paid).toMatchObject({ status: 'SUCCEEDED', amount: { amount: 2000 }, applicationFee: { amount: 0 }, authorizedAmount: null });
+    expect(paid).toMatchObject({
+      status: 'SUCCEEDED',
+      amount: { amount: 2000 },
+      applicationFee: { amount: 0 },
+      authorizedAmount: null,
+    });
     expect(paid.receipt?.cardBrand).toBe('mastercard');
     expect(h.emulator.balanceOf(operator.account, 'eur').available).toBe(2000 - 88);
   });
@@ -111,7 +158,9 @@ describe('hold and targeted charge', () => {
     complete(s);
     expect((await charge(h, ANONYMOUS, s.id)).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
     expect((await charge(h, newDriver(), s.id)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
-    expect((await charge(h, adminOf('01938a3e-0000-7000-8000-00000000a009'), s.id)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await charge(h, adminOf('01938a3e-0000-7000-8000-00000000a009'), s.id)).errors?.[0].extensions?.code).toBe(
+      'FORBIDDEN',
+    );
     expect(await paymentRow(h, s.id)).toBeNull();
     expect(await countPayments(h)).toBeGreaterThan(0);
   });
@@ -170,7 +219,8 @@ describe('typed errors, nothing written', () => {
     await driverWithCard(h, driver, 'pm_card_chargeDeclinedInsufficientFunds');
     const s = session(h, { driverId: driver.sub!, operatorId: operator.id });
     complete(s, 1600);
-    const attempts = () => h.emulator.requests().filter((r) => r.account === operator.account && r.path === '/v1/payment_intents').length;
+    const attempts = () =>
+      h.emulator.requests().filter((r) => r.account === operator.account && r.path === '/v1/payment_intents').length;
     const results = await Promise.all(Array.from({ length: 20 }, () => charge(h, driver, s.id)));
     expect(results.map(reasonOf)).toEqual(Array(20).fill('PAYMENT_DECLINED'));
     expect(results.every((r) => r.errors?.[0].extensions?.declineCode === 'insufficient_funds')).toBe(true);
@@ -186,7 +236,13 @@ describe('typed errors, nothing written', () => {
   it('an operator that has not finished onboarding is OPERATOR_NOT_PAYABLE', async () => {
     const operatorId = newId();
     h.owners.operators.set(operatorId, { id: operatorId, country: 'DE', contactEmail: 'new@example.com' });
-    dataOf(await h.subgraph.run(`mutation ($id: ID!) { startOperatorOnboarding(operatorId: $id) { url } }`, { id: operatorId }, adminOf(operatorId)));
+    dataOf(
+      await h.subgraph.run(
+        `mutation ($id: ID!) { startOperatorOnboarding(operatorId: $id) { url } }`,
+        { id: operatorId },
+        adminOf(operatorId),
+      ),
+    );
     const driver = newDriver();
     const cardId = await driverWithCard(h, driver);
     const s = session(h, { driverId: driver.sub!, operatorId });
@@ -245,11 +301,13 @@ describe('3-D Secure at the hold', () => {
     expect(held.status).toBe('REQUIRES_ACTION');
     expect(held.clientSecret).toMatch(/^pi_.+_secret_/);
 
-    const asAdmin = dataOf(await h.subgraph.run<{ _entities: Array<{ clientSecret: string | null; status: string }> }>(
-      `query ($id: ID!) { _entities(representations: [{ __typename: "Payment", id: $id }]) { ... on Payment { status clientSecret } } }`,
-      { id: held.id },
-      adminOf(operator.id),
-    ));
+    const asAdmin = dataOf(
+      await h.subgraph.run<{ _entities: Array<{ clientSecret: string | null; status: string }> }>(
+        `query ($id: ID!) { _entities(representations: [{ __typename: "Payment", id: $id }]) { ... on Payment { status clientSecret } } }`,
+        { id: held.id },
+        adminOf(operator.id),
+      ),
+    );
     expect(asAdmin._entities[0]).toEqual({ status: 'REQUIRES_ACTION', clientSecret: null });
 
     // Charging before the driver authenticated is refused with a typed error; nothing is captured.
@@ -258,7 +316,9 @@ describe('3-D Secure at the hold', () => {
 
     // The driver completes 3-D Secure (Stripe.js in the app; the emulator's page here); the webhook moves the hold on.
     const row = await paymentRow(h, s.id);
-    const page = await fetch(`${h.emulator.url}/_emulator/payment_intents/${row!.paymentIntentId}/authenticate?account=${operator.account}`);
+    const page = await fetch(
+      `${h.emulator.url}/_emulator/payment_intents/${row!.paymentIntentId}/authenticate?account=${operator.account}`,
+    );
     expect(page.status).toBe(200);
     await h.emulator.flushWebhooks();
     expect((await paymentRow(h, s.id))?.status).toBe('AUTHORIZED');
@@ -269,11 +329,22 @@ describe('3-D Secure at the hold', () => {
   });
 });
 
-async function paidSession(options: { total: number; currency?: string; country?: string; hold?: number; basisPoints?: number }) {
+async function paidSession(options: {
+  total: number;
+  currency?: string;
+  country?: string;
+  hold?: number;
+  basisPoints?: number;
+}) {
   const operator = await onboardedOperator(h, { country: options.country, basisPoints: options.basisPoints });
   const driver = newDriver();
   const cardId = await driverWithCard(h, driver);
-  const s = session(h, { driverId: driver.sub!, operatorId: operator.id, currency: options.currency ?? 'EUR', preAuthorization: options.hold ?? 5000 });
+  const s = session(h, {
+    driverId: driver.sub!,
+    operatorId: operator.id,
+    currency: options.currency ?? 'EUR',
+    preAuthorization: options.hold ?? 5000,
+  });
   if (options.hold !== undefined) dataOf(await authorize(h, driver, s.id, cardId));
   complete(s, options.total);
   const payment = dataOf(await charge(h, driver, s.id)).chargeSession;
@@ -283,12 +354,22 @@ async function paidSession(options: { total: number; currency?: string; country?
 describe('final amount against the hold', () => {
   it('above the hold: cancels the hold and makes one off-session charge for the full total', async () => {
     const { operator, payment, session: s } = await paidSession({ total: 7000, hold: 5000, basisPoints: 100 });
-    expect(payment).toMatchObject({ status: 'SUCCEEDED', amount: { amount: 7000 }, authorizedAmount: { amount: 5000 }, applicationFee: { amount: 70 } });
+    expect(payment).toMatchObject({
+      status: 'SUCCEEDED',
+      amount: { amount: 7000 },
+      authorizedAmount: { amount: 5000 },
+      applicationFee: { amount: 70 },
+    });
     const row = await paymentRow(h, s.id);
     expect(row).toMatchObject({ attempt: 2, kind: 'CHARGE' });
     const onAccount = h.emulator.requests().filter((r) => r.account === operator.account && r.status === 200);
-    expect(onAccount.filter((r) => r.path.endsWith('/cancel')).map((r) => r.idempotencyKey)).toEqual([`cancel:${payment.id}:1`]);
-    expect(onAccount.filter((r) => r.path === '/v1/payment_intents').map((r) => r.idempotencyKey)).toEqual([`hold:${payment.id}:1`, `charge:${payment.id}:2`]);
+    expect(onAccount.filter((r) => r.path.endsWith('/cancel')).map((r) => r.idempotencyKey)).toEqual([
+      `cancel:${payment.id}:1`,
+    ]);
+    expect(onAccount.filter((r) => r.path === '/v1/payment_intents').map((r) => r.idempotencyKey)).toEqual([
+      `hold:${payment.id}:1`,
+      `charge:${payment.id}:2`,
+    ]);
     expect(onAccount.filter((r) => r.path.endsWith('/capture'))).toHaveLength(0);
     // 7000 − Stripe (203 + 30) − application fee 70; the released hold moved nothing.
     expect(h.emulator.balanceOf(operator.account, 'eur').available).toBe(7000 - 233 - 70);
@@ -301,9 +382,18 @@ describe('final amount against the hold', () => {
   });
 
   it('JPY (zero-decimal): integer yen end to end, fee rounded half up', async () => {
-    const { operator, payment } = await paidSession({ total: 3456, hold: 5000, currency: 'JPY', country: 'JP', basisPoints: 333 });
+    const { operator, payment } = await paidSession({
+      total: 3456,
+      hold: 5000,
+      currency: 'JPY',
+      country: 'JP',
+      basisPoints: 333,
+    });
     // 3456 × 3.33 % = 115.08 → 115
-    expect(payment).toMatchObject({ amount: { amount: 3456, currency: 'JPY' }, applicationFee: { amount: 115, currency: 'JPY' } });
+    expect(payment).toMatchObject({
+      amount: { amount: 3456, currency: 'JPY' },
+      applicationFee: { amount: 115, currency: 'JPY' },
+    });
     expect(h.emulator.balanceOf('platform', 'jpy').available).toBeGreaterThanOrEqual(115);
     expect(h.emulator.balanceOf(operator.account, 'jpy').available).toBe(3456 - Math.round(3456 * 0.029) - 115);
   });
@@ -333,7 +423,7 @@ describe('refunds', () => {
     expect(h.emulator.balanceOf(operator.account, 'eur').available).toBe(-88); // refunded in full; Stripe keeps its fee
   });
 
-  it('another operator\'s admin and the driver are FORBIDDEN; nothing is written', async () => {
+  it("another operator's admin and the driver are FORBIDDEN; nothing is written", async () => {
     const { operator, driver, payment } = await paidSession({ total: 1000 });
     const other = await onboardedOperator(h);
     const before = await countRefunds(h);
@@ -367,13 +457,29 @@ describe('operator views', () => {
     const query = `query ($id: ID!, $from: DateTimeISO!, $to: DateTimeISO!) { _entities(representations: [{ __typename: "Operator", id: $id }]) { ... on Operator {
       payments(first: 1, filter: { status: SUCCEEDED }) { edges { node { id amount { amount } } } pageInfo { hasNextPage endCursor } }
       revenue(from: $from, to: $to) { currency gross { amount currency } applicationFees { amount } refunded { amount } net { amount } paymentCount } } } }`;
-    const vars = { id: operator.id, from: new Date(Date.now() - 3600_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() };
-    type View = { _entities: Array<{ payments: { edges: Array<{ node: { id: string } }>; pageInfo: { hasNextPage: boolean } }; revenue: unknown[] }> };
+    const vars = {
+      id: operator.id,
+      from: new Date(Date.now() - 3600_000).toISOString(),
+      to: new Date(Date.now() + 60_000).toISOString(),
+    };
+    type View = {
+      _entities: Array<{
+        payments: { edges: Array<{ node: { id: string } }>; pageInfo: { hasNextPage: boolean } };
+        revenue: unknown[];
+      }>;
+    };
     const view = dataOf(await h.subgraph.run<View>(query, vars, adminOf(operator.id)))._entities[0];
     expect(view.payments.edges.map((e) => e.node.id)).toEqual([second.id]); // newest first
     expect(view.payments.pageInfo.hasNextPage).toBe(true);
     expect(view.revenue).toEqual([
-      { currency: 'EUR', gross: { amount: 4000, currency: 'EUR' }, applicationFees: { amount: 400 }, refunded: { amount: 400 }, net: { amount: 3200 }, paymentCount: 2 },
+      {
+        currency: 'EUR',
+        gross: { amount: 4000, currency: 'EUR' },
+        applicationFees: { amount: 400 },
+        refunded: { amount: 400 },
+        net: { amount: 3200 },
+        paymentCount: 2,
+      },
     ]);
     const refused = await h.subgraph.run(query, vars, adminOf((await onboardedOperator(h)).id));
     expect(refused.errors?.[0].extensions?.code).toBe('FORBIDDEN');
@@ -388,11 +494,20 @@ beforeAll(() => {
   stripe = new Stripe('sk_test_emulator', h.emulator.clientOptions);
 });
 
-async function deliver(event: object, secret = CONNECT_SECRET, header?: string): Promise<{ status: number; body: { result?: string } }> {
+async function deliver(
+  event: object,
+  secret = CONNECT_SECRET,
+  header?: string,
+): Promise<{ status: number; body: { result?: string } }> {
   const payload = JSON.stringify(event);
   const response = await fetch(h.webhookUrl, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(header !== '' ? { 'stripe-signature': header ?? stripe.webhooks.generateTestHeaderString({ payload, secret }) } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(header !== ''
+        ? { 'stripe-signature': header ?? stripe.webhooks.generateTestHeaderString({ payload, secret }) }
+        : {}),
+    },
     body: payload,
   });
   return { status: response.status, body: (await response.json()) as { result?: string } };
@@ -421,7 +536,15 @@ describe('webhook endpoint', () => {
   });
 
   it('ignores event types it does not handle with 200', async () => {
-    const result = await deliver({ id: 'evt_unknown_1', object: 'event', type: 'customer.created', data: { object: { id: 'cus_1', object: 'customer' } } }, PLATFORM_SECRET);
+    const result = await deliver(
+      {
+        id: 'evt_unknown_1',
+        object: 'event',
+        type: 'customer.created',
+        data: { object: { id: 'cus_1', object: 'customer' } },
+      },
+      PLATFORM_SECRET,
+    );
     expect(result).toEqual({ status: 200, body: { received: true, result: 'ignored' } });
   });
 
@@ -453,9 +576,17 @@ describe('webhook endpoint', () => {
       expect(held.status).toBe('REQUIRES_ACTION');
       const intent = (await paymentRow(h, s.id))!.paymentIntentId!;
       await fetch(`${h.emulator.url}/_emulator/payment_intents/${intent}/authenticate?account=${operator.account}`);
-      const handled = ['payment_intent.requires_action', 'payment_intent.amount_capturable_updated', 'payment_intent.succeeded', 'payment_intent.canceled', 'payment_intent.payment_failed'];
+      const handled = [
+        'payment_intent.requires_action',
+        'payment_intent.amount_capturable_updated',
+        'payment_intent.succeeded',
+        'payment_intent.canceled',
+        'payment_intent.payment_failed',
+      ];
       const events = (await eventsOf(operator.account)).filter((e) => handled.includes(e.type));
-      expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['payment_intent.requires_action', 'payment_intent.amount_capturable_updated']));
+      expect(events.map((e) => e.type)).toEqual(
+        expect.arrayContaining(['payment_intent.requires_action', 'payment_intent.amount_capturable_updated']),
+      );
 
       for (const event of [...events].reverse()) expect((await deliver(event)).status).toBe(200);
       expect((await paymentRow(h, s.id))?.status).toBe('AUTHORIZED');
@@ -464,7 +595,8 @@ describe('webhook endpoint', () => {
       dataOf(await charge(h, driver, s.id));
       // Every old event again, and stale copies under new ids: nothing moves back.
       for (const event of events) expect((await deliver(event)).body.result).toBe('duplicate');
-      for (const event of events) expect((await deliver({ ...event, id: `${event.id}_late` })).body.result).toBe('unchanged');
+      for (const event of events)
+        expect((await deliver({ ...event, id: `${event.id}_late` })).body.result).toBe('unchanged');
       expect(await paymentRow(h, s.id)).toMatchObject({ status: 'SUCCEEDED', amount: 1200 });
     } finally {
       h.emulator.setWebhookUrl(h.webhookUrl);
@@ -480,7 +612,10 @@ describe('webhook endpoint', () => {
     complete(s, 2500);
     dataOf(await charge(h, driver, s.id));
     const row = await paymentRow(h, s.id);
-    await stripe.refunds.create({ payment_intent: row!.paymentIntentId!, amount: 700 }, { stripeAccount: operator.account });
+    await stripe.refunds.create(
+      { payment_intent: row!.paymentIntentId!, amount: 700 },
+      { stripeAccount: operator.account },
+    );
     await h.emulator.flushWebhooks();
     expect((await paymentRow(h, s.id))?.refundedAmount).toBe(700);
   });
@@ -492,9 +627,26 @@ describe('webhook endpoint', () => {
     const s = session(h, { driverId: driver.sub!, operatorId: operator.id });
     complete(s, 900);
     dataOf(await charge(h, driver, s.id));
-    const intent = await stripe.paymentIntents.retrieve((await paymentRow(h, s.id))!.paymentIntentId!, {}, { stripeAccount: operator.account });
-    const dispute = { id: 'dp_1', object: 'dispute', charge: intent.latest_charge, payment_intent: intent.id, status: 'needs_response', amount: 900 };
-    const result = await deliver({ id: 'evt_dispute_1', object: 'event', account: operator.account, type: 'charge.dispute.created', data: { object: dispute } });
+    const intent = await stripe.paymentIntents.retrieve(
+      (await paymentRow(h, s.id))!.paymentIntentId!,
+      {},
+      { stripeAccount: operator.account },
+    );
+    const dispute = {
+      id: 'dp_1',
+      object: 'dispute',
+      charge: intent.latest_charge,
+      payment_intent: intent.id,
+      status: 'needs_response',
+      amount: 900,
+    };
+    const result = await deliver({
+      id: 'evt_dispute_1',
+      object: 'event',
+      account: operator.account,
+      type: 'charge.dispute.created',
+      data: { object: dispute },
+    });
     expect(result.body.result).toBe('ignored'); // the emulator's charge is not disputed
     expect((await paymentRow(h, s.id))?.disputeStatus ?? null).toBeNull();
   });

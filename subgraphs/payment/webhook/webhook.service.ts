@@ -46,9 +46,13 @@ export class WebhookService {
     const em = this.orm.em.fork();
     const payment =
       (await em.findOne(Payment, { paymentIntentId: event.objectId })) ??
-      (event.paymentIdHint && isUuid(event.paymentIdHint) ? await em.findOne(Payment, { id: event.paymentIdHint }) : null);
+      (event.paymentIdHint && isUuid(event.paymentIdHint)
+        ? await em.findOne(Payment, { id: event.paymentIdHint })
+        : null);
     if (!payment || payment.providerAccountId !== event.account) return 'ignored';
-    return this.onPayment(event, payment.sessionId, payment.id, (tx, current) => this.payments.applyProviderIntent(tx, current, event.objectId));
+    return this.onPayment(event, payment.sessionId, payment.id, (tx, current) =>
+      this.payments.applyProviderIntent(tx, current, event.objectId),
+    );
   }
 
   private async onRefunded(event: ProviderEvent): Promise<WebhookResult> {
@@ -89,12 +93,20 @@ export class WebhookService {
   }
 
   /** Claims the event and runs its effect under the session's lock (serialized with charges and refunds). */
-  private onPayment(event: ProviderEvent, sessionId: string, paymentId: string, effect: (tx: EntityManager, payment: Payment) => Promise<boolean>): Promise<WebhookResult> {
+  private onPayment(
+    event: ProviderEvent,
+    sessionId: string,
+    paymentId: string,
+    effect: (tx: EntityManager, payment: Payment) => Promise<boolean>,
+  ): Promise<WebhookResult> {
     return locked(this.orm, LockNamespace.SESSION, sessionId, async (tx) => {
       if (!(await claim(tx, event))) return 'duplicate';
       const payment = await tx.findOneOrFail(Payment, { id: paymentId });
       const changed = await effect(tx, payment);
-      this.logger.info({ event: event.id, type: event.type, payment: payment.id, status: payment.status, changed }, 'webhook applied');
+      this.logger.info(
+        { event: event.id, type: event.type, payment: payment.id, status: payment.status, changed },
+        'webhook applied',
+      );
       return changed ? 'applied' : 'unchanged';
     });
   }

@@ -11,7 +11,8 @@ import { energyByOperator, energyByStation, utilisationByStation } from './analy
  * may not see them, the rest of the operator or station still answers.
  */
 
-const BUCKET_DESCRIPTION = 'Without a bucket: one row for the whole period. With one: a row per bucket that had sessions, oldest first.';
+const BUCKET_DESCRIPTION =
+  'Without a bucket: one row for the whole period. With one: a row per bucket that had sessions, oldest first.';
 
 @Resolver(() => Operator)
 export class OperatorEnergyResolver {
@@ -49,10 +50,15 @@ export class StationAnalyticsResolver {
 
   @FieldResolver(() => Utilisation, {
     nullable: true,
-    description: 'Charging hours over available connector-hours in the period, read in the station\'s time zone. Analysts, platform admins, the operator\'s admins.',
+    description:
+      "Charging hours over available connector-hours in the period, read in the station's time zone. Analysts, platform admins, the operator's admins.",
   })
   @Directive('@requires(fields: "timezone connectorCount operator { id }")')
-  async utilisation(@Root() station: Station, @Arg('period', () => AnalyticsPeriod) period: AnalyticsPeriod, @Ctx() ctx: RequestContext): Promise<Utilisation | null> {
+  async utilisation(
+    @Root() station: Station,
+    @Arg('period', () => AnalyticsPeriod) period: AnalyticsPeriod,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Utilisation | null> {
     requireAnalyticsAccess(ctx.identity, required(station.operator?.id, 'operator'));
     return ctx.loader(utilisationByStation).load({
       id: station.id,

@@ -34,12 +34,18 @@ interface EnergyRow {
   seconds: string;
 }
 
-const energyOf = (rowsOf: EnergyRows) => async (ctx: RequestContext, ids: string[], args: EnergyArgs): Promise<Map<string, EnergyStats[]>> => {
-  const rows = await rowsOf(ctx, ids, args);
-  const result = new Map<string, EnergyStats[]>();
-  for (const row of rows) result.set(row.key, [...(result.get(row.key) ?? []), energyStats(row.bucket, exactInteger(row.sessions), exactInteger(row.energy_wh), Number(row.seconds))]);
-  return result;
-};
+const energyOf =
+  (rowsOf: EnergyRows) =>
+  async (ctx: RequestContext, ids: string[], args: EnergyArgs): Promise<Map<string, EnergyStats[]>> => {
+    const rows = await rowsOf(ctx, ids, args);
+    const result = new Map<string, EnergyStats[]>();
+    for (const row of rows)
+      result.set(row.key, [
+        ...(result.get(row.key) ?? []),
+        energyStats(row.bucket, exactInteger(row.sessions), exactInteger(row.energy_wh), Number(row.seconds)),
+      ]);
+    return result;
+  };
 
 /** The trunc unit is a fixed word from period.ts, never client text. */
 const bucketOf = (bucket: AnalyticsBucket | null | undefined, localTimestamp: string) =>
@@ -58,7 +64,13 @@ const operatorEnergyRows: EnergyRows = (ctx, ids, { period, bucket }) =>
       group by 1, 2
      having sum(d.sessions) > 0
       order by 1, 2`,
-    [uuidArray(ids), analyticsOperatorScope(ctx.identity), analyticsOperatorScope(ctx.identity), period.from, period.to],
+    [
+      uuidArray(ids),
+      analyticsOperatorScope(ctx.identity),
+      analyticsOperatorScope(ctx.identity),
+      period.from,
+      period.to,
+    ],
   );
 
 const stationEnergyRows: EnergyRows = (ctx, ids, { period, bucket }) =>
@@ -75,7 +87,15 @@ const stationEnergyRows: EnergyRows = (ctx, ids, { period, bucket }) =>
         and ${LOCAL_START} >= ?::timestamp and ${LOCAL_START} < ?::timestamp
       group by 1, 2
       order by 1, 2`,
-    [uuidArray(ids), analyticsOperatorScope(ctx.identity), analyticsOperatorScope(ctx.identity), period.lo, period.hi, period.from, period.to],
+    [
+      uuidArray(ids),
+      analyticsOperatorScope(ctx.identity),
+      analyticsOperatorScope(ctx.identity),
+      period.lo,
+      period.hi,
+      period.from,
+      period.to,
+    ],
   );
 
 function energyStats(bucket: string | null, sessions: number, energyWh: number, seconds: number): EnergyStats {
@@ -92,8 +112,16 @@ function energyStats(bucket: string | null, sessions: number, energyWh: number, 
 const noEnergy = ({ bucket }: EnergyArgs): EnergyStats[] => (bucket ? [] : [energyStats(null, 0, 0, 0)]);
 const energyKey = ({ period, bucket }: EnergyArgs) => periodKey(period, bucket);
 
-export const energyByOperator = analyticsLoader<EnergyArgs, EnergyStats[]>(energyKey, energyOf(operatorEnergyRows), noEnergy);
-export const energyByStation = analyticsLoader<EnergyArgs, EnergyStats[]>(energyKey, energyOf(stationEnergyRows), noEnergy);
+export const energyByOperator = analyticsLoader<EnergyArgs, EnergyStats[]>(
+  energyKey,
+  energyOf(operatorEnergyRows),
+  noEnergy,
+);
+export const energyByStation = analyticsLoader<EnergyArgs, EnergyStats[]>(
+  energyKey,
+  energyOf(stationEnergyRows),
+  noEnergy,
+);
 
 export interface UtilisationArgs {
   period: Period;
@@ -119,7 +147,11 @@ interface UtilisationRow {
  * days count 23 or 25 hours. Sessions are found on (station_id, started_at): those that started before the period's
  * end and had not ended before its start. All stations of a request in one statement, whatever their zones.
  */
-async function utilisationOf(ctx: RequestContext, period: Period, stations: UtilisationKey[]): Promise<Map<string, Utilisation>> {
+async function utilisationOf(
+  ctx: RequestContext,
+  period: Period,
+  stations: UtilisationKey[],
+): Promise<Map<string, Utilisation>> {
   const rows: UtilisationRow[] = await ctx.em.execute(
     `with st as (
        select t.id, (?::timestamp at time zone t.tz) as lo, least((?::timestamp at time zone t.tz), now()) as hi
@@ -136,7 +168,13 @@ async function utilisationOf(ctx: RequestContext, period: Period, stations: Util
                  and (s.ended_at is null or s.ended_at > st.lo)
             ), 0)::text as charging_seconds
        from st`,
-    [period.from, period.to, JSON.stringify(stations.map((s) => ({ id: s.id, tz: s.timeZone }))), analyticsOperatorScope(ctx.identity), analyticsOperatorScope(ctx.identity)],
+    [
+      period.from,
+      period.to,
+      JSON.stringify(stations.map((s) => ({ id: s.id, tz: s.timeZone }))),
+      analyticsOperatorScope(ctx.identity),
+      analyticsOperatorScope(ctx.identity),
+    ],
   );
   const byId = new Map(stations.map((s) => [s.id, s]));
   return new Map(
@@ -144,23 +182,36 @@ async function utilisationOf(ctx: RequestContext, period: Period, stations: Util
       const { connectorCount, timeZone } = byId.get(row.key)!;
       const available = (Number(row.available_seconds) / 3600) * connectorCount;
       const charging = Number(row.charging_seconds) / 3600;
-      return [row.key, Object.assign(new Utilisation(), { chargingHours: charging, availableHours: available, ratio: ratio(charging, available), connectorCount, timeZone })];
+      return [
+        row.key,
+        Object.assign(new Utilisation(), {
+          chargingHours: charging,
+          availableHours: available,
+          ratio: ratio(charging, available),
+          connectorCount,
+          timeZone,
+        }),
+      ];
     }),
   );
 }
 
-const utilisationKey = (key: UtilisationKey) => `${periodKey(key.period)}|${key.id}|${key.timeZone}|${key.connectorCount}`;
+const utilisationKey = (key: UtilisationKey) =>
+  `${periodKey(key.period)}|${key.id}|${key.timeZone}|${key.connectorCount}`;
 
 /** `Station.utilisation` of every station of a request: one statement per period. */
 export const utilisationByStation: LoaderFactory<UtilisationKey, Utilisation | null> = (ctx) =>
   new DataLoader<UtilisationKey, Utilisation | null, string>(
     async (keys) => {
       const byPeriod = new Map<string, UtilisationKey[]>();
-      for (const key of keys) byPeriod.set(periodKey(key.period), [...(byPeriod.get(periodKey(key.period)) ?? []), key]);
+      for (const key of keys)
+        byPeriod.set(periodKey(key.period), [...(byPeriod.get(periodKey(key.period)) ?? []), key]);
       const answers = new Map<string, Utilisation>();
       for (const group of byPeriod.values()) {
         const stations = [...new Map(group.filter((k) => isUuid(k.id)).map((k) => [k.id, k])).values()];
-        const found = stations.length ? await utilisationOf(ctx, group[0].period, stations) : new Map<string, Utilisation>();
+        const found = stations.length
+          ? await utilisationOf(ctx, group[0].period, stations)
+          : new Map<string, Utilisation>();
         for (const key of group) answers.set(utilisationKey(key), found.get(key.id)!);
       }
       return keys.map((key) => answers.get(utilisationKey(key)) ?? null);

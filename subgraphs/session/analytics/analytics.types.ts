@@ -25,22 +25,27 @@ export class EnergyStats {
 
 @ObjectType('Utilisation', {
   description:
-    'How busy a station\'s connectors were: hours with a session on them (any outcome, running ones up to now) over the ' +
-    'connector-hours of the period that have passed, in the station\'s time zone.',
+    "How busy a station's connectors were: hours with a session on them (any outcome, running ones up to now) over the " +
+    "connector-hours of the period that have passed, in the station's time zone.",
 })
 export class Utilisation {
   @Field(() => Float, { description: 'Sum over sessions of their time inside the period, hours.' })
   chargingHours!: number;
 
-  @Field(() => Float, { description: 'connectorCount × hours of the period up to now (a DST change makes a day 23 or 25 hours).' })
+  @Field(() => Float, {
+    description: 'connectorCount × hours of the period up to now (a DST change makes a day 23 or 25 hours).',
+  })
   availableHours!: number;
 
-  @Field(() => Float, { nullable: true, description: 'chargingHours / availableHours, 0 to 1; null when no hour of the period has passed.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'chargingHours / availableHours, 0 to 1; null when no hour of the period has passed.',
+  })
   ratio!: number | null;
 
-  @Field(() => Int, { description: 'The station\'s connectors (as they are now: connectors keep no history).' })
+  @Field(() => Int, { description: "The station's connectors (as they are now: connectors keep no history)." })
   connectorCount!: number;
 
-  @Field(() => String, { description: 'The IANA time zone the period was read in: the station\'s.' })
+  @Field(() => String, { description: "The IANA time zone the period was read in: the station's." })
   timeZone!: string;
 }

@@ -7,12 +7,14 @@ import { Migration } from '@mikro-orm/migrations';
  * showed when it started, as in analytics.service.ts.
  */
 export class Migration20261124132004 extends Migration {
-
   override async up(): Promise<void> {
-    this.addSql(`create table "session_energy_daily" ("operator_id" uuid not null, "local_date" date not null, "sessions" int not null default 0, "energy_wh" bigint not null default 0, "seconds" numeric(24,6) not null default 0, constraint "session_energy_daily_pkey" primary key ("operator_id", "local_date"));`);
+    this.addSql(
+      `create table "session_energy_daily" ("operator_id" uuid not null, "local_date" date not null, "sessions" int not null default 0, "energy_wh" bigint not null default 0, "seconds" numeric(24,6) not null default 0, constraint "session_energy_daily_pkey" primary key ("operator_id", "local_date"));`,
+    );
 
     // Adds one completed session's figures (factor +1) or takes them away again (factor −1).
-    this.addSql(`create function session_energy_daily_add(s charging_session, factor int) returns void language sql as $$
+    this
+      .addSql(`create function session_energy_daily_add(s charging_session, factor int) returns void language sql as $$
       insert into session_energy_daily as d (operator_id, local_date, sessions, energy_wh, seconds)
       values (s.operator_id, (s.started_at at time zone coalesce(s.time_zone, 'UTC'))::date,
               factor, factor * s.energy_wh, factor * extract(epoch from s.ended_at - s.started_at))
@@ -48,5 +50,4 @@ export class Migration20261124132004 extends Migration {
     this.addSql(`drop function if exists session_energy_daily_add(charging_session, int);`);
     this.addSql(`drop table if exists "session_energy_daily" cascade;`);
   }
-
 }

@@ -53,7 +53,8 @@ const BASIS_POINTS = 10_000n;
 
 /** numerator / denominator rounded half up, for non-negative integers. */
 export function roundHalfUp(numerator: bigint, denominator: bigint): bigint {
-  if (numerator < 0n || denominator <= 0n) throw new RangeError('roundHalfUp takes a non-negative numerator and a positive denominator');
+  if (numerator < 0n || denominator <= 0n)
+    throw new RangeError('roundHalfUp takes a non-negative numerator and a positive denominator');
   const quotient = numerator / denominator;
   return 2n * (numerator % denominator) >= denominator ? quotient + 1n : quotient;
 }
@@ -98,7 +99,8 @@ export function priceSession(tariff: PricingTariff, { energyWh, seconds }: Consu
 }
 
 function nonNegativeInteger(value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer, got ${value}`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new RangeError(`${name} must be a non-negative integer, got ${value}`);
   return value;
 }
 

@@ -67,7 +67,12 @@ export function requireDriver(identity: Identity): string {
 }
 
 /** Roles that see a session's real driver id (where they see the session at all); everyone else gets a pseudonym. */
-const REAL_DRIVER_IDS = new Set<Role | undefined>([Role.DRIVER, Role.OPERATOR_ADMIN, Role.PLATFORM_ADMIN, Role.SERVICE]);
+const REAL_DRIVER_IDS = new Set<Role | undefined>([
+  Role.DRIVER,
+  Role.OPERATOR_ADMIN,
+  Role.PLATFORM_ADMIN,
+  Role.SERVICE,
+]);
 
 const settingsSchema = z.object({
   /** Key of the analysts' driver pseudonyms; set it in production so pseudonyms survive a signing-secret rotation. */
@@ -89,9 +94,15 @@ export class DriverPseudonyms {
   /** Reads DRIVER_PSEUDONYM_SECRET; without it the key is derived from the first subgraph signing secret. */
   static fromConfig(config: Pick<Config, 'env' | 'signingSecrets' | 'NODE_ENV'>, logger: Logger): DriverPseudonyms {
     const parsed = settingsSchema.safeParse(config.env);
-    if (!parsed.success) throw new Error(`Invalid session configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+    if (!parsed.success)
+      throw new Error(
+        `Invalid session configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`,
+      );
     const secret = parsed.data.DRIVER_PSEUDONYM_SECRET;
-    if (!secret && config.NODE_ENV === 'production') logger.warn('DRIVER_PSEUDONYM_SECRET is unset: analysts\' driver pseudonyms change when the first signing secret rotates');
+    if (!secret && config.NODE_ENV === 'production')
+      logger.warn(
+        "DRIVER_PSEUDONYM_SECRET is unset: analysts' driver pseudonyms change when the first signing secret rotates",
+      );
     return new DriverPseudonyms(secret ?? config.signingSecrets[0]);
   }
 

@@ -26,10 +26,13 @@ export const SESSION_OPERATOR_ANALYTICS_INDEX = 'charging_session_operator_start
 export const SESSION_STATION_ANALYTICS_INDEX = 'charging_session_station_started_analytics_index';
 
 /** The station's tariff copied at start: the price cannot change under a driver who is charging. */
-@ObjectType('TariffSnapshot', { description: 'The tariff as it was when the session started; the session is priced from it. Prices are net, tax comes on top.' })
+@ObjectType('TariffSnapshot', {
+  description:
+    'The tariff as it was when the session started; the session is priced from it. Prices are net, tax comes on top.',
+})
 @Embeddable()
 export class TariffSnapshot implements PricingTariff {
-  @Field(() => ID, { name: 'tariffId', description: 'The station subgraph\'s Tariff this was copied from.' })
+  @Field(() => ID, { name: 'tariffId', description: "The station subgraph's Tariff this was copied from." })
   @Property({ type: 'uuid' })
   id!: string;
 
@@ -60,7 +63,7 @@ export class TariffSnapshot implements PricingTariff {
     return Money.of(this.sessionFeeAmount, this.currency);
   }
 
-  @Field(() => Money, { description: 'Amount the payment service holds on the driver\'s card at start.' })
+  @Field(() => Money, { description: "Amount the payment service holds on the driver's card at start." })
   get preAuthorization(): Money {
     return Money.of(this.preAuthorizationAmount, this.currency);
   }
@@ -89,15 +92,23 @@ export class FinalPrice implements PriceBreakdown {
   }
 }
 
-@ObjectType('ChargingSession', { description: 'A driver charging at one connector of a station, priced from the tariff snapshot taken at start.' })
+@ObjectType('ChargingSession', {
+  description: 'A driver charging at one connector of a station, priced from the tariff snapshot taken at start.',
+})
 @Directive('@key(fields: "id")')
 @Entity({ tableName: 'charging_session' })
 @Index({ properties: ['driverId', 'id'] })
 @Index({ properties: ['operatorId', 'id'] })
 @Index({ properties: ['stationId', 'id'] })
 // Analytics (subgraphs/session/analytics): sessions by operator or station and start time, covering what the sums read.
-@Index({ name: SESSION_OPERATOR_ANALYTICS_INDEX, expression: `create index "${SESSION_OPERATOR_ANALYTICS_INDEX}" on "charging_session" ("operator_id", "started_at") include ("status", "ended_at", "energy_wh", "time_zone")` })
-@Index({ name: SESSION_STATION_ANALYTICS_INDEX, expression: `create index "${SESSION_STATION_ANALYTICS_INDEX}" on "charging_session" ("station_id", "started_at") include ("status", "ended_at", "energy_wh", "time_zone")` })
+@Index({
+  name: SESSION_OPERATOR_ANALYTICS_INDEX,
+  expression: `create index "${SESSION_OPERATOR_ANALYTICS_INDEX}" on "charging_session" ("operator_id", "started_at") include ("status", "ended_at", "energy_wh", "time_zone")`,
+})
+@Index({
+  name: SESSION_STATION_ANALYTICS_INDEX,
+  expression: `create index "${SESSION_STATION_ANALYTICS_INDEX}" on "charging_session" ("station_id", "started_at") include ("status", "ended_at", "energy_wh", "time_zone")`,
+})
 // The database, not a read-then-write check, decides who wins a connector: two concurrent starts cannot both insert.
 // Keyed by station too, so connector ids only need to be unique within their station.
 // One ACTIVE session per driver as well: a double tap on two connectors must not start two sessions (and two card
@@ -143,7 +154,10 @@ export class ChargingSession extends BaseEntity {
 
   /** The station's IANA time zone at start, as the station subgraph reported it: analytics count the session on
    *  the local date it started there, and the payment copies it. Null for sessions started before it was kept. */
-  @Field(() => String, { nullable: true, description: 'IANA time zone of the station when the session started, e.g. Asia/Tokyo.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'IANA time zone of the station when the session started, e.g. Asia/Tokyo.',
+  })
   @Property({ type: 'string', length: 64, nullable: true })
   timeZone?: string | null;
 
@@ -169,11 +183,15 @@ export class ChargingSession extends BaseEntity {
 
   /** Fixed amounts once ended; while ACTIVE, the price up to `now`. */
   costAt(now: Date): PriceBreakdown {
-    return this.finalPrice ?? priceSession(this.tariff, { energyWh: this.energyWh, seconds: billableSeconds(this.startedAt, now) });
+    return (
+      this.finalPrice ??
+      priceSession(this.tariff, { energyWh: this.energyWh, seconds: billableSeconds(this.startedAt, now) })
+    );
   }
 
   assertActive(action: string): void {
-    if (this.status !== ChargingSessionStatus.ACTIVE) throw conflict(`Cannot ${action} charging session ${this.id}: it has already ended (${this.status}).`);
+    if (this.status !== ChargingSessionStatus.ACTIVE)
+      throw conflict(`Cannot ${action} charging session ${this.id}: it has already ended (${this.status}).`);
   }
 
   /** The only transition there is: ACTIVE → an ended status, once, with the price fixed at that moment. */

@@ -8,7 +8,7 @@ export class StartChargingSessionInput {
   @IsUUID()
   stationId!: string;
 
-  @Field(() => ID, { description: 'One of the station\'s connectors.' })
+  @Field(() => ID, { description: "One of the station's connectors." })
   @Length(1, 100)
   connectorId!: string;
 }
@@ -19,7 +19,9 @@ export class RecordMeterValueInput {
   @IsUUID()
   sessionId!: string;
 
-  @Field(() => Int, { description: 'Energy delivered since the session started (Wh, cumulative); never lower than the last value.' })
+  @Field(() => Int, {
+    description: 'Energy delivered since the session started (Wh, cumulative); never lower than the last value.',
+  })
   @Min(0)
   energyWh!: number;
 

@@ -16,7 +16,9 @@ const READERS = [Role.DRIVER, Role.OPERATOR_ADMIN, Role.ANALYST];
 @Resolver(() => ChargingSession)
 export class ChargingSessionResolver {
   @Authorized(...READERS)
-  @Query(() => ChargingSession, { description: 'One session: drivers see their own, operator admins their operator\'s.' })
+  @Query(() => ChargingSession, {
+    description: "One session: drivers see their own, operator admins their operator's.",
+  })
   chargingSession(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<ChargingSession> {
     return new ChargingSessionService(ctx).get(id);
   }
@@ -32,19 +34,31 @@ export class ChargingSessionResolver {
   }
 
   @Authorized(Role.DRIVER)
-  @Mutation(() => ChargingSession, { description: 'A driver starts charging at a connector; the tariff is fixed for the session at this moment.' })
-  startChargingSession(@Arg('input', () => StartChargingSessionInput) input: StartChargingSessionInput, @Ctx() ctx: RequestContext): Promise<ChargingSession> {
+  @Mutation(() => ChargingSession, {
+    description: 'A driver starts charging at a connector; the tariff is fixed for the session at this moment.',
+  })
+  startChargingSession(
+    @Arg('input', () => StartChargingSessionInput) input: StartChargingSessionInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ChargingSession> {
     return new ChargingSessionService(ctx).start(input);
   }
 
   @Authorized(Role.OPERATOR_ADMIN)
-  @Mutation(() => ChargingSession, { description: 'The charger integration (or the operator\'s admins) reports the energy delivered so far.' })
-  recordMeterValue(@Arg('input', () => RecordMeterValueInput) input: RecordMeterValueInput, @Ctx() ctx: RequestContext): Promise<ChargingSession> {
+  @Mutation(() => ChargingSession, {
+    description: "The charger integration (or the operator's admins) reports the energy delivered so far.",
+  })
+  recordMeterValue(
+    @Arg('input', () => RecordMeterValueInput) input: RecordMeterValueInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ChargingSession> {
     return new ChargingSessionService(ctx).recordMeterValue(input);
   }
 
   @Authorized(Role.DRIVER)
-  @Mutation(() => ChargingSession, { description: 'The driver stops the session; its price is fixed from the tariff snapshot.' })
+  @Mutation(() => ChargingSession, {
+    description: 'The driver stops the session; its price is fixed from the tariff snapshot.',
+  })
   stopChargingSession(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<ChargingSession> {
     return new ChargingSessionService(ctx).stop(id);
   }
@@ -69,7 +83,11 @@ export class ChargingSessionResolver {
 export class StationSessionsResolver {
   @Authorized(...READERS)
   // Nullable like every field one subgraph adds to another's entity, so an outage here leaves the station readable.
-  @FieldResolver(() => ChargingSessionConnection, { nullable: true, description: 'Sessions at this station the caller may see, newest first (null when the session service is unavailable).' })
+  @FieldResolver(() => ChargingSessionConnection, {
+    nullable: true,
+    description:
+      'Sessions at this station the caller may see, newest first (null when the session service is unavailable).',
+  })
   sessions(@Root() station: Station, @Args(() => PageArgs) page: PageArgs, @Ctx() ctx: RequestContext) {
     return ctx.loader(sessionsByStation).load({ stationId: station.id, page });
   }
@@ -87,7 +105,9 @@ export const sessionReferences: ReferenceResolvers = {
 export class DriverIdResolver {
   constructor(private readonly pseudonyms: DriverPseudonyms) {}
 
-  @FieldResolver(() => ID, { description: 'The driver who started the session. Analysts get a stable pseudonym (drv_…) instead of the real id.' })
+  @FieldResolver(() => ID, {
+    description: 'The driver who started the session. Analysts get a stable pseudonym (drv_…) instead of the real id.',
+  })
   driverId(@Root() session: ChargingSession, @Ctx() ctx: RequestContext): string {
     return this.pseudonyms.driverIdFor(ctx.identity, session.driverId);
   }

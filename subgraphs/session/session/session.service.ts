@@ -7,7 +7,13 @@ import { badInput, conflict, notFound } from '../../common/errors.js';
 import { isUuid, uuidsOnly } from '../../common/ids.js';
 import { decodeCursor, toConnection, type Connection, type PageArgs } from '../../common/pagination.js';
 import { requireDriver, visibleSessions, type SessionScope } from './session.access.js';
-import { ACTIVE_CONNECTOR_INDEX, ACTIVE_DRIVER_INDEX, ChargingSession, ChargingSessionStatus, TariffSnapshot } from './session.entity.js';
+import {
+  ACTIVE_CONNECTOR_INDEX,
+  ACTIVE_DRIVER_INDEX,
+  ChargingSession,
+  ChargingSessionStatus,
+  TariffSnapshot,
+} from './session.entity.js';
 import type { ChargingSessionFilter, RecordMeterValueInput, StartChargingSessionInput } from './session.inputs.js';
 import { MeterValue } from './meter-value.entity.js';
 import { withoutUndefined } from '../../common/objects.js';
@@ -50,7 +56,9 @@ export class ChargingSessionService {
 
   /** One session the caller may see; anyone else's is NOT_FOUND, exactly like one that does not exist. */
   async get(id: string): Promise<ChargingSession> {
-    const session = isUuid(id) ? await this.em.findOne(ChargingSession, { id, ...visibleSessions(this.ctx.identity) }) : null;
+    const session = isUuid(id)
+      ? await this.em.findOne(ChargingSession, { id, ...visibleSessions(this.ctx.identity) })
+      : null;
     if (!session) throw notFound('Charging session', id);
     return session;
   }
@@ -75,7 +83,12 @@ export class ChargingSessionService {
    */
   async start(input: StartChargingSessionInput): Promise<ChargingSession> {
     const driverId = requireDriver(this.ctx.identity);
-    const station = await this.ctx.services.resolveOne<UpstreamStation>('station', 'Station', input.stationId, STATION_SELECTION);
+    const station = await this.ctx.services.resolveOne<UpstreamStation>(
+      'station',
+      'Station',
+      input.stationId,
+      STATION_SELECTION,
+    );
     if (!station) throw notFound('Station', input.stationId);
     const connector = station.connectors.find((c) => c.id === input.connectorId);
     if (!connector) throw badInput(`Station ${station.id} has no connector ${input.connectorId}.`, 'connectorId');
@@ -107,13 +120,23 @@ export class ChargingSessionService {
       requireOperatorAccess(this.ctx.identity, session.operatorId);
       session.assertActive('record meter values for');
       if (energyWh < session.energyWh) {
-        throw badInput(`energyWh went backwards: ${energyWh} Wh is less than the last value of ${session.energyWh} Wh.`, 'energyWh');
+        throw badInput(
+          `energyWh went backwards: ${energyWh} Wh is less than the last value of ${session.energyWh} Wh.`,
+          'energyWh',
+        );
       }
       if (measuredAt < session.startedAt) throw badInput('measuredAt is before the session started.', 'measuredAt');
-      if (session.lastMeterAt && measuredAt < session.lastMeterAt) throw badInput('measuredAt is earlier than the last meter value.', 'measuredAt');
-      if (measuredAt.getTime() > Date.now() + MAX_METER_CLOCK_SKEW_MS) throw badInput('measuredAt is in the future.', 'measuredAt');
+      if (session.lastMeterAt && measuredAt < session.lastMeterAt)
+        throw badInput('measuredAt is earlier than the last meter value.', 'measuredAt');
+      if (measuredAt.getTime() > Date.now() + MAX_METER_CLOCK_SKEW_MS)
+        throw badInput('measuredAt is in the future.', 'measuredAt');
 
-      em.create(MeterValue, { session, energyWh, measuredAt, recordedBy: `${this.ctx.identity.role}:${this.ctx.identity.sub ?? ''}` });
+      em.create(MeterValue, {
+        session,
+        energyWh,
+        measuredAt,
+        recordedBy: `${this.ctx.identity.role}:${this.ctx.identity.sub ?? ''}`,
+      });
       session.energyWh = energyWh;
       session.lastMeterAt = measuredAt;
     });
@@ -121,7 +144,9 @@ export class ChargingSessionService {
 
   /** Stops the caller's session (platform admins and services: any) and fixes its price; a second stop is a CONFLICT. */
   async stop(id: string): Promise<ChargingSession> {
-    return this.changeLocked(id, visibleSessions(this.ctx.identity), (session) => session.end(ChargingSessionStatus.COMPLETED, new Date()));
+    return this.changeLocked(id, visibleSessions(this.ctx.identity), (session) =>
+      session.end(ChargingSessionStatus.COMPLETED, new Date()),
+    );
   }
 
   /**
@@ -129,7 +154,11 @@ export class ChargingSessionService {
    * one after the other: a stop prices exactly the energy it stores, and of two concurrent stops the second sees
    * the session ended and fails with CONFLICT.
    */
-  private async changeLocked(id: string, scope: SessionScope, change: (session: ChargingSession, em: EntityManager) => void): Promise<ChargingSession> {
+  private async changeLocked(
+    id: string,
+    scope: SessionScope,
+    change: (session: ChargingSession, em: EntityManager) => void,
+  ): Promise<ChargingSession> {
     if (!isUuid(id)) throw notFound('Charging session', id);
     return this.em.transactional(async (em) => {
       const session = await em.findOne(ChargingSession, { id, ...scope }, { lockMode: LockMode.PESSIMISTIC_WRITE });
@@ -141,7 +170,12 @@ export class ChargingSessionService {
 
   /** A suspended operator keeps its data but takes no new sessions (operator subgraph's rule). */
   private async assertOperatorTakesSessions(operatorId: string): Promise<void> {
-    const operator = await this.ctx.services.resolveOne<{ status: string }>('operator', 'Operator', operatorId, 'status');
+    const operator = await this.ctx.services.resolveOne<{ status: string }>(
+      'operator',
+      'Operator',
+      operatorId,
+      'status',
+    );
     if (!operator) throw notFound('Operator', operatorId);
     if (operator.status !== 'ACTIVE') throw conflict('The operator of this station takes no new charging sessions.');
   }
@@ -162,8 +196,10 @@ function snapshotOf(tariff: UpstreamStation['tariff']): TariffSnapshot {
 /** Translates the ACTIVE-uniqueness violations into errors a driver understands; anything else passes through. */
 function activeSessionConflict(error: unknown, connectorId: string): unknown {
   if (!(error instanceof UniqueConstraintViolationException) || !('constraint' in error)) return error;
-  if (error.constraint === ACTIVE_CONNECTOR_INDEX) return conflict(`Connector ${connectorId} is busy with another charging session.`);
-  if (error.constraint === ACTIVE_DRIVER_INDEX) return conflict('You already have an active charging session; stop it before starting another.');
+  if (error.constraint === ACTIVE_CONNECTOR_INDEX)
+    return conflict(`Connector ${connectorId} is busy with another charging session.`);
+  if (error.constraint === ACTIVE_DRIVER_INDEX)
+    return conflict('You already have an active charging session; stop it before starting another.');
   return error;
 }
 
@@ -196,7 +232,13 @@ export const sessionsByStation: LoaderFactory<StationSessionsKey, Connection<Cha
         const stationIds = uuidsOnly(group.map((k) => k.stationId));
         const sessions = stationIds.length ? await findStationPages(ctx, stationIds, page) : [];
         for (const stationId of new Set(group.map((k) => k.stationId))) {
-          pages.set(stationPageKey({ stationId, page }), toConnection(sessions.filter((s) => s.stationId === stationId), page.first));
+          pages.set(
+            stationPageKey({ stationId, page }),
+            toConnection(
+              sessions.filter((s) => s.stationId === stationId),
+              page.first,
+            ),
+          );
         }
       }
       return keys.map((key) => pages.get(stationPageKey(key))!);
@@ -208,12 +250,22 @@ function stationPageKey({ stationId, page }: StationSessionsKey): string {
   return `${stationId}|${page.first}|${page.after ?? ''}`;
 }
 
-async function findStationPages(ctx: RequestContext, stationIds: string[], { first, after }: PageArgs): Promise<ChargingSession[]> {
+async function findStationPages(
+  ctx: RequestContext,
+  stationIds: string[],
+  { first, after }: PageArgs,
+): Promise<ChargingSession[]> {
   const em = ctx.em;
   const ranked = em
     .createQueryBuilder(ChargingSession, 's')
     .select(['*', raw('row_number() over (partition by s.station_id order by s.id desc) as page_rank')])
-    .where({ $and: [{ stationId: { $in: stationIds } }, visibleSessions(ctx.identity), after ? { id: { $lt: decodeCursor(after) } } : {}] });
+    .where({
+      $and: [
+        { stationId: { $in: stationIds } },
+        visibleSessions(ctx.identity),
+        after ? { id: { $lt: decodeCursor(after) } } : {},
+      ],
+    });
   const rows: Array<Record<string, unknown>> = await em
     .getKnex()
     .select('*')
@@ -222,4 +274,3 @@ async function findStationPages(ctx: RequestContext, stationIds: string[], { fir
     .orderBy([{ column: 'station_id' }, { column: 'id', order: 'desc' }]);
   return rows.map(({ page_rank: _rank, ...row }) => em.map(ChargingSession, row));
 }
-

@@ -4,7 +4,10 @@ import { ConnectionType } from '../../common/pagination.js';
 import type { PriceBreakdown } from '../pricing/pricing.js';
 import { ChargingSession } from './session.entity.js';
 
-@ObjectType('SessionCost', { description: 'What a session costs, in the currency of its tariff snapshot: up to now while ACTIVE, fixed once ended.' })
+@ObjectType('SessionCost', {
+  description:
+    'What a session costs, in the currency of its tariff snapshot: up to now while ACTIVE, fixed once ended.',
+})
 export class SessionCost {
   @Field(() => Money, { description: 'Net energy cost.' })
   energy!: Money;

@@ -1,7 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countStatements } from '../../../test/support/sql-counter.js';
-import { adminOf, analyst, createOperator, createStation, createTariff, dataOf, errorCode, newDriver, recordMeter, startHarness, startOk, stop, type Harness } from './harness.js';
+import {
+  adminOf,
+  analyst,
+  createOperator,
+  createStation,
+  createTariff,
+  dataOf,
+  errorCode,
+  newDriver,
+  recordMeter,
+  startHarness,
+  startOk,
+  stop,
+  type Harness,
+} from './harness.js';
 
 /*
  * The session subgraph's analytics as the gateway calls them: `_entities` with the Station fields it @requires
@@ -14,7 +28,13 @@ beforeAll(async () => {
 });
 afterAll(() => h?.destroy());
 
-async function endedSession(stationId: string, operatorId: string, start: string, end: string, timeZone: string): Promise<void> {
+async function endedSession(
+  stationId: string,
+  operatorId: string,
+  start: string,
+  end: string,
+  timeZone: string,
+): Promise<void> {
   await h.session.orm.em.fork().execute(
     `insert into charging_session (id, created_at, updated_at, status, station_id, connector_id, driver_id, operator_id, started_at, ended_at, energy_wh, time_zone,
        tariff_id, tariff_currency, tariff_energy_price_per_kwh, tariff_time_price_per_hour, tariff_session_fee_amount, tariff_tax_rate_basis_points, tariff_pre_authorization_amount,
@@ -28,11 +48,15 @@ const UTILISATION = `query ($representations: [_Any!]!, $period: AnalyticsPeriod
   _entities(representations: $representations) { ... on Station { id utilisation(period: $period) { chargingHours availableHours ratio connectorCount timeZone } } } }`;
 
 describe('analytics in the session subgraph', () => {
-  it('keeps the station\'s time zone on a session from its start', async () => {
+  it("keeps the station's time zone on a session from its start", async () => {
     const operatorId = await createOperator(h);
     const station = await createStation(h, operatorId, await createTariff(h, operatorId));
     const session = await startOk(h, newDriver(), station.id, station.connectors[0].id);
-    const read = await h.session.run<{ chargingSession: { timeZone: string } }>(`query ($id: ID!) { chargingSession(id: $id) { timeZone } }`, { id: session.id }, adminOf(operatorId));
+    const read = await h.session.run<{ chargingSession: { timeZone: string } }>(
+      `query ($id: ID!) { chargingSession(id: $id) { timeZone } }`,
+      { id: session.id },
+      adminOf(operatorId),
+    );
     expect(dataOf(read).chargingSession.timeZone).toBe('Europe/Berlin');
   });
 
@@ -43,21 +67,57 @@ describe('analytics in the session subgraph', () => {
     await endedSession(tokyo, operatorId, '2026-10-31T14:00:00Z', '2026-10-31T15:00:00Z', 'Asia/Tokyo'); // 23:00–00:00 JST
     await endedSession(newYork, operatorId, '2026-11-01T04:00:00Z', '2026-11-01T05:00:00Z', 'America/New_York'); // 00:00–01:00 EDT; the day has 25 h
     const representations = [
-      { __typename: 'Station', id: tokyo, timezone: 'Asia/Tokyo', connectorCount: 2, operator: { __typename: 'Operator', id: operatorId } },
-      { __typename: 'Station', id: newYork, timezone: 'America/New_York', connectorCount: 4, operator: { __typename: 'Operator', id: operatorId } },
+      {
+        __typename: 'Station',
+        id: tokyo,
+        timezone: 'Asia/Tokyo',
+        connectorCount: 2,
+        operator: { __typename: 'Operator', id: operatorId },
+      },
+      {
+        __typename: 'Station',
+        id: newYork,
+        timezone: 'America/New_York',
+        connectorCount: 4,
+        operator: { __typename: 'Operator', id: operatorId },
+      },
     ];
     let result: Awaited<ReturnType<typeof h.session.run>> | undefined;
     const statements = await countStatements(h.session.orm, async () => {
-      result = await h.session.run(UTILISATION, { representations, period: { from: '2026-10-31', to: '2026-11-01' } }, analyst);
+      result = await h.session.run(
+        UTILISATION,
+        { representations, period: { from: '2026-10-31', to: '2026-11-01' } },
+        analyst,
+      );
     });
     expect(statements).toBe(1);
     expect(dataOf(result!)).toEqual({
       _entities: [
-        { id: tokyo, utilisation: { chargingHours: 1, availableHours: 48, ratio: 1 / 48, connectorCount: 2, timeZone: 'Asia/Tokyo' } },
-        { id: newYork, utilisation: { chargingHours: 0, availableHours: 96, ratio: 0, connectorCount: 4, timeZone: 'America/New_York' } },
+        {
+          id: tokyo,
+          utilisation: {
+            chargingHours: 1,
+            availableHours: 48,
+            ratio: 1 / 48,
+            connectorCount: 2,
+            timeZone: 'Asia/Tokyo',
+          },
+        },
+        {
+          id: newYork,
+          utilisation: {
+            chargingHours: 0,
+            availableHours: 96,
+            ratio: 0,
+            connectorCount: 4,
+            timeZone: 'America/New_York',
+          },
+        },
       ],
     });
-    const nextDay = await h.session.run<{ _entities: Array<{ utilisation: { chargingHours: number; availableHours: number } }> }>(
+    const nextDay = await h.session.run<{
+      _entities: Array<{ utilisation: { chargingHours: number; availableHours: number } }>;
+    }>(
       UTILISATION,
       { representations: [representations[1]], period: { from: '2026-11-01', to: '2026-11-02' } },
       analyst,
@@ -66,12 +126,33 @@ describe('analytics in the session subgraph', () => {
   });
 
   it('checks the operator the station subgraph names, and needs the fields it @requires', async () => {
-    const station = { __typename: 'Station', id: randomUUID(), timezone: 'UTC', connectorCount: 1, operator: { __typename: 'Operator', id: randomUUID() } };
-    const foreign = await h.session.run(UTILISATION, { representations: [station], period: { from: '2026-10-01', to: '2026-11-01' } }, adminOf(randomUUID()));
+    const station = {
+      __typename: 'Station',
+      id: randomUUID(),
+      timezone: 'UTC',
+      connectorCount: 1,
+      operator: { __typename: 'Operator', id: randomUUID() },
+    };
+    const foreign = await h.session.run(
+      UTILISATION,
+      { representations: [station], period: { from: '2026-10-01', to: '2026-11-01' } },
+      adminOf(randomUUID()),
+    );
     expect(errorCode(foreign)).toBe('FORBIDDEN');
-    const own = await h.session.run(UTILISATION, { representations: [station], period: { from: '2026-10-01', to: '2026-11-01' } }, adminOf(station.operator.id));
+    const own = await h.session.run(
+      UTILISATION,
+      { representations: [station], period: { from: '2026-10-01', to: '2026-11-01' } },
+      adminOf(station.operator.id),
+    );
     expect(own.errors).toBeUndefined();
-    const bare = await h.session.run(UTILISATION, { representations: [{ __typename: 'Station', id: station.id }], period: { from: '2026-10-01', to: '2026-11-01' } }, analyst);
+    const bare = await h.session.run(
+      UTILISATION,
+      {
+        representations: [{ __typename: 'Station', id: station.id }],
+        period: { from: '2026-10-01', to: '2026-11-01' },
+      },
+      analyst,
+    );
     expect(errorCode(bare)).toBe('INTERNAL_SERVER_ERROR');
   });
 
@@ -80,10 +161,17 @@ describe('analytics in the session subgraph', () => {
     const station = await createStation(h, operatorId, await createTariff(h, operatorId));
     const em = h.session.orm.em.fork();
     const recomputed = () =>
-      em.execute(`select local_date::text, count(*)::int as sessions, sum(energy_wh)::bigint::text as energy_wh, sum(extract(epoch from ended_at - started_at))::numeric(24,6)::text as seconds
+      em.execute(
+        `select local_date::text, count(*)::int as sessions, sum(energy_wh)::bigint::text as energy_wh, sum(extract(epoch from ended_at - started_at))::numeric(24,6)::text as seconds
                     from (select *, (started_at at time zone coalesce(time_zone, 'UTC'))::date as local_date from charging_session) s
-                   where operator_id = ? and status = 'COMPLETED' group by 1 order by 1`, [operatorId]);
-    const kept = () => em.execute(`select local_date::text, sessions, energy_wh::text, seconds::text from session_energy_daily where operator_id = ? and sessions <> 0 order by 1`, [operatorId]);
+                   where operator_id = ? and status = 'COMPLETED' group by 1 order by 1`,
+        [operatorId],
+      );
+    const kept = () =>
+      em.execute(
+        `select local_date::text, sessions, energy_wh::text, seconds::text from session_energy_daily where operator_id = ? and sessions <> 0 order by 1`,
+        [operatorId],
+      );
 
     // Through the API: started (not counted), metered, stopped (counted).
     const driver = newDriver();
@@ -101,6 +189,8 @@ describe('analytics in the session subgraph', () => {
     await em.execute(`delete from meter_value where session_id = ?`, [session.id]);
     await em.execute(`delete from charging_session where id = ?`, [session.id]);
     expect(await kept()).toEqual(await recomputed());
-    expect(await kept()).toEqual([{ local_date: '2026-10-31', sessions: 1, energy_wh: '1000', seconds: '2700.000000' }]);
+    expect(await kept()).toEqual([
+      { local_date: '2026-10-31', sessions: 1, energy_wh: '1000', seconds: '2700.000000' },
+    ]);
   });
 });

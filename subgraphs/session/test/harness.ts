@@ -13,7 +13,11 @@ export { platformAdmin };
 export const analyst: Identity = { role: Role.ANALYST, sub: 'analyst-1' };
 export const partner: Identity = { role: Role.PARTNER, sub: 'partner-1' };
 export const chargerService: Identity = { role: Role.SERVICE, sub: 'charger-gateway' };
-export const adminOf = (operatorId: string): Identity => ({ role: Role.OPERATOR_ADMIN, sub: `admin-of-${operatorId}`, operatorId });
+export const adminOf = (operatorId: string): Identity => ({
+  role: Role.OPERATOR_ADMIN,
+  sub: `admin-of-${operatorId}`,
+  operatorId,
+});
 export const UNKNOWN_ID = '0190f0f0-0000-7000-8000-000000000000';
 
 let drivers = 0;
@@ -37,7 +41,10 @@ export async function startHarness(): Promise<Harness> {
   const operatorUrl = await operator.listen(0);
   const station = await createTestSubgraph(stationSubgraph, testConfig({ OPERATOR_URL: operatorUrl }));
   const stationUrl = await station.listen(0);
-  const session = await createTestSubgraph(sessionSubgraph, testConfig({ OPERATOR_URL: operatorUrl, STATION_URL: stationUrl }));
+  const session = await createTestSubgraph(
+    sessionSubgraph,
+    testConfig({ OPERATOR_URL: operatorUrl, STATION_URL: stationUrl }),
+  );
   return {
     operator,
     station,
@@ -65,9 +72,20 @@ export { dataOf, errorCode, type Result } from '../../../test/support/results.js
 
 export const createOperator = (h: Harness, name?: string): Promise<string> => createOperatorIn(h.operator, name);
 
-export const EUR_TARIFF = { currency: 'EUR', energyPricePerKwh: '0.349', timePricePerHour: '1.2', sessionFee: 50, taxRateBasisPoints: 1900, preAuthorizationAmount: 5000 };
+export const EUR_TARIFF = {
+  currency: 'EUR',
+  energyPricePerKwh: '0.349',
+  timePricePerHour: '1.2',
+  sessionFee: 50,
+  taxRateBasisPoints: 1900,
+  preAuthorizationAmount: 5000,
+};
 
-export async function createTariff(h: Harness, operatorId: string, override: Record<string, unknown> = {}): Promise<string> {
+export async function createTariff(
+  h: Harness,
+  operatorId: string,
+  override: Record<string, unknown> = {},
+): Promise<string> {
   const result = await h.station.run<{ createTariff: { id: string } }>(
     `mutation ($input: CreateTariffInput!) { createTariff(input: $input) { id } }`,
     { input: { operatorId, name: 'Standard', ...EUR_TARIFF, ...override } },
@@ -81,7 +99,12 @@ export interface CreatedStation {
   connectors: Array<{ id: string }>;
 }
 
-export async function createStation(h: Harness, operatorId: string, tariffId: string, connectors = 2): Promise<CreatedStation> {
+export async function createStation(
+  h: Harness,
+  operatorId: string,
+  tariffId: string,
+  connectors = 2,
+): Promise<CreatedStation> {
   const result = await h.station.run<{ createStation: CreatedStation }>(
     `mutation ($input: CreateStationInput!) { createStation(input: $input) { id connectors { id } } }`,
     {
@@ -100,7 +123,12 @@ export async function createStation(h: Harness, operatorId: string, tariffId: st
   return dataOf(result).createStation;
 }
 
-export async function setConnectorStatus(h: Harness, station: CreatedStation, connectorId: string, status: string): Promise<void> {
+export async function setConnectorStatus(
+  h: Harness,
+  station: CreatedStation,
+  connectorId: string,
+  status: string,
+): Promise<void> {
   const result = await h.station.run(
     `mutation ($input: SetConnectorStatusInput!) { setConnectorStatus(input: $input) { id status } }`,
     { input: { stationId: station.id, connectorId, status } },
@@ -155,9 +183,14 @@ export async function startOk(h: Harness, who: Identity, stationId: string, conn
 }
 
 export const recordMeter = (h: Harness, who: Identity, sessionId: string, energyWh: number, measuredAt: Date) =>
-  h.session.run<{ recordMeterValue: SessionView }>(METER, { input: { sessionId, energyWh, measuredAt: measuredAt.toISOString() } }, who);
+  h.session.run<{ recordMeterValue: SessionView }>(
+    METER,
+    { input: { sessionId, energyWh, measuredAt: measuredAt.toISOString() } },
+    who,
+  );
 
-export const stop = (h: Harness, who: Identity, id: string) => h.session.run<{ stopChargingSession: SessionView }>(STOP, { id }, who);
+export const stop = (h: Harness, who: Identity, id: string) =>
+  h.session.run<{ stopChargingSession: SessionView }>(STOP, { id }, who);
 
 /** Row counts of the session subgraph's tables, to prove a refused mutation wrote nothing. */
 export async function rowCounts(h: Harness) {

@@ -1,7 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { billableSeconds, energyAmount, priceSession, roundHalfUp, taxAmount, timeAmount, type PricingTariff } from '../pricing/pricing.js';
+import {
+  billableSeconds,
+  energyAmount,
+  priceSession,
+  roundHalfUp,
+  taxAmount,
+  timeAmount,
+  type PricingTariff,
+} from '../pricing/pricing.js';
 
-const eur: PricingTariff = { currency: 'EUR', energyPricePerKwh: '0.349', timePricePerHour: '1.2', sessionFeeAmount: 50, taxRateBasisPoints: 1900 };
+const eur: PricingTariff = {
+  currency: 'EUR',
+  energyPricePerKwh: '0.349',
+  timePricePerHour: '1.2',
+  sessionFeeAmount: 50,
+  taxRateBasisPoints: 1900,
+};
 
 describe('roundHalfUp', () => {
   it.each([
@@ -65,32 +79,80 @@ describe('priceSession', () => {
   it('prices a EUR session: energy + time + fee, tax on top', () => {
     // energy 12.345 kWh × 0.349 = 4.308405 → 431; time 1815 s × 1.2/h = 0.605 → 61; fee 50
     // subtotal 542; tax 19 % = 102.98 → 103; total 645
-    expect(priceSession(eur, { energyWh: 12_345, seconds: 1_815 })).toEqual({ energy: 431, time: 61, sessionFee: 50, tax: 103, total: 645 });
+    expect(priceSession(eur, { energyWh: 12_345, seconds: 1_815 })).toEqual({
+      energy: 431,
+      time: 61,
+      sessionFee: 50,
+      tax: 103,
+      total: 645,
+    });
   });
 
   it('charges the session fee and its tax for an empty session', () => {
-    expect(priceSession(eur, { energyWh: 0, seconds: 0 })).toEqual({ energy: 0, time: 0, sessionFee: 50, tax: 10, total: 60 }); // tax 9.5 → 10
+    expect(priceSession(eur, { energyWh: 0, seconds: 0 })).toEqual({
+      energy: 0,
+      time: 0,
+      sessionFee: 50,
+      tax: 10,
+      total: 60,
+    }); // tax 9.5 → 10
   });
 
   it('prices a JPY (zero-decimal) session in whole yen', () => {
-    const jpy: PricingTariff = { currency: 'JPY', energyPricePerKwh: '55', timePricePerHour: '0', sessionFeeAmount: 100, taxRateBasisPoints: 1000 };
+    const jpy: PricingTariff = {
+      currency: 'JPY',
+      energyPricePerKwh: '55',
+      timePricePerHour: '0',
+      sessionFeeAmount: 100,
+      taxRateBasisPoints: 1000,
+    };
     // energy 12.345 kWh × 55 = 678.975 → 679; subtotal 779; tax 77.9 → 78
-    expect(priceSession(jpy, { energyWh: 12_345, seconds: 5_000 })).toEqual({ energy: 679, time: 0, sessionFee: 100, tax: 78, total: 857 });
+    expect(priceSession(jpy, { energyWh: 12_345, seconds: 5_000 })).toEqual({
+      energy: 679,
+      time: 0,
+      sessionFee: 100,
+      tax: 78,
+      total: 857,
+    });
     // half a yen rounds up
     expect(energyAmount(10, '50', 'JPY')).toBe(1n);
     expect(energyAmount(9, '50', 'JPY')).toBe(0n);
   });
 
   it('prices a KWD (three-decimal) session in fils', () => {
-    const kwd: PricingTariff = { currency: 'KWD', energyPricePerKwh: '0.349', timePricePerHour: '0.6', sessionFeeAmount: 250, taxRateBasisPoints: 500 };
+    const kwd: PricingTariff = {
+      currency: 'KWD',
+      energyPricePerKwh: '0.349',
+      timePricePerHour: '0.6',
+      sessionFeeAmount: 250,
+      taxRateBasisPoints: 500,
+    };
     // energy 4.308405 KWD → 4308; time 1815 s × 0.6/h = 0.3025 → 302.5 → 303; subtotal 4861; tax 5 % = 243.05 → 243
-    expect(priceSession(kwd, { energyWh: 12_345, seconds: 1_815 })).toEqual({ energy: 4_308, time: 303, sessionFee: 250, tax: 243, total: 5_104 });
+    expect(priceSession(kwd, { energyWh: 12_345, seconds: 1_815 })).toEqual({
+      energy: 4_308,
+      time: 303,
+      sessionFee: 250,
+      tax: 243,
+      total: 5_104,
+    });
   });
 
   it('rounds energy and time separately before adding them', () => {
     // 0.4 ct energy + 0.4 ct time would be 0.8 → 1 ct if summed first; per component both round to 0
-    const tariff: PricingTariff = { currency: 'EUR', energyPricePerKwh: '0.4', timePricePerHour: '3.6', sessionFeeAmount: 0, taxRateBasisPoints: 0 };
-    expect(priceSession(tariff, { energyWh: 10, seconds: 4 })).toEqual({ energy: 0, time: 0, sessionFee: 0, tax: 0, total: 0 });
+    const tariff: PricingTariff = {
+      currency: 'EUR',
+      energyPricePerKwh: '0.4',
+      timePricePerHour: '3.6',
+      sessionFeeAmount: 0,
+      taxRateBasisPoints: 0,
+    };
+    expect(priceSession(tariff, { energyWh: 10, seconds: 4 })).toEqual({
+      energy: 0,
+      time: 0,
+      sessionFee: 0,
+      tax: 0,
+      total: 0,
+    });
   });
 
   it('treats a lower-case currency code like its upper-case form', () => {
@@ -103,6 +165,8 @@ describe('priceSession', () => {
     expect(() => priceSession(eur, { energyWh: 1.5, seconds: 0 })).toThrow(RangeError);
     expect(() => priceSession(eur, { energyWh: 0, seconds: -1 })).toThrow(RangeError);
     expect(() => priceSession({ ...eur, sessionFeeAmount: -5 }, { energyWh: 0, seconds: 0 })).toThrow(RangeError);
-    expect(() => priceSession({ ...eur, energyPricePerKwh: '999999999999.999999' }, { energyWh: 2_000_000_000, seconds: 0 })).toThrow(RangeError);
+    expect(() =>
+      priceSession({ ...eur, energyPricePerKwh: '999999999999.999999' }, { energyWh: 2_000_000_000, seconds: 0 }),
+    ).toThrow(RangeError);
   });
 });

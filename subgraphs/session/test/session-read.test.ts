@@ -2,8 +2,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Identity } from '../../common/identity.js';
 import { countStatements } from '../../../test/support/sql-counter.js';
 import {
-  GET, UNKNOWN_ID, adminOf, analyst, chargerService, createOperator, createStation, createTariff, dataOf, errorCode, newDriver, partner,
-  platformAdmin, startHarness, startOk, stop, type CreatedStation, type Harness, type SessionView,
+  GET,
+  UNKNOWN_ID,
+  adminOf,
+  analyst,
+  chargerService,
+  createOperator,
+  createStation,
+  createTariff,
+  dataOf,
+  errorCode,
+  newDriver,
+  partner,
+  platformAdmin,
+  startHarness,
+  startOk,
+  stop,
+  type CreatedStation,
+  type Harness,
+  type SessionView,
 } from './harness.js';
 
 let h: Harness;
@@ -37,12 +54,21 @@ afterAll(() => h.destroy());
 const LIST = `query ($filter: ChargingSessionFilter, $first: Int, $after: String) {
   chargingSessions(filter: $filter, first: $first, after: $after) { edges { cursor node { id driverId operator { id } } } pageInfo { hasNextPage endCursor } }
 }`;
-type Page = { chargingSessions: { edges: Array<{ cursor: string; node: { id: string; driverId: string; operator: { id: string } } }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+type Page = {
+  chargingSessions: {
+    edges: Array<{ cursor: string; node: { id: string; driverId: string; operator: { id: string } } }>;
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  };
+};
 
 const list = (who: Identity, variables: Record<string, unknown> = {}) => h.session.run<Page>(LIST, variables, who);
 const idsOf = (page: Page) => page.chargingSessions.edges.map((e) => e.node.id);
 /** Ids of the given sessions, newest first (the order lists use). */
-const newestFirst = (...picked: SessionView[]) => picked.map((s) => s.id).sort().reverse();
+const newestFirst = (...picked: SessionView[]) =>
+  picked
+    .map((s) => s.id)
+    .sort()
+    .reverse();
 
 describe('chargingSessions', () => {
   it('shows a driver only their own sessions, newest first', async () => {
@@ -66,9 +92,15 @@ describe('chargingSessions', () => {
   });
 
   it('filters by status, station and operator', async () => {
-    expect(idsOf(dataOf(await list(platformAdmin, { filter: { status: 'ACTIVE' } })))).toEqual(newestFirst(sessions[2], sessions[3]));
-    expect(idsOf(dataOf(await list(platformAdmin, { filter: { stationId: rivalStation.id } })))).toEqual([sessions[2].id]);
-    expect(idsOf(dataOf(await list(platformAdmin, { filter: { operatorId: voltia, status: 'COMPLETED' } })))).toEqual(newestFirst(sessions[0], sessions[1]));
+    expect(idsOf(dataOf(await list(platformAdmin, { filter: { status: 'ACTIVE' } })))).toEqual(
+      newestFirst(sessions[2], sessions[3]),
+    );
+    expect(idsOf(dataOf(await list(platformAdmin, { filter: { stationId: rivalStation.id } })))).toEqual([
+      sessions[2].id,
+    ]);
+    expect(idsOf(dataOf(await list(platformAdmin, { filter: { operatorId: voltia, status: 'COMPLETED' } })))).toEqual(
+      newestFirst(sessions[0], sessions[1]),
+    );
     const bad = await list(platformAdmin, { filter: { stationId: 'nope' } });
     expect(bad.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: ['stationId'] });
   });
@@ -129,15 +161,33 @@ describe('federation', () => {
   it('resolves sessions for a service with the operator and the fixed total, in one SQL statement', async () => {
     let result: Awaited<ReturnType<typeof h.session.run>> | undefined;
     const statements = await countStatements(h.session.orm, async () => {
-      result = await h.session.run(PAYMENT_VIEW, representations(sessions[0].id, sessions[2].id, UNKNOWN_ID, 'not-a-uuid'), chargerService);
+      result = await h.session.run(
+        PAYMENT_VIEW,
+        representations(sessions[0].id, sessions[2].id, UNKNOWN_ID, 'not-a-uuid'),
+        chargerService,
+      );
     });
     expect(statements).toBe(1);
     expect(dataOf(result!)).toEqual({
       _entities: [
         // Stopped right after start, no energy: fee 50 + tax 9.5 → 10 (time is under 0.5 ct for the first 15 s).
-        { id: sessions[0].id, status: 'COMPLETED', operator: { id: voltia }, driverId: alice.sub, cost: { total: { amount: 60, currency: 'EUR' } }, tariff: { preAuthorization: { amount: 5000, currency: 'EUR' } } },
+        {
+          id: sessions[0].id,
+          status: 'COMPLETED',
+          operator: { id: voltia },
+          driverId: alice.sub,
+          cost: { total: { amount: 60, currency: 'EUR' } },
+          tariff: { preAuthorization: { amount: 5000, currency: 'EUR' } },
+        },
         // Still running: priced up to now, so its time component grows while the test runs.
-        { id: sessions[2].id, status: 'ACTIVE', operator: { id: rival }, driverId: bob.sub, cost: { total: { amount: expect.any(Number), currency: 'EUR' } }, tariff: { preAuthorization: { amount: 5000, currency: 'EUR' } } },
+        {
+          id: sessions[2].id,
+          status: 'ACTIVE',
+          operator: { id: rival },
+          driverId: bob.sub,
+          cost: { total: { amount: expect.any(Number), currency: 'EUR' } },
+          tariff: { preAuthorization: { amount: 5000, currency: 'EUR' } },
+        },
         null,
         null,
       ],
@@ -145,9 +195,17 @@ describe('federation', () => {
   });
 
   it("resolves another driver's session to null and refuses anonymous callers", async () => {
-    const asBob = await h.session.run<{ _entities: Array<{ id: string } | null> }>(PAYMENT_VIEW, representations(sessions[0].id, sessions[2].id), bob);
+    const asBob = await h.session.run<{ _entities: Array<{ id: string } | null> }>(
+      PAYMENT_VIEW,
+      representations(sessions[0].id, sessions[2].id),
+      bob,
+    );
     expect(dataOf(asBob)._entities).toEqual([null, expect.objectContaining({ id: sessions[2].id })]);
-    const asRivalAdmin = await h.session.run<{ _entities: Array<{ id: string } | null> }>(PAYMENT_VIEW, representations(sessions[0].id), adminOf(rival));
+    const asRivalAdmin = await h.session.run<{ _entities: Array<{ id: string } | null> }>(
+      PAYMENT_VIEW,
+      representations(sessions[0].id),
+      adminOf(rival),
+    );
     expect(dataOf(asRivalAdmin)._entities).toEqual([null]);
     const anonymous = await h.session.run(PAYMENT_VIEW, representations(sessions[0].id), {});
     expect(errorCode(anonymous)).toBe('UNAUTHENTICATED');
@@ -156,9 +214,21 @@ describe('federation', () => {
   const STATION_SESSIONS = `query ($r: [_Any!]!, $first: Int, $after: String) { _entities(representations: $r) {
     ... on Station { id sessions(first: $first, after: $after) { edges { node { id tariff { energyPricePerKwh } cost { sessionFee { amount } } } } pageInfo { hasNextPage endCursor } } }
   } }`;
-  type StationPages = { _entities: Array<{ id: string; sessions: { edges: Array<{ node: { id: string; tariff: unknown; cost: unknown } }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }> };
+  type StationPages = {
+    _entities: Array<{
+      id: string;
+      sessions: {
+        edges: Array<{ node: { id: string; tariff: unknown; cost: unknown } }>;
+        pageInfo: { hasNextPage: boolean; endCursor: string | null };
+      };
+    }>;
+  };
   const stations = (variables: Record<string, unknown>, who: Identity) =>
-    h.session.run<StationPages>(STATION_SESSIONS, { r: [voltiaStation, rivalStation].map(({ id }) => ({ __typename: 'Station', id })), ...variables }, who);
+    h.session.run<StationPages>(
+      STATION_SESSIONS,
+      { r: [voltiaStation, rivalStation].map(({ id }) => ({ __typename: 'Station', id })), ...variables },
+      who,
+    );
   const sessionIds = (pages: StationPages) => pages._entities.map((s) => s.sessions.edges.map((e) => e.node.id));
 
   it('adds Station.sessions, newest first, for many stations in one SQL statement', async () => {
@@ -169,7 +239,10 @@ describe('federation', () => {
     expect(statements).toBe(1);
     expect(sessionIds(dataOf(result!))).toEqual([newestFirst(sessions[0], sessions[1], sessions[3]), [sessions[2].id]]);
     // Rows from the window-function query hydrate like any other: snapshot and price included.
-    expect(result!.data!._entities[0].sessions.edges[0].node).toMatchObject({ tariff: { energyPricePerKwh: '0.349' }, cost: { sessionFee: { amount: 50 } } });
+    expect(result!.data!._entities[0].sessions.edges[0].node).toMatchObject({
+      tariff: { energyPricePerKwh: '0.349' },
+      cost: { sessionFee: { amount: 50 } },
+    });
   });
 
   it('pages Station.sessions per station', async () => {

@@ -6,8 +6,30 @@ import { testConfig } from '../../../test/support/config.js';
 import { ChargingSession } from '../session/session.entity.js';
 import { sessionSubgraph } from '../index.js';
 import {
-  GET, START, UNKNOWN_ID, adminOf, analyst, chargerService, createOperator, createStation, createTariff, dataOf, deadUrl, errorCode, newDriver,
-  platformAdmin, recordMeter, rowCounts, setConnectorStatus, start, startHarness, startOk, stop, type CreatedStation, type Harness, type SessionView,
+  GET,
+  START,
+  UNKNOWN_ID,
+  adminOf,
+  analyst,
+  chargerService,
+  createOperator,
+  createStation,
+  createTariff,
+  dataOf,
+  deadUrl,
+  errorCode,
+  newDriver,
+  platformAdmin,
+  recordMeter,
+  rowCounts,
+  setConnectorStatus,
+  start,
+  startHarness,
+  startOk,
+  stop,
+  type CreatedStation,
+  type Harness,
+  type SessionView,
 } from './harness.js';
 
 let h: Harness;
@@ -36,7 +58,11 @@ async function refused(code: string, call: () => Promise<Result>): Promise<Resul
 
 const money = (amount: number) => ({ amount, currency: 'EUR' });
 const cost = (energy: number, time: number, sessionFee: number, tax: number, total: number) => ({
-  energy: money(energy), time: { amount: time }, sessionFee: { amount: sessionFee }, tax: { amount: tax }, total: money(total),
+  energy: money(energy),
+  time: { amount: time },
+  sessionFee: { amount: sessionFee },
+  tax: { amount: tax },
+  total: money(total),
 });
 
 const freshStation = (connectors = 2) => createStation(h, operatorId, tariffId, connectors);
@@ -62,15 +88,31 @@ describe('a charging session from start to stop', () => {
         station: { id: station.id },
         operator: { id: operatorId },
         tariff: {
-          tariffId, currency: 'EUR', energyPricePerKwh: '0.349', timePricePerHour: '1.2',
-          sessionFee: money(50), taxRateBasisPoints: 1900, preAuthorization: money(5000),
+          tariffId,
+          currency: 'EUR',
+          energyPricePerKwh: '0.349',
+          timePricePerHour: '1.2',
+          sessionFee: money(50),
+          taxRateBasisPoints: 1900,
+          preAuthorization: money(5000),
         },
         cost: cost(0, 0, 50, 10, 60), // fee 50 + tax 9.5 → 10
       });
 
       // The operator moves the station to a dearer tariff while the driver charges: the session keeps its snapshot.
-      const dearer = await createTariff(h, operatorId, { energyPricePerKwh: '0.79', timePricePerHour: '6', sessionFee: 500, taxRateBasisPoints: 2000 });
-      dataOf(await h.station.run(`mutation ($id: ID!, $input: UpdateStationInput!) { updateStation(id: $id, input: $input) { id } }`, { id: station.id, input: { tariffId: dearer } }, platformAdmin));
+      const dearer = await createTariff(h, operatorId, {
+        energyPricePerKwh: '0.79',
+        timePricePerHour: '6',
+        sessionFee: 500,
+        taxRateBasisPoints: 2000,
+      });
+      dataOf(
+        await h.station.run(
+          `mutation ($id: ID!, $input: UpdateStationInput!) { updateStation(id: $id, input: $input) { id } }`,
+          { id: station.id, input: { tariffId: dearer } },
+          platformAdmin,
+        ),
+      );
 
       vi.setSystemTime(at(600));
       const first = dataOf(await recordMeter(h, adminOf(operatorId), started.id, 5_000, at(599))).recordMeterValue;
@@ -84,17 +126,30 @@ describe('a charging session from start to stop', () => {
       const stopped = dataOf(await stop(h, driver, started.id)).stopChargingSession;
       // energy 12.345 kWh × 0.349 = 4.308405 → 431; time 1815 whole s × 1.2/h = 0.605 → 61; fee 50
       // subtotal 542; tax 19 % = 102.98 → 103; total 645
-      expect(stopped).toMatchObject({ status: 'COMPLETED', endedAt: at(1_815.9).toISOString(), energyWh: 12_345, tariff: { tariffId }, cost: cost(431, 61, 50, 103, 645) });
+      expect(stopped).toMatchObject({
+        status: 'COMPLETED',
+        endedAt: at(1_815.9).toISOString(),
+        energyWh: 12_345,
+        tariff: { tariffId },
+        cost: cost(431, 61, 50, 103, 645),
+      });
 
       // Later reads return the fixed amounts, not a price that keeps growing with time.
       vi.setSystemTime(at(7_200));
-      const later = dataOf(await h.session.run<{ chargingSession: SessionView }>(GET, { id: started.id }, driver)).chargingSession;
+      const later = dataOf(
+        await h.session.run<{ chargingSession: SessionView }>(GET, { id: started.id }, driver),
+      ).chargingSession;
       expect(later).toEqual({ ...stopped, cost: cost(431, 61, 50, 103, 645) });
       expect(later.tariff).toEqual(started.tariff); // read back from numeric(18,6) columns unchanged
       const row = await h.session.orm.em.fork().findOneOrFail(ChargingSession, { id: started.id }, { populate: ['*'] });
       expect(row.finalPrice).toEqual({ energy: 431, time: 61, sessionFee: 50, tax: 103, total: 645 });
-      const audit = await h.session.orm.em.fork().getConnection().execute<Array<{ energy_wh: number; recorded_by: string }>>(
-        'select energy_wh, recorded_by from meter_value where session_id = ? order by measured_at', [started.id]);
+      const audit = await h.session.orm.em
+        .fork()
+        .getConnection()
+        .execute<Array<{ energy_wh: number; recorded_by: string }>>(
+          'select energy_wh, recorded_by from meter_value where session_id = ? order by measured_at',
+          [started.id],
+        );
       expect(audit).toEqual([
         { energy_wh: 5_000, recorded_by: `OPERATOR_ADMIN:admin-of-${operatorId}` },
         { energy_wh: 12_345, recorded_by: 'SERVICE:charger-gateway' },
@@ -102,7 +157,12 @@ describe('a charging session from start to stop', () => {
 
       // New sessions at the station take the new tariff; the connector is free again.
       const next = await startOk(h, newDriver(), station.id, station.connectors[0].id);
-      expect(next.tariff).toMatchObject({ tariffId: dearer, energyPricePerKwh: '0.79', timePricePerHour: '6', sessionFee: money(500) });
+      expect(next.tariff).toMatchObject({
+        tariffId: dearer,
+        energyPricePerKwh: '0.79',
+        timePricePerHour: '6',
+        sessionFee: money(500),
+      });
     } finally {
       vi.useRealTimers();
     }
@@ -110,7 +170,14 @@ describe('a charging session from start to stop', () => {
 
   it('prices a zero-decimal currency in whole yen', async () => {
     const yenOperator = await createOperator(h, 'Denki');
-    const yenTariff = await createTariff(h, yenOperator, { currency: 'JPY', energyPricePerKwh: '55', timePricePerHour: '0', sessionFee: 100, taxRateBasisPoints: 1000, preAuthorizationAmount: 5000 });
+    const yenTariff = await createTariff(h, yenOperator, {
+      currency: 'JPY',
+      energyPricePerKwh: '55',
+      timePricePerHour: '0',
+      sessionFee: 100,
+      taxRateBasisPoints: 1000,
+      preAuthorizationAmount: 5000,
+    });
     const station = await createStation(h, yenOperator, yenTariff, 1);
     const driver = newDriver();
     const session = await startOk(h, driver, station.id, station.connectors[0].id);
@@ -118,7 +185,11 @@ describe('a charging session from start to stop', () => {
     const stopped = dataOf(await stop(h, driver, session.id)).stopChargingSession;
     // 12.345 kWh × 55 = 678.975 → 679; fee 100; subtotal 779; tax 10 % = 77.9 → 78; total 857
     expect(stopped.cost).toEqual({
-      energy: { amount: 679, currency: 'JPY' }, time: { amount: 0 }, sessionFee: { amount: 100 }, tax: { amount: 78 }, total: { amount: 857, currency: 'JPY' },
+      energy: { amount: 679, currency: 'JPY' },
+      time: { amount: 0 },
+      sessionFee: { amount: 100 },
+      tax: { amount: 78 },
+      total: { amount: 857, currency: 'JPY' },
     });
     expect(stopped.tariff.preAuthorization).toEqual({ amount: 5000, currency: 'JPY' });
   });
@@ -142,7 +213,10 @@ describe('startChargingSession refusals', () => {
   it('rejects a connector of another station as BAD_USER_INPUT', async () => {
     const elsewhere = await freshStation(1);
     const result = await refused('BAD_USER_INPUT', () => start(h, newDriver(), station.id, elsewhere.connectors[0].id));
-    expect(result.errors?.[0]).toMatchObject({ message: expect.stringMatching(/has no connector/), extensions: { field: 'connectorId' } });
+    expect(result.errors?.[0]).toMatchObject({
+      message: expect.stringMatching(/has no connector/),
+      extensions: { field: 'connectorId' },
+    });
   });
 
   it.each([
@@ -164,7 +238,9 @@ describe('startChargingSession refusals', () => {
   it('lets exactly one of several concurrent starts on one connector win', async () => {
     const own = await freshStation(1);
     const before = await rowCounts(h);
-    const results = await Promise.all(Array.from({ length: 5 }, () => start(h, newDriver(), own.id, own.connectors[0].id)));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => start(h, newDriver(), own.id, own.connectors[0].id)),
+    );
     expect(results.filter((r) => !r.errors)).toHaveLength(1);
     expect(results.filter((r) => errorCode(r) === 'CONFLICT')).toHaveLength(4);
     expect(await rowCounts(h)).toEqual({ ...before, sessions: before.sessions + 1, active: before.active + 1 });
@@ -181,7 +257,13 @@ describe('startChargingSession refusals', () => {
   it('refuses stations of a suspended operator with CONFLICT', async () => {
     const suspended = await createOperator(h, 'Sleepy');
     const own = await createStation(h, suspended, await createTariff(h, suspended), 1);
-    dataOf(await h.operator.run(`mutation ($id: ID!) { updateOperator(id: $id, input: { status: SUSPENDED }) { id } }`, { id: suspended }, platformAdmin));
+    dataOf(
+      await h.operator.run(
+        `mutation ($id: ID!) { updateOperator(id: $id, input: { status: SUSPENDED }) { id } }`,
+        { id: suspended },
+        platformAdmin,
+      ),
+    );
     const result = await refused('CONFLICT', () => start(h, newDriver(), own.id, own.connectors[0].id));
     expect(result.errors?.[0].message).toMatch(/takes no new charging sessions/);
   });
@@ -199,7 +281,11 @@ describe('startChargingSession refusals', () => {
     const config = testConfig({ STATION_URL: await deadUrl(), OPERATOR_URL: h.operatorUrl });
     const isolated = await createTestSubgraph(sessionSubgraph, config);
     try {
-      const result = await isolated.run(START, { input: { stationId: station.id, connectorId: station.connectors[0].id } }, newDriver());
+      const result = await isolated.run(
+        START,
+        { input: { stationId: station.id, connectorId: station.connectors[0].id } },
+        newDriver(),
+      );
       expect(errorCode(result)).toBe('UPSTREAM_UNAVAILABLE');
       expect(result.errors?.[0].message).toMatch(/station service did not answer/);
       expect(await isolated.orm.em.fork().count(ChargingSession, {})).toBe(0);
@@ -230,7 +316,9 @@ describe('recordMeterValue', () => {
       ['a time in the future beyond clock skew', 1_500, new Date(Date.now() + 5 * 60_000), /in the future/],
     ];
     for (const [, energyWh, measuredAt, message] of cases) {
-      const result = await refused('BAD_USER_INPUT', () => recordMeter(h, chargerService, session.id, energyWh, measuredAt));
+      const result = await refused('BAD_USER_INPUT', () =>
+        recordMeter(h, chargerService, session.id, energyWh, measuredAt),
+      );
       expect(result.errors?.[0].message).toMatch(message);
     }
     const negative = await refused('BAD_USER_INPUT', () => recordMeter(h, chargerService, session.id, -1, new Date()));
@@ -273,7 +361,10 @@ describe('recordMeterValue', () => {
     for (let i = 0; i < 5; i++) {
       const driver = newDriver();
       const session = await startOk(h, driver, station.id, station.connectors[3].id);
-      const [meter, stopped] = await Promise.all([recordMeter(h, chargerService, session.id, 10_000, new Date()), stop(h, driver, session.id)]);
+      const [meter, stopped] = await Promise.all([
+        recordMeter(h, chargerService, session.id, 10_000, new Date()),
+        stop(h, driver, session.id),
+      ]);
       expect(stopped.errors).toBeUndefined();
       expect([undefined, 'CONFLICT']).toContain(errorCode(meter));
       const row = await h.session.orm.em.fork().findOneOrFail(ChargingSession, { id: session.id }, { populate: ['*'] });

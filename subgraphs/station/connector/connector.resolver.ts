@@ -8,8 +8,13 @@ import { ConnectorService } from './connector.service.js';
 @Resolver(() => Connector)
 export class ConnectorResolver {
   @Authorized(Role.OPERATOR_ADMIN)
-  @Mutation(() => Connector, { description: "An operator's admins (or platform admins and services) set a connector's status." })
-  setConnectorStatus(@Arg('input', () => SetConnectorStatusInput) input: SetConnectorStatusInput, @Ctx() ctx: RequestContext): Promise<Connector> {
+  @Mutation(() => Connector, {
+    description: "An operator's admins (or platform admins and services) set a connector's status.",
+  })
+  setConnectorStatus(
+    @Arg('input', () => SetConnectorStatusInput) input: SetConnectorStatusInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Connector> {
     return new ConnectorService(ctx).setStatus(input);
   }
 }

@@ -15,7 +15,10 @@ export class ConnectorService {
     requireManageCatalogue(this.ctx.identity, station.operatorId);
     // Scoped to the station the caller may manage: another station's connector is simply not there.
     const connector = await this.ctx.em.findOne(Connector, { id: connectorId, station: station.id });
-    if (!connector) throw new DomainError(ErrorCode.NOT_FOUND, `Station ${stationId} has no connector ${connectorId}.`, { field: 'connectorId' });
+    if (!connector)
+      throw new DomainError(ErrorCode.NOT_FOUND, `Station ${stationId} has no connector ${connectorId}.`, {
+        field: 'connectorId',
+      });
     connector.status = status;
     await this.ctx.em.flush();
     return connector;

@@ -11,7 +11,10 @@ import { Operator } from './operator.stub.js';
 export class OperatorStationsResolver {
   // Nullable like every field one subgraph adds to another's entity: if this subgraph is down, the rest of the
   // operator still answers (a partial result with an error) instead of nulling the whole response.
-  @FieldResolver(() => StationConnection, { nullable: true, description: "The operator's stations, oldest first (null when the station service is unavailable)." })
+  @FieldResolver(() => StationConnection, {
+    nullable: true,
+    description: "The operator's stations, oldest first (null when the station service is unavailable).",
+  })
   stations(@Root() operator: Operator, @Args(() => PageArgs) page: PageArgs, @Ctx() ctx: RequestContext) {
     return new StationService(ctx).stationsOf(operator.id, page);
   }

@@ -1,4 +1,14 @@
-import { ArrayMaxSize, ArrayMinSize, IsOptional, IsPositive, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsOptional,
+  IsPositive,
+  IsUUID,
+  Length,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { Field, Float, ID, InputType } from 'type-graphql';
 import { IsCountryCode, IsTimeZone } from '../../common/validators.js';
 import { ConnectorInput } from '../connector/connector.inputs.js';
@@ -130,7 +140,10 @@ export class StationFilter {
   @IsOptional()
   connectorStandard?: ConnectorStandard;
 
-  @Field(() => Boolean, { nullable: true, description: 'Only stations with an AVAILABLE connector (of `connectorStandard`, when given).' })
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'Only stations with an AVAILABLE connector (of `connectorStandard`, when given).',
+  })
   @IsOptional()
   availableOnly?: boolean;
 }

@@ -1,4 +1,16 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  ID,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import type { RequestContext } from '../../common/context.js';
 import type { ReferenceResolvers } from '../../common/federation.js';
 import { Role } from '../../common/identity.js';
@@ -22,7 +34,9 @@ export class StationResolver {
     return new StationService(ctx).get(id);
   }
 
-  @Query(() => StationConnection, { description: 'Stations matching the filter, oldest first; part of the public catalogue.' })
+  @Query(() => StationConnection, {
+    description: 'Stations matching the filter, oldest first; part of the public catalogue.',
+  })
   stations(
     @Arg('filter', () => StationFilter, { nullable: true }) filter: StationFilter | undefined,
     @Args(() => PageArgs) page: PageArgs,
@@ -32,8 +46,13 @@ export class StationResolver {
   }
 
   @Authorized(Role.OPERATOR_ADMIN)
-  @Mutation(() => Station, { description: "An operator's admins (or platform admins) add a station with its connectors." })
-  createStation(@Arg('input', () => CreateStationInput) input: CreateStationInput, @Ctx() ctx: RequestContext): Promise<Station> {
+  @Mutation(() => Station, {
+    description: "An operator's admins (or platform admins) add a station with its connectors.",
+  })
+  createStation(
+    @Arg('input', () => CreateStationInput) input: CreateStationInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Station> {
     return new StationService(ctx).create(input);
   }
 

@@ -10,7 +10,14 @@ import { uuidsOnly } from '../../common/ids.js';
 import { requireOperator } from '../operator/operator.service.js';
 import { TariffService } from '../tariff/tariff.service.js';
 import { Address, GeoPoint, Station } from './station.entity.js';
-import type { AddressInput, CreateStationInput, GeoPointInput, NearInput, StationFilter, UpdateStationInput } from './station.inputs.js';
+import type {
+  AddressInput,
+  CreateStationInput,
+  GeoPointInput,
+  NearInput,
+  StationFilter,
+  UpdateStationInput,
+} from './station.inputs.js';
 
 /** Domain operations on stations; resolvers stay thin. */
 export class StationService {
@@ -24,7 +31,10 @@ export class StationService {
 
   /** Public catalogue search, in id (= creation) order so keyset pages stay stable. */
   async list(filter: StationFilter | undefined, { first, after }: PageArgs): Promise<Connection<Station>> {
-    const qb = this.ctx.em.createQueryBuilder(Station, 's').orderBy({ id: 'asc' }).limit(first + 1);
+    const qb = this.ctx.em
+      .createQueryBuilder(Station, 's')
+      .orderBy({ id: 'asc' })
+      .limit(first + 1);
     if (after) qb.andWhere({ id: { $gt: decodeCursor(after) } });
     if (filter?.operatorId) qb.andWhere({ operatorId: filter.operatorId });
     if (filter?.near) withinCircle(qb, filter.near);
@@ -56,7 +66,13 @@ export class StationService {
     requireManageCatalogue(this.ctx.identity, operatorId);
     await requireOperator(this.ctx, operatorId);
     const tariff = await new TariffService(this.ctx).requireUsableBy(tariffId, operatorId);
-    const station = this.ctx.em.create(Station, { ...fields, operatorId, tariff, address: toAddress(address), location: toGeoPoint(location) });
+    const station = this.ctx.em.create(Station, {
+      ...fields,
+      operatorId,
+      tariff,
+      address: toAddress(address),
+      location: toGeoPoint(location),
+    });
     for (const { standard, powerKw } of connectors) this.ctx.em.create(Connector, { station, standard, powerKw });
     await this.ctx.em.flush(); // one transaction: the station with all its connectors, or nothing
     return station;
@@ -65,7 +81,8 @@ export class StationService {
   async update(id: string, input: UpdateStationInput): Promise<Station> {
     const station = await this.get(id);
     requireManageCatalogue(this.ctx.identity, station.operatorId);
-    if (input.tariffId) station.tariff = await new TariffService(this.ctx).requireUsableBy(input.tariffId, station.operatorId);
+    if (input.tariffId)
+      station.tariff = await new TariffService(this.ctx).requireUsableBy(input.tariffId, station.operatorId);
     if (input.name) station.name = input.name;
     if (input.address) station.address = toAddress(input.address);
     if (input.location) station.location = toGeoPoint(input.location);
@@ -75,8 +92,10 @@ export class StationService {
   }
 }
 
-const toAddress = ({ street, city, postalCode, country }: AddressInput): Address => Object.assign(new Address(), { street, city, postalCode, country });
-const toGeoPoint = ({ latitude, longitude }: GeoPointInput): GeoPoint => Object.assign(new GeoPoint(), { latitude, longitude });
+const toAddress = ({ street, city, postalCode, country }: AddressInput): Address =>
+  Object.assign(new Address(), { street, city, postalCode, country });
+const toGeoPoint = ({ latitude, longitude }: GeoPointInput): GeoPoint =>
+  Object.assign(new GeoPoint(), { latitude, longitude });
 
 /**
  * Stations within `near.radiusKm` of the centre: a bounding box on the indexed (latitude, longitude) columns
@@ -140,7 +159,12 @@ function groupByWindow(keys: readonly OperatorPageKey[]): Map<string, OperatorPa
   return groups;
 }
 
-async function firstPages(ctx: RequestContext, operatorIds: string[], first: number, afterId: string | undefined): Promise<Station[]> {
+async function firstPages(
+  ctx: RequestContext,
+  operatorIds: string[],
+  first: number,
+  afterId: string | undefined,
+): Promise<Station[]> {
   const after = afterId ? 'and s.id > ?' : '';
   const rows = await ctx.em.execute<Array<Record<string, unknown>>>(
     `select page.* from unnest(array[?]::uuid[]) as operator(id)

@@ -9,7 +9,9 @@ import { BaseEntity } from '../../common/entity.js';
  */
 const decimalColumn = () => ({ type: 'decimal', precision: 18, scale: 6, runtimeType: 'string' }) as const;
 
-@ObjectType({ description: 'How an operator prices charging. Prices are net; tax is added on top when a session is priced.' })
+@ObjectType({
+  description: 'How an operator prices charging. Prices are net; tax is added on top when a session is priced.',
+})
 @Directive('@key(fields: "id")')
 @Entity({ tableName: 'tariff' })
 export class Tariff extends BaseEntity {

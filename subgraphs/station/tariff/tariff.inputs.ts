@@ -4,7 +4,7 @@ import { Decimal } from '../../common/decimal.js';
 import { IsCurrencyCode } from '../../common/validators.js';
 import { IsDisplayText } from '../validators.js';
 
-@InputType({ description: 'Prices are net of tax, in the tariff\'s currency.' })
+@InputType({ description: "Prices are net of tax, in the tariff's currency." })
 export class CreateTariffInput {
   @Field(() => ID)
   @IsUUID()

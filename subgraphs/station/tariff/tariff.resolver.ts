@@ -17,7 +17,10 @@ export class TariffResolver {
 
   @Authorized(Role.OPERATOR_ADMIN)
   @Mutation(() => Tariff, { description: "An operator's admins (or platform admins) create one of its tariffs." })
-  createTariff(@Arg('input', () => CreateTariffInput) input: CreateTariffInput, @Ctx() ctx: RequestContext): Promise<Tariff> {
+  createTariff(
+    @Arg('input', () => CreateTariffInput) input: CreateTariffInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Tariff> {
     return new TariffService(ctx).create(input);
   }
 

@@ -30,7 +30,10 @@ export class TariffService {
     const tariff = await this.ctx.loader(tariffById).load(tariffId);
     if (!tariff) throw badInput(`Tariff ${tariffId} does not exist.`, 'tariffId');
     if (tariff.operatorId !== operatorId) {
-      throw badInput(`Tariff ${tariffId} belongs to another operator; a station can only use its own operator's tariffs.`, 'tariffId');
+      throw badInput(
+        `Tariff ${tariffId} belongs to another operator; a station can only use its own operator's tariffs.`,
+        'tariffId',
+      );
     }
     return tariff;
   }

@@ -3,7 +3,16 @@ import { newId } from '../../common/ids.js';
 import { Connector, ConnectorStandard } from '../connector/connector.entity.js';
 import { Address, GeoPoint, Station } from '../station/station.entity.js';
 import { Tariff } from '../tariff/tariff.entity.js';
-import { UNKNOWN_ID, createOperator, createStation, createTariff, dataOf, startHarness, statementsDuring, type Harness } from './harness.js';
+import {
+  UNKNOWN_ID,
+  createOperator,
+  createStation,
+  createTariff,
+  dataOf,
+  startHarness,
+  statementsDuring,
+  type Harness,
+} from './harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -28,14 +37,26 @@ async function seed(operatorIds: string[], stationsPerOperator: number): Promise
   const byOperator = new Map<string, string[]>();
   for (const operatorId of operatorIds) {
     const tariff = em.create(Tariff, {
-      operatorId, name: 'Seeded', currency: 'EUR', energyPricePerKwh: '0.39', timePricePerHour: '0', sessionFeeAmount: 0, taxRateBasisPoints: 1900, preAuthorizationAmount: 3000,
+      operatorId,
+      name: 'Seeded',
+      currency: 'EUR',
+      energyPricePerKwh: '0.39',
+      timePricePerHour: '0',
+      sessionFeeAmount: 0,
+      taxRateBasisPoints: 1900,
+      preAuthorizationAmount: 3000,
     });
     const ids: string[] = [];
     for (let i = 0; i < stationsPerOperator; i++) {
       const station = em.create(Station, {
         operatorId,
         name: `Seeded ${i}`,
-        address: Object.assign(new Address(), { street: `Street ${i}`, city: 'Berlin', postalCode: '10115', country: 'DE' }),
+        address: Object.assign(new Address(), {
+          street: `Street ${i}`,
+          city: 'Berlin',
+          postalCode: '10115',
+          country: 'DE',
+        }),
         location: Object.assign(new GeoPoint(), { latitude: 52 + i / 1000, longitude: 13 }),
         timezone: 'Europe/Berlin',
         tariff,
@@ -68,12 +89,23 @@ describe('federation entities', () => {
           id: station.id,
           name: 'Keyed',
           operator: { id: operatorId },
-          tariff: { id: tariffId, currency: 'EUR', energyPricePerKwh: '0.349', sessionFee: { amount: 50, currency: 'EUR' } },
+          tariff: {
+            id: tariffId,
+            currency: 'EUR',
+            energyPricePerKwh: '0.349',
+            sessionFee: { amount: 50, currency: 'EUR' },
+          },
           connectors: station.connectors.map(({ id, standard }) => ({ id, standard })),
         },
         null,
         null,
-        { id: tariffId, name: 'Standard', currency: 'EUR', operator: { id: operatorId }, preAuthorization: { amount: 5000, currency: 'EUR' } },
+        {
+          id: tariffId,
+          name: 'Standard',
+          currency: 'EUR',
+          operator: { id: operatorId },
+          preAuthorization: { amount: 5000, currency: 'EUR' },
+        },
         null,
         null,
       ],
@@ -83,9 +115,12 @@ describe('federation entities', () => {
   it("contributes Operator.stations: each operator's first page", async () => {
     const [a, b, empty] = [newId(), newId(), newId()];
     const seeded = await seed([a, b], 4);
-    const result = await h.station.run<{ _entities: Array<{ id: string; stations: { edges: Array<{ node: { id: string } }>; pageInfo: { hasNextPage: boolean } } }> }>(
-      ENTITIES, { r: representations('Operator', [a, b, empty, 'not-a-uuid']) },
-    );
+    const result = await h.station.run<{
+      _entities: Array<{
+        id: string;
+        stations: { edges: Array<{ node: { id: string } }>; pageInfo: { hasNextPage: boolean } };
+      }>;
+    }>(ENTITIES, { r: representations('Operator', [a, b, empty, 'not-a-uuid']) });
     const pages = dataOf(result)._entities;
     expect(pages.map((page) => page.id)).toEqual([a, b, empty, 'not-a-uuid']);
     expect(pages[0].stations.edges.map((edge) => edge.node.id)).toEqual(seeded.get(a)!.slice(0, 3));
@@ -96,10 +131,16 @@ describe('federation entities', () => {
     const PAGE = `query ($r: [_Any!]!, $after: String) { _entities(representations: $r) { ... on Operator {
       stations(first: 3, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } }
     } } }`;
-    type OperatorPage = { _entities: Array<{ stations: { edges: Array<{ node: { id: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string } } }> };
+    type OperatorPage = {
+      _entities: Array<{
+        stations: { edges: Array<{ node: { id: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string } };
+      }>;
+    };
     const firstPage = dataOf(await h.station.run<OperatorPage>(PAGE, { r: representations('Operator', [a]) }));
     const endCursor = firstPage._entities[0].stations.pageInfo.endCursor;
-    const next = dataOf(await h.station.run<OperatorPage>(PAGE, { r: representations('Operator', [a]), after: endCursor }));
+    const next = dataOf(
+      await h.station.run<OperatorPage>(PAGE, { r: representations('Operator', [a]), after: endCursor }),
+    );
     expect(next._entities[0].stations.edges).toEqual([{ node: { id: seeded.get(a)![3] } }]);
     expect(next._entities[0].stations.pageInfo.hasNextPage).toBe(false);
   });
@@ -116,7 +157,11 @@ describe('batching', () => {
     const count = async (stationIds: string[]) => {
       let answer: Array<{ connectors: unknown[] } | null> = [];
       const statements = await statementsDuring(h, async () => {
-        answer = dataOf(await h.station.run<{ _entities: Array<{ connectors: unknown[] } | null> }>(STATION_LIST, { r: representations('Station', stationIds) }))._entities;
+        answer = dataOf(
+          await h.station.run<{ _entities: Array<{ connectors: unknown[] } | null> }>(STATION_LIST, {
+            r: representations('Station', stationIds),
+          }),
+        )._entities;
       });
       expect(answer).toHaveLength(stationIds.length);
       expect(answer.every((station) => station?.connectors.length === 2)).toBe(true);
@@ -133,7 +178,9 @@ describe('batching', () => {
     const many = Array.from({ length: 30 }, () => newId());
     await seed([...few, ...many], 4);
     const count = (operatorIds: string[]) =>
-      statementsDuring(h, async () => dataOf(await h.station.run(ENTITIES, { r: representations('Operator', operatorIds) })));
+      statementsDuring(h, async () =>
+        dataOf(await h.station.run(ENTITIES, { r: representations('Operator', operatorIds) })),
+      );
     const small = await count(few);
     const large = await count(many);
     expect(large.length).toBe(small.length);

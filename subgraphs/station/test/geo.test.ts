@@ -3,7 +3,9 @@ import { boundingBox, distanceKm, type LatLng } from '../geo.js';
 import { destination } from './harness.js';
 
 const inBox = (box: ReturnType<typeof boundingBox>, p: LatLng) =>
-  p.latitude >= box.minLatitude && p.latitude <= box.maxLatitude && box.longitudeRanges.some(([min, max]) => p.longitude >= min && p.longitude <= max);
+  p.latitude >= box.minLatitude &&
+  p.latitude <= box.maxLatitude &&
+  box.longitudeRanges.some(([min, max]) => p.longitude >= min && p.longitude <= max);
 
 describe('geo', () => {
   it('measures great-circle distances', () => {

@@ -11,7 +11,11 @@ import { stationSubgraph } from '../index.js';
 
 export { platformAdmin };
 export const driver: Identity = { role: Role.DRIVER, sub: 'driver-1' };
-export const adminOf = (operatorId: string): Identity => ({ role: Role.OPERATOR_ADMIN, sub: `admin-of-${operatorId}`, operatorId });
+export const adminOf = (operatorId: string): Identity => ({
+  role: Role.OPERATOR_ADMIN,
+  sub: `admin-of-${operatorId}`,
+  operatorId,
+});
 export const UNKNOWN_ID = '0190f0f0-0000-7000-8000-000000000000';
 
 export const CENTER = { latitude: 52.52, longitude: 13.405 }; // Berlin
@@ -63,8 +67,16 @@ export const tariffInput = (operatorId: string, override: Record<string, unknown
   ...override,
 });
 
-export async function createTariff(h: Harness, operatorId: string, override: Record<string, unknown> = {}): Promise<string> {
-  const result = await h.station.run<{ createTariff: { id: string } }>(CREATE_TARIFF, { input: tariffInput(operatorId, override) }, adminOf(operatorId));
+export async function createTariff(
+  h: Harness,
+  operatorId: string,
+  override: Record<string, unknown> = {},
+): Promise<string> {
+  const result = await h.station.run<{ createTariff: { id: string } }>(
+    CREATE_TARIFF,
+    { input: tariffInput(operatorId, override) },
+    adminOf(operatorId),
+  );
   return dataOf(result).createTariff.id;
 }
 
@@ -86,7 +98,10 @@ export const stationInput = (operatorId: string, tariffId: string, override: Rec
   address: { street: 'Alexanderplatz 1', city: 'Berlin', postalCode: '10178', country: 'DE' },
   location: CENTER,
   timezone: 'Europe/Berlin',
-  connectors: [{ standard: 'CCS2', powerKw: 150 }, { standard: 'TYPE2', powerKw: 22 }],
+  connectors: [
+    { standard: 'CCS2', powerKw: 150 },
+    { standard: 'TYPE2', powerKw: 22 },
+  ],
   ...override,
 });
 
@@ -95,15 +110,28 @@ export interface CreatedStation {
   connectors: Array<{ id: string; standard: string; status: string }>;
 }
 
-export async function createStation(h: Harness, operatorId: string, tariffId: string, override: Record<string, unknown> = {}): Promise<CreatedStation> {
-  const result = await h.station.run<{ createStation: CreatedStation }>(CREATE_STATION, { input: stationInput(operatorId, tariffId, override) }, adminOf(operatorId));
+export async function createStation(
+  h: Harness,
+  operatorId: string,
+  tariffId: string,
+  override: Record<string, unknown> = {},
+): Promise<CreatedStation> {
+  const result = await h.station.run<{ createStation: CreatedStation }>(
+    CREATE_STATION,
+    { input: stationInput(operatorId, tariffId, override) },
+    adminOf(operatorId),
+  );
   return dataOf(result).createStation;
 }
 
 /** Row counts of every table, to prove a refused mutation wrote nothing. */
 export async function rowCounts(h: Harness) {
   const em = h.station.orm.em.fork();
-  return { tariffs: await em.count(Tariff, {}), stations: await em.count(Station, {}), connectors: await em.count(Connector, {}) };
+  return {
+    tariffs: await em.count(Tariff, {}),
+    stations: await em.count(Station, {}),
+    connectors: await em.count(Connector, {}),
+  };
 }
 
 /** Collects every SQL statement the station subgraph sends while `work` runs. */
@@ -127,6 +155,8 @@ export function destination(from: LatLng, distanceKm: number, bearingDegrees: nu
   const bearing = bearingDegrees * rad;
   const lat1 = from.latitude * rad;
   const lat2 = Math.asin(Math.sin(lat1) * Math.cos(angle) + Math.cos(lat1) * Math.sin(angle) * Math.cos(bearing));
-  const lng2 = from.longitude * rad + Math.atan2(Math.sin(bearing) * Math.sin(angle) * Math.cos(lat1), Math.cos(angle) - Math.sin(lat1) * Math.sin(lat2));
-  return { latitude: lat2 / rad, longitude: ((((lng2 / rad) + 540) % 360) - 180) };
+  const lng2 =
+    from.longitude * rad +
+    Math.atan2(Math.sin(bearing) * Math.sin(angle) * Math.cos(lat1), Math.cos(angle) - Math.sin(lat1) * Math.sin(lat2));
+  return { latitude: lat2 / rad, longitude: ((lng2 / rad + 540) % 360) - 180 };
 }

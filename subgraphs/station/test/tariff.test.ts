@@ -1,5 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CREATE_TARIFF, UNKNOWN_ID, adminOf, createOperator, dataOf, driver, errorCode, platformAdmin, rowCounts, startHarness, tariffInput, type Harness } from './harness.js';
+import {
+  CREATE_TARIFF,
+  UNKNOWN_ID,
+  adminOf,
+  createOperator,
+  dataOf,
+  driver,
+  errorCode,
+  platformAdmin,
+  rowCounts,
+  startHarness,
+  tariffInput,
+  type Harness,
+} from './harness.js';
 
 let h: Harness;
 let operatorId: string;
@@ -14,7 +27,9 @@ afterAll(() => h.destroy());
 describe('createTariff', () => {
   it("lets the operator's own admin create a tariff, with prices normalized and money in minor units", async () => {
     const input = tariffInput(operatorId, { energyPricePerKwh: '0.3490', timePricePerHour: '2.000000', sessionFee: 0 });
-    const { createTariff } = dataOf(await h.station.run<{ createTariff: Record<string, unknown> }>(CREATE_TARIFF, { input }, adminOf(operatorId)));
+    const { createTariff } = dataOf(
+      await h.station.run<{ createTariff: Record<string, unknown> }>(CREATE_TARIFF, { input }, adminOf(operatorId)),
+    );
     expect(createTariff).toMatchObject({
       name: 'Standard',
       currency: 'EUR',
@@ -33,9 +48,18 @@ describe('createTariff', () => {
   });
 
   it('keeps six decimals exactly and handles zero-decimal currencies', async () => {
-    const input = tariffInput(operatorId, { currency: 'JPY', energyPricePerKwh: '123456789012.123456', sessionFee: 100 });
-    const { createTariff } = dataOf(await h.station.run<{ createTariff: Record<string, unknown> }>(CREATE_TARIFF, { input }, adminOf(operatorId)));
-    expect(createTariff).toMatchObject({ energyPricePerKwh: '123456789012.123456', sessionFee: { amount: 100, currency: 'JPY' } });
+    const input = tariffInput(operatorId, {
+      currency: 'JPY',
+      energyPricePerKwh: '123456789012.123456',
+      sessionFee: 100,
+    });
+    const { createTariff } = dataOf(
+      await h.station.run<{ createTariff: Record<string, unknown> }>(CREATE_TARIFF, { input }, adminOf(operatorId)),
+    );
+    expect(createTariff).toMatchObject({
+      energyPricePerKwh: '123456789012.123456',
+      sessionFee: { amount: 100, currency: 'JPY' },
+    });
   });
 
   it('lets a platform admin create a tariff for any operator', async () => {

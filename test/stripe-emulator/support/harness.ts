@@ -1,5 +1,9 @@
 import Stripe from 'stripe';
-import { startStripeEmulator, type StripeEmulator, type StripeEmulatorOptions } from '../../../dev/stripe-emulator/index.js';
+import {
+  startStripeEmulator,
+  type StripeEmulator,
+  type StripeEmulatorOptions,
+} from '../../../dev/stripe-emulator/index.js';
 
 export const TEST_KEY = 'sk_test_emulator';
 
@@ -8,7 +12,9 @@ export function sdk(emulator: StripeEmulator, config: Stripe.StripeConfig = {}):
   return new Stripe(TEST_KEY, { ...emulator.clientOptions, maxNetworkRetries: 0, ...config });
 }
 
-export async function startEmulator(options: StripeEmulatorOptions = {}): Promise<{ emulator: StripeEmulator; stripe: Stripe }> {
+export async function startEmulator(
+  options: StripeEmulatorOptions = {},
+): Promise<{ emulator: StripeEmulator; stripe: Stripe }> {
   const emulator = await startStripeEmulator({ port: 0, ...options });
   return { emulator, stripe: sdk(emulator) };
 }
@@ -32,7 +38,11 @@ export async function platformCustomerWithCard(
 }
 
 /** Clones the platform customer's card onto the connected account (Connect direct charges). */
-export async function cloneCard(stripe: Stripe, account: string, saved: { customer: string; paymentMethod: string }): Promise<string> {
+export async function cloneCard(
+  stripe: Stripe,
+  account: string,
+  saved: { customer: string; paymentMethod: string },
+): Promise<string> {
   const clone = await stripe.paymentMethods.create(
     { customer: saved.customer, payment_method: saved.paymentMethod },
     { stripeAccount: account },

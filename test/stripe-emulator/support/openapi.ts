@@ -5,7 +5,8 @@ import { DEFAULT_SPEC_DIR } from '../../../dev/stripe-emulator/spec/generate-ope
 
 /** Where Stripe's OpenAPI subset and its request checker live (vendored; STRIPE_OPENAPI_DIR for another copy). */
 export const SPEC_DIR = process.env.STRIPE_OPENAPI_DIR ?? DEFAULT_SPEC_DIR;
-export const SPEC_AVAILABLE = existsSync(path.join(SPEC_DIR, 'spec3.subset.json')) && existsSync(path.join(SPEC_DIR, 'check-request.mjs'));
+export const SPEC_AVAILABLE =
+  existsSync(path.join(SPEC_DIR, 'spec3.subset.json')) && existsSync(path.join(SPEC_DIR, 'check-request.mjs'));
 
 type Schema = Record<string, unknown>;
 
@@ -66,13 +67,18 @@ export class SchemaChecker {
       problems.push(`${at}: ${JSON.stringify(value)} not in enum [${schema.enum.join(', ')}]`);
     }
     const type = schema.type ?? (schema.properties ? 'object' : undefined);
-    if (type === 'string' && typeof value !== 'string') problems.push(`${at}: expected string, got ${JSON.stringify(value)}`);
-    if (type === 'integer' && !Number.isInteger(value)) problems.push(`${at}: expected integer, got ${JSON.stringify(value)}`);
-    if (type === 'number' && typeof value !== 'number') problems.push(`${at}: expected number, got ${JSON.stringify(value)}`);
-    if (type === 'boolean' && typeof value !== 'boolean') problems.push(`${at}: expected boolean, got ${JSON.stringify(value)}`);
+    if (type === 'string' && typeof value !== 'string')
+      problems.push(`${at}: expected string, got ${JSON.stringify(value)}`);
+    if (type === 'integer' && !Number.isInteger(value))
+      problems.push(`${at}: expected integer, got ${JSON.stringify(value)}`);
+    if (type === 'number' && typeof value !== 'number')
+      problems.push(`${at}: expected number, got ${JSON.stringify(value)}`);
+    if (type === 'boolean' && typeof value !== 'boolean')
+      problems.push(`${at}: expected boolean, got ${JSON.stringify(value)}`);
     if (type === 'array') {
       if (!Array.isArray(value)) problems.push(`${at}: expected array`);
-      else value.forEach((item, i) => this.checkValue(asSchema(schema.items), item, `${at}[${i}]`, problems, depth + 1));
+      else
+        value.forEach((item, i) => this.checkValue(asSchema(schema.items), item, `${at}[${i}]`, problems, depth + 1));
     }
     if (type === 'object') {
       if (!isPlainObject(value)) {
@@ -84,7 +90,8 @@ export class SchemaChecker {
       }
       const properties = asSchema(schema.properties);
       for (const [name, child] of Object.entries(value)) {
-        if (name in properties) this.checkValue(asSchema(properties[name]), child, `${at}.${name}`, problems, depth + 1);
+        if (name in properties)
+          this.checkValue(asSchema(properties[name]), child, `${at}.${name}`, problems, depth + 1);
       }
     }
   }

@@ -20,7 +20,13 @@ export function recordingHttpClient(exchanges: RecordedExchange[]): Stripe.HttpC
     getClientName: () => 'recording',
     async makeRequest(host, port, path, method, headers, requestData, protocol, timeout) {
       const response = await inner.makeRequest(host, port, path, method, headers, requestData, protocol, timeout);
-      const exchange: RecordedExchange = { method, path, body: requestData ?? '', status: response.getStatusCode(), response: undefined };
+      const exchange: RecordedExchange = {
+        method,
+        path,
+        body: requestData ?? '',
+        status: response.getStatusCode(),
+        response: undefined,
+      };
       exchanges.push(exchange);
       return {
         getStatusCode: () => response.getStatusCode(),

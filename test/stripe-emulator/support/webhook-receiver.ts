@@ -43,7 +43,9 @@ export class WebhookReceiver {
 
   /** Parsed event bodies of the successful deliveries, in arrival order. */
   events(): Array<{ id: string; type: string; account?: string }> {
-    return this.deliveries.map((delivery) => JSON.parse(delivery.body) as { id: string; type: string; account?: string });
+    return this.deliveries.map(
+      (delivery) => JSON.parse(delivery.body) as { id: string; type: string; account?: string },
+    );
   }
 
   close(): Promise<void> {
@@ -60,7 +62,10 @@ export class WebhookReceiver {
       res.writeHead(500).end('receiver failure');
       return;
     }
-    this.deliveries.push({ body: Buffer.concat(chunks).toString('utf8'), signature: String(req.headers['stripe-signature']) });
+    this.deliveries.push({
+      body: Buffer.concat(chunks).toString('utf8'),
+      signature: String(req.headers['stripe-signature']),
+    });
     res.writeHead(200).end('ok');
   }
 }
