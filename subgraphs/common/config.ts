@@ -7,12 +7,13 @@ export const DEV_SUBGRAPH_SECRET = 'chargegraph-dev-subgraph-secret-change-me';
 export const SUBGRAPH_NAMES = ['operator', 'station', 'session', 'payment'] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
 
-export const DEFAULT_PORTS: Record<SubgraphName | 'gateway', number> = {
+export const DEFAULT_PORTS: Record<SubgraphName | 'gateway' | 'ocpp', number> = {
   gateway: 4000,
   operator: 4001,
   station: 4002,
   session: 4003,
   payment: 4004,
+  ocpp: 4010,
 };
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -34,6 +35,10 @@ const envSchema = z.object({
   STATION_URL: url.default(`http://127.0.0.1:${DEFAULT_PORTS.station}/graphql`),
   SESSION_URL: url.default(`http://127.0.0.1:${DEFAULT_PORTS.session}/graphql`),
   PAYMENT_URL: url.default(`http://127.0.0.1:${DEFAULT_PORTS.payment}/graphql`),
+  /** The OCPP process: charge points connect to ws://<host>:OCPP_PORT/ocpp/<chargePointId>. */
+  OCPP_PORT: port.default(DEFAULT_PORTS.ocpp),
+  /** Where subgraphs send charge point commands (any replica; it routes to the one holding the connection). */
+  OCPP_URL: url.default(`http://127.0.0.1:${DEFAULT_PORTS.ocpp}`),
   SUBGRAPH_SIGNING_SECRETS: z.string().min(32).default(DEV_SUBGRAPH_SECRET),
   JWT_SECRET: z.string().min(32).default(DEV_JWT_SECRET),
   JWT_JWKS_URL: url.optional(),
@@ -58,7 +63,7 @@ export interface Config extends Env {
   env: NodeJS.ProcessEnv;
   /** First secret signs, every listed secret verifies (rotation: add the new one first, drop the old one later). */
   signingSecrets: string[];
-  ports: Record<SubgraphName | 'gateway', number>;
+  ports: Record<SubgraphName | 'gateway' | 'ocpp', number>;
   subgraphUrls: Record<SubgraphName, string>;
 }
 
@@ -82,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       station: e.STATION_PORT,
       session: e.SESSION_PORT,
       payment: e.PAYMENT_PORT,
+      ocpp: e.OCPP_PORT,
     },
     subgraphUrls: { operator: e.OPERATOR_URL, station: e.STATION_URL, session: e.SESSION_URL, payment: e.PAYMENT_URL },
   };
