@@ -6,6 +6,8 @@ export const DEV_SUBGRAPH_SECRET = 'chargegraph-dev-subgraph-secret-change-me';
 
 export const SUBGRAPH_NAMES = ['operator', 'station', 'session', 'payment'] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
+/** Processes that call subgraphs with a service identity (`Role.SERVICE`, `sub` = this name). */
+export type ServiceName = SubgraphName | 'ocpp';
 
 export const DEFAULT_PORTS: Record<SubgraphName | 'gateway' | 'ocpp', number> = {
   gateway: 4000,

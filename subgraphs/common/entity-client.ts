@@ -1,11 +1,11 @@
-import type { SubgraphName } from './config.js';
+import type { ServiceName, SubgraphName } from './config.js';
 import { DomainError, ErrorCode } from './errors.js';
 import { IDENTITY_HEADER, IdentitySigner, serviceIdentity } from './identity.js';
 import { currentRequestId, forwardedHeaders } from './observability.js';
 
 export interface EntityClientOptions {
-  /** Name of the calling subgraph: it becomes the service identity's subject. */
-  caller: SubgraphName;
+  /** Name of the calling process (a subgraph, or the OCPP process): it becomes the service identity's subject. */
+  caller: ServiceName;
   urls: Record<SubgraphName, string>;
   signingSecret: string;
   timeoutMs: number;

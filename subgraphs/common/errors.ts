@@ -21,6 +21,14 @@ export const ErrorCode = {
   PAYMENT_ACTION_REQUIRED: 'PAYMENT_ACTION_REQUIRED',
   PAYMENT_PROVIDER_UNAVAILABLE: 'PAYMENT_PROVIDER_UNAVAILABLE',
   UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
+  /** The station's charge point is not connected (or missed its heartbeats): it cannot be started or stopped now. */
+  CHARGER_UNAVAILABLE: 'CHARGER_UNAVAILABLE',
+  /** The charge point did not answer a command in time. */
+  CHARGER_TIMEOUT: 'CHARGER_TIMEOUT',
+  /** The charge point answered a start or stop with Rejected. */
+  CHARGER_REJECTED: 'CHARGER_REJECTED',
+  /** A meter value that cannot be true (backwards, or more energy than the connector can deliver in the time). */
+  METER_VALUE_IMPLAUSIBLE: 'METER_VALUE_IMPLAUSIBLE',
   /** This service's own database is unreachable or restarting: retry shortly. */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
