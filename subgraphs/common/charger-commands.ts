@@ -34,7 +34,7 @@ export interface ChargerCommandRequest {
  * CHARGER_UNAVAILABLE (no replica holds a connection to that charger) or 504 with CHARGER_TIMEOUT (it did not answer).
  */
 export interface ChargerCommandFailure {
-  error: { code: ErrorCode.CHARGER_UNAVAILABLE | ErrorCode.CHARGER_TIMEOUT; message: string };
+  error: { code: typeof ErrorCode.CHARGER_UNAVAILABLE | typeof ErrorCode.CHARGER_TIMEOUT; message: string };
 }
 
 export interface ChargerCommandClientOptions {
