@@ -3,6 +3,7 @@ import { DomainError, ErrorCode, forbidden } from '../../common/errors.js';
 import type { SessionRuntime } from '../lifecycle/runtime.js';
 import { RfidTag } from '../rfid/rfid.entity.js';
 import { MeterValue } from '../session/meter-value.entity.js';
+import { isInternalIdTag } from '../session/id-tags.js';
 import { checkReading } from '../session/plausibility.js';
 import { requireService } from '../session/session.access.js';
 import { ChargingSession, ChargingSessionStatus, OPEN_STATUSES, StopReason } from '../session/session.entity.js';
@@ -41,10 +42,11 @@ export class ChargerService {
   async authorize({ chargePointId, stationId, idTag }: ChargerAuthorizeInput): Promise<IdTagStatus> {
     const em = this.ctx.em.fork();
     const open = await em.findOne(ChargingSession, { ocppIdTag: idTag, status: { $in: [...OPEN_STATUSES] } });
-    if (open)
-      return open.chargePointId === chargePointId && open.stationId === stationId
-        ? IdTagStatus.ACCEPTED
-        : IdTagStatus.INVALID;
+    if (open) {
+      if (open.chargePointId === chargePointId && open.stationId === stationId) return IdTagStatus.ACCEPTED;
+      // Our own idTag is only good at its session's charger; a driver's RFID tag is busy elsewhere.
+      return isInternalIdTag(idTag) ? IdTagStatus.INVALID : IdTagStatus.CONCURRENT_TX;
+    }
     const tag = await em.findOne(RfidTag, { idTag });
     if (!tag) return IdTagStatus.INVALID;
     const busy = await em.count(ChargingSession, { driverId: tag.driverId, status: { $in: [...OPEN_STATUSES] } });
