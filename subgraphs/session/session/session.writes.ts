@@ -157,7 +157,14 @@ export class SessionWrites {
 
   private async afterCommit(session: ChargingSession, wasOpen: boolean): Promise<void> {
     await this.runtime.changed(session.id);
-    if (wasOpen && !session.isOpen()) await this.runtime.settleLater(session.id);
+    if (!wasOpen || session.isOpen()) return;
+    // The connector is free for the next driver at once; the settle job frees it again (idempotent) if this failed.
+    await this.upstream
+      .markConnector({ stationId: session.stationId, connectorId: session.connectorId, sessionId: session.id }, 'ENDED')
+      .catch((error: unknown) =>
+        this.ctx.logger.warn({ err: error, sessionId: session.id }, 'connector not freed yet'),
+      );
+    await this.runtime.settleLater(session.id);
   }
 }
 
