@@ -204,7 +204,7 @@ describe('money follows the charger', () => {
     expect((await sessionRow(started.id)).status).toBe('ACTIVE');
     expect(await connectorStatus(station)).toBe('CHARGING');
     await backdate(started.id, 3600);
-    await meter(chargePointId, station, transactionId, 110_000, new Date(Date.now() - 1000)); // 10 kWh
+    await meter(chargePointId, station, transactionId, 110_000, new Date(Date.now() - 600_000)); // 10 kWh
 
     const stopping = dataOf(
       await h.session.run<{ stopChargingSession: { status: string } }>(STOP, { id: started.id }, driver),
@@ -239,7 +239,7 @@ describe('money follows the charger', () => {
 
   it('an offline charger cannot be started', async () => {
     const { station, chargePointId } = await chargerStation();
-    await reportPresence(h, chargePointId, false, new Date(Date.now() - 3600_000));
+    await reportPresence(h, chargePointId, false);
     expect(errorCode(await start(await driverWithCard(), station))).toBe('CHARGER_UNAVAILABLE');
     expect(await h.session.orm.em.fork().count(ChargingSession, { stationId: station.id })).toBe(0);
   });
@@ -259,7 +259,7 @@ describe('money follows the charger', () => {
     const b = dataOf(await start(jcb, station, 1)).startChargingSession;
     const txB = await confirmStart(chargePointId, station, b.id, 1);
     await backdate(b.id, 3600);
-    await meter(chargePointId, station, txB, 100_000 + 21_000, new Date(Date.now() - 1000));
+    await meter(chargePointId, station, txB, 100_000 + 21_000, new Date(Date.now() - 600_000));
     expect(await h.services.lifecycle.holdCheck(b.id)).toBe('stopping');
     expect(h.charger.commands.at(-1)?.command).toEqual({ action: 'StopCharging', transactionId: txB });
     // The charger stops a little later than asked: 26 kWh = 10.40 EUR, above the 10 EUR hold.
@@ -283,8 +283,9 @@ describe('money follows the charger', () => {
     await backdate(s.id, 7200);
     const lastAt = new Date(Date.now() - 3600_000);
     await meter(chargePointId, station, tx, 105_000, lastAt); // 5 kWh = 2.00 EUR
-    await reportPresence(h, chargePointId, false, new Date(Date.now() - 3600_000));
-    const swept = await h.services.lifecycle.idleSweep(new Date());
+    await reportPresence(h, chargePointId, false);
+    // 20 minutes later the charger has been gone longer than the idle timeout (15 min).
+    const swept = await h.services.lifecycle.idleSweep(new Date(Date.now() + 20 * 60_000));
     expect(swept.ended).toBeGreaterThanOrEqual(1);
     expect(await sessionRow(s.id)).toMatchObject({
       status: 'COMPLETED',
