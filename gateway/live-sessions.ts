@@ -24,6 +24,8 @@ export class LiveSessions {
       const connecting = (async () => {
         const bus = await this.connectBus();
         await bus.subscribe('session_changed', (message) => this.changed(message));
+        // Hints sent while the bus was away are lost: every subscriber reads its session again.
+        bus.onReconnect(() => this.watchers.forEach((set) => set.forEach((subscription) => subscription.changed())));
         return bus;
       })();
       this.bus = connecting;
