@@ -37,6 +37,7 @@ export const savedQueries: SavedQuery[] = [
           name
         }
         tariff {
+          id
           currency
           energyPricePerKwh
         }
@@ -88,6 +89,7 @@ export const savedQueries: SavedQuery[] = [
       "One operator's revenue per local day (or WEEK, MONTH) and currency. Set operatorId (see the revenue per operator) and the bucket.",
     query: `query RevenueByDay($operatorId: ID!, $period: AnalyticsPeriod!, $bucket: AnalyticsBucket = DAY) {
   operator(id: $operatorId) {
+    id
     name
     revenueReport(period: $period, bucket: $bucket) {
       bucket
@@ -142,6 +144,7 @@ export const savedQueries: SavedQuery[] = [
   operators(first: 50) {
     edges {
       node {
+        id
         name
         energy(period: $period, bucket: $bucket) {
           bucket
@@ -165,6 +168,7 @@ export const savedQueries: SavedQuery[] = [
   stations(first: 20) {
     edges {
       node {
+        id
         name
         timezone
         connectorCount
@@ -189,6 +193,7 @@ export const savedQueries: SavedQuery[] = [
   operators(first: 50) {
     edges {
       node {
+        id
         name
         paymentStats(period: $period) {
           attempts

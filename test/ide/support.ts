@@ -78,6 +78,7 @@ const typeDefs = `#graphql
   }
 
   type Tariff {
+    id: ID!
     currency: String!
     energyPricePerKwh: Decimal!
   }
@@ -122,7 +123,7 @@ const resolvers = {
             id: 'station-1',
             name: 'Hauptbahnhof Nord',
             operator: { id: 'op-1', name: 'Volta Test Operator' },
-            tariff: { currency: 'EUR', energyPricePerKwh: '0.349' },
+            tariff: { id: 'tariff-1', currency: 'EUR', energyPricePerKwh: '0.349' },
           },
         },
       ],
