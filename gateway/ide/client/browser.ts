@@ -33,6 +33,7 @@ interface BrowserGlobals {
     body: BrowserHtmlElement;
   };
   getComputedStyle(element: BrowserHtmlElement): { getPropertyValue(name: string): string };
+  matchMedia(query: string): { matches: boolean };
   navigator: { clipboard?: { writeText(text: string): Promise<void> } };
   ResizeObserver: new (callback: () => void) => { observe(element: BrowserHtmlElement): void; disconnect(): void };
   MutationObserver: new (callback: () => void) => {

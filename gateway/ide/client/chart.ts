@@ -7,6 +7,8 @@ import uPlot from 'uplot';
 import { browser, type BrowserHtmlElement } from './browser.js';
 import type { ChartData } from './result-data.js';
 
+const VALUE_SCALE = 'value';
+
 /** Hues that stay apart in both themes; the n-th series takes the n-th. */
 const HUES = [214, 28, 145, 340, 265, 50, 185, 0];
 
@@ -17,7 +19,12 @@ function themeColour(variable: string, alpha = 1): string {
 
 const seriesColour = (index: number, dark: boolean) => `hsl(${HUES[index % HUES.length]}, 70%, ${dark ? 62 : 45}%)`;
 
-const isDark = () => browser.document.body.classList.contains('graphiql-dark');
+/** GraphiQL's theme: the one picked in its settings (a body class), else the system's. */
+export const isDark = () => {
+  const { classList } = browser.document.body;
+  if (classList.contains('graphiql-dark')) return true;
+  return !classList.contains('graphiql-light') && browser.matchMedia('(prefers-color-scheme: dark)').matches;
+};
 
 export function drawChart(target: BrowserHtmlElement, chart: ChartData, width: number, height: number): uPlot {
   const dark = isDark();
@@ -37,6 +44,7 @@ export function drawChart(target: BrowserHtmlElement, chart: ChartData, width: n
     ticks: { stroke: gridColour, width: 1 },
     font: '12px Roboto, system-ui, sans-serif',
   };
+  const scales = [...new Set(chart.series.map((series) => series.unit ?? VALUE_SCALE))];
   const options: uPlot.Options = {
     width,
     height,
@@ -51,19 +59,31 @@ export function drawChart(target: BrowserHtmlElement, chart: ChartData, width: n
       {
         ...axis,
         ...(overTime
-          ? {}
+          ? // Buckets are dates: label the points themselves when there are few, always as ISO dates.
+            {
+              ...(xs.length <= 14 ? { splits: () => xs } : {}),
+              values: (_u: uPlot, splits: number[]) => splits.map((v) => isoDate(v)),
+            }
           : {
               splits: () => xs,
               values: (_u: uPlot, splits: number[]) => splits.map((i) => chart.x[i] ?? ''),
-              rotate: 0,
             }),
       },
-      { ...axis, size: 70 },
+      // One y axis per unit (currency): yen and euros do not share a scale. Left, right, then left again.
+      ...scales.map((scale, index) => ({
+        ...axis,
+        scale,
+        side: index % 2 === 0 ? 3 : 1,
+        size: 70,
+        label: scale === VALUE_SCALE ? undefined : scale,
+        grid: { ...axis.grid, show: index === 0 },
+      })),
     ],
     series: [
       { label: overTime ? 'bucket' : 'name', value: (_u, v) => (overTime ? isoDate(v) : (chart.x[v] ?? '')) },
       ...chart.series.map((series, index) => ({
         label: series.label,
+        scale: series.unit ?? VALUE_SCALE,
         stroke: seriesColour(index, dark),
         fill: chart.kind === 'bar' ? seriesColour(index, dark) : undefined,
         width: 2,

@@ -213,6 +213,8 @@ export type { ChartHint };
 
 export interface ChartSeries {
   label: string;
+  /** The currency of a money series (each currency gets its own axis). */
+  unit?: string;
   /** One value per x; null where the series has none. */
   values: Array<number | null>;
 }
@@ -225,6 +227,8 @@ export interface ChartData {
   measure: string;
   /** Buckets (ISO dates) for a line over time, names for a ranking. */
   x: string[];
+  /** A series over `bucket` dates (else a ranking of the rows). */
+  overTime: boolean;
   series: ChartSeries[];
   /** The values other measures the view may switch to. */
   measures: string[];
@@ -323,12 +327,14 @@ export function chartOf(
       ? [owners.size > 1 || !p.currency ? p.owner : undefined, p.currency].filter(Boolean).join(' · ')
       : (p.currency ?? measure);
   const series = new Map<string, Array<number | null>>();
+  const units = new Map<string, string | undefined>();
   for (const point of points) {
     const at = x.indexOf(overTime ? (point.bucket ?? '') : point.owner);
     if (at === -1) continue;
     const key = seriesKey(point);
     const values = series.get(key) ?? x.map(() => null);
     series.set(key, values);
+    units.set(key, point.currency);
     values[at] = point.value === null ? values[at] : (values[at] ?? 0) + point.value;
   }
   return {
@@ -336,7 +342,12 @@ export function chartOf(
     list: path,
     measure,
     x,
-    series: [...series].map(([label, values]) => ({ label, values })),
+    overTime,
+    series: [...series].map(([label, values]) => ({
+      label,
+      values,
+      ...(units.get(label) ? { unit: units.get(label) } : {}),
+    })),
     measures,
   };
 }

@@ -3,7 +3,7 @@ import { Button, useGraphiQL } from '@graphiql/react';
 import type uPlot from 'uplot';
 import type { ChartHint, SavedQuery } from '../saved-queries.js';
 import { browser, inputValue, type BrowserHtmlElement } from './browser.js';
-import { drawChart } from './chart.js';
+import { drawChart, isDark } from './chart.js';
 import { detectChart, findLists, moneyPaths, toCsv, toTable, toTsv, type ChartData, type Json } from './result-data.js';
 
 /** The query without comments and with whitespace collapsed, to recognise a saved query in the editor. */
@@ -34,7 +34,7 @@ function parseData(text: string): Json | undefined {
 function ChartCanvas({ chart }: { chart: ChartData }) {
   const ref = useRef<BrowserHtmlElement | null>(null);
   const [size, setSize] = useState({ width: 0, height: 0 });
-  const [theme, setTheme] = useState(() => browser.document.body.classList.contains('graphiql-dark'));
+  const [theme, setTheme] = useState(isDark);
   useEffect(() => {
     const element = ref.current;
     if (!element) return;
@@ -42,9 +42,7 @@ function ChartCanvas({ chart }: { chart: ChartData }) {
     measure();
     const resize = new browser.ResizeObserver(measure);
     resize.observe(element);
-    const themes = new browser.MutationObserver(() =>
-      setTheme(browser.document.body.classList.contains('graphiql-dark')),
-    );
+    const themes = new browser.MutationObserver(() => setTheme(isDark()));
     themes.observe(browser.document.body, { attributes: true, attributeFilter: ['class'] });
     return () => {
       resize.disconnect();
@@ -112,16 +110,18 @@ export function resultView(savedQueries: SavedQuery[]) {
     }, [data, hint, measure, money]);
     const lists = useMemo(() => (data === undefined ? [] : findLists(data)), [data]);
 
-    // Each new answer opens on its chart when it has one, else on the JSON.
+    // A saved query's answer and any series over time open on the chart; other lists with numbers (a catalogue's
+    // prices) offer it a click away.
     const [view, setView] = useState<'chart' | 'json'>('json');
+    const opensOnChart = Boolean(chart && (hint || chart.overTime));
     useEffect(() => {
       setMeasure(undefined);
     }, [text]);
     useEffect(() => {
-      setView(chart ? 'chart' : 'json');
+      setView(opensOnChart ? 'chart' : 'json');
       // What tests and scripts read: the data the chart draws (also on the element as data-chart), not its pixels.
       Object.assign(globalThis, { __chargegraphChart: chart });
-    }, [chart]);
+    }, [chart, opensOnChart]);
 
     const [listPath, setListPath] = useState<string | undefined>(undefined);
     const list = lists.find((l) => l.path === listPath) ?? lists.find((l) => l.path === chart?.list) ?? lists.at(-1);
