@@ -61,16 +61,21 @@ export function drawChart(target: BrowserHtmlElement, chart: ChartData, width: n
         ...(overTime
           ? // Buckets are dates: label the points themselves when there are few, always as ISO dates.
             {
-              ...(xs.length <= 14 ? { splits: () => xs } : {}),
-              values: (_u: uPlot, splits: number[]) => splits.map((v) => isoDate(v)),
+              ...(xs.length <= 31 ? { splits: () => xs } : {}),
+              // A label every few points where they would overlap (an ISO date takes about 90 px).
+              values: (_u: uPlot, splits: number[]) => {
+                const every = Math.ceil(splits.length / Math.max(1, Math.floor(width / 90)));
+                return splits.map((v, i) => (i % every === 0 ? isoDate(v) : ''));
+              },
             }
           : {
               splits: () => xs,
               values: (_u: uPlot, splits: number[]) => splits.map((i) => chart.x[i] ?? ''),
             }),
       },
-      // One y axis per unit (currency): yen and euros do not share a scale. Left, right, then left again.
-      ...scales.map((scale, index) => ({
+      // One y axis per unit (currency): yen and euros do not share a scale, one on the left, one on the right.
+      // Past two units the axes would crowd the chart: further series keep their own scale, unlabelled.
+      ...scales.slice(0, 2).map((scale, index) => ({
         ...axis,
         scale,
         side: index % 2 === 0 ? 3 : 1,
