@@ -6,14 +6,15 @@
  *   import { possibleTypes, typePolicies } from './apollo-type-policies';
  *   const cache = new InMemoryCache({ possibleTypes, typePolicies });
  *
- * - Entities (an identity: `__typename` + `id`; select `id` wherever you select one): ChargingSession, Connector, Operator, OperatorPaymentAccount, Payment, PaymentMethod, Refund, Station, Tariff.
- * - Values (no identity; merged into the value cached at the same field): Address, ChargingSessionConnection, ChargingSessionEdge, EnergyStats, FeePolicy, GeoPoint, Money, OnboardingLink, OperatorConnection, OperatorEdge, PageInfo, PaymentConnection, PaymentEdge, PaymentStats, Receipt, RevenueBucket, RevenueByCurrency, SessionCost, StationConnection, StationEdge, TariffSnapshot, Utilisation.
+ * - Entities (an identity: `__typename` + `id`; select `id` wherever you select one): ChargePoint, ChargingSession, Connector, Operator, OperatorPaymentAccount, Payment, PaymentMethod, Refund, Station, Tariff.
+ * - Values (no identity; merged into the value cached at the same field): Address, ChargingSessionConnection, ChargingSessionEdge, EnergyStats, FeePolicy, GeoPoint, Money, OnboardingLink, OperatorConnection, OperatorEdge, PageInfo, PaymentConnection, PaymentEdge, PaymentStats, Receipt, RegisteredChargePoint, RevenueBucket, RevenueByCurrency, SessionCost, StationConnection, StationEdge, TariffSnapshot, Utilisation.
  * - Fields holding a list of objects: a newer answer for the same arguments replaces the cached list.
  */
 import type { PossibleTypesMap, TypePolicies } from '@apollo/client';
 
 /** Object types with an identity: the cache keeps one copy per `__typename` + `id`. */
 export const entityTypes = [
+  'ChargePoint',
   'ChargingSession',
   'Connector',
   'Operator',
@@ -42,6 +43,7 @@ export const valueTypes = [
   'PaymentEdge',
   'PaymentStats',
   'Receipt',
+  'RegisteredChargePoint',
   'RevenueBucket',
   'RevenueByCurrency',
   'SessionCost',
@@ -72,10 +74,11 @@ export const typePolicies: TypePolicies = {
   PaymentStats: { merge: true },
   Query: { fields: { myPaymentMethods: { merge: false } } },
   Receipt: { merge: true },
+  RegisteredChargePoint: { merge: true },
   RevenueBucket: { merge: true },
   RevenueByCurrency: { merge: true },
   SessionCost: { merge: true },
-  Station: { fields: { connectors: { merge: false }, energy: { merge: false } } },
+  Station: { fields: { chargePoints: { merge: false }, connectors: { merge: false }, energy: { merge: false } } },
   StationConnection: { merge: true, fields: { edges: { merge: false } } },
   StationEdge: { merge: true },
   TariffSnapshot: { merge: true },
