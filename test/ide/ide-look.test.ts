@@ -274,7 +274,7 @@ describe('the result view', () => {
     }, 60_000);
   }
 
-  it('downloads the energy series as CSV: a row per operator and week, ISO dates, column names from field paths', async () => {
+  it('downloads the energy series as CSV (and copies it as TSV): a row per operator and week, ISO dates, field-path columns', async () => {
     if (missingChromium) throw new Error(missingChromium);
     const { page } = await openIde('light');
     await runExample(page, 'energy-per-operator', 'EnergyPerOperator');
@@ -296,6 +296,18 @@ describe('the result view', () => {
         ),
       ].join('\r\n') + '\r\n',
     );
+
+    // The same list for pasting into a spreadsheet: TSV on the clipboard.
+    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });
+    await page.locator('.cg-export-tsv').click();
+    await expect.poll(() => page.locator('.cg-result [role="status"]').innerText()).toBe('Copied 2 rows');
+    const tsv = await page.evaluate(() =>
+      (
+        globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }
+      ).navigator.clipboard.readText(),
+    );
+    expect(tsv.split('\n')[0]).toBe(header.replaceAll(',', '\t'));
+    expect(tsv.split('\n')[1]).toBe('op-1\tVolta Test Operator\t2026-09-28\t4\t120.25\t35.5');
     await page.close();
   }, 60_000);
 });
