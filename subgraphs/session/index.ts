@@ -24,6 +24,7 @@ import {
   StationSessionsResolver,
   sessionReferences,
 } from './session/session.resolver.js';
+import { ChargingSessionSubscriptionResolver } from './session/session.subscription.js';
 
 /** What `provide` builds, handed to tests (they run the job bodies directly). */
 export interface SessionServices {
@@ -52,6 +53,7 @@ export const createSessionSubgraph = (options: SessionSubgraphOptions = {}): Sub
     OperatorEnergyResolver,
     StationAnalyticsResolver,
     DriverIdResolver,
+    ChargingSessionSubscriptionResolver,
     RfidTagResolver,
     ChargerResolver,
   ],
