@@ -59,6 +59,8 @@ export const createSessionSubgraph = (options: SessionSubgraphOptions = {}): Sub
   ],
   // Stubs reached only through field resolvers would be dropped from the SDL without this.
   orphanedTypes: [Station, Operator],
+  // Answers of the service-only charger operations: not part of the public API.
+  inaccessibleEnums: ['IdTagStatus'],
   referenceResolvers: sessionReferences,
   async provide({ config, orm, logger, services }) {
     const settings = loadSessionConfig(options.env ?? config.env);
