@@ -20,8 +20,7 @@ export function chargePointIdOf(request: IncomingMessage): string | undefined {
 }
 
 export type HandshakeOutcome =
-  | { ok: true; login: ChargePointLogin; protocol: Protocol }
-  | { ok: false; status: number; message: string };
+  { ok: true; login: ChargePointLogin; protocol: Protocol } | { ok: false; status: number; message: string };
 
 export interface HandshakeInput {
   identity: string;
@@ -44,7 +43,10 @@ export async function checkHandshake(
   const metrics = ocppMetrics();
   const refuse = (status: number, message: string, reason: string): HandshakeOutcome => {
     metrics.handshakes.inc({ outcome: status === 401 ? 'unauthorized' : 'refused' });
-    logger.warn({ chargePointId: input.identity, ip: input.remoteAddress, reason }, 'charge point refused at handshake');
+    logger.warn(
+      { chargePointId: input.identity, ip: input.remoteAddress, reason },
+      'charge point refused at handshake',
+    );
     return { ok: false, status, message };
   };
   const protocol = PROTOCOLS.find((candidate) => input.protocols.has(candidate));

@@ -21,9 +21,7 @@ import { send16 } from './ocpp16.js';
 import { send201 } from './ocpp201.js';
 
 export type CommandOutcome =
-  | { kind: 'result'; result: ChargerCommandResult }
-  | { kind: 'unavailable' }
-  | { kind: 'timeout' };
+  { kind: 'result'; result: ChargerCommandResult } | { kind: 'unavailable' } | { kind: 'timeout' };
 
 const commandSchema = z.discriminatedUnion('action', [
   z.object({
@@ -99,7 +97,10 @@ export class CommandRouter {
     const local = this.connections.get(chargePointId);
     const outcome = local ? await this.executeLocal(local, command) : await this.executeRemote(chargePointId, command);
     ocppMetrics().commandDuration.observe(
-      { action: command.action, outcome: outcome.kind === 'result' ? (outcome.result.accepted ? 'accepted' : 'rejected') : outcome.kind },
+      {
+        action: command.action,
+        outcome: outcome.kind === 'result' ? (outcome.result.accepted ? 'accepted' : 'rejected') : outcome.kind,
+      },
       (performance.now() - started) / 1000,
     );
     this.logger.info({ chargePointId, action: command.action, local: Boolean(local), outcome }, 'charger command');
@@ -241,9 +242,7 @@ export function commandRoutes({ router, secrets, replayGuard, logger }: CommandR
           return void res
             .status(504)
             .json(failure(ErrorCode.CHARGER_TIMEOUT, `Charge point ${chargePointId} did not answer in time.`));
-        res
-          .status(409)
-          .json(failure(ErrorCode.CHARGER_UNAVAILABLE, `Charge point ${chargePointId} is not connected.`));
+        res.status(409).json(failure(ErrorCode.CHARGER_UNAVAILABLE, `Charge point ${chargePointId} is not connected.`));
       } catch (error) {
         next(error);
       }

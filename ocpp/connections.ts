@@ -181,7 +181,8 @@ export class Connection {
     this.windowCount++;
     if (this.windowCount <= limit) return;
     if (messageId !== undefined) this.refused.add(messageId);
-    if (this.windowCount === limit + 1) this.logger.warn({ limit, windowSeconds: window }, 'charger message rate limit hit');
+    if (this.windowCount === limit + 1)
+      this.logger.warn({ limit, windowSeconds: window }, 'charger message rate limit hit');
     if (this.windowCount > 2 * limit && !this.closedBy) {
       this.logger.warn({ limit, windowSeconds: window }, 'charger keeps flooding; closing its connection');
       void this.close('flood', CLOSE.POLICY, 'Message rate limit exceeded').catch(() => {});

@@ -26,7 +26,10 @@ export function energyReadings16(
       const value = Number(sample.value);
       if (sample.value.trim() === '' || !Number.isFinite(value))
         throw propertyViolation(`Energy register value "${sample.value.slice(0, 30)}" is not a number.`);
-      readings.push({ energyWh: Math.round(unit === 'kWh' ? value * 1000 : value), at: new Date(meterValue.timestamp) });
+      readings.push({
+        energyWh: Math.round(unit === 'kWh' ? value * 1000 : value),
+        at: new Date(meterValue.timestamp),
+      });
     }
   }
   return readings;

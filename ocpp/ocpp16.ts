@@ -118,7 +118,10 @@ export function attachOcpp16(connection: Connection): void {
       await connection.reportConnectorStatus(params.connectorId, status, at);
     }
     if (params.errorCode !== 'NoError')
-      connection.logger.info({ connectorId: params.connectorId, errorCode: params.errorCode }, 'charger reports an error');
+      connection.logger.info(
+        { connectorId: params.connectorId, errorCode: params.errorCode },
+        'charger reports an error',
+      );
     return {};
   });
 

@@ -120,7 +120,11 @@ type Fields = Record<string, [type: string, value: unknown]>;
  * `mutation ($a: T!, …) { field(input: { a: $a, … }) { selection } }` with only the fields that have a value, so
  * optional inputs are omitted rather than sent as null, and no input type name is needed.
  */
-function inputDocument(field: string, fields: Fields, selection = ''): { query: string; variables: Record<string, unknown> } {
+function inputDocument(
+  field: string,
+  fields: Fields,
+  selection = '',
+): { query: string; variables: Record<string, unknown> } {
   const present = Object.entries(fields).filter(([, [, value]]) => value !== undefined);
   const declarations = present.map(([name, [type]]) => `$${name}: ${type}!`).join(', ');
   const assignments = present.map(([name]) => `${name}: $${name}`).join(', ');

@@ -56,7 +56,8 @@ export class PresenceReporter {
       await this.platform.reportChargePointPresence(reports);
     } catch (error) {
       this.logger.warn({ err: error, reports: reports.length }, 'charger presence could not be reported; retrying');
-      for (const report of reports) if (!this.pending.has(report.chargePointId)) this.pending.set(report.chargePointId, report);
+      for (const report of reports)
+        if (!this.pending.has(report.chargePointId)) this.pending.set(report.chargePointId, report);
     }
   }
 }

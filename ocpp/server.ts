@@ -149,7 +149,10 @@ export async function createOcppServer(options: OcppServerOptions): Promise<Ocpp
       // A replaced connection is someone else's to report; at shutdown we reported before closing.
       if (current && connection.closedBy !== 'replaced' && connection.closedBy !== 'shutdown')
         presence.reportNow(connection.presence(false));
-      connection.logger.info({ code, reason: String(reason), closedBy: connection.closedBy }, 'charge point disconnected');
+      connection.logger.info(
+        { code, reason: String(reason), closedBy: connection.closedBy },
+        'charge point disconnected',
+      );
     });
   });
 
@@ -173,7 +176,10 @@ export async function createOcppServer(options: OcppServerOptions): Promise<Ocpp
   httpServer.on('upgrade', (request: http.IncomingMessage, socket: Socket, head: Buffer) => {
     if (lifecycle.draining) return refuseUpgrade(socket, 503, 'Shutting down; connect again.');
     if (chargePointIdOf(request) === undefined) {
-      logger.warn({ path: request.url?.slice(0, 200), ip: socket.remoteAddress }, 'WebSocket upgrade on an unknown path');
+      logger.warn(
+        { path: request.url?.slice(0, 200), ip: socket.remoteAddress },
+        'WebSocket upgrade on an unknown path',
+      );
       return refuseUpgrade(socket, 404, 'Not found');
     }
     void rpc.handleUpgrade(request, socket, head);
