@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Router } from 'express';
-import { RPCError, TimeoutError } from 'ocpp-rpc';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Bus } from '../subgraphs/common/bus.js';
@@ -16,6 +15,7 @@ import type { ReplayGuard } from '../subgraphs/common/replay-guard.js';
 import { signedCallerOnly } from '../subgraphs/common/signed-caller.js';
 import type { OcppSettings } from './config.js';
 import { CLOSE, type Connection, type ConnectionRegistry } from './connections.js';
+import { RPCError, TimeoutError } from './errors.js';
 import { ocppMetrics } from './metrics.js';
 import { send16 } from './ocpp16.js';
 import { send201 } from './ocpp201.js';

@@ -1,11 +1,17 @@
-import {
+import ocppRpc from 'ocpp-rpc';
+import { DomainError } from '../subgraphs/common/errors.js';
+
+// ocpp-rpc spreads its error classes into module.exports, which Node's ESM named imports cannot see (tsx, node):
+// take them from the CommonJS object.
+export const {
+  RPCError,
+  TimeoutError,
   RPCGenericError,
   RPCInternalError,
   RPCOccurrenceConstraintViolationError,
   RPCPropertyConstraintViolationError,
-  type RPCError,
-} from 'ocpp-rpc';
-import { DomainError } from '../subgraphs/common/errors.js';
+} = ocppRpc;
+type RPCError = InstanceType<typeof RPCError>;
 
 /** A value the charger may not send (e.g. a connector its station does not have). */
 export const propertyViolation = (message: string): RPCError => new RPCPropertyConstraintViolationError(message);
