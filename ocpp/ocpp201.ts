@@ -176,7 +176,7 @@ export function attachOcpp201(connection: Connection): void {
         chargePointId,
         stationId,
         connectorId: evseOf(transaction.evseId).connectorId,
-        idTag,
+        idTag: idTag ?? '',
         meterStartWh: firstReading(readings)?.energyWh,
         timestamp: new Date(params.timestamp),
         remoteStartId: transaction.remoteStartId,

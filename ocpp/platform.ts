@@ -59,8 +59,8 @@ export interface StartTransactionInput {
   chargePointId: string;
   stationId: string;
   connectorId: string;
-  /** Absent in 2.0.1 when the charger started on a remote start without a token of its own. */
-  idTag?: string;
+  /** '' in 2.0.1 when the charger reports our remote start (remoteStartId) without a token. */
+  idTag: string;
   meterStartWh?: number;
   timestamp: Date;
   remoteStartId?: number;
@@ -174,7 +174,7 @@ export class EntityPlatform implements ChargerPlatform {
       chargePointId: ['String', report.chargePointId],
       ocppConnectorId: ['Int', report.ocppConnectorId],
       status: ['ConnectorStatus', report.status],
-      at: ['DateTime', iso(report.at)],
+      at: ['DateTimeISO', iso(report.at)],
     });
     const data = await this.services.query<{ reportConnectorStatus: boolean }>('station', query, variables);
     return data.reportConnectorStatus;
@@ -199,7 +199,7 @@ export class EntityPlatform implements ChargerPlatform {
         connectorId: ['ID', input.connectorId],
         idTag: ['String', input.idTag],
         meterStartWh: ['Int', input.meterStartWh],
-        timestamp: ['DateTime', iso(input.timestamp)],
+        timestamp: ['DateTimeISO', iso(input.timestamp)],
         remoteStartId: ['Int', input.remoteStartId],
         transactionId: ['String', input.transactionId],
       },
@@ -222,7 +222,7 @@ export class EntityPlatform implements ChargerPlatform {
       stationId: ['ID', input.stationId],
       transactionId: ['String', input.transactionId],
       meterStopWh: ['Int', input.meterStopWh],
-      timestamp: ['DateTime', iso(input.timestamp)],
+      timestamp: ['DateTimeISO', iso(input.timestamp)],
       reason: ['String', input.reason],
     });
     const data = await this.services.query<{ chargerStopTransaction: boolean }>('session', query, variables);

@@ -69,6 +69,11 @@ function refuseUpgrade(socket: Socket, status: number, message: string): void {
   socket.destroy();
 }
 
+/** How long shutdown waits for chargers to complete the WebSocket close handshake. */
+const CLOSE_WAIT_MS = 3_000;
+const settledWithin = (ms: number, work: Promise<unknown>) =>
+  Promise.race([work, new Promise((resolve) => setTimeout(resolve, ms).unref())]);
+
 const baseUrl = (server: http.Server, host: string) => `http://${host}:${(server.address() as AddressInfo).port}`;
 
 /** The OCPP process: charger WebSockets at /ocpp/<id>, health, metrics and POST /commands on one HTTP server. */
@@ -196,12 +201,16 @@ export async function createOcppServer(options: OcppServerOptions): Promise<Ocpp
       presence.reportNow(connection.presence(false));
     }
     await presence.close();
-    await Promise.all(
-      open.map((connection) =>
-        connection.close('shutdown', CLOSE.RESTART, 'Service restart; connect again').catch(() => {}),
-      ),
+    // A charger that does not complete the close handshake is not waited for long (ws gives it 30 s on its own).
+    await settledWithin(
+      CLOSE_WAIT_MS,
+      Promise.all([
+        ...open.map((connection) =>
+          connection.close('shutdown', CLOSE.RESTART, 'Service restart; connect again').catch(() => {}),
+        ),
+        rpc.close({ code: CLOSE.RESTART, reason: 'Service restart; connect again' }),
+      ]),
     );
-    await rpc.close({ code: CLOSE.RESTART, reason: 'Service restart; connect again', force: false });
     await meters.drain();
     await new Promise<void>((resolve) => {
       if (!httpServer.listening) return resolve();

@@ -102,7 +102,7 @@ describe('OCPP 2.0.1', () => {
       chargePointId,
       stationId: login.stationId,
       connectorId: login.connectors[0].connectorId,
-      idTag: undefined,
+      idTag: '',
       meterStartWh: 10_000,
       timestamp: new Date('2026-12-02T11:00:05.000Z'),
       remoteStartId: 42,

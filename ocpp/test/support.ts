@@ -84,7 +84,11 @@ export class FakePlatform implements ChargerPlatform {
   async chargerStartTransaction(input: StartTransactionInput): Promise<TransactionStart> {
     this.calls.start.push(input);
     const transactionId = input.transactionId ?? String(this.nextTransaction++);
-    const status = input.idTag ? (this.tags.get(input.idTag) ?? 'INVALID') : 'ACCEPTED';
+    const status = input.idTag
+      ? (this.tags.get(input.idTag) ?? 'INVALID')
+      : input.remoteStartId
+        ? 'ACCEPTED'
+        : 'INVALID';
     return { transactionId, idTagStatus: status, sessionId: status === 'ACCEPTED' ? `session-${transactionId}` : null };
   }
 
