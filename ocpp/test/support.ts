@@ -188,10 +188,10 @@ export const closed = (client: RPCClient): Promise<{ code: number; reason: strin
     ),
   );
 
-export async function until(check: () => boolean, timeoutMs = 3_000): Promise<void> {
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 3_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
