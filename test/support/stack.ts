@@ -1,10 +1,10 @@
 import { SUBGRAPH_NAMES } from '../../subgraphs/common/config.js';
+import { busDatabaseUrl } from '../../subgraphs/common/bus.js';
 import { databaseUrl, dropDatabase } from '../../subgraphs/common/database.js';
 import { startStack, type Stack } from '../../dev/stack.js';
 import { gatewayDatabaseUrl } from '../../gateway/rate-limit.js';
 import { signDevToken, type TokenClaims } from '../../dev/tokens.js';
 import { testEnv } from './config.js';
-import { busDatabaseUrl } from '../../subgraphs/common/bus.js';
 import { ocppDatabaseUrl } from '../../ocpp/config.js';
 
 export interface GraphQLResponse<T> {
