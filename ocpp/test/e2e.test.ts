@@ -20,6 +20,7 @@ const platformAdmin: TokenClaims = { role: Role.PLATFORM_ADMIN, sub: 'admin-1' }
 let operatorAdmin: TokenClaims;
 let stationId: string;
 let chargePointId: string;
+let chargePointDbId: string;
 let password: string;
 
 async function data<T>(
@@ -87,12 +88,13 @@ beforeAll(async () => {
   );
   stationId = createStation.id;
   const { registerChargePoint } = await data<{
-    registerChargePoint: { chargePoint: { chargePointId: string }; password: string };
+    registerChargePoint: { chargePoint: { id: string; chargePointId: string }; password: string };
   }>(
-    `mutation ($input: RegisterChargePointInput!) { registerChargePoint(input: $input) { chargePoint { chargePointId } password } }`,
+    `mutation ($input: RegisterChargePointInput!) { registerChargePoint(input: $input) { chargePoint { id chargePointId } password } }`,
     { input: { stationId, chargePointId: 'E2E-CP-1' } },
   );
   chargePointId = registerChargePoint.chargePoint.chargePointId;
+  chargePointDbId = registerChargePoint.chargePoint.id;
   password = registerChargePoint.password;
 });
 afterAll(async () => {
@@ -134,6 +136,25 @@ describe('a charger through the real subgraphs', () => {
       { ocppConnectorId: 1, status: 'AVAILABLE', statusSource: 'CHARGER' },
       { ocppConnectorId: 2, status: 'FAULTED', statusSource: 'CHARGER' },
     ]);
+  });
+
+  it('rotating the password disconnects the charger; only the new password logs in', async () => {
+    client = charger(wsUrl, chargePointId, password, 'ocpp1.6');
+    await client.connect();
+    const whenClosed = closed(client);
+    const { rotateChargePointPassword } = await data<{ rotateChargePointPassword: { password: string } }>(
+      `mutation ($id: ID!) { rotateChargePointPassword(id: $id) { password } }`,
+      { id: chargePointDbId },
+    );
+    expect((await whenClosed).code).toBe(1000);
+    const old = await charger(wsUrl, chargePointId, password, 'ocpp1.6')
+      .connect()
+      .catch((failure: unknown) => failure);
+    expect((old as { code?: number }).code).toBe(401);
+    password = rotateChargePointPassword.password;
+    client = charger(wsUrl, chargePointId, password, 'ocpp1.6');
+    await client.connect();
+    await until(async () => (await station()).chargePoints[0]?.connected === true, 5_000);
   });
 
   it('disconnecting makes the station offline again', async () => {
