@@ -10,6 +10,8 @@ const settingsSchema = z.object({
   /** Messages one connection may send per window; beyond it CALLERROR, beyond twice it the socket is closed. */
   OCPP_RATE_LIMIT_MESSAGES: z.coerce.number().int().min(1).max(100_000).default(60),
   OCPP_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3_600).default(10),
+  /** Failed handshakes per source address and minute before further attempts are refused (429) unchecked. */
+  OCPP_LOGIN_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
   /** Meter values arriving within this tick go to the session subgraph in one call. */
   OCPP_METER_BATCH_MS: z.coerce.number().int().min(0).max(1_000).default(5),
   OCPP_METER_BATCH_MAX: z.coerce.number().int().min(1).max(5_000).default(500),

@@ -13,7 +13,7 @@ import { createLogger } from '../subgraphs/common/logger.js';
 import { metricsHandler } from '../subgraphs/common/metrics.js';
 import { Lifecycle, requestContext } from '../subgraphs/common/observability.js';
 import { ReplayGuard } from '../subgraphs/common/replay-guard.js';
-import { chargePointIdOf, checkHandshake } from './auth.js';
+import { chargePointIdOf, checkHandshake, LoginGuard } from './auth.js';
 import { commandRoutes, CommandRouter } from './commands.js';
 import { loadOcppSettings, ocppDatabaseUrl, type OcppSettings } from './config.js';
 import { CLOSE, Connection, ConnectionRegistry, PROTOCOLS, type ConnectionDeps } from './connections.js';
@@ -117,6 +117,7 @@ export async function createOcppServer(options: OcppServerOptions): Promise<Ocpp
     maxBadMessages: options.maxBadMessages ?? 10,
     respondWithDetailedErrors: false,
   });
+  const loginGuard = new LoginGuard(settings.OCPP_LOGIN_FAILURES_PER_MINUTE);
   rpc.auth(async (accept, reject, handshake) => {
     const outcome = await checkHandshake(
       {
@@ -128,6 +129,7 @@ export async function createOcppServer(options: OcppServerOptions): Promise<Ocpp
       },
       platform,
       logger,
+      loginGuard,
     );
     if (!outcome.ok) return reject(outcome.status, outcome.message);
     accept({ login: outcome.login }, outcome.protocol);

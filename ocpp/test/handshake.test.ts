@@ -90,6 +90,23 @@ describe('handshake', () => {
     expect(await upgrade(`/ocpp/${chargePointId}`, { authorization, 'sec-websocket-protocol': 'ocpp1.5' })).toBe(400);
   });
 
+  it('refuses an address with too many failed logins (429) without asking the station service', async () => {
+    const guarded = new FakePlatform();
+    const { chargePointId, password } = guarded.addChargePoint('CP-GUESSED');
+    const strict = await startOcpp(guarded, undefined, { OCPP_LOGIN_FAILURES_PER_MINUTE: '3' });
+    try {
+      for (let i = 0; i < 3; i++)
+        expect(await refusedWith(charger(strict.wsUrl, chargePointId, `guess-${i}`, 'ocpp1.6').connect())).toBe(401);
+      expect(guarded.logins).toBe(3);
+      // Even the right password now: refused before the station service is asked.
+      expect(await refusedWith(charger(strict.wsUrl, chargePointId, password, 'ocpp1.6').connect())).toBe(429);
+      expect(guarded.logins).toBe(3);
+    } finally {
+      await strict.server.close();
+      await dropOcppDatabases(strict.config);
+    }
+  });
+
   it('serves health and metrics', async () => {
     expect((await fetch(`${ocpp.url}/health/live`)).status).toBe(200);
     const ready = await fetch(`${ocpp.url}/health/ready`);

@@ -61,7 +61,10 @@ export class FakePlatform implements ChargerPlatform {
     return { chargePointId, password, login };
   }
 
+  logins = 0;
+
   async chargePointLogin(chargePointId: string, password: string): Promise<ChargePointLogin | null> {
+    this.logins++;
     const known = this.chargePoints.get(chargePointId);
     return known && known.password === password ? known.login : null;
   }
