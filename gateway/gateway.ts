@@ -90,7 +90,7 @@ export async function createGateway({
     validateSupergraph: true,
     buildService: ({ name, url }) => {
       // Our routing URLs come from config, so one supergraph serves every environment.
-      if (isOurSubgraph(name)) return new SignedDataSource(config.subgraphUrls[name], clientFor(name));
+      if (isOurSubgraph(name)) return new SignedDataSource(config.subgraphUrls[name], clientFor(name), logger);
       // Everything else is a partner's: its own limits, masked errors, no identity of ours (data-source.ts).
       return new PartnerDataSource(
         name,
