@@ -1,17 +1,9 @@
-import { readFileSync } from 'node:fs';
 import type { RPCClient } from 'ocpp-rpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Role } from '../../subgraphs/common/identity.js';
 import type { TokenClaims } from '../../dev/tokens.js';
 import { startTestStack, type TestStack } from '../../test/support/stack.js';
 import { callError, charger, closed, until } from './support.js';
-
-/**
- * Until feat/session is merged the supergraph has no charger transactions: its part is skipped rather than failing.
- * (Remove this guard once it is on main.)
- */
-const supergraph = readFileSync(new URL('../../schema/supergraph.graphql', import.meta.url), 'utf8');
-const sessionReady = supergraph.includes('chargerStartTransaction');
 
 /** Through the real station subgraph: register a charge point, connect, boot, report a status, see it public. */
 let stack: TestStack;
@@ -167,7 +159,7 @@ describe('a charger through the real subgraphs', () => {
 });
 
 /** Through the real station and session subgraphs: an app start reaches the charger, its transaction drives the session. */
-describe.runIf(sessionReady)('a charging session driven by a charger', () => {
+describe('a charging session driven by a charger', () => {
   const driver: TokenClaims = { role: Role.DRIVER, sub: 'driver-e2e' };
   let client: RPCClient;
   let sessionStationId: string;
