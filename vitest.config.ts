@@ -13,6 +13,7 @@ export default defineConfig({
     include: [
       'subgraphs/**/*.test.ts',
       'gateway/**/*.test.ts',
+      'ocpp/**/*.test.ts',
       'dev/**/*.test.ts',
       'test/**/*.test.ts',
       'schema/**/*.test.ts',

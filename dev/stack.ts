@@ -1,9 +1,12 @@
 import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { loadConfig, SUBGRAPH_NAMES, type Config, type SubgraphName } from '../subgraphs/common/config.js';
 import { createLogger } from '../subgraphs/common/logger.js';
 import { createSubgraph, type Subgraph } from '../subgraphs/common/server.js';
 import { subgraphModules } from '../subgraphs/index.js';
 import { createGateway, type Gateway } from '../gateway/gateway.js';
+import { createOcppServer, type OcppServer } from '../ocpp/server.js';
 
 export interface StackOptions {
   /** Environment the processes would see (DATABASE_URL, secrets, …). */
@@ -17,18 +20,29 @@ export interface Stack {
   gatewayUrl: string;
   subgraphs: Partial<Record<SubgraphName, Subgraph & { url: string }>>;
   gateway: Gateway;
+  /** The OCPP process: charge points connect to `${ocppUrl.replace('http', 'ws')}/ocpp/<chargePointId>`. */
+  ocpp: OcppServer;
+  ocppUrl: string;
   close(): Promise<void>;
 }
 
 /**
- * Every subgraph and the gateway in this process, each on its own HTTP port, talking real HTTP to each other.
- * Subgraphs start in dependency order, so each learns the URLs of those it resolves entities from.
+ * Every subgraph, the OCPP process and the gateway in this process, each on its own HTTP port, talking real HTTP to
+ * each other. Subgraphs start in dependency order, so each learns the URLs of those it resolves entities from. The
+ * OCPP port is bound first (subgraphs send it commands: they need OCPP_URL); the OCPP process itself is built after
+ * the subgraphs (it calls the station and session subgraphs) and then serves on that listener.
  */
 export async function startStack({ env, ephemeralPorts = false }: StackOptions): Promise<Stack> {
   const urls: Record<string, string> = {};
   const subgraphs: Stack['subgraphs'] = {};
   const started: Array<{ close(): Promise<void> }> = [];
+  const ocppListener = http.createServer();
   try {
+    await new Promise<void>((resolve, reject) => {
+      ocppListener.once('error', reject);
+      ocppListener.listen(ephemeralPorts ? 0 : loadConfig(env).OCPP_PORT, '127.0.0.1', resolve);
+    });
+    urls.OCPP_URL = `http://127.0.0.1:${(ocppListener.address() as AddressInfo).port}`;
     for (const name of SUBGRAPH_NAMES) {
       const module = subgraphModules[name];
       if (!module) continue;
@@ -40,6 +54,13 @@ export async function startStack({ env, ephemeralPorts = false }: StackOptions):
       subgraphs[name] = Object.assign(subgraph, { url });
     }
     const config = loadConfig({ ...env, ...urls });
+    const ocpp = await createOcppServer({
+      config,
+      logger: createLogger('ocpp', config.LOG_LEVEL),
+      httpServer: ocppListener,
+    });
+    started.push(ocpp);
+    const ocppUrl = await ocpp.listen(0);
     const supergraphSdl = await readFile(new URL('../schema/supergraph.graphql', import.meta.url), 'utf8');
     const gateway = await createGateway({
       config,
@@ -54,15 +75,18 @@ export async function startStack({ env, ephemeralPorts = false }: StackOptions):
       gatewayUrl,
       subgraphs,
       gateway,
+      ocpp,
+      ocppUrl,
       close: () => closeAll(started),
     };
   } catch (error) {
     await closeAll(started);
+    if (ocppListener.listening) await new Promise((resolve) => ocppListener.close(resolve));
     throw error;
   }
 }
 
-/** Gateway first (stops taking requests), then subgraphs in reverse start order. */
+/** Gateway first (stops taking requests), then the OCPP process (reports chargers disconnected), then subgraphs. */
 async function closeAll(started: Array<{ close(): Promise<void> }>): Promise<void> {
   for (const part of [...started].reverse()) await part.close().catch(() => {});
 }

@@ -125,6 +125,7 @@ export function routeLabel(path: string): string {
     path === '/graphql' ||
     path === '/' ||
     path === '/metrics' ||
+    path === '/commands' ||
     path.startsWith('/health/') ||
     path.startsWith('/webhooks/')
   )

@@ -5,6 +5,7 @@ import { startStack, type Stack } from '../../dev/stack.js';
 import { gatewayDatabaseUrl } from '../../gateway/rate-limit.js';
 import { signDevToken, type TokenClaims } from '../../dev/tokens.js';
 import { testEnv } from './config.js';
+import { ocppDatabaseUrl } from '../../ocpp/config.js';
 
 export interface GraphQLResponse<T> {
   status: number;
@@ -47,6 +48,7 @@ export async function startTestStack(overrides: Record<string, string> = {}): Pr
       const databases = [
         ...SUBGRAPH_NAMES.map((name) => databaseUrl(stack.config, name)),
         gatewayDatabaseUrl(stack.config),
+        ocppDatabaseUrl(stack.config),
         busDatabaseUrl(stack.config),
       ];
       await Promise.all(databases.map((url) => dropDatabase(url)));
