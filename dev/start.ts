@@ -95,7 +95,8 @@ let journeyOperatorId = operatorIds[0];
 try {
   const stations = await demoStations(admin);
   journeyOperatorId = stations[0]?.operatorId ?? journeyOperatorId;
-  fleet = await startChargerFleet(admin, { ocppUrl, stations });
+  // Their memory (meter registers, open transactions) is kept beside the data, so a killed run's sessions get ended.
+  fleet = await startChargerFleet(admin, { ocppUrl, stations, stateDir: env.CHARGER_STATE_DIR ?? '.data/chargers' });
   const v16 = fleet.chargers.filter((c) => c.charger.protocol === 'ocpp1.6').length;
   say(
     `${fleet.chargers.length} simulated chargers connected to ${ocppUrl} (${v16} OCPP 1.6, ${fleet.chargers.length - v16} OCPP 2.0.1); one more by hand: npm run charger -- --station <id>`,

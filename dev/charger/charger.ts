@@ -23,6 +23,7 @@ import {
   type TriggerMessage201Request,
 } from './messages.js';
 import { createRpcClient, rpcErrorCode, upgradeStatus, type OcppProtocol } from './rpc.js';
+import { loadChargerState, saveChargerState, type SavedConnector } from './state.js';
 
 export type { OcppProtocol } from './rpc.js';
 export type { ConnectorStatus, StopReason } from './messages.js';
@@ -51,6 +52,11 @@ export interface ChargerOptions {
   /** Where to start each connector's energy register (Wh); real meters never start at 0. */
   initialRegisterWh?: number;
   callTimeoutMs?: number;
+  /**
+   * Keep meter registers and open transactions in this file, like a real charger's memory: after a restart the
+   * transactions a crash left open are ended (reason PowerLoss) with the last saved register.
+   */
+  stateFile?: string;
   vendor?: string;
   model?: string;
   firmwareVersion?: string;
@@ -136,6 +142,8 @@ export class SimulatedCharger {
   private connection = 0;
   private closed = false;
   private bootedOnce = false;
+  /** Transactions found open in the state file, ended after the first boot. */
+  private interrupted: SavedConnector[] = [];
 
   constructor(options: ChargerOptions) {
     if (!Number.isInteger(options.connectors) || options.connectors < 1)
@@ -155,6 +163,14 @@ export class SimulatedCharger {
       registerWh: (options.initialRegisterWh ?? 1_000_000) + i * 100_000,
       starting: false,
     }));
+    if (options.stateFile) {
+      for (const saved of loadChargerState(options.stateFile)?.connectors ?? []) {
+        const connector = this.connectors[saved.id - 1];
+        if (!connector || !(saved.registerWh >= 0)) continue;
+        connector.registerWh = saved.registerWh;
+        if (saved.transaction) this.interrupted.push(saved);
+      }
+    }
     this.rpc = createRpcClient({
       url: options.url,
       identity: options.chargePointId,
@@ -335,6 +351,7 @@ export class SimulatedCharger {
     this.log(`BootNotification Accepted (heartbeat every ${response.interval} s)`);
     this.startHeartbeat();
     for (const connector of this.connectors) await this.sendStatus(connector).catch(() => undefined);
+    await this.endInterrupted();
     // Only now: whoever awaits the boot may act on connectors the CSMS already knows.
     this.emit('booted', { status: response.status, heartbeatIntervalS: response.interval });
   }
@@ -367,6 +384,56 @@ export class SimulatedCharger {
     if (!this.connected) return;
     const response = await this.call<{ currentTime: string }>('Heartbeat', {}).catch(() => undefined);
     if (response) this.emit('heartbeat', response);
+  }
+
+  /** Transactions a crash left open: ended now with the register they had, as a real charger does after a reboot. */
+  private async endInterrupted(): Promise<void> {
+    for (const saved of this.interrupted.splice(0)) {
+      const connector = this.connectors[saved.id - 1];
+      const t = saved.transaction!;
+      if (connector.transaction) continue;
+      connector.transaction = {
+        connector: connector.id,
+        transactionId: t.transactionId,
+        ocppId: t.ocppId,
+        idTag: t.idTag,
+        remoteStartId: t.remoteStartId,
+        meterStartWh: t.meterStartWh,
+        lastSampleAt: Date.now(),
+        seqNo: t.seqNo,
+        stopping: false,
+      };
+      this.log(`transaction ${t.transactionId} on connector ${connector.id} was open at power loss; ending it`);
+      await this.endTransaction(connector, 'PowerLoss').catch(() => undefined);
+    }
+  }
+
+  /** Registers and open transactions to the state file (when there is one). */
+  private persist(): void {
+    if (!this.options.stateFile) return;
+    try {
+      saveChargerState(this.options.stateFile, {
+        version: 1,
+        connectors: this.connectors.map((c) => ({
+          id: c.id,
+          registerWh: c.registerWh,
+          ...(c.transaction && !c.transaction.stopping
+            ? {
+                transaction: {
+                  ocppId: c.transaction.ocppId,
+                  transactionId: c.transaction.transactionId,
+                  idTag: c.transaction.idTag,
+                  ...(c.transaction.remoteStartId === undefined ? {} : { remoteStartId: c.transaction.remoteStartId }),
+                  meterStartWh: c.transaction.meterStartWh,
+                  seqNo: c.transaction.seqNo,
+                },
+              }
+            : {}),
+        })),
+      });
+    } catch (error) {
+      this.log(`cannot save state to ${this.options.stateFile}: ${describe(error)}`);
+    }
   }
 
   // ---------------------------------------------------------------- commands from the CSMS
@@ -601,6 +668,7 @@ export class SimulatedCharger {
       return { accepted: false, status, stage: 'StartTransaction' };
     }
     connector.transaction = transaction;
+    this.persist();
     this.log(
       `transaction ${transaction.transactionId} started on connector ${connector.id} for ${idTag} at ${connector.powerKw} kW (meter ${meterStartWh} Wh)`,
     );
@@ -635,6 +703,7 @@ export class SimulatedCharger {
         transactionInfo: { transactionId: transaction.ocppId, chargingState: 'Charging' },
         meterValue: [meterValue],
       });
+    this.persist();
     this.emit('meterValues', {
       connector: connector.id,
       transactionId: transaction.transactionId,
@@ -678,6 +747,7 @@ export class SimulatedCharger {
       }).catch((error: unknown) => this.log(`TransactionEvent Ended failed: ${describe(error)}`));
     }
     connector.transaction = undefined;
+    this.persist();
     const stopped = {
       ...publicTransaction(transaction),
       reason,

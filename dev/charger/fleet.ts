@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { GraphQLCall } from '../seed.js';
 import { SimulatedCharger } from './charger.js';
 import { ensureChargePoint, type EnsuredChargePoint } from './register.js';
@@ -25,6 +26,8 @@ export interface FleetOptions {
   /** Stations to equip, in order; protocols alternate 1.6 / 2.0.1 along it. */
   stations: Array<{ id: string; operatorId: string }>;
   meterIntervalMs?: number;
+  /** Each charger keeps its registers and open transactions in `<stateDir>/<chargePointId>.json`. */
+  stateDir?: string;
   /** How long one charger may take to connect and boot. */
   startTimeoutMs?: number;
   log?: (line: string) => void;
@@ -55,6 +58,7 @@ export async function startChargerFleet(admin: GraphQLCall, options: FleetOption
         connectors: Math.max(1, chargePoint.connectors.length),
         powerKw: chargePoint.connectors.map((c) => c.powerKw),
         meterIntervalMs: options.meterIntervalMs,
+        stateFile: options.stateDir && path.join(options.stateDir, `${chargePoint.chargePointId}.json`),
         log: options.log,
       });
       try {

@@ -76,7 +76,8 @@ export function connectorStatus201(status: ConnectorStatus): 'Available' | 'Occu
 }
 
 /** Why a transaction ended, in 1.6 words (2.0.1's `ReasonEnumType` spells them the same for the ones we use). */
-export type StopReason = 'Remote' | 'EVDisconnected' | 'Local' | 'DeAuthorized';
+/** PowerLoss: a transaction a restarted charger found open in its memory. */
+export type StopReason = 'Remote' | 'EVDisconnected' | 'Local' | 'DeAuthorized' | 'PowerLoss';
 
 /** 2.0.1 `TriggerReasonEnumType` for the end of a transaction. */
 export function endTrigger201(reason: StopReason): string {
@@ -89,5 +90,7 @@ export function endTrigger201(reason: StopReason): string {
       return 'Deauthorized';
     case 'Local':
       return 'StopAuthorized';
+    case 'PowerLoss':
+      return 'AbnormalCondition';
   }
 }

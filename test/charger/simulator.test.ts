@@ -1,3 +1,6 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedCharger, type ChargerOptions, type OcppProtocol } from '../../dev/charger/charger.js';
 import { ScriptedCsms } from './scripted-csms.js';
@@ -265,6 +268,57 @@ describe.each(['ocpp1.6', 'ocpp2.0.1'] as const)('simulated charger, %s', (proto
     expect(statuses(id, protocol, 1)).toEqual(['Available', 'Available']);
     if (!v16) expect(csms.from(id, 'BootNotification')[1].params).toMatchObject({ reason: 'Unknown' });
   });
+});
+
+describe('simulated charger memory (stateFile)', () => {
+  it.each(['ocpp1.6', 'ocpp2.0.1'] as const)(
+    '%s: a transaction open at a power loss is ended after the restart (PowerLoss) with the last saved register',
+    async (protocol) => {
+      const stateFile = path.join(await mkdtemp(path.join(tmpdir(), 'cg-charger-')), 'state.json');
+      const chargePointId = `CP-memory-${protocol}`;
+      const options = { stateFile, chargePointId, connectors: 1, powerKw: 50 };
+      const first = await startCharger(protocol, options);
+      const started = await first.plugInAndPresentTag(1, 'GOOD-MEMORY');
+      expect(started.accepted).toBe(true);
+      const last = await first.waitFor('meterValues', (m) => m.energyWh > 0);
+      await first.close(); // the power goes: nothing is sent
+
+      const second = new SimulatedCharger({ url: csms.url, password: 'secret', protocol, ...options });
+      chargers.push(second);
+      const ended = second.waitFor('transactionStopped');
+      await second.start();
+      const stop = await ended;
+      expect(stop).toMatchObject({ reason: 'PowerLoss', meterStopWh: last.energyRegisterWh, idTag: 'GOOD-MEMORY' });
+      if (protocol === 'ocpp1.6')
+        expect(csms.from(chargePointId, 'StopTransaction')[0].params).toMatchObject({
+          transactionId: Number(stop.transactionId),
+          reason: 'PowerLoss',
+          meterStop: last.energyRegisterWh,
+        });
+      else {
+        const events = csms.from(chargePointId, 'TransactionEvent').map((r) => r.params);
+        expect(events.at(-1)).toMatchObject({
+          eventType: 'Ended',
+          triggerReason: 'AbnormalCondition',
+          transactionInfo: { transactionId: stop.transactionId, stoppedReason: 'PowerLoss' },
+        });
+        expect(new Set(events.map((e) => e.seqNo)).size).toBe(events.length);
+      }
+      expect(second.status(1)).toBe('Available');
+      expect(second.transaction(1)).toBeUndefined();
+      // The register carries on from where it was, and the next restart has nothing left to end.
+      expect(second.energyRegisterWh(1)).toBe(last.energyRegisterWh);
+      await second.close();
+      const third = new SimulatedCharger({ url: csms.url, password: 'secret', protocol, ...options });
+      chargers.push(third);
+      await third.start();
+      expect(
+        csms
+          .from(chargePointId, protocol === 'ocpp1.6' ? 'StopTransaction' : 'TransactionEvent')
+          .filter((r) => r.params.eventType !== 'Updated' && r.params.eventType !== 'Started'),
+      ).toHaveLength(1);
+    },
+  );
 });
 
 describe('simulated charger handshake', () => {
