@@ -10,6 +10,7 @@ import {
   sessionReferences,
 } from './session/session.resolver.js';
 import { DriverPseudonyms } from './session/session.access.js';
+import { ChargingSessionSubscriptionResolver } from './session/session.subscription.js';
 import { ResolverContainer } from './container.js';
 import { OperatorEnergyResolver, StationAnalyticsResolver } from './analytics/analytics.resolver.js';
 import { SessionEnergyDaily } from './analytics/energy-daily.entity.js';
@@ -25,6 +26,7 @@ export const sessionSubgraph: SubgraphModule = {
     OperatorEnergyResolver,
     StationAnalyticsResolver,
     DriverIdResolver,
+    ChargingSessionSubscriptionResolver,
   ],
   // Stubs reached only through field resolvers would be dropped from the SDL without this.
   orphanedTypes: [Station, Operator],
