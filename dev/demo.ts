@@ -49,11 +49,29 @@ const SESSION = `query ($id: ID!) { chargingSession(id: $id) { id status energyW
  * driver stops in the app, the charger ends the transaction and the platform captures — no `chargeSession` call.
  */
 export async function runDemoJourney(
-  driver: GraphQLCall,
+  driverCall: GraphQLCall,
   operatorId: string,
   fleet: ChargerFleet,
   { meterValues = 3, stepTimeoutMs = 20_000 }: JourneyOptions = {},
 ): Promise<DemoJourney> {
+  // Errors say which step failed: "startChargingSession: …".
+  // Reads are retried when a subgraph did not answer (a reset keep-alive socket); writes are not.
+  const driver: GraphQLCall = async <T>(query: string, variables: Record<string, unknown>) => {
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await driverCall<T>(query, variables);
+        } catch (error) {
+          const transient = error instanceof Error && /UPSTREAM_UNAVAILABLE|SERVICE_UNAVAILABLE/.test(error.message);
+          if (!transient || attempt >= 3 || /^\s*mutation\s*\(/.test(query)) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 300 * attempt));
+        }
+      }
+    } catch (error) {
+      const step = /\{\s*(\w+)/.exec(query)?.[1] ?? 'call';
+      throw new Error(`${step}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+  };
   const { savePaymentMethod } = await driver<{ savePaymentMethod: { id: string } }>(
     `mutation { savePaymentMethod(paymentMethodId: "pm_card_visa") { id brand last4 } }`,
     {},

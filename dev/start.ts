@@ -57,8 +57,6 @@ if (!env.STRIPE_SECRET_KEY) {
   });
 }
 const config = loadConfig(env);
-// Until the stack runs the OCPP process itself (feat/ocpp), its configured port.
-const OCPP_WS_URL = `ws://127.0.0.1:${config.OCPP_PORT}/ocpp`;
 
 const stack = await startStack({ env }).catch(async (error: unknown) => {
   await emulator?.close();
@@ -89,7 +87,10 @@ const operatorAdminClaims: TokenClaims = {
 };
 
 // A simulated charge point per demo station, connected like a real one (registered, with its own password).
-const ocppUrl = OCPP_WS_URL;
+// The stack's OCPP process (its HTTP URL; charge points use ws:// on the same port); the configured port otherwise.
+const ocppHttpUrl =
+  'ocppUrl' in stack && typeof stack.ocppUrl === 'string' ? stack.ocppUrl : `http://127.0.0.1:${config.OCPP_PORT}`;
+const ocppUrl = `${ocppHttpUrl.replace(/^http/, 'ws')}/ocpp`;
 let fleet: ChargerFleet | undefined;
 let journeyOperatorId = operatorIds[0];
 try {
