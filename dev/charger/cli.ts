@@ -100,13 +100,7 @@ const charger = new SimulatedCharger({
 charger.on('meterValues', (m) =>
   say(`connector ${m.connector}: transaction ${m.transactionId} at ${m.energyRegisterWh} Wh (+${m.energyWh} Wh)`),
 );
-say(`connecting to ${values.ocpp}/${chargePoint.chargePointId} with ${protocol}…`);
-await charger.start().catch((error: unknown) => fail((error as Error).message));
-say(
-  `ready: ${chargePoint.connectors.map((c) => `connector ${c.ocppConnectorId} ${c.powerKw} kW`).join(', ')}. ` +
-    `Start a session in the app, or type: plug <connector> <idTag> | unplug <connector> | stop <connector> | status | quit`,
-);
-
+// Before connecting: Ctrl-C at any moment disconnects cleanly.
 let stopping = false;
 async function shutdown(): Promise<void> {
   if (stopping) return;
@@ -117,6 +111,13 @@ async function shutdown(): Promise<void> {
 }
 process.on('SIGINT', () => void shutdown());
 process.on('SIGTERM', () => void shutdown());
+
+say(`connecting to ${values.ocpp}/${chargePoint.chargePointId} with ${protocol}…`);
+await charger.start().catch((error: unknown) => (stopping ? undefined : fail((error as Error).message)));
+say(
+  `ready: ${chargePoint.connectors.map((c) => `connector ${c.ocppConnectorId} ${c.powerKw} kW`).join(', ')}. ` +
+    `Start a session in the app, or type: plug <connector> <idTag> | unplug <connector> | stop <connector> | status | quit`,
+);
 
 const input = createInterface({ input: process.stdin, terminal: false });
 input.on('line', (line) => {
