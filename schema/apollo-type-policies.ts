@@ -7,7 +7,7 @@
  *   const cache = new InMemoryCache({ possibleTypes, typePolicies });
  *
  * - Entities (an identity: `__typename` + `id`; select `id` wherever you select one): ChargePoint, ChargingSession, Connector, Operator, OperatorPaymentAccount, Payment, PaymentMethod, Refund, Station, Tariff.
- * - Values (no identity; merged into the value cached at the same field): Address, ChargingSessionConnection, ChargingSessionEdge, EnergyStats, FeePolicy, GeoPoint, Money, OnboardingLink, OperatorConnection, OperatorEdge, PageInfo, PaymentConnection, PaymentEdge, PaymentStats, Receipt, RegisteredChargePoint, RevenueBucket, RevenueByCurrency, SessionCost, StationConnection, StationEdge, TariffSnapshot, Utilisation.
+ * - Values (no identity; merged into the value cached at the same field): Address, ChargingSessionConnection, ChargingSessionEdge, EnergyStats, FeePolicy, GeoPoint, Money, OnboardingLink, OperatorConnection, OperatorEdge, PageInfo, PaymentConnection, PaymentEdge, PaymentStats, Receipt, RegisteredChargePoint, RevenueBucket, RevenueByCurrency, RfidTag, SessionCost, StationConnection, StationEdge, TariffSnapshot, Utilisation.
  * - Fields holding a list of objects: a newer answer for the same arguments replaces the cached list.
  */
 import type { PossibleTypesMap, TypePolicies } from '@apollo/client';
@@ -46,6 +46,7 @@ export const valueTypes = [
   'RegisteredChargePoint',
   'RevenueBucket',
   'RevenueByCurrency',
+  'RfidTag',
   'SessionCost',
   'StationConnection',
   'StationEdge',
@@ -72,11 +73,12 @@ export const typePolicies: TypePolicies = {
   PaymentConnection: { merge: true, fields: { edges: { merge: false } } },
   PaymentEdge: { merge: true },
   PaymentStats: { merge: true },
-  Query: { fields: { myPaymentMethods: { merge: false } } },
+  Query: { fields: { myPaymentMethods: { merge: false }, myRfidTags: { merge: false } } },
   Receipt: { merge: true },
   RegisteredChargePoint: { merge: true },
   RevenueBucket: { merge: true },
   RevenueByCurrency: { merge: true },
+  RfidTag: { merge: true },
   SessionCost: { merge: true },
   Station: { fields: { chargePoints: { merge: false }, connectors: { merge: false }, energy: { merge: false } } },
   StationConnection: { merge: true, fields: { edges: { merge: false } } },
