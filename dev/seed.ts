@@ -184,3 +184,25 @@ export async function waitUntilPayable(call: GraphQLCall, operatorIds: string[],
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/**
+ * The demo operators' stations (found by name, so stations added by `seed:bulk` or by hand are left alone), in
+ * seed order: these get a simulated charger each at `npm start`.
+ */
+export async function demoStations(call: GraphQLCall): Promise<Array<{ id: string; operatorId: string }>> {
+  const { operators } = await call<{ operators: { edges: Array<{ node: { id: string; name: string } }> } }>(
+    `{ operators(first: 100) { edges { node { id name } } } }`,
+    {},
+  );
+  const stations: Array<{ id: string; operatorId: string }> = [];
+  for (const demo of DEMO_OPERATORS) {
+    const operator = operators.edges.find((e) => e.node.name === demo.name);
+    if (!operator) continue;
+    const page = await call<{ stations: { edges: Array<{ node: { id: string } }> } }>(
+      `query ($operatorId: ID!, $first: Int!) { stations(filter: { operatorId: $operatorId }, first: $first) { edges { node { id } } } }`,
+      { operatorId: operator.node.id, first: STATIONS_PER_OPERATOR },
+    );
+    for (const { node } of page.stations.edges) stations.push({ id: node.id, operatorId: operator.node.id });
+  }
+  return stations;
+}
