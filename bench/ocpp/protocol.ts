@@ -1,0 +1,87 @@
+/** Messages between the OCPP benchmark and its load generator processes (over the fork IPC channel). */
+import type { ClientKind } from './charger.js';
+
+export interface ChargerSpec {
+  chargePointId: string;
+  password: string;
+  /** Connectors 1..n (StatusNotification for each after boot). */
+  connectors: number;
+}
+
+export interface TransactionSpec {
+  chargePointId: string;
+  idTag: string;
+  connectorId: number;
+}
+
+export type Request =
+  | {
+      op: 'connect';
+      endpoint: string;
+      chargers: ChargerSpec[];
+      /** Handshakes + boots in flight at once in this generator. */
+      concurrency: number;
+    }
+  | { op: 'stats' }
+  | { op: 'start'; transactions: TransactionSpec[]; concurrency: number }
+  | {
+      op: 'meter';
+      /** MeterValues per second from this generator, spread over its chargers in a transaction. */
+      rate: number;
+      durationMs: number;
+      /** Date.now() at which every generator begins (so their windows coincide). */
+      startAt: number;
+      /** How long after the window unanswered calls may still be acknowledged. */
+      graceMs: number;
+    }
+  | { op: 'close' };
+
+export interface ConnectResult {
+  attempted: number;
+  connected: number;
+  /** reason → count (HTTP status at the upgrade, boot not accepted, timeouts, …) */
+  failures: Record<string, number>;
+  /** ms from the upgrade request to the accepted BootNotification, one per connected charger */
+  connectMs: number[];
+  elapsedMs: number;
+  /** The heartbeat interval the server gave in its BootNotification answers (seconds; min–max). */
+  heartbeatIntervalS: [number, number];
+}
+
+export interface Stats {
+  open: number;
+  /** open, and its last heartbeat (or the boot) acknowledged within 1.5 × the interval */
+  current: number;
+  everConnected: number;
+  closes: Record<string, number>;
+  heartbeats: { sent: number; acked: number; failed: number };
+  /** ms, heartbeat acknowledgements since the previous `stats` */
+  heartbeatMs: number[];
+}
+
+export interface StartResult {
+  started: Array<{ chargePointId: string; transactionId: number }>;
+  failures: Record<string, number>;
+  elapsedMs: number;
+}
+
+export interface MeterResult {
+  scheduled: number;
+  acked: number;
+  /** acknowledgements that arrived inside the window */
+  ackedInWindow: number;
+  errors: Record<string, number>;
+  /** ms from the moment each acknowledged MeterValues was due (open loop: queueing counts) to its acknowledgement */
+  latencyMs: number[];
+  windowMs: number;
+  /** per charger in a transaction: the last energy register value the server acknowledged */
+  lastAcked: Array<{ chargePointId: string; transactionId: number; energyWh: number; measuredAt: string }>;
+}
+
+export type Reply =
+  { ok: true; result: ConnectResult | Stats | StartResult | MeterResult | null } | { ok: false; error: string };
+
+export interface GeneratorOptions {
+  client: ClientKind;
+  callTimeoutMs: number;
+}
