@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { readFile } from 'node:fs/promises';
-import { loadOrExit, onTermination } from '../subgraphs/common/main.js';
+import { loadOrExit, onTermination } from '../subgraphs/common/process-lifecycle.js';
 import { createProcessLogger } from '../subgraphs/common/observability.js';
 import { loadProcessConfig } from '../subgraphs/common/runtime-config.js';
 import { initTracing } from '../subgraphs/common/tracing.js';

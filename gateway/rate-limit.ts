@@ -12,7 +12,7 @@ import {
 } from 'rate-limiter-flexible';
 import { z } from 'zod';
 import type { Config } from '../subgraphs/common/config.js';
-import { ensureDatabase } from '../subgraphs/common/database.js';
+import { ensureDatabase } from '../subgraphs/common/database-admin.js';
 import { ErrorCode } from '../subgraphs/common/errors.js';
 import type { Identity } from '../subgraphs/common/identity.js';
 import type { GatewayContext } from './context.js';

@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import { pathToFileURL } from 'node:url';
 import { SUBGRAPH_NAMES, type SubgraphName } from './common/config.js';
 import { databaseUrl, migrateExclusively, openDatabase } from './common/database.js';
-import { loadOrExit } from './common/main.js';
+import { loadOrExit } from './common/process-lifecycle.js';
 import { createProcessLogger } from './common/observability.js';
 import { loadProcessConfig } from './common/runtime-config.js';
 import { subgraphModules } from './index.js';

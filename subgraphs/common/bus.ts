@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { ensureDatabase } from './database.js';
+import { ensureDatabase } from './database-admin.js';
 
 /**
  * Channels of the platform's message bus. Payloads are JSON, at most ~7 kB (PostgreSQL's NOTIFY limit is 8000 bytes).

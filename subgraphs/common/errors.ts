@@ -1,7 +1,5 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { ArgumentValidationError } from 'type-graphql';
-import { NotFoundError, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 
 /** Stable error codes clients can switch on (`extensions.code`). */
@@ -63,27 +61,22 @@ export const conflict = (message: string) => new DomainError(ErrorCode.CONFLICT,
 export const forbidden = (message = 'You are not allowed to do this.') => new DomainError(ErrorCode.FORBIDDEN, message);
 export const unauthenticated = (message = 'Sign in to do this.') => new DomainError(ErrorCode.UNAUTHENTICATED, message);
 
-/** Maps errors from lower layers (validation, ORM) to client errors; everything unknown is masked and logged. */
-export function createErrorFormatter(logger: Logger) {
+/** A client message and extensions for an error of a lower layer (validation, ORM), or undefined if not one. */
+export type LowerLayerErrorMapper = (
+  error: unknown,
+) => Pick<GraphQLFormattedError, 'message' | 'extensions'> | undefined;
+
+/**
+ * Maps errors to what a client may see: DomainErrors and known codes as they are, lower layers through
+ * `mapLowerLayer` (subgraphs pass the ORM/validation mapper; the gateway has neither), the rest masked and logged.
+ */
+export function createErrorFormatter(logger: Logger, mapLowerLayer?: LowerLayerErrorMapper) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
 
-    if (original instanceof ArgumentValidationError) {
-      const problems = original.extensions.validationErrors as ValidationProblem[];
-      const messages = problems.flatMap((p) => messagesOf(p, ''));
-      return {
-        ...base,
-        message: `Invalid input: ${messages.join('; ') || 'argument validation failed'}.`,
-        extensions: { code: ErrorCode.BAD_USER_INPUT, fields: problems.map((p) => p.property) },
-      };
-    }
-    if (original instanceof NotFoundError) {
-      return { ...base, message: 'The requested object was not found.', extensions: { code: ErrorCode.NOT_FOUND } };
-    }
-    if (original instanceof UniqueConstraintViolationException) {
-      return { ...base, message: 'This conflicts with an existing object.', extensions: { code: ErrorCode.CONFLICT } };
-    }
+    const lower = mapLowerLayer?.(original);
+    if (lower) return { ...base, ...lower };
     if (isDatabaseUnavailable(original)) {
       logger.warn({ err: original, path: formatted.path }, 'database unavailable');
       return {
@@ -146,24 +139,4 @@ function isDatabaseUnavailable(error: unknown): boolean {
       return true;
   }
   return false;
-}
-
-interface ValidationProblem {
-  property: string;
-  constraints?: Record<string, string>;
-  children?: ValidationProblem[];
-}
-
-/** Messages of a validation error and its nested ones, each named by its path ("location.latitude must …"). */
-function messagesOf(problem: ValidationProblem, parent: string): string[] {
-  const path = parent
-    ? /^\d+$/.test(problem.property)
-      ? `${parent}[${problem.property}]`
-      : `${parent}.${problem.property}`
-    : problem.property;
-  // class-validator starts each message with the property name; replace it with the full path.
-  const own = Object.values(problem.constraints ?? {}).map((message) =>
-    parent && message.startsWith(problem.property) ? path + message.slice(problem.property.length) : message,
-  );
-  return [...own, ...(problem.children ?? []).flatMap((child) => messagesOf(child, path))];
 }

@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createSigner, createVerifier } from 'fast-jwt';
-import { registerEnumType } from 'type-graphql';
 
 export enum Role {
   DRIVER = 'DRIVER',
@@ -11,7 +10,6 @@ export enum Role {
   /** Another ChargeGraph process acting on the server's behalf (never issued to clients). */
   SERVICE = 'SERVICE',
 }
-registerEnumType(Role, { name: 'Role', description: 'Role of the caller, taken from the verified token.' });
 
 /** Who is calling, as verified by the gateway (or a service identity). `role` is undefined for anonymous callers. */
 export interface Identity {

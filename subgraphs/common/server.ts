@@ -15,6 +15,7 @@ import { RequestContext } from './context.js';
 import { databaseUrl, openDatabase } from './database.js';
 import { EntityClient } from './entity-client.js';
 import { createErrorFormatter } from './errors.js';
+import { subgraphLowerLayerErrors } from './subgraph-errors.js';
 import { bodyErrorHandler } from './http-errors.js';
 import { buildFederatedSchema, type FederatedSchemaOptions } from './federation.js';
 import { ANONYMOUS, type Identity } from './identity.js';
@@ -105,7 +106,7 @@ export async function createSubgraph(
   const httpServer = http.createServer();
   const server = new ApolloServer<RequestContext>({
     schema,
-    formatError: createErrorFormatter(logger),
+    formatError: createErrorFormatter(logger, subgraphLowerLayerErrors),
     includeStacktraceInErrorResponses: false,
     introspection: true, // subgraphs are reachable only with a gateway signature
     csrfPrevention: true,

@@ -5,8 +5,9 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createErrorFormatter, DomainError, ErrorCode } from '../errors.js';
+import { subgraphLowerLayerErrors } from '../subgraph-errors.js';
 
-const format = createErrorFormatter(pino({ level: 'silent' }));
+const format = createErrorFormatter(pino({ level: 'silent' }), subgraphLowerLayerErrors);
 const asResolverError = (error: Error) =>
   new GraphQLError(error.message, { originalError: error, path: ['operators'] });
 const formatted = (error: GraphQLError): GraphQLFormattedError => format(error.toJSON(), error);

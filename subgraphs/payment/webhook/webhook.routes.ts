@@ -40,11 +40,9 @@ export function webhookRoutes(provider: PaymentProvider, webhooks: WebhookServic
       const status = typeof error.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
       if (status === 500) logger.error({ err: error }, 'webhook delivery failed');
       else logger.warn({ reason: error.type, ip: req.ip }, 'rejected an unreadable webhook delivery');
-      res
-        .status(status)
-        .json({
-          error: status === 413 ? 'payload too large' : status === 500 ? 'processing failed' : 'unreadable body',
-        });
+      res.status(status).json({
+        error: status === 413 ? 'payload too large' : status === 500 ? 'processing failed' : 'unreadable body',
+      });
     }) satisfies ErrorRequestHandler);
   };
 }

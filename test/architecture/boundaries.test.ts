@@ -1,0 +1,34 @@
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+const eslint = new ESLint({ cwd: new URL('../../', import.meta.url).pathname });
+
+/** Lints `source` as if it were the file at `filePath` (relative to the repository) and returns the boundary errors. */
+async function boundaryErrors(filePath: string, source: string): Promise<string[]> {
+  const [result] = await eslint.lintText(source, { filePath });
+  return result.messages.filter((m) => m.ruleId === 'import-x/no-restricted-paths').map((m) => m.message);
+}
+
+describe('npm run lint keeps the processes apart', () => {
+  it.each([
+    ['gateway/example.ts', "import '../subgraphs/station/index.js';"],
+    ['gateway/example.ts', "import '../dev/stack.js';"],
+    ['subgraphs/payment/example.ts', "import '../session/index.js';"],
+    ['subgraphs/payment/account/example.ts', "import '../../station/station/station.entity.js';"],
+    ['subgraphs/common/example.ts', "import '../operator/index.js';"],
+    ['subgraphs/common/example.ts', "import '../../gateway/gateway.js';"],
+    ['subgraphs/session/example.ts', "import '../../bench/scale.js';"],
+  ])('refuses %s importing %s', async (filePath, source) => {
+    expect(await boundaryErrors(filePath, source)).toEqual([expect.stringContaining('crosses a process boundary')]);
+  });
+
+  it.each([
+    ['gateway/example.ts', "import '../subgraphs/common/errors.js';"],
+    ['subgraphs/payment/example.ts', "import './session/session.directory.js';"],
+    ['subgraphs/station/example.ts', "import '../common/errors.js';"],
+    ['subgraphs/station/test/example.test.ts', "import '../../operator/index.js';"],
+    ['dev/example.ts', "import '../subgraphs/station/index.js';"],
+  ])('allows %s importing %s', async (filePath, source) => {
+    expect(await boundaryErrors(filePath, source)).toEqual([]);
+  });
+});
