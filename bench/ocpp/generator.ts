@@ -7,15 +7,16 @@
  * a slow generator.
  */
 import { CallError, createConnection, type ChargerConnection, type ClientKind } from './charger.js';
-import type {
-  ChargerSpec,
-  ConnectResult,
-  MeterResult,
-  Reply,
-  Request,
-  StartResult,
-  Stats,
-  TransactionSpec,
+import {
+  METER_START_WH,
+  type ChargerSpec,
+  type ConnectResult,
+  type MeterResult,
+  type Reply,
+  type Request,
+  type StartResult,
+  type Stats,
+  type TransactionSpec,
 } from './protocol.js';
 
 const [clientArg = 'ws', timeoutArg = '30000'] = process.argv.slice(2);
@@ -196,7 +197,7 @@ async function start(transactions: TransactionSpec[], concurrency: number): Prom
           status: 'Preparing',
           timestamp: new Date().toISOString(),
         });
-        const meterStart = 1000;
+        const meterStart = METER_START_WH;
         const answer = await sim.connection.call<{ transactionId: number; idTagInfo: { status: string } }>(
           'StartTransaction',
           { connectorId, idTag, meterStart, timestamp: new Date().toISOString() },

@@ -1,6 +1,9 @@
 /** Messages between the OCPP benchmark and its load generator processes (over the fork IPC channel). */
 import type { ClientKind } from './charger.js';
 
+/** Energy register of every simulated charger when its transaction starts. */
+export const METER_START_WH = 1000;
+
 export interface ChargerSpec {
   chargePointId: string;
   password: string;

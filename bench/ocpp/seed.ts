@@ -1,0 +1,194 @@
+/**
+ * Data of the OCPP benchmark, written through the subgraphs' own GraphQL APIs (every rule a client's data passes
+ * applies), called directly with an identity signed per call, as the gateway would forward it (no gateway in
+ * between: it would only add its own cost to the setup): one post-paid operator (sessions start without a card
+ * hold, so the Stripe emulator is not what is measured), a tariff, N stations of two 22 kW connectors each with
+ * one registered charge point (its password as registration returned it), and M drivers with a linked RFID tag.
+ */
+import { IDENTITY_HEADER, IdentitySigner, Role, type Identity } from '../../subgraphs/common/identity.js';
+import type { SubgraphName } from '../../subgraphs/common/config.js';
+import type { ChargerSpec } from './protocol.js';
+
+export const CONNECTORS_PER_STATION = 2;
+const PLATFORM_ADMIN: Identity = { role: Role.PLATFORM_ADMIN, sub: 'bench-ocpp' };
+/** Mutations per request (aliases): fewer round trips and signatures while seeding thousands of rows. */
+const BATCH = 25;
+
+export class SubgraphCaller {
+  private readonly signer: IdentitySigner;
+
+  constructor(
+    private readonly urls: Record<SubgraphName, string>,
+    signingSecret: string,
+  ) {
+    this.signer = new IdentitySigner('bench', signingSecret);
+  }
+
+  async call<T>(
+    subgraph: SubgraphName,
+    identity: Identity,
+    query: string,
+    variables: Record<string, unknown> = {},
+  ): Promise<T> {
+    const body = JSON.stringify({ query, variables });
+    const response = await fetch(this.urls[subgraph], {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: this.signer.sign(identity, body) },
+      body,
+      signal: AbortSignal.timeout(30_000),
+    });
+    const answer = (await response.json().catch(() => ({}))) as {
+      data?: T;
+      errors?: Array<{ message: string; extensions?: { code?: string } }>;
+    };
+    if (answer.errors?.length || !answer.data)
+      throw new Error(
+        `${subgraph}: ${query.replace(/\s+/g, ' ').slice(0, 80)}…: ${answer.errors?.map((e) => `${e.extensions?.code ?? ''} ${e.message}`).join('; ') ?? `HTTP ${response.status}`}`,
+      );
+    return answer.data;
+  }
+}
+
+export async function forEachLimited<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let index = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (index < items.length) await task(items[index++]);
+    }),
+  );
+}
+
+const chunks = <T>(items: T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+export interface OcppBenchData {
+  operatorId: string;
+  chargers: Array<ChargerSpec & { stationId: string }>;
+  /** One per driver: that driver's RFID tag. */
+  idTags: string[];
+}
+
+export async function seedOcppData(
+  caller: SubgraphCaller,
+  { stations, drivers, runId }: { stations: number; drivers: number; runId: string },
+  log: (line: string) => void,
+): Promise<OcppBenchData> {
+  const t0 = performance.now();
+  const { createOperator } = await caller.call<{ createOperator: { id: string } }>(
+    'operator',
+    PLATFORM_ADMIN,
+    `mutation ($input: CreateOperatorInput!) { createOperator(input: $input) { id } }`,
+    {
+      input: { name: `OCPP bench ${runId}`, country: 'DE', defaultCurrency: 'EUR', contactEmail: 'bench@ocpp.example' },
+    },
+  );
+  const operatorId = createOperator.id;
+  await caller.call(
+    'operator',
+    PLATFORM_ADMIN,
+    `mutation ($id: ID!) { updateOperator(id: $id, input: { postPaid: true }) { id } }`,
+    {
+      id: operatorId,
+    },
+  );
+  const admin: Identity = { role: Role.OPERATOR_ADMIN, sub: 'bench-ocpp-admin', operatorId };
+  const { createTariff } = await caller.call<{ createTariff: { id: string } }>(
+    'station',
+    admin,
+    `mutation ($input: CreateTariffInput!) { createTariff(input: $input) { id } }`,
+    {
+      input: {
+        operatorId,
+        name: 'OCPP bench AC',
+        currency: 'EUR',
+        energyPricePerKwh: '0.39',
+        timePricePerHour: '0',
+        sessionFee: 0,
+        taxRateBasisPoints: 1900,
+        preAuthorizationAmount: 5000,
+      },
+    },
+  );
+
+  const stationInputs = Array.from({ length: stations }, (_, i) => ({
+    operatorId,
+    name: `Bench pillar ${i + 1}`,
+    address: { street: `${i + 1} Bench Street`, city: 'Berlin', postalCode: '10117', country: 'DE' },
+    location: { latitude: 52.4 + (i % 100) * 0.002, longitude: 13.3 + Math.floor(i / 100) * 0.002 },
+    timezone: 'Europe/Berlin',
+    tariffId: createTariff.id,
+    connectors: Array.from({ length: CONNECTORS_PER_STATION }, () => ({ standard: 'TYPE2', powerKw: 22 })),
+  }));
+  const stationIds: string[] = new Array<string>(stations);
+  await forEachLimited(
+    chunks(
+      stationInputs.map((input, index) => ({ input, index })),
+      BATCH,
+    ),
+    6,
+    async (batch) => {
+      const query = `mutation (${batch.map((_, j) => `$s${j}: CreateStationInput!`).join(', ')}) { ${batch
+        .map((_, j) => `s${j}: createStation(input: $s${j}) { id }`)
+        .join(' ')} }`;
+      const data = await caller.call<Record<string, { id: string }>>(
+        'station',
+        admin,
+        query,
+        Object.fromEntries(batch.map((b, j) => [`s${j}`, b.input])),
+      );
+      batch.forEach((b, j) => (stationIds[b.index] = data[`s${j}`].id));
+    },
+  );
+  log(`seeded ${stations} stations in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+  const t1 = performance.now();
+  const chargers: OcppBenchData['chargers'] = new Array(stations);
+  await forEachLimited(
+    chunks(
+      stationIds.map((stationId, index) => ({ stationId, index, chargePointId: `BENCH-${runId}-${index + 1}` })),
+      BATCH,
+    ),
+    6,
+    async (batch) => {
+      const query = `mutation { ${batch
+        .map(
+          (b, j) =>
+            `c${j}: registerChargePoint(input: { stationId: ${JSON.stringify(b.stationId)}, chargePointId: ${JSON.stringify(b.chargePointId)} }) { password chargePoint { chargePointId } }`,
+        )
+        .join(' ')} }`;
+      const data = await caller.call<Record<string, { password: string; chargePoint: { chargePointId: string } }>>(
+        'station',
+        admin,
+        query,
+      );
+      batch.forEach(
+        (b, j) =>
+          (chargers[b.index] = {
+            chargePointId: data[`c${j}`].chargePoint.chargePointId,
+            password: data[`c${j}`].password,
+            connectors: CONNECTORS_PER_STATION,
+            stationId: b.stationId,
+          }),
+      );
+    },
+  );
+  log(`registered ${stations} charge points in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+
+  const t2 = performance.now();
+  // OCPP 1.6 idTag: CiString20.
+  const idTags = Array.from({ length: drivers }, (_, i) => `B${runId.slice(0, 8)}${String(i).padStart(6, '0')}`);
+  await forEachLimited(
+    idTags.map((idTag, i) => ({ idTag, i })),
+    8,
+    async ({ idTag, i }) => {
+      await caller.call(
+        'session',
+        { role: Role.DRIVER, sub: `bench-ocpp-driver-${runId}-${i}` },
+        `mutation ($idTag: String!) { linkRfidTag(idTag: $idTag) { idTag } }`,
+        { idTag },
+      );
+    },
+  );
+  log(`linked ${drivers} drivers' RFID tags in ${((performance.now() - t2) / 1000).toFixed(1)} s`);
+  return { operatorId, chargers, idTags };
+}
