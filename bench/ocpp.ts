@@ -31,7 +31,16 @@ import { GeneratorPool, percentile } from './ocpp/pool.js';
 import { goalsOf, markdown, text, type ConnectStep, type MeterStep, type OcppReport } from './ocpp/report.js';
 import { SubgraphCaller, seedOcppData } from './ocpp/seed.js';
 import { countConnected, checkApplied, OCPP_BENCH_ENV } from './ocpp/platform.js';
-import { ProcSampler, REPO_ROOT, startNode, stopAll, tail, waitReady, type GroupUsage } from './gateways/processes.js';
+import {
+  postgresBackends,
+  ProcSampler,
+  REPO_ROOT,
+  startNode,
+  stopAll,
+  tail,
+  waitReady,
+  type GroupUsage,
+} from './gateways/processes.js';
 import { deployedNodeOptions, portsFrom, startBackend, startDatabase } from './gateways/stack.js';
 import type { ClientKind } from './ocpp/charger.js';
 
@@ -178,7 +187,13 @@ export async function runOcppBench(
     const caller = new SubgraphCaller(backend.subgraphUrls, backend.secrets.signing);
     const runId = randomBytes(3).toString('hex');
     const total = options.steps[options.steps.length - 1];
-    const data = await seedOcppData(caller, { stations: total, drivers: options.charging, runId }, say);
+    const stationDatabaseUrl = new URL(database.url);
+    stationDatabaseUrl.pathname = `/${backend.prefix}_station`;
+    const data = await seedOcppData(
+      caller,
+      { stations: total, drivers: options.charging, runId, stationDatabaseUrl: stationDatabaseUrl.toString() },
+      say,
+    );
 
     pool = new GeneratorPool(options.generators, options.client, 30_000, backend.env);
     const sampler = new ProcSampler();
@@ -197,6 +212,12 @@ export async function runOcppBench(
       return rss;
     };
     const endpoint = `ws://127.0.0.1:${ocppPort}/ocpp`;
+    const prefix = backend.prefix;
+    // A window of measurement; PostgreSQL's backends serving this run's databases are counted apart from the rest.
+    const begin = () => {
+      sampler.trackPids('postgres', postgresBackends(`${prefix}_`));
+      begin();
+    };
 
     let connected = 0;
     for (const target of options.steps) {
@@ -206,7 +227,7 @@ export async function runOcppBench(
         break;
       }
       const before = await pool.stats();
-      sampler.begin();
+      begin();
       const result = await pool.connect(endpoint, data.chargers.slice(connected, target), 200);
       connected = target;
       const holdStart = performance.now();
@@ -241,6 +262,7 @@ export async function runOcppBench(
         ocppCpuPercent: cpu(usage, 'ocpp'),
         subgraphsCpuPercent: cpu(usage, 'subgraph:'),
         generatorsCpuPercent: cpu(usage, 'generator:'),
+        postgresCpuPercent: cpu(usage, 'postgres'),
         otherCpuPercent: other(usage),
       };
       report.connect.push(step);
@@ -271,17 +293,15 @@ export async function runOcppBench(
       `${started.started.length}/${charging.length} transactions started in ${(started.elapsedMs / 1000).toFixed(1)} s; failures ${JSON.stringify(started.failures)}`,
     );
     const share = pool.shareOf(started.started.map((s) => s.chargePointId));
-    let lastAcked: Awaited<ReturnType<GeneratorPool['meter']>>['lastAcked'] = [];
     for (const rate of started.started.length ? options.rates : []) {
       if (performance.now() + (options.meterSeconds + 15) * 1000 > deadline) {
         notes.push(`time budget: MeterValues rates from ${rate}/s on were not run`);
         break;
       }
       await sleep(1000);
-      sampler.begin();
+      begin();
       const m = await pool.meter(rate, options.meterSeconds * 1000, share, 3000);
       const usage = sampler.end();
-      lastAcked = m.lastAcked.length ? m.lastAcked : lastAcked;
       const step: MeterStep = {
         targetRate: rate,
         charging: started.started.length,
@@ -298,6 +318,7 @@ export async function runOcppBench(
         sessionCpuPercent: cpu(usage, 'subgraph:session'),
         stationCpuPercent: cpu(usage, 'subgraph:station'),
         generatorsCpuPercent: cpu(usage, 'generator:'),
+        postgresCpuPercent: cpu(usage, 'postgres'),
         otherCpuPercent: other(usage),
       };
       report.meter.push(step);
@@ -308,8 +329,11 @@ export async function runOcppBench(
       );
     }
 
-    if (lastAcked.length) {
-      await sleep(500);
+    if (report.meter.length) {
+      // Every call answered (or 30 s), then each session against the last value its charger saw acknowledged.
+      const { unsettled, lastAcked } = await pool.settle(30_000);
+      if (unsettled) notes.push(`${unsettled} chargers still had unanswered calls 30 s after the last rate`);
+      await sleep(300);
       report.applied = await checkApplied(caller, data.operatorId, lastAcked).catch((error: unknown) => {
         notes.push(`applied check failed: ${error instanceof Error ? error.message : String(error)}`);
         return null;

@@ -14,6 +14,7 @@ import {
   type MeterResult,
   type Reply,
   type Request,
+  type SettleResult,
   type StartResult,
   type Stats,
   type TransactionSpec,
@@ -300,7 +301,12 @@ async function meter(rate: number, durationMs: number, startAt: number, graceMs:
     const unanswered = result.scheduled - result.acked - Object.values(result.errors).reduce((sum, n) => sum + n, 0);
     if (unanswered > 0) result.errors['not answered in the window + grace'] = unanswered;
   }
-  result.lastAcked = charging
+  result.lastAcked = lastAcked(charging);
+  return { ...result, latencyMs: [...result.latencyMs] };
+}
+
+function lastAcked(charging: Sim[]): MeterResult['lastAcked'] {
+  return charging
     .filter((s) => s.transaction?.acked)
     .map((s) => ({
       chargePointId: s.spec.chargePointId,
@@ -308,7 +314,16 @@ async function meter(rate: number, durationMs: number, startAt: number, graceMs:
       energyWh: s.transaction!.acked!.energyWh,
       measuredAt: s.transaction!.acked!.measuredAt,
     }));
-  return { ...result, latencyMs: [...result.latencyMs] };
+}
+
+async function settle(timeoutMs: number): Promise<SettleResult> {
+  const charging = [...sims.values()].filter((s) => s.transaction);
+  let settled = 0;
+  await Promise.race([
+    Promise.all(charging.map((s) => s.chain.then(() => void settled++))),
+    new Promise((resolve) => setTimeout(resolve, timeoutMs)),
+  ]);
+  return { unsettled: charging.length - settled, lastAcked: lastAcked(charging) };
 }
 
 function closeAll(): null {
@@ -334,6 +349,8 @@ async function handle(request: Request): Promise<Reply> {
           ok: true,
           result: await meter(request.rate, request.durationMs, request.startAt, request.graceMs),
         };
+      case 'settle':
+        return { ok: true, result: await settle(request.timeoutMs) };
       case 'close':
         return { ok: true, result: closeAll() };
     }

@@ -12,6 +12,7 @@ import type {
   MeterResult,
   Reply,
   Request,
+  SettleResult,
   StartResult,
   Stats,
   TransactionSpec,
@@ -175,6 +176,13 @@ export class GeneratorPool {
       windowMs: durationMs,
       lastAcked: results.flatMap((r) => r.lastAcked),
     };
+  }
+
+  async settle(timeoutMs: number): Promise<SettleResult> {
+    const results = await Promise.all(
+      this.generators.map((_, i) => this.ask<SettleResult>(i, { op: 'settle', timeoutMs })),
+    );
+    return { unsettled: sum(results.map((r) => r.unsettled)), lastAcked: results.flatMap((r) => r.lastAcked) };
   }
 
   /** Generator index → how many of `chargePointIds` it holds. */

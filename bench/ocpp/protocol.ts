@@ -37,6 +37,8 @@ export type Request =
       /** How long after the window unanswered calls may still be acknowledged. */
       graceMs: number;
     }
+  /** Waits (at most timeoutMs) until every charger's calls are answered; then the last acknowledged values. */
+  | { op: 'settle'; timeoutMs: number }
   | { op: 'close' };
 
 export interface ConnectResult {
@@ -81,8 +83,15 @@ export interface MeterResult {
   lastAcked: Array<{ chargePointId: string; transactionId: number; energyWh: number; measuredAt: string }>;
 }
 
+export interface SettleResult {
+  /** Chargers whose calls were still unanswered at the timeout. */
+  unsettled: number;
+  lastAcked: MeterResult['lastAcked'];
+}
+
 export type Reply =
-  { ok: true; result: ConnectResult | Stats | StartResult | MeterResult | null } | { ok: false; error: string };
+  | { ok: true; result: ConnectResult | Stats | StartResult | MeterResult | SettleResult | null }
+  | { ok: false; error: string };
 
 export interface GeneratorOptions {
   client: ClientKind;

@@ -26,6 +26,8 @@ export interface ConnectStep {
   ocppCpuPercent: number;
   subgraphsCpuPercent: number;
   generatorsCpuPercent: number;
+  /** PostgreSQL backends serving this run's databases. */
+  postgresCpuPercent: number;
   otherCpuPercent: number;
 }
 
@@ -45,6 +47,8 @@ export interface MeterStep {
   sessionCpuPercent: number;
   stationCpuPercent: number;
   generatorsCpuPercent: number;
+  /** PostgreSQL backends serving this run's databases. */
+  postgresCpuPercent: number;
   otherCpuPercent: number;
 }
 
@@ -130,12 +134,12 @@ export function markdown(report: OcppReport): string {
   for (const g of report.goals) lines.push(`| ${g.name} | ${g.goal} | ${g.measured} | ${g.met ? 'yes' : '**no**'} |`);
   lines.push('');
   lines.push(
-    '| connected | new | connect s | connects/s | connect p50 / p99 ms | failures | hold s | open | heartbeats current | platform connected | heartbeat interval s | heartbeats/s | heartbeat p99 ms | OCPP RSS MB | OCPP CPU % | subgraphs CPU % | generators CPU % | other CPU % |',
+    '| connected | new | connect s | connects/s | connect p50 / p99 ms | failures | hold s | open | heartbeats current | platform connected | heartbeat interval s | heartbeats/s | heartbeat p99 ms | OCPP RSS MB | OCPP CPU % | subgraphs CPU % | PostgreSQL CPU % | generators CPU % | other CPU % |',
   );
-  lines.push('|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const s of report.connect)
     lines.push(
-      `| ${s.target} | ${s.newlyConnected}/${s.attempted} | ${fmt(s.connectSeconds, 1)} | ${fmt(s.connectsPerSecond)} | ${fmt(s.connectP50Ms)} / ${fmt(s.connectP99Ms)} | ${counts(s.failures)} | ${fmt(s.holdSeconds)} | ${s.open} | ${s.current} | ${s.platformConnected ?? '–'} | ${s.heartbeatIntervalS} | ${fmt(s.heartbeatsPerSecond)} | ${fmt(s.heartbeatP99Ms)} | ${fmt(s.ocppPeakRssMb, 1)} | ${fmt(s.ocppCpuPercent)} | ${fmt(s.subgraphsCpuPercent)} | ${fmt(s.generatorsCpuPercent)} | ${fmt(s.otherCpuPercent)} |`,
+      `| ${s.target} | ${s.newlyConnected}/${s.attempted} | ${fmt(s.connectSeconds, 1)} | ${fmt(s.connectsPerSecond)} | ${fmt(s.connectP50Ms)} / ${fmt(s.connectP99Ms)} | ${counts(s.failures)} | ${fmt(s.holdSeconds)} | ${s.open} | ${s.current} | ${s.platformConnected ?? '–'} | ${s.heartbeatIntervalS} | ${fmt(s.heartbeatsPerSecond)} | ${fmt(s.heartbeatP99Ms)} | ${fmt(s.ocppPeakRssMb, 1)} | ${fmt(s.ocppCpuPercent)} | ${fmt(s.subgraphsCpuPercent)} | ${fmt(s.postgresCpuPercent)} | ${fmt(s.generatorsCpuPercent)} | ${fmt(s.otherCpuPercent)} |`,
     );
   if (report.transactions) {
     const t = report.transactions;
@@ -146,12 +150,12 @@ export function markdown(report: OcppReport): string {
   }
   lines.push('');
   lines.push(
-    '| target MeterValues/s | transactions | s | sent | acked | acked/s | p50 ms | p99 ms | max ms | errors | OCPP RSS MB | OCPP CPU % | session CPU % | station CPU % | generators CPU % | other CPU % |',
+    '| target MeterValues/s | transactions | s | sent | acked | acked/s | p50 ms | p99 ms | max ms | errors | OCPP RSS MB | OCPP CPU % | session CPU % | station CPU % | PostgreSQL CPU % | generators CPU % | other CPU % |',
   );
-  lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|');
+  lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const m of report.meter)
     lines.push(
-      `| ${m.targetRate} | ${m.charging} | ${m.seconds} | ${m.scheduled} | ${m.acked} | ${fmt(m.ackedPerSecond)} | ${fmt(m.p50Ms, 1)} | ${fmt(m.p99Ms, 1)} | ${fmt(m.maxMs)} | ${counts(m.errors)} | ${fmt(m.ocppPeakRssMb, 1)} | ${fmt(m.ocppCpuPercent)} | ${fmt(m.sessionCpuPercent)} | ${fmt(m.stationCpuPercent)} | ${fmt(m.generatorsCpuPercent)} | ${fmt(m.otherCpuPercent)} |`,
+      `| ${m.targetRate} | ${m.charging} | ${m.seconds} | ${m.scheduled} | ${m.acked} | ${fmt(m.ackedPerSecond)} | ${fmt(m.p50Ms, 1)} | ${fmt(m.p99Ms, 1)} | ${fmt(m.maxMs)} | ${counts(m.errors)} | ${fmt(m.ocppPeakRssMb, 1)} | ${fmt(m.ocppCpuPercent)} | ${fmt(m.sessionCpuPercent)} | ${fmt(m.stationCpuPercent)} | ${fmt(m.postgresCpuPercent)} | ${fmt(m.generatorsCpuPercent)} | ${fmt(m.otherCpuPercent)} |`,
     );
   if (report.applied) {
     lines.push('');
@@ -168,7 +172,7 @@ export function markdown(report: OcppReport): string {
   }
   lines.push('');
   lines.push(
-    `CPU in % of one core (${meta.options.cores ?? 2} cores = ${Number(meta.options.cores ?? 2) * 100} %); other = PostgreSQL and every process not started by the benchmark. Latency: from the moment a MeterValues was due (open loop, one CALL at a time per charger, as OCPP-J requires) to its CALLRESULT, which the OCPP process sends once the value is applied to its session.`,
+    `CPU in % of one core (${meta.options.cores ?? 2} cores = ${Number(meta.options.cores ?? 2) * 100} %); PostgreSQL = its backends serving this run's databases; other = every other process on the machine (other users' work included). Latency: from the moment a MeterValues was due (open loop, one CALL at a time per charger, as OCPP-J requires) to its CALLRESULT, which the OCPP process sends once the value is applied to its session.`,
   );
   for (const note of meta.notes) lines.push(`- ${note}`);
   return `${lines.join('\n')}\n`;
@@ -185,11 +189,11 @@ export function text(report: OcppReport): string {
   const lines = [format(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(format), ''];
   for (const s of report.connect)
     lines.push(
-      `connect ${String(s.target).padStart(5)}: +${s.newlyConnected}/${s.attempted} in ${fmt(s.connectSeconds, 1)} s (${fmt(s.connectsPerSecond)}/s, p99 ${fmt(s.connectP99Ms)} ms), after ${fmt(s.holdSeconds)} s open ${s.open}, heartbeats current ${s.current}, platform ${s.platformConnected ?? '–'}; ${fmt(s.heartbeatsPerSecond)} heartbeats/s (p99 ${fmt(s.heartbeatP99Ms)} ms); OCPP ${fmt(s.ocppPeakRssMb, 1)} MB ${fmt(s.ocppCpuPercent)} % CPU; failures ${counts(s.failures)}`,
+      `connect ${String(s.target).padStart(5)}: +${s.newlyConnected}/${s.attempted} in ${fmt(s.connectSeconds, 1)} s (${fmt(s.connectsPerSecond)}/s, p99 ${fmt(s.connectP99Ms)} ms), after ${fmt(s.holdSeconds)} s open ${s.open}, heartbeats current ${s.current}, platform ${s.platformConnected ?? '–'}; ${fmt(s.heartbeatsPerSecond)} heartbeats/s (p99 ${fmt(s.heartbeatP99Ms)} ms); OCPP ${fmt(s.ocppPeakRssMb, 1)} MB ${fmt(s.ocppCpuPercent)} % CPU, subgraphs ${fmt(s.subgraphsCpuPercent)} %, PostgreSQL ${fmt(s.postgresCpuPercent)} %, other ${fmt(s.otherCpuPercent)} %; failures ${counts(s.failures)}`,
     );
   for (const m of report.meter)
     lines.push(
-      `meter ${String(m.targetRate).padStart(5)}/s: ${fmt(m.ackedPerSecond)}/s acked (${m.acked}/${m.scheduled}), p50 ${fmt(m.p50Ms, 1)} ms p99 ${fmt(m.p99Ms, 1)} ms max ${fmt(m.maxMs)} ms; OCPP ${fmt(m.ocppPeakRssMb, 1)} MB ${fmt(m.ocppCpuPercent)} % CPU, session ${fmt(m.sessionCpuPercent)} %, other ${fmt(m.otherCpuPercent)} %; errors ${counts(m.errors)}`,
+      `meter ${String(m.targetRate).padStart(5)}/s: ${fmt(m.ackedPerSecond)}/s acked (${m.acked}/${m.scheduled}), p50 ${fmt(m.p50Ms, 1)} ms p99 ${fmt(m.p99Ms, 1)} ms max ${fmt(m.maxMs)} ms; OCPP ${fmt(m.ocppPeakRssMb, 1)} MB ${fmt(m.ocppCpuPercent)} % CPU, session ${fmt(m.sessionCpuPercent)} %, PostgreSQL ${fmt(m.postgresCpuPercent)} %, other ${fmt(m.otherCpuPercent)} %; errors ${counts(m.errors)}`,
     );
   if (report.applied) lines.push(`applied: ${report.applied.matching}/${report.applied.checked} sessions match`);
   if (report.shutdown)

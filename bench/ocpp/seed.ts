@@ -2,9 +2,12 @@
  * Data of the OCPP benchmark, written through the subgraphs' own GraphQL APIs (every rule a client's data passes
  * applies), called directly with an identity signed per call, as the gateway would forward it (no gateway in
  * between: it would only add its own cost to the setup): one post-paid operator (sessions start without a card
- * hold, so the Stripe emulator is not what is measured), a tariff, N stations of two 22 kW connectors each with
- * one registered charge point (its password as registration returned it), and M drivers with a linked RFID tag.
+ * hold, so the Stripe emulator is not what is measured), a tariff, N stations of two 22 kW connectors each (these
+ * set-based in SQL: thousands of createStation calls would take most of the time budget) with one charge point
+ * registered through the API (its password as registration returned it), and M drivers with a linked RFID tag.
  */
+import pg from 'pg';
+import { newId } from '../../subgraphs/common/ids.js';
 import { IDENTITY_HEADER, IdentitySigner, Role, type Identity } from '../../subgraphs/common/identity.js';
 import type { SubgraphName } from '../../subgraphs/common/config.js';
 import type { ChargerSpec } from './protocol.js';
@@ -70,7 +73,12 @@ export interface OcppBenchData {
 
 export async function seedOcppData(
   caller: SubgraphCaller,
-  { stations, drivers, runId }: { stations: number; drivers: number; runId: string },
+  {
+    stations,
+    drivers,
+    runId,
+    stationDatabaseUrl,
+  }: { stations: number; drivers: number; runId: string; stationDatabaseUrl: string },
   log: (line: string) => void,
 ): Promise<OcppBenchData> {
   const t0 = performance.now();
@@ -110,35 +118,29 @@ export async function seedOcppData(
     },
   );
 
-  const stationInputs = Array.from({ length: stations }, (_, i) => ({
-    operatorId,
-    name: `Bench pillar ${i + 1}`,
-    address: { street: `${i + 1} Bench Street`, city: 'Berlin', postalCode: '10117', country: 'DE' },
-    location: { latitude: 52.4 + (i % 100) * 0.002, longitude: 13.3 + Math.floor(i / 100) * 0.002 },
-    timezone: 'Europe/Berlin',
-    tariffId: createTariff.id,
-    connectors: Array.from({ length: CONNECTORS_PER_STATION }, () => ({ standard: 'TYPE2', powerKw: 22 })),
-  }));
-  const stationIds: string[] = new Array<string>(stations);
-  await forEachLimited(
-    chunks(
-      stationInputs.map((input, index) => ({ input, index })),
-      BATCH,
-    ),
-    6,
-    async (batch) => {
-      const query = `mutation (${batch.map((_, j) => `$s${j}: CreateStationInput!`).join(', ')}) { ${batch
-        .map((_, j) => `s${j}: createStation(input: $s${j}) { id }`)
-        .join(' ')} }`;
-      const data = await caller.call<Record<string, { id: string }>>(
-        'station',
-        admin,
-        query,
-        Object.fromEntries(batch.map((b, j) => [`s${j}`, b.input])),
-      );
-      batch.forEach((b, j) => (stationIds[b.index] = data[`s${j}`].id));
-    },
-  );
+  // Stations are the setting, not what is measured: written set-based into the station database, with the columns
+  // dev/bulk-data.ts writes (bench:scale's catalogue); connectors numbered 1..n for OCPP as createStation does.
+  const stationIds = Array.from({ length: stations }, () => newId());
+  const db = new pg.Client({ connectionString: stationDatabaseUrl });
+  await db.connect();
+  try {
+    const now = new Date().toISOString();
+    await db.query(
+      `insert into station (id, created_at, updated_at, operator_id, name, address_street, address_city, address_postal_code, address_country, latitude, longitude, timezone, tariff_id)
+       select id, $2, $2, $3, 'Bench pillar ' || n, n || ' Bench Street', 'Berlin', '10117', 'DE',
+              52.4 + (n % 100) * 0.002, 13.3 + (n / 100) * 0.002, 'Europe/Berlin', $4
+         from unnest($1::uuid[]) with ordinality as t(id, n)`,
+      [stationIds, now, operatorId, createTariff.id],
+    );
+    await db.query(
+      `insert into connector (id, created_at, updated_at, station_id, ocpp_connector_id, standard, power_kw, reported_status)
+       select ($2::uuid[])[(s.n - 1) * ${CONNECTORS_PER_STATION} + k], $3, $3, s.id, k, 'TYPE2', 22, 'AVAILABLE'
+         from unnest($1::uuid[]) with ordinality as s(id, n), generate_series(1, ${CONNECTORS_PER_STATION}) as k`,
+      [stationIds, Array.from({ length: stations * CONNECTORS_PER_STATION }, () => newId()), now],
+    );
+  } finally {
+    await db.end();
+  }
   log(`seeded ${stations} stations in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
   const t1 = performance.now();
