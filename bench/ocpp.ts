@@ -216,7 +216,7 @@ export async function runOcppBench(
     // A window of measurement; PostgreSQL's backends serving this run's databases are counted apart from the rest.
     const begin = () => {
       sampler.trackPids('postgres', postgresBackends(`${prefix}_`));
-      begin();
+      sampler.begin();
     };
 
     let connected = 0;
