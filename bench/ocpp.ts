@@ -17,7 +17,7 @@
  *
  *   npm run bench:ocpp                    # ≈ 3.5 min on 2 cores
  *   npm run bench:ocpp -- --quick         # ≈ 1 min: 250 → 500 chargers, 200 transactions, 200 → 500/s
- *   options: --steps 1000,2500,5000 --charging 1000 --rates 500,1000,2000 --hold <s> --meter-seconds <s>
+ *   options: --steps 1000,2500,5000 --charging 500 --rates 500,1000,2000 --hold <s> --meter-seconds <s>
  *            --client ws|rpc --generators <n> --base-port <n> --budget <s> --embedded-pg --keep
  */
 import 'reflect-metadata';
@@ -87,7 +87,7 @@ export function ocppOptions(argv: string[] = process.argv.slice(2)): OcppBenchOp
     quick,
     help: args.help === true,
     steps: list(args.steps, quick ? [250, 500] : [1000, 2500, 5000]),
-    charging: Number(str(args.charging) ?? (quick ? 200 : 1000)),
+    charging: Number(str(args.charging) ?? (quick ? 200 : 500)),
     rates: list(args.rates, quick ? [200, 500] : [500, 1000, 2000]),
     holdSeconds: Number(str(args.hold) ?? (quick ? 4 : 12)),
     meterSeconds: Number(str(args['meter-seconds']) ?? (quick ? 4 : 10)),
@@ -282,6 +282,8 @@ export async function runOcppBench(
     const started = await pool.start(
       charging.map((c, i) => ({ chargePointId: c.chargePointId, idTag: data.idTags[i], connectorId: 1 })),
       50,
+      // At most a quarter of the budget: what started by then charges.
+      Date.now() + Math.min(options.budgetSeconds / 4, Math.max(10, (deadline - performance.now()) / 1000 - 60)) * 1000,
     );
     report.transactions = {
       requested: charging.length,

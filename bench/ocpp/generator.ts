@@ -181,11 +181,12 @@ function stats(): Stats {
   return result;
 }
 
-async function start(transactions: TransactionSpec[], concurrency: number): Promise<StartResult> {
+async function start(transactions: TransactionSpec[], concurrency: number, deadline: number): Promise<StartResult> {
   const t0 = performance.now();
   const started: StartResult['started'] = [];
   const failures: Record<string, number> = {};
   await forEachLimited(transactions, concurrency, async ({ chargePointId, idTag, connectorId }) => {
+    if (Date.now() > deadline) return void bump(failures, 'skipped: time budget');
     const sim = sims.get(chargePointId);
     if (!sim?.connection.open) return void bump(failures, 'not connected');
     try {
@@ -343,7 +344,7 @@ async function handle(request: Request): Promise<Reply> {
       case 'stats':
         return { ok: true, result: stats() };
       case 'start':
-        return { ok: true, result: await start(request.transactions, request.concurrency) };
+        return { ok: true, result: await start(request.transactions, request.concurrency, request.deadline) };
       case 'meter':
         return {
           ok: true,

@@ -133,7 +133,7 @@ export class GeneratorPool {
     };
   }
 
-  async start(transactions: TransactionSpec[], concurrency: number): Promise<StartResult> {
+  async start(transactions: TransactionSpec[], concurrency: number, deadline: number): Promise<StartResult> {
     const shares: TransactionSpec[][] = this.generators.map(() => []);
     for (const t of transactions) shares[this.owner.get(t.chargePointId) ?? 0].push(t);
     const results = await Promise.all(
@@ -142,6 +142,7 @@ export class GeneratorPool {
           op: 'start',
           transactions: share,
           concurrency: Math.max(1, Math.ceil(concurrency / this.size)),
+          deadline,
         }),
       ),
     );

@@ -26,7 +26,8 @@ export type Request =
       concurrency: number;
     }
   | { op: 'stats' }
-  | { op: 'start'; transactions: TransactionSpec[]; concurrency: number }
+  /** Starts transactions; none is begun after `deadline` (Date.now()): those count as skipped. */
+  | { op: 'start'; transactions: TransactionSpec[]; concurrency: number; deadline: number }
   | {
       op: 'meter';
       /** MeterValues per second from this generator, spread over its chargers in a transaction. */
