@@ -60,6 +60,7 @@ try {
   const started = await pool.start(
     charging.map((c, i) => ({ chargePointId: c.chargePointId, idTag: `TAG${i}`, connectorId: 1 })),
     50,
+    Date.now() + 60_000,
   );
   console.log(
     `started ${started.started.length} transactions in ${started.elapsedMs.toFixed(0)} ms ${JSON.stringify(started.failures)}`,
