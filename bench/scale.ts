@@ -310,7 +310,7 @@ const env = {
   NODE_ENV: 'test',
   LOG_LEVEL: 'silent',
   DATABASE_PREFIX: prefix,
-  SWEEPER_INTERVAL_MS: '0',
+  SWEEPER_CRON: 'off',
   DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
 };
 const log = (line: string) => console.log(`[bench] ${line}`);

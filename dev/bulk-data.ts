@@ -568,13 +568,19 @@ async function writeCatalogue(
     ],
   );
   await stationDb.query(
-    `insert into connector (id, created_at, updated_at, station_id, standard, power_kw, status)
-     select id, $2, $2, station_id, standard, power_kw, 'AVAILABLE' from json_to_recordset($1::json) as t(id uuid, station_id uuid, standard text, power_kw float8)
+    `insert into connector (id, created_at, updated_at, station_id, ocpp_connector_id, standard, power_kw, reported_status)
+     select id, $2, $2, station_id, ocpp_connector_id, standard, power_kw, 'AVAILABLE' from json_to_recordset($1::json) as t(id uuid, station_id uuid, ocpp_connector_id int, standard text, power_kw float8)
      on conflict (id) do nothing`,
     [
       JSON.stringify(
         catalogue.stations.flatMap((s) =>
-          s.connectors.map((c) => ({ id: c.id, station_id: s.id, standard: c.standard, power_kw: c.powerKw })),
+          s.connectors.map((c, i) => ({
+            id: c.id,
+            station_id: s.id,
+            ocpp_connector_id: i + 1,
+            standard: c.standard,
+            power_kw: c.powerKw,
+          })),
         ),
       ),
       created,

@@ -4,7 +4,7 @@
  *   npm run seed:bulk -- --sessions 1000000 [--operators 24] [--stations 1200] [--end 2026-11-01] [--days 365]
  *
  * Uses DATABASE_URL and DATABASE_PREFIX like every process (default: the system PostgreSQL, prefix `chargegraph`);
- * a second run appends more sessions. Meant for analytics and benchmarks: run the stack with SWEEPER_INTERVAL_MS=0,
+ * a second run appends more sessions. Meant for analytics and benchmarks: run the stack with SWEEPER_CRON=off,
  * or the sweeper will try to charge the bulk history's declined payments on made-up provider accounts.
  */
 import 'reflect-metadata';

@@ -17,7 +17,7 @@ import { signDevToken, type TokenClaims } from './tokens.js';
 
 const startedAt = performance.now();
 const say = (line: string) => console.log(`[chargegraph] ${line}`);
-const env: NodeJS.ProcessEnv = { LOG_LEVEL: 'warn', SWEEPER_INTERVAL_MS: '60000', ...process.env };
+const env: NodeJS.ProcessEnv = { LOG_LEVEL: 'warn', ...process.env };
 
 let database: EmbeddedDatabase | undefined;
 if (!env.DATABASE_URL) {

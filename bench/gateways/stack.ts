@@ -135,7 +135,7 @@ export async function startBackend({
     STRIPE_API_HOST: '127.0.0.1',
     STRIPE_API_PORT: String(ports.stripe),
     STRIPE_API_PROTOCOL: 'http',
-    SWEEPER_INTERVAL_MS: '0',
+    SWEEPER_CRON: 'off',
     LISTEN_HOST: '127.0.0.1',
     // Our gateway's mutation rate limit keeps counting (its cost is measured) but never refuses the write mix.
     RATE_LIMIT_MUTATIONS: '1000000',

@@ -38,7 +38,10 @@ export class Bus {
 
   static async connect(url: string, logger: Logger): Promise<Bus> {
     await ensureDatabase(url);
-    const bus = new Bus(url, new pg.Pool({ connectionString: url, max: 2 }), logger);
+    const publisher = new pg.Pool({ connectionString: url, max: 2 });
+    // An idle connection the server closed (restart, failover) must not take the process down; the pool reconnects.
+    publisher.on('error', (error) => logger.warn({ err: error }, 'bus publisher connection lost'));
+    const bus = new Bus(url, publisher, logger);
     await bus.listen();
     return bus;
   }

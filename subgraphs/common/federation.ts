@@ -1,7 +1,7 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
-import { parse, type GraphQLSchema } from 'graphql';
+import { Kind, parse, visit, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap, type ContainerType, type NonEmptyArray } from 'type-graphql';
 import { authChecker } from './auth.js';
 import type { RequestContext } from './context.js';
@@ -22,6 +22,11 @@ export interface FederatedSchemaOptions {
   referenceResolvers?: ReferenceResolvers;
   /** Where type-graphql gets resolver instances (default: `new ResolverClass()`). */
   container?: ContainerType;
+  /**
+   * Enums used only by service-only (`@inaccessible`) operations: type-graphql cannot put a directive on an enum,
+   * so they are marked `@inaccessible` here, by name, and stay out of the public API schema.
+   */
+  inaccessibleEnums?: string[];
 }
 
 /**
@@ -37,7 +42,10 @@ export async function buildFederatedSchema(options: FederatedSchemaOptions): Pro
     validate: { forbidUnknownValues: false },
     skipCheck: true,
   });
-  const typeDefs = parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`);
+  const typeDefs = markEnumsInaccessible(
+    parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`),
+    new Set(options.inaccessibleEnums ?? []),
+  );
   const resolvers = mergeResolvers(createResolversMap(schema) as ReferenceResolvers, options.referenceResolvers ?? {});
   // Apollo types resolver maps with an unknown context; ours all take RequestContext.
   return buildSubgraphSchema({ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> });
@@ -49,4 +57,16 @@ function mergeResolvers(base: ReferenceResolvers, extra: ReferenceResolvers): Re
     merged[typeName] = { ...(base[typeName] as object), ...(fields as object) } as ReferenceResolvers[string];
   }
   return merged;
+}
+
+function markEnumsInaccessible(document: DocumentNode, names: ReadonlySet<string>): DocumentNode {
+  if (names.size === 0) return document;
+  return visit(document, {
+    EnumTypeDefinition(node) {
+      if (!names.has(node.name.value) || node.directives?.some((d) => d.name.value === 'inaccessible'))
+        return undefined;
+      const inaccessible = { kind: Kind.DIRECTIVE, name: { kind: Kind.NAME, value: 'inaccessible' } } as const;
+      return { ...node, directives: [...(node.directives ?? []), inaccessible] };
+    },
+  });
 }

@@ -7,7 +7,8 @@ import type { Identity } from '../common/identity.js';
  *  - Read: operators are the public catalogue. Anyone, anonymous included, reads every operator (by id, in lists,
  *    and by key through `_entities`) with all its fields: name, country, default currency, contact e-mail, status.
  *  - Register (createOperator) and change an operator's status: platform admins only (type-graphql's @Authorized).
- *  - Update an operator's details: its own admins (OPERATOR_ADMIN whose token names it) and platform admins.
+ *  - Update an operator's details (postPaid included): its own admins (OPERATOR_ADMIN whose token names it) and
+ *    platform admins.
  *  - DRIVER, ANALYST, PARTNER change nothing (FORBIDDEN); no token: UNAUTHENTICATED.
  * An operator's payment account, payments and revenue belong to the payment subgraph (payment/access.ts), its
  * stations and tariffs to the station subgraph (station/access.ts), its sessions to the session subgraph.

@@ -14,6 +14,7 @@ import { Role, type Identity } from '../common/identity.js';
  *  - revenue (`Operator.revenue`, an aggregate): that operator's admins, the platform and analysts;
  *  - cards (`myPaymentMethods`, save, remove): the driver themselves;
  *  - refunds: the receiving operator's admins and the platform; fee policies: the platform;
+ *  - session holds placed, raised and released by the session subgraph: SERVICE only;
  *  - ANALYST and PARTNER change nothing here; PARTNER and anonymous callers see nothing here.
  * Provider ids (acct_, pi_, pm_, cus_, re_) are never fields of the schema.
  */
@@ -94,4 +95,10 @@ export function requireRefund(identity: Identity, payment: Owned): void {
   signedIn(identity);
   if (!canManageOperator(identity, payment.operatorId))
     throw forbidden('Only the admins of the operator that received this payment may refund it.');
+}
+
+/** Service-only operations (the session subgraph's hold calls): never a client, not even a platform admin. */
+export function requireService(identity: Identity): void {
+  signedIn(identity);
+  if (identity.role !== Role.SERVICE) throw forbidden('Only ChargeGraph services may do this.');
 }

@@ -24,7 +24,12 @@ const envSchema = z.object({
   STRIPE_MAX_NETWORK_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
   ONBOARDING_RETURN_URL: z.string().url().default('http://localhost:4000/onboarding/return'),
   ONBOARDING_REFRESH_URL: z.string().url().default('http://localhost:4000/onboarding/refresh'),
-  SWEEPER_INTERVAL_MS: z.coerce.number().int().min(0).default(0),
+  // A pg-boss cron (minute resolution) in the payment database; `off`: this process neither schedules nor sweeps.
+  SWEEPER_CRON: z
+    .string()
+    .trim()
+    .regex(/^(off|(\S+\s+){4}\S+)$/, 'must be a 5-field cron expression or off')
+    .default('* * * * *'),
   SWEEPER_GRACE_MS: z.coerce
     .number()
     .int()
@@ -49,7 +54,8 @@ export interface PaymentConfig {
     maxNetworkRetries: number;
   };
   onboarding: { returnUrl: string; refreshUrl: string };
-  sweeper: { intervalMs: number; graceMs: number; lookbackMs: number };
+  /** `cron` null: off in this process. */
+  sweeper: { cron: string | null; graceMs: number; lookbackMs: number };
 }
 
 /**
@@ -76,6 +82,11 @@ export function loadPaymentConfig(env: NodeJS.ProcessEnv): PaymentConfig {
     if (problems.length)
       throw new Error(`Refusing to start the payment subgraph in production:\n  ${problems.join('\n  ')}`);
   }
+  if (env.SWEEPER_INTERVAL_MS !== undefined) {
+    throw new Error(
+      'Invalid payment configuration:\n  SWEEPER_INTERVAL_MS was replaced by SWEEPER_CRON (a cron expression, or off)',
+    );
+  }
   if (e.STRIPE_API_HOST === undefined && (e.STRIPE_API_PORT !== undefined || e.STRIPE_API_PROTOCOL !== undefined)) {
     throw new Error('Invalid payment configuration:\n  STRIPE_API_PORT/STRIPE_API_PROTOCOL need STRIPE_API_HOST');
   }
@@ -92,6 +103,10 @@ export function loadPaymentConfig(env: NodeJS.ProcessEnv): PaymentConfig {
       maxNetworkRetries: e.STRIPE_MAX_NETWORK_RETRIES,
     },
     onboarding: { returnUrl: e.ONBOARDING_RETURN_URL, refreshUrl: e.ONBOARDING_REFRESH_URL },
-    sweeper: { intervalMs: e.SWEEPER_INTERVAL_MS, graceMs: e.SWEEPER_GRACE_MS, lookbackMs: e.SWEEPER_LOOKBACK_MS },
+    sweeper: {
+      cron: e.SWEEPER_CRON === 'off' ? null : e.SWEEPER_CRON,
+      graceMs: e.SWEEPER_GRACE_MS,
+      lookbackMs: e.SWEEPER_LOOKBACK_MS,
+    },
   };
 }

@@ -1,3 +1,6 @@
+import { Bus, busDatabaseUrl } from '../common/bus.js';
+import { databaseUrl } from '../common/database.js';
+import { JobQueue } from '../common/jobs.js';
 import type { SubgraphModule } from '../common/server.js';
 import { OperatorPaymentAccount } from './account/account.entity.js';
 import { OperatorPaymentsResolver } from './account/account.resolver.js';
@@ -19,6 +22,7 @@ import { PaymentService } from './payment/payment.service.js';
 import { Refund } from './refund/refund.entity.js';
 import { RefundService } from './refund/refund.service.js';
 import { ChargingSession } from './session/charging-session.stub.js';
+import { SessionChangePublisher } from './session/session-changes.js';
 import { SessionDirectory } from './session/session.directory.js';
 import { createStripeClient } from './stripe/client.js';
 import { PaymentProvider } from './stripe/provider.js';
@@ -38,6 +42,10 @@ export interface PaymentServices {
   webhooks: WebhookService;
   sweeper: Sweeper;
   sessions: SessionDirectory;
+  /** The platform bus (`session_changed` after every committed payment change). */
+  bus: Bus;
+  /** pg-boss in the payment database (the sweeper's cron). */
+  jobs: JobQueue;
 }
 
 export interface PaymentSubgraphOptions {
@@ -45,6 +53,8 @@ export interface PaymentSubgraphOptions {
   env?: NodeJS.ProcessEnv;
   /** Called with the services once they are built (tests drive the sweeper and webhooks through it). */
   onServices?: (services: PaymentServices) => void;
+  /** How often an idle job worker polls (seconds; tests pass less). */
+  jobPollingIntervalSeconds?: number;
 }
 
 /**
@@ -100,7 +110,20 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
       lookbackMs: settings.sweeper.lookbackMs,
     });
     orm.em.getEventManager().registerSubscriber(new DeclineRecorder()); // analytics: declined attempts, same transaction
-    sweeper.start(settings.sweeper.intervalMs);
+    const bus = await Bus.connect(busDatabaseUrl(config), logger);
+    orm.em.getEventManager().registerSubscriber(new SessionChangePublisher(bus, logger));
+    let jobs: JobQueue;
+    try {
+      jobs = await JobQueue.start({
+        connectionString: databaseUrl(config, 'payment'),
+        logger,
+        pollingIntervalSeconds: options.jobPollingIntervalSeconds,
+      });
+      if (settings.sweeper.cron) await sweeper.schedule(jobs, settings.sweeper.cron);
+    } catch (error) {
+      await bus.close();
+      throw error;
+    }
 
     const container = new ResolverContainer()
       .register(OperatorPaymentsResolver, new OperatorPaymentsResolver(accounts, payments))
@@ -108,8 +131,29 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
       .register(PaymentResolver, new PaymentResolver(payments, refunds, provider))
       .register(SessionPaymentResolver, new SessionPaymentResolver())
       .register(OperatorAnalyticsResolver, new OperatorAnalyticsResolver());
-    options.onServices?.({ settings, provider, accounts, cards, payments, refunds, webhooks, sweeper, sessions });
-    return { container, routes: webhookRoutes(provider, webhooks, logger), close: () => sweeper.stop() };
+    options.onServices?.({
+      settings,
+      provider,
+      accounts,
+      cards,
+      payments,
+      refunds,
+      webhooks,
+      sweeper,
+      sessions,
+      bus,
+      jobs,
+    });
+    return {
+      container,
+      routes: webhookRoutes(provider, webhooks, logger),
+      // Jobs first (running sweeps finish and may still publish), then the bus.
+      async close() {
+        await jobs.stop();
+        await sweeper.stop();
+        await bus.close();
+      },
+    };
   },
 });
 

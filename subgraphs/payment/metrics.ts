@@ -7,8 +7,10 @@
  *   `in_doubt` (an attempt committed more than a minute ago whose provider step has not finished: a crash or an
  *   outage between the provider call and our write; the next charge call, webhook or sweep settles it)
  * - chargegraph_webhook_events_processed{type}: deduplicated provider events recorded in the last hour
+ * - chargegraph_payment_capture_capped_total{currency} / _capped_minor_total{currency}: captures of a hold that were
+ *   capped at the authorised amount (the session cost more than was held), counted in this process: sum()
  */
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import type { SubgraphDeps } from '../common/server.js';
 import { processMetrics } from '../common/metrics.js';
 
@@ -61,4 +63,19 @@ export function paymentMetrics({ orm }: SubgraphDeps): () => void {
     webhooks.reset();
     for (const row of events) webhooks.set({ type: row.type }, Number(row.n));
   });
+}
+
+/** Counts a capture capped at the authorised amount: how often, and how much the operators did not collect. */
+export function countCappedCapture(currency: string, uncollected: number): void {
+  const { registry } = processMetrics();
+  const counter = (name: string, help: string) =>
+    (registry.getSingleMetric(name) as Counter<'currency'> | undefined) ??
+    new Counter({ name, help, labelNames: ['currency'], registers: [registry] });
+  counter('chargegraph_payment_capture_capped_total', 'Hold captures capped at the authorised amount').inc({
+    currency,
+  });
+  counter(
+    'chargegraph_payment_capture_capped_minor_total',
+    'Minor units above the authorised amount that were not charged',
+  ).inc({ currency }, uncollected);
 }

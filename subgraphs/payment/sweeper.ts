@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { GraphQLError } from 'graphql';
 import { serviceIdentity } from '../common/identity.js';
+import type { JobQueue } from '../common/jobs.js';
 import type { Orm } from './locks.js';
 import { Payment } from './payment/payment.entity.js';
 import type { PaymentService } from './payment/payment.service.js';
@@ -44,24 +45,31 @@ const TRANSIENT = new Set(['PAYMENT_PROVIDER_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE
  * session's advisory lock and is idempotent, so the second one finds the work done.
  */
 export class Sweeper {
-  private timer?: NodeJS.Timeout;
+  /** The pg-boss queue (and cron) of the sweep, in the payment database. */
+  static readonly JOB = 'payment-sweep';
   private running?: Promise<SweepReport>;
   private readonly identity = serviceIdentity('payment-sweeper');
 
   constructor(private readonly options: SweeperOptions) {}
 
-  start(intervalMs: number): void {
-    if (intervalMs <= 0 || this.timer) return;
-    this.timer = setInterval(() => {
-      if (!this.running)
-        void this.runOnce().catch((error: unknown) => this.options.logger.error({ err: error }, 'sweep failed'));
-    }, intervalMs);
-    this.timer.unref();
+  /**
+   * Works the sweep queue in this process and (re)declares its cron. pg-boss sends one job per cron slot whatever
+   * the replica count and hands it to one worker; `stately` keeps at most one sweep running and one waiting, so a
+   * slow sweep never piles up. A failed sweep is not retried: the next slot sweeps again.
+   */
+  async schedule(jobs: JobQueue, cron: string): Promise<void> {
+    await jobs.work(
+      Sweeper.JOB,
+      async () => {
+        await this.runOnce();
+      },
+      { policy: 'stately', retryLimit: 0, expireInSeconds: 15 * 60 },
+    );
+    await jobs.schedule(Sweeper.JOB, cron);
   }
 
+  /** Waits for a sweep of this process that is still running (the job queue stops taking new ones first). */
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
     await this.running?.catch(() => undefined);
   }
 

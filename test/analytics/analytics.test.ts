@@ -47,7 +47,7 @@ let declines: DeclineRow[];
 let sessions: SessionRow[];
 
 beforeAll(async () => {
-  stack = await startTestStack({ SWEEPER_INTERVAL_MS: '0' });
+  stack = await startTestStack({ SWEEPER_CRON: 'off' });
   bulk = await seedBulk(stack.config, { sessions: 1500, end: '2026-11-01', days: 365 });
   bulk = await seedBulk(stack.config, { sessions: 1500, end: '2026-11-01', days: 365 }); // appends
   [payments, declines, sessions] = await Promise.all([paymentRows(stack), declineRows(stack), sessionRows(stack)]);

@@ -27,7 +27,7 @@ let origin: string;
 beforeAll(async () => {
   if (missingChromium) return; // the test fails with the message, it is never skipped
   await ensureIdeBuilt();
-  stack = await startTestStack({ SWEEPER_INTERVAL_MS: '0' });
+  stack = await startTestStack({ SWEEPER_CRON: 'off' });
   bulk = await seedBulk(stack.config, { sessions: 1500, end: '2026-11-01', days: 365 });
   origin = new URL(stack.gatewayUrl).origin;
   browser = await launchGuardedChromium(origin, { width: 1440, height: 1100 });

@@ -83,7 +83,7 @@ async function decline(at: string, timeZone: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  stack = await startTestStack({ SWEEPER_INTERVAL_MS: '0' });
+  stack = await startTestStack({ SWEEPER_CRON: 'off' });
   operatorId = ok(
     await stack.query<{ createOperator: { id: string } }>(
       `mutation { createOperator(input: { name: "Zeitzone", country: "JP", defaultCurrency: "JPY", contactEmail: "tz@example.com" }) { id } }`,

@@ -336,7 +336,7 @@ export async function startPlatform(): Promise<Platform> {
     STRIPE_API_PROTOCOL: 'http',
     STRIPE_TIMEOUT_MS: '800',
     STRIPE_MAX_NETWORK_RETRIES: '2',
-    SWEEPER_INTERVAL_MS: '0',
+    SWEEPER_CRON: 'off',
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${traces.port}`,
   });
   const subgraphs = Object.fromEntries(

@@ -37,7 +37,7 @@ export async function startPaymentStack(overrides: Record<string, string> = {}):
     STRIPE_API_PORT: String(emulator.clientOptions.port),
     STRIPE_API_PROTOCOL: 'http',
     STRIPE_TIMEOUT_MS: '800',
-    SWEEPER_INTERVAL_MS: '0',
+    SWEEPER_CRON: 'off',
     ...overrides,
   };
   let stack: TestStack;

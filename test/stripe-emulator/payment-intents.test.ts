@@ -166,6 +166,70 @@ describe('holds and captures on a connected account', () => {
     expect(captured.amount_received).toBe(3500);
   });
 
+  it.each([
+    ['pm_card_visa', 'available'],
+    ['pm_card_jcb', 'unavailable'],
+  ])(
+    'reports on the charge whether %s can be incremented (%s), and refuses to increment when not',
+    async (card, status) => {
+      const { account, paymentMethod } = await chargeableAccount(emulator, stripe, card);
+      const onAccount = { stripeAccount: account };
+      const hold = await stripe.paymentIntents.create(
+        {
+          amount: 2000,
+          currency: 'eur',
+          payment_method: paymentMethod,
+          capture_method: 'manual',
+          confirm: true,
+          payment_method_options: { card: { request_incremental_authorization: 'if_available' } },
+          expand: ['latest_charge'],
+          ...CARD_ONLY,
+        },
+        onAccount,
+      );
+      const latest = hold.latest_charge as Stripe.Charge;
+      expect(latest.payment_method_details?.card?.incremental_authorization?.status).toBe(status);
+      if (status === 'available') return;
+      const refused = await rejectionOf(
+        stripe.paymentIntents.incrementAuthorization(hold.id, { amount: 3000 }, onAccount),
+      );
+      expect(refused).toMatchObject({ statusCode: 400, code: 'incremental_authorization_unavailable' });
+      expect(await stripe.paymentIntents.retrieve(hold.id, {}, onAccount)).toMatchObject({
+        amount: 2000,
+        amount_capturable: 2000,
+      });
+    },
+  );
+
+  it('declines an increment on pm_card_incrementDeclined with card_declined and changes nothing', async () => {
+    const { account, paymentMethod } = await chargeableAccount(emulator, stripe, 'pm_card_incrementDeclined');
+    const onAccount = { stripeAccount: account };
+    const hold = await stripe.paymentIntents.create(
+      {
+        amount: 2000,
+        currency: 'eur',
+        payment_method: paymentMethod,
+        capture_method: 'manual',
+        confirm: true,
+        payment_method_options: { card: { request_incremental_authorization: 'if_available' } },
+        ...CARD_ONLY,
+      },
+      onAccount,
+    );
+    expect(hold.status).toBe('requires_capture');
+    const declined = await rejectionOf(
+      stripe.paymentIntents.incrementAuthorization(hold.id, { amount: 3000 }, onAccount),
+    );
+    expect(declined).toMatchObject({ statusCode: 402, code: 'card_declined', decline_code: 'insufficient_funds' });
+    expect(await stripe.paymentIntents.retrieve(hold.id, {}, onAccount)).toMatchObject({
+      amount: 2000,
+      amount_capturable: 2000,
+      status: 'requires_capture',
+    });
+    const captured = await stripe.paymentIntents.capture(hold.id, {}, onAccount);
+    expect(captured.amount_received).toBe(2000);
+  });
+
   it('cancels a hold, releasing the authorization', async () => {
     const { account, paymentMethod } = await chargeableAccount(emulator, stripe);
     const hold = await stripe.paymentIntents.create(

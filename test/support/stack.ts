@@ -1,4 +1,5 @@
 import { SUBGRAPH_NAMES } from '../../subgraphs/common/config.js';
+import { busDatabaseUrl } from '../../subgraphs/common/bus.js';
 import { databaseUrl, dropDatabase } from '../../subgraphs/common/database.js';
 import { startStack, type Stack } from '../../dev/stack.js';
 import { gatewayDatabaseUrl } from '../../gateway/rate-limit.js';
@@ -46,6 +47,7 @@ export async function startTestStack(overrides: Record<string, string> = {}): Pr
       const databases = [
         ...SUBGRAPH_NAMES.map((name) => databaseUrl(stack.config, name)),
         gatewayDatabaseUrl(stack.config),
+        busDatabaseUrl(stack.config),
       ];
       await Promise.all(databases.map((url) => dropDatabase(url)));
     },

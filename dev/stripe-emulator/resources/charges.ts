@@ -7,6 +7,7 @@ import type { ChargeObject, FeeDetail, PaymentIntentObject, PaymentMethodObject 
 import { createApplicationFee } from './application-fees.js';
 import { recordBalanceTransaction } from './ledger.js';
 import { findCharge, findCustomer } from './lookups.js';
+import { INCREMENTAL_AUTHORIZATION_BRANDS } from './test-cards.js';
 
 /** Why an issuer refused a charge, in the words Stripe uses. */
 export interface Decline {
@@ -44,7 +45,11 @@ function outcome(decline: Decline | undefined): JsonObject {
 function cardDetails(method: PaymentMethodObject, intent: PaymentIntentObject): JsonObject {
   const card = method.card;
   const cardOptions = intent.payment_method_options.card;
-  const incremental = isJsonObject(cardOptions) && cardOptions.request_incremental_authorization === 'if_available';
+  // Asked for (`if_available`) and offered by the card's network.
+  const incremental =
+    isJsonObject(cardOptions) &&
+    cardOptions.request_incremental_authorization === 'if_available' &&
+    INCREMENTAL_AUTHORIZATION_BRANDS.has(card.brand);
   return {
     amount_authorized: intent.amount,
     brand: card.brand,

@@ -1,5 +1,5 @@
-import { invalidRequest, unexpectedState, unsupportedByEmulator } from '../core/errors.js';
-import { isJsonObject, type JsonObject } from '../core/json.js';
+import { ApiError, invalidRequest, unexpectedState, unsupportedByEmulator } from '../core/errors.js';
+import { cloneJson, isJsonObject, type JsonObject } from '../core/json.js';
 import { formatAmount } from '../core/money.js';
 import type { ParamReader } from '../core/params.js';
 import type { ApiContext, RouteDefinition } from '../http/router.js';
@@ -7,6 +7,7 @@ import type { ChargeObject, PaymentIntentObject } from '../state/objects.js';
 import { captureCharge } from './charges.js';
 import { findCharge, findPaymentIntent } from './lookups.js';
 import { checkApplicationFee } from './payment-intent-rules.js';
+import { cardOutcomeOf } from './payment-methods.js';
 
 /** The authorized, uncaptured charge of an intent on hold (status requires_capture). */
 function heldCharge(ctx: ApiContext, intent: PaymentIntentObject, action: string): ChargeObject {
@@ -68,6 +69,16 @@ function incrementAuthorization(ctx: ApiContext): JsonObject {
       'This PaymentIntent was not created with `payment_method_options[card][request_incremental_authorization]=if_available`, so its authorization cannot be incremented.',
     );
   }
+  const details = charge.payment_method_details.card;
+  const availability = isJsonObject(details.incremental_authorization)
+    ? details.incremental_authorization.status
+    : null;
+  if (availability !== 'available') {
+    throw invalidRequest(
+      'This PaymentIntent is not eligible for incremental authorization: the charge reports `payment_method_details.card.incremental_authorization.status` unavailable.',
+      { code: 'incremental_authorization_unavailable' },
+    );
+  }
   if (amount <= intent.amount) {
     throw invalidRequest(
       `The new amount must be greater than the current amount (${formatAmount(intent.amount, intent.currency)}).`,
@@ -77,6 +88,18 @@ function incrementAuthorization(ctx: ApiContext): JsonObject {
     );
   }
   checkApplicationFee(account, applicationFee, amount);
+  const method = intent.payment_method === null ? undefined : account.paymentMethods.get(intent.payment_method);
+  if (method && cardOutcomeOf(account, method) === 'decline_increments') {
+    // Stripe: a declined increment is a card_declined error; nothing on the PaymentIntent or Charge changes.
+    throw new ApiError(402, {
+      type: 'card_error',
+      code: 'card_declined',
+      decline_code: 'insufficient_funds',
+      message: 'Your card has insufficient funds.',
+      charge: charge.id,
+      payment_intent: cloneJson(intent),
+    });
+  }
   intent.amount = amount;
   intent.amount_capturable = amount;
   if (applicationFee !== undefined) intent.application_fee_amount = applicationFee;

@@ -139,7 +139,7 @@ export function confirmIntent(ctx: ApiContext, intent: PaymentIntentObject, opti
     throw invalidRequest(RETURN_URL_REQUIRED, { param: 'return_url' });
   }
   const outcome = cardOutcomeOf(ctx.account, method);
-  if (outcome === 'approve') return authorize(ctx, intent, method);
+  if (outcome === 'approve' || outcome === 'decline_increments') return authorize(ctx, intent, method);
   if (outcome === 'require_authentication' && !options.offSession && !options.errorOnRequiresAction) {
     return requireAction(ctx, intent, options.returnUrl);
   }

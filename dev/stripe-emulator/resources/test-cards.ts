@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 
-/** How a charge on a test card ends, like Stripe's test-mode cards. */
-export type CardOutcome = 'approve' | 'decline_generic' | 'decline_insufficient_funds' | 'require_authentication';
+/**
+ * How a charge on a test card ends, like Stripe's test-mode cards. `decline_increments`: the authorization is
+ * approved, every incremental authorization of it is declined (the issuer will not raise the hold).
+ */
+export type CardOutcome =
+  'approve' | 'decline_generic' | 'decline_insufficient_funds' | 'require_authentication' | 'decline_increments';
 
 export interface TestCard {
   /** suffix of the shortcut ids: `pm_card_<name>` and `tok_<name>` */
@@ -47,7 +51,28 @@ const CARDS: readonly TestCard[] = [
     funding: 'credit',
     outcome: 'require_authentication',
   },
+  // JCB: approves, but incremental authorization is not offered for the brand (Stripe: Visa, Mastercard, American
+  // Express, Discover and UnionPay only), so the charge reports `incremental_authorization.status: unavailable`.
+  { name: 'jcb', number: '3566002020360505', brand: 'jcb', country: 'JP', funding: 'credit', outcome: 'approve' },
+  // Emulator-only (Stripe documents no such card): holds fine, every increment is declined (402 card_declined).
+  {
+    name: 'incrementDeclined',
+    number: '4000000000007726',
+    brand: 'visa',
+    country: 'US',
+    funding: 'credit',
+    outcome: 'decline_increments',
+  },
 ];
+
+/** Card brands whose authorizations Stripe can increment (docs: "Increment an authorization", Availability). */
+export const INCREMENTAL_AUTHORIZATION_BRANDS: ReadonlySet<string> = new Set([
+  'visa',
+  'mastercard',
+  'amex',
+  'discover',
+  'unionpay',
+]);
 
 /** `pm_card_visa` and friends: shortcut ids that exist on every account in test mode. */
 export function testCardByPaymentMethodId(id: string): TestCard | undefined {

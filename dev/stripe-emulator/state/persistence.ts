@@ -146,6 +146,7 @@ const CARD_OUTCOMES: Record<CardOutcome, true> = {
   decline_generic: true,
   decline_insufficient_funds: true,
   require_authentication: true,
+  decline_increments: true,
 };
 
 function isCardOutcome(value: unknown): value is CardOutcome {

@@ -17,7 +17,7 @@ registerEnumType(OperatorStatus, {
 @Directive('@key(fields: "id")')
 @Entity({ tableName: 'operator' })
 export class Operator extends BaseEntity {
-  [OptionalProps]?: 'status' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'status' | 'postPaid' | 'createdAt' | 'updatedAt';
 
   @Field(() => String)
   @Property({ type: 'string', length: 200 })
@@ -39,4 +39,11 @@ export class Operator extends BaseEntity {
   @Enum({ items: () => OperatorStatus, type: 'string', nativeEnumName: undefined })
   @Index()
   status: OperatorStatus = OperatorStatus.ACTIVE;
+
+  @Field(() => Boolean, {
+    description:
+      "Post-paid: this operator's sessions start without a hold on the driver's card and are charged off-session at the end.",
+  })
+  @Property({ type: 'boolean', default: false })
+  postPaid: boolean = false;
 }

@@ -1,4 +1,4 @@
-import { IsEmail, IsOptional, Length } from 'class-validator';
+import { IsBoolean, IsEmail, IsOptional, Length } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
 import { IsCountryCode, IsCurrencyCode } from '../../common/validators.js';
 import { OperatorStatus } from './operator.entity.js';
@@ -45,4 +45,12 @@ export class UpdateOperatorInput {
   @Field(() => OperatorStatus, { nullable: true, description: 'Only platform admins change the status.' })
   @IsOptional()
   status?: OperatorStatus;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'Post-paid sessions start without a hold and are charged at the end (default false).',
+  })
+  @IsOptional()
+  @IsBoolean()
+  postPaid?: boolean;
 }

@@ -118,6 +118,34 @@ describe('operator subgraph', () => {
     expect(suspended.data).toEqual({ updateOperator: { name: 'Owned & Renamed', status: 'SUSPENDED' } });
   });
 
+  it('is pre-paid by default; its own admin and platform admins switch postPaid, nobody else', async () => {
+    const { data } = await subgraph.run<{ createOperator: { id: string } }>(CREATE, { input: input('Later') }, admin);
+    const id = data!.createOperator.id;
+    const READ = `query ($id: ID!) { operator(id: $id) { postPaid } }`;
+    expect((await subgraph.run(READ, { id })).data).toEqual({ operator: { postPaid: false } });
+    const UPDATE = `mutation ($id: ID!, $input: UpdateOperatorInput!) { updateOperator(id: $id, input: $input) { name postPaid } }`;
+    const own = { role: Role.OPERATOR_ADMIN, sub: 'a', operatorId: id };
+    const other = { role: Role.OPERATOR_ADMIN, sub: 'b', operatorId: '0190f0f0-0000-7000-8000-000000000000' };
+
+    const byOwn = await subgraph.run(UPDATE, { id, input: { postPaid: true } }, own);
+    expect(byOwn).toEqual({ data: { updateOperator: { name: 'Later', postPaid: true } } });
+    for (const [identity, code] of [
+      [other, 'FORBIDDEN'],
+      [driver, 'FORBIDDEN'],
+      [{}, 'UNAUTHENTICATED'],
+    ] as const) {
+      const refused = await subgraph.run(UPDATE, { id, input: { postPaid: false } }, identity);
+      expect(refused.errors?.[0].extensions?.code).toBe(code);
+    }
+    // Left out (or null): unchanged.
+    const renamed = await subgraph.run(UPDATE, { id, input: { name: 'Later Ltd', postPaid: null } }, own);
+    expect(renamed.data).toEqual({ updateOperator: { name: 'Later Ltd', postPaid: true } });
+    const byPlatform = await subgraph.run(UPDATE, { id, input: { postPaid: false } }, admin);
+    expect(byPlatform.data).toEqual({ updateOperator: { name: 'Later Ltd', postPaid: false } });
+    const row = await subgraph.orm.em.fork().findOneOrFail(Operator, { id });
+    expect(row.postPaid).toBe(false);
+  });
+
   it('resolves operators by federation key', async () => {
     const { data } = await subgraph.run<{ createOperator: { id: string } }>(CREATE, { input: input('Entity') }, admin);
     const id = data!.createOperator.id;

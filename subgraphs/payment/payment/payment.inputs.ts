@@ -1,5 +1,5 @@
 import { IsInt, IsOptional, IsUUID, Min } from 'class-validator';
-import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { Directive, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { Money } from '../../common/money.js';
 import { RefundReason } from '../refund/refund.entity.js';
 import { PaymentStatus } from './payment.status.js';
@@ -75,4 +75,22 @@ export class RevenueByCurrency {
 
   @Field(() => Int)
   paymentCount!: number;
+}
+
+/** Service-only (the session subgraph): what came of raising a session's hold. */
+@ObjectType({ description: 'The answer to incrementSessionHold; a decline or an unsupported card is no error.' })
+@Directive('@inaccessible')
+export class SessionHoldIncrement {
+  @Field(() => Boolean, { description: 'True when the hold now covers the amount asked for.' })
+  incremented!: boolean;
+
+  @Field(() => Int, { description: 'What is authorised now, in minor units of the hold currency.' })
+  authorizedAmount!: number;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Why not: a decline code, incremental_authorization_unavailable, hold_not_open (no open authorisation), no_hold.',
+  })
+  reason?: string | null;
 }

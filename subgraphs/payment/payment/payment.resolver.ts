@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, Directive, FieldResolver, ID, Int, Mutation, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../common/context.js';
 import type { ReferenceResolvers } from '../../common/federation.js';
 import { Role } from '../../common/identity.js';
@@ -9,7 +9,7 @@ import { refundsByPayment, type RefundService } from '../refund/refund.service.j
 import { ChargingSession } from '../session/charging-session.stub.js';
 import type { PaymentProvider } from '../stripe/provider.js';
 import { Payment } from './payment.entity.js';
-import { AuthorizeChargingSessionInput, Receipt, RefundPaymentInput } from './payment.inputs.js';
+import { AuthorizeChargingSessionInput, Receipt, RefundPaymentInput, SessionHoldIncrement } from './payment.inputs.js';
 import { accountOf, paymentById, paymentBySession, type PaymentService } from './payment.service.js';
 import { PaymentStatus } from './payment.status.js';
 import { Money } from '../../common/money.js';
@@ -80,7 +80,52 @@ export class PaymentResolver {
     return this.payments.authorize(ctx.identity, input.sessionId, input.paymentMethodId);
   }
 
-  @Authorized(Role.DRIVER, Role.OPERATOR_ADMIN)
+  @Authorized(Role.SERVICE)
+  @Directive('@inaccessible')
+  @Mutation(() => Payment, {
+    description:
+      "Service only (session subgraph): places the hold of a PENDING or ACTIVE session on its operator's account, with the given card of the session's driver or their newest. REQUIRES_ACTION (3-D Secure) comes back as the payment in that state.",
+  })
+  placeSessionHold(
+    @Arg('sessionId', () => ID) sessionId: string,
+    @Arg('paymentMethodId', () => ID, { nullable: true }) paymentMethodId: string | null | undefined,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Payment> {
+    return this.payments.placeSessionHold(ctx.identity, sessionId, paymentMethodId ?? undefined);
+  }
+
+  @Authorized(Role.SERVICE)
+  @Directive('@inaccessible')
+  @Mutation(() => Payment, {
+    nullable: true,
+    description:
+      'Service only: cancels the uncaptured hold of a FAILED or CANCELLED session; null when it has no payment. Idempotent.',
+  })
+  releaseSessionHold(
+    @Arg('sessionId', () => ID) sessionId: string,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Payment | null> {
+    return this.payments.releaseSessionHold(ctx.identity, sessionId);
+  }
+
+  @Authorized(Role.SERVICE)
+  @Directive('@inaccessible')
+  @Mutation(() => SessionHoldIncrement, {
+    description:
+      "Service only: raises the session's hold to `amount` (the new total, minor units) by incremental authorisation.",
+  })
+  async incrementSessionHold(
+    @Arg('sessionId', () => ID) sessionId: string,
+    @Arg('amount', () => Int) amount: number,
+    @Ctx() ctx: RequestContext,
+  ): Promise<SessionHoldIncrement> {
+    return Object.assign(
+      new SessionHoldIncrement(),
+      await this.payments.incrementSessionHold(ctx.identity, sessionId, amount),
+    );
+  }
+
+  @Authorized(Role.DRIVER, Role.OPERATOR_ADMIN, Role.SERVICE)
   @Mutation(() => Payment, {
     description: "Charges a completed session on its operator's account, exactly once. Safe to retry.",
   })

@@ -2,10 +2,10 @@ import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { byId, type LoaderFactory } from '../../common/context.js';
-import { conflict, DomainError, notFound } from '../../common/errors.js';
+import { badInput, conflict, DomainError, ErrorCode, notFound } from '../../common/errors.js';
 import type { Identity } from '../../common/identity.js';
 import { decodeCursor, toConnection, type Connection, type PageArgs } from '../../common/pagination.js';
-import { requireChargeSession, requireSessionDriver } from '../access.js';
+import { requireChargeSession, requireService, requireSessionDriver } from '../access.js';
 import type { AccountService } from '../account/account.service.js';
 import { DriverCustomer, SavedPaymentMethod } from '../card/card.entity.js';
 import type { CardService } from '../card/card.service.js';
@@ -24,7 +24,16 @@ import { ProviderFailure, type PaymentProvider } from '../stripe/provider.js';
 import { applicationFeeFor, ZERO_FEE, type FeePolicy } from './fees.js';
 import { Payment } from './payment.entity.js';
 import { AttemptKind, canStartNewAttempt, PaymentStatus } from './payment.status.js';
-import { applyIntent, flag, markCanceled, markFailed, openAttempt, settleAtZero } from './payment.transitions.js';
+import { countCappedCapture } from '../metrics.js';
+import {
+  applyIntent,
+  flag,
+  markCanceled,
+  markFailed,
+  openAttempt,
+  raiseAuthorization,
+  settleAtZero,
+} from './payment.transitions.js';
 
 export interface PaymentServiceDeps {
   orm: Orm;
@@ -34,6 +43,18 @@ export interface PaymentServiceDeps {
   sessions: SessionDirectory;
   logger: Logger;
 }
+
+/** The answer to `incrementSessionHold`. */
+export interface HoldIncrement {
+  incremented: boolean;
+  authorizedAmount: number;
+  reason: string | null;
+}
+
+/** A hold is placed while the session waits for the charger (PENDING) or charges (ACTIVE). */
+const HOLDABLE = new Set(['PENDING', 'ACTIVE']);
+/** A hold is released only for sessions that ended without a charge; a COMPLETED one is captured. */
+const RELEASABLE = new Set(['FAILED', 'CANCELLED']);
 
 /** What one locked provider step ended with; a client error is thrown only after its state is committed. */
 interface Outcome {
@@ -66,18 +87,39 @@ export class PaymentService {
 
   // ---- hold ----------------------------------------------------------------------------------------------
 
-  /** Places the hold on the operator's account for the tariff's pre-authorisation amount, with the driver's card. */
+  /** The driver places the hold on the operator's account for the tariff's pre-authorisation, with their card. */
   async authorize(identity: Identity, sessionId: string, savedPaymentMethodId: string): Promise<Payment> {
     const session = await this.sessionForHold(sessionId);
     requireSessionDriver(identity, session);
     if (session.status !== 'ACTIVE') throw sessionNotActive(session.status);
+    const card = await this.deps.cards.active(this.deps.orm.em.fork(), session.driverId, savedPaymentMethodId);
+    return this.hold(session, card);
+  }
+
+  /**
+   * The session subgraph places the hold when a session starts (PENDING: waiting for the charger, or ACTIVE), with
+   * the given card (it must be the session driver's) or the driver's newest. Same path as `authorize`.
+   */
+  async placeSessionHold(identity: Identity, sessionId: string, savedPaymentMethodId?: string): Promise<Payment> {
+    requireService(identity);
+    const session = await this.sessionForHold(sessionId);
+    if (!HOLDABLE.has(session.status)) throw sessionNotActive(session.status);
+    const em = this.deps.orm.em.fork();
+    const card = savedPaymentMethodId
+      ? await this.deps.cards.active(em, session.driverId, savedPaymentMethodId)
+      : await this.deps.cards.newest(em, session.driverId);
+    if (!card) throw paymentMethodRequired();
+    return this.hold(session, card);
+  }
+
+  /** Steps 1 and 2 of a hold: commit the attempt, then place it at the provider (a retry gets the same payment). */
+  private async hold(session: SessionForHold, card: SavedPaymentMethod): Promise<Payment> {
+    const sessionId = session.id;
     const hold = session.tariff?.preAuthorization;
     if (!hold || hold.amount <= 0)
       throw conflict("This session's tariff has no pre-authorisation amount: it is charged when it completes.");
     assertMinorUnits(hold.amount);
-    const em = this.deps.orm.em.fork();
-    const card = await this.deps.cards.active(em, session.driverId, savedPaymentMethodId);
-    const account = await this.deps.accounts.payable(em, session.operator.id);
+    const account = await this.deps.accounts.payable(this.deps.orm.em.fork(), session.operator.id);
 
     const act = await locked(this.deps.orm, LockNamespace.SESSION, sessionId, async (tx) => {
       const existing = await tx.findOne(Payment, { sessionId });
@@ -111,6 +153,83 @@ export class PaymentService {
       return true;
     });
     return this.finish(sessionId, act);
+  }
+
+  /**
+   * Cancels the uncaptured hold of a session that ended without being charged (FAILED, CANCELLED); null when it has
+   * no payment. Idempotent: a released hold is returned as it is. A hold whose placing was cut short (PENDING, the
+   * provider's answer unknown) is first replayed with its own keys, so a hold the provider did place is released too.
+   */
+  async releaseSessionHold(identity: Identity, sessionId: string): Promise<Payment | null> {
+    requireService(identity);
+    const session = isUuid(sessionId) ? await this.deps.sessions.facts(sessionId) : null;
+    if (!session) throw notFound('ChargingSession', sessionId);
+    if (!RELEASABLE.has(session.status))
+      throw new DomainError(
+        ErrorCode.CONFLICT,
+        session.status === 'COMPLETED'
+          ? 'The session is COMPLETED: its hold is captured by chargeSession, not released.'
+          : `The session is ${session.status}; its hold is released once it has FAILED or was CANCELLED.`,
+        { sessionStatus: session.status },
+      );
+    const current = await this.deps.orm.em.fork().findOne(Payment, { sessionId });
+    if (!current) return null;
+    // Declined → the row is gone; placed → AUTHORIZED or REQUIRES_ACTION; provider down → throws, the caller retries.
+    if (current.kind === AttemptKind.HOLD && current.status === PaymentStatus.PENDING) await this.advance(sessionId);
+    return locked(this.deps.orm, LockNamespace.SESSION, sessionId, async (tx) => {
+      const payment = await tx.findOne(Payment, { sessionId });
+      if (!payment) return null;
+      const open = payment.status === PaymentStatus.AUTHORIZED || payment.status === PaymentStatus.REQUIRES_ACTION;
+      if (payment.kind !== AttemptKind.HOLD || !open || payment.amount != null) return payment;
+      const intent = await this.deps.provider.cancel(
+        { paymentIntentId: requiredIntent(payment), account: accountOf(payment), reason: 'abandoned' },
+        idempotencyKey.cancel(payment.id, payment.attempt),
+      );
+      if (!applyIntent(payment, intent) && payment.status !== PaymentStatus.CANCELED) markCanceled(payment);
+      await tx.flush();
+      return payment;
+    });
+  }
+
+  /**
+   * Raises a session's hold to `amount` (the new total to authorise) with an incremental authorisation on the
+   * operator's account (`increment:<paymentId>:<attempt>:<amount>`). A decline, a card that does not support it or
+   * a hold that is not (or no longer) an open authorisation is an answer (`incremented: false` + reason), not an
+   * error; a hold that already covers `amount` answers `incremented: true` (a retry after a lost answer).
+   */
+  async incrementSessionHold(identity: Identity, sessionId: string, amount: number): Promise<HoldIncrement> {
+    requireService(identity);
+    if (!Number.isSafeInteger(amount) || amount <= 0)
+      throw badInput('amount is a positive integer of minor units (the new total to authorise).', 'amount');
+    if (!isUuid(sessionId)) throw notFound('ChargingSession', sessionId);
+    return locked(this.deps.orm, LockNamespace.SESSION, sessionId, async (tx) => {
+      const payment = await tx.findOne(Payment, { sessionId });
+      if (!payment || payment.kind !== AttemptKind.HOLD)
+        return { incremented: false, authorizedAmount: 0, reason: 'no_hold' };
+      const authorized = payment.authorizedAmount ?? 0;
+      if (payment.status !== PaymentStatus.AUTHORIZED || payment.amount != null)
+        return { incremented: false, authorizedAmount: authorized, reason: 'hold_not_open' };
+      if (amount <= authorized) return { incremented: true, authorizedAmount: authorized, reason: null };
+      const paymentIntentId = requiredIntent(payment);
+      const account = accountOf(payment);
+      if (!(await this.deps.provider.incrementalAuthorizationAvailable(paymentIntentId, account)))
+        return { incremented: false, authorizedAmount: authorized, reason: 'incremental_authorization_unavailable' };
+      const result = await this.deps.provider.incrementAuthorization(
+        { paymentIntentId, account, amount },
+        idempotencyKey.increment(payment.id, payment.attempt, amount),
+      );
+      if (result.outcome !== 'incremented') {
+        this.deps.logger.info(
+          { sessionId, paymentId: payment.id, amount, outcome: result.outcome, reason: result.reason },
+          'hold not incremented',
+        );
+        return { incremented: false, authorizedAmount: authorized, reason: result.reason };
+      }
+      raiseAuthorization(payment, result.intent.amountCapturable);
+      await tx.flush();
+      const now = payment.authorizedAmount ?? authorized;
+      return { incremented: now >= amount, authorizedAmount: now, reason: now >= amount ? null : 'not_raised' };
+    });
   }
 
   // ---- targeted charge -----------------------------------------------------------------------------------
@@ -159,8 +278,9 @@ export class PaymentService {
       if (payment.amount == null) {
         if (payment.currency !== total.currency)
           throw new Error(`session ${session.id} is priced in ${total.currency} but held in ${payment.currency}`);
-        payment.amount = total.amount;
-        payment.applicationFeeAmount = applicationFeeFor(total.amount, await this.feePolicy(tx, session.operator.id));
+        const amount = this.cappedAtHold(session.id, payment, total.amount);
+        payment.amount = amount;
+        payment.applicationFeeAmount = applicationFeeFor(amount, await this.feePolicy(tx, session.operator.id));
         await tx.flush();
       }
       return true;
@@ -208,6 +328,22 @@ export class PaymentService {
     return true;
   }
 
+  /**
+   * With a hold the driver is never charged more than was authorised: a total above it is capped (and logged and
+   * counted, the operator did not collect the rest). Without a hold (a CHARGE attempt) the total stands.
+   */
+  private cappedAtHold(sessionId: string, payment: Payment, total: number): number {
+    if (payment.kind !== AttemptKind.HOLD || payment.authorizedAmount == null || total <= payment.authorizedAmount)
+      return total;
+    const authorized = payment.authorizedAmount;
+    this.deps.logger.warn(
+      { sessionId, paymentId: payment.id, total, authorized, currency: payment.currency },
+      'session cost more than its hold: capture capped at the authorised amount',
+    );
+    countCappedCapture(payment.currency, total - authorized);
+    return authorized;
+  }
+
   // ---- step 2: the provider calls ------------------------------------------------------------------------
 
   /** Runs step 2 when step 1 asked for it, then returns the payment or throws the client error it ended with. */
@@ -250,7 +386,7 @@ export class PaymentService {
       if (payment.kind === AttemptKind.HOLD) await this.placeHold(tx, payment);
       else await this.chargeOffSession(tx, payment);
     }
-    if (payment.status === PaymentStatus.AUTHORIZED && payment.amount != null) await this.settleHold(tx, payment);
+    if (payment.status === PaymentStatus.AUTHORIZED && payment.amount != null) await this.settleHold(payment);
   }
 
   private async placeHold(tx: EntityManager, payment: Payment): Promise<void> {
@@ -274,12 +410,12 @@ export class PaymentService {
    * The hold becomes the charge:
    *  - total ≤ hold: capture exactly the total (`amount_to_capture`), the rest of the hold is released;
    *  - total = 0: cancel the hold; the payment is SUCCEEDED with amount 0;
-   *  - total > hold: a card cannot be captured above its authorisation, so the hold is canceled and ONE
-   *    off-session direct charge for the full total is made as the next attempt (keys `clone|charge:<id>:<n+1>`).
+   *  - a total above the hold was capped at the authorised amount in step 1 (`cappedAtHold`): never more.
    */
-  private async settleHold(tx: EntityManager, payment: Payment): Promise<void> {
-    const amount = requiredAmount(payment.amount);
+  private async settleHold(payment: Payment): Promise<void> {
     const paymentIntentId = requiredIntent(payment);
+    const authorized = requiredAmount(payment.authorizedAmount);
+    const amount = requiredAmount(payment.amount);
     if (amount === 0) {
       await this.deps.provider.cancel(
         { paymentIntentId, account: accountOf(payment), reason: 'abandoned' },
@@ -288,41 +424,17 @@ export class PaymentService {
       settleAtZero(payment);
       return;
     }
-    if (amount <= requiredAmount(payment.authorizedAmount)) {
-      const intent = await this.deps.provider.capture(
-        {
-          paymentIntentId,
-          account: accountOf(payment),
-          amount,
-          applicationFeeAmount: payment.applicationFeeAmount ?? 0,
-        },
-        idempotencyKey.capture(payment.id, payment.attempt),
-      );
-      applyIntent(payment, intent);
-      return;
-    }
-    await this.deps.provider.cancel(
-      { paymentIntentId, account: accountOf(payment), reason: 'abandoned' },
-      idempotencyKey.cancel(payment.id, payment.attempt),
-    );
-    markCanceled(payment);
-    openAttempt(
-      payment,
+    if (amount > authorized) throw new Error(`payment ${payment.id}: ${amount} planned above the hold ${authorized}`);
+    const intent = await this.deps.provider.capture(
       {
-        kind: AttemptKind.CHARGE,
-        providerAccountId: accountOf(payment),
-        currency: payment.currency,
-        authorizedAmount: payment.authorizedAmount ?? null,
+        paymentIntentId,
+        account: accountOf(payment),
         amount,
         applicationFeeAmount: payment.applicationFeeAmount ?? 0,
-        card:
-          payment.savedPaymentMethodId && payment.cardBrand && payment.cardLast4
-            ? { id: payment.savedPaymentMethodId, brand: payment.cardBrand, last4: payment.cardLast4 }
-            : null,
       },
-      true,
+      idempotencyKey.capture(payment.id, payment.attempt),
     );
-    await this.chargeOffSession(tx, payment);
+    applyIntent(payment, intent);
   }
 
   private async chargeOffSession(tx: EntityManager, payment: Payment): Promise<void> {

@@ -55,7 +55,8 @@ export function applyIntent(payment: Payment, intent: ProviderIntent, now = new 
   )
     return false;
   if (!canTransition(payment.status, intent.status)) return false;
-  if (payment.status === intent.status && payment.paymentIntentId === intent.id) return false;
+  if (payment.status === intent.status && payment.paymentIntentId === intent.id)
+    return intent.status === PaymentStatus.AUTHORIZED && raiseAuthorization(payment, intent.amountCapturable);
   payment.paymentIntentId = intent.id;
   payment.status = intent.status;
   if (intent.status === PaymentStatus.SUCCEEDED) {
@@ -67,6 +68,18 @@ export function applyIntent(payment: Payment, intent: ProviderIntent, now = new 
     payment.failureCode = intent.failureCode ?? 'payment_failed';
     payment.failureMessage = truncate(intent.failureMessage);
   }
+  return true;
+}
+
+/**
+ * The provider raised the hold (incremental authorisation, or a webhook telling us about one whose answer we lost).
+ * Only ever up, and only while the hold still waits for its final amount: a capture is never planned above it.
+ */
+export function raiseAuthorization(payment: Payment, authorized: number): boolean {
+  if (payment.status !== PaymentStatus.AUTHORIZED || payment.kind !== AttemptKind.HOLD || payment.amount != null)
+    return false;
+  if (authorized <= (payment.authorizedAmount ?? 0)) return false;
+  payment.authorizedAmount = authorized;
   return true;
 }
 

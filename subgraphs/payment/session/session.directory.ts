@@ -3,6 +3,7 @@ import type { EntityClient } from '../../common/entity-client.js';
 /** What the payment subgraph learns about a session from its owner, as a service. Never from client input. */
 export interface SessionFacts {
   id: string;
+  /** PENDING (waiting for the charger), ACTIVE, COMPLETED, FAILED, CANCELLED. */
   status: string;
   driverId: string;
   operator: { id: string };
@@ -29,6 +30,11 @@ const BASE = 'id status driverId operator { id } timeZone';
 /** The session subgraph, seen from the payment subgraph. */
 export class SessionDirectory {
   constructor(private readonly entities: EntityClient) {}
+
+  /** Status, driver and operator only. */
+  facts(sessionId: string): Promise<SessionFacts | null> {
+    return this.entities.resolveOne<SessionFacts>('session', 'ChargingSession', sessionId, BASE);
+  }
 
   forHold(sessionId: string): Promise<SessionForHold | null> {
     return this.entities.resolveOne<SessionForHold>(

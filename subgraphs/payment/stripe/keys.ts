@@ -14,6 +14,8 @@ export const idempotencyKey = {
   capture: (paymentId: string, attempt: number) => key('capture', paymentId, attempt),
   cancel: (paymentId: string, attempt: number) => key('cancel', paymentId, attempt),
   charge: (paymentId: string, attempt: number) => key('charge', paymentId, attempt),
+  /** One per target amount: a retry of the same increment replays, a higher target is a new request. */
+  increment: (paymentId: string, attempt: number, amount: number) => key('increment', paymentId, attempt, amount),
   refund: (refundId: string) => key('refund', refundId),
 };
 

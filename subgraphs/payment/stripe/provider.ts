@@ -214,12 +214,61 @@ export class PaymentProvider {
             capture_method: 'manual',
             confirm: true,
             automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+            // A session may run longer than its hold: ask for the right to raise it where the card allows it.
+            payment_method_options: { card: { request_incremental_authorization: 'if_available' } },
             metadata: intentMetadata(input),
           },
           ON(input.account, idempotencyKey),
         ),
       ),
     );
+  }
+
+  /**
+   * Whether the hold's authorisation can be raised: the card network decides at confirmation and Stripe reports it
+   * on the charge (`payment_method_details.card.incremental_authorization.status`).
+   */
+  incrementalAuthorizationAvailable(paymentIntentId: string, account: string): Promise<boolean> {
+    return this.call('paymentIntents.retrieve(latest_charge)', async () => {
+      const intent = await this.stripe.paymentIntents.retrieve(
+        paymentIntentId,
+        { expand: ['latest_charge'] },
+        ON(account),
+      );
+      const charge = typeof intent.latest_charge === 'object' ? intent.latest_charge : null;
+      return charge?.payment_method_details?.card?.incremental_authorization?.status === 'available';
+    });
+  }
+
+  /**
+   * Raises a hold to `amount` (the new total). A decline is an answer (`declined`, nothing on the intent changes);
+   * an intent Stripe refuses to increment (not eligible) is `unsupported`; outages throw as everywhere else.
+   */
+  incrementAuthorization(
+    input: { paymentIntentId: string; account: string; amount: number },
+    idempotencyKey: string,
+  ): Promise<IncrementResult> {
+    return this.call('paymentIntents.incrementAuthorization', async () => {
+      try {
+        const intent = await this.stripe.paymentIntents.incrementAuthorization(
+          input.paymentIntentId,
+          { amount: input.amount },
+          ON(input.account, idempotencyKey),
+        );
+        return { outcome: 'incremented', intent: toIntent(intent) };
+      } catch (error) {
+        if (error instanceof Stripe.errors.StripeCardError)
+          return { outcome: 'declined', reason: error.decline_code ?? error.code ?? 'card_declined' };
+        if (error instanceof Stripe.errors.StripeInvalidRequestError) {
+          this.logger.warn(
+            { code: error.code, message: error.message, requestId: error.requestId },
+            'payment provider refused to increment an authorization',
+          );
+          return { outcome: 'unsupported', reason: error.code ?? 'incremental_authorization_unavailable' };
+        }
+        throw error;
+      }
+    });
   }
 
   /** An off-session direct charge for the final amount, captured automatically. */
@@ -399,6 +448,9 @@ export class PaymentProvider {
     return error instanceof Error ? error : new Error(`payment provider call ${operation} failed`, { cause: error });
   }
 }
+
+export type IncrementResult =
+  { outcome: 'incremented'; intent: ProviderIntent } | { outcome: 'declined' | 'unsupported'; reason: string };
 
 export interface IntentInput {
   account: string;

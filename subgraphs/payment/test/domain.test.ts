@@ -8,7 +8,7 @@ import {
   nextDisputeStatus,
   PaymentStatus,
 } from '../payment/payment.status.js';
-import { applyIntent, openAttempt, settleAtZero } from '../payment/payment.transitions.js';
+import { applyIntent, openAttempt, raiseAuthorization, settleAtZero } from '../payment/payment.transitions.js';
 import type { ProviderIntent } from '../stripe/provider.js';
 import { applicationFeeFor } from '../payment/fees.js';
 
@@ -161,6 +161,20 @@ describe('payment state machine', () => {
     settleAtZero(p);
     expect(p).toMatchObject({ status: S.SUCCEEDED, amount: 0, applicationFeeAmount: 0 });
     expect(() => settleAtZero(payment(S.FAILED))).toThrow();
+  });
+
+  it('raises an open hold only upwards, and never once it is priced or no longer authorised', () => {
+    const p = Object.assign(payment(S.AUTHORIZED, 1, 'pi_1'), { authorizedAmount: 5000 });
+    expect(raiseAuthorization(p, 8000)).toBe(true);
+    expect(raiseAuthorization(p, 6000)).toBe(false);
+    expect(p.authorizedAmount).toBe(8000);
+    // A webhook (amount_capturable_updated) after a lost increment answer raises it too.
+    expect(applyIntent(p, intent(S.AUTHORIZED, { amountCapturable: 9000 }))).toBe(true);
+    expect(p.authorizedAmount).toBe(9000);
+    const priced = Object.assign(payment(S.AUTHORIZED, 1, 'pi_1'), { authorizedAmount: 5000, amount: 4000 });
+    expect(raiseAuthorization(priced, 8000)).toBe(false);
+    const captured = Object.assign(payment(S.SUCCEEDED, 1, 'pi_1'), { authorizedAmount: 5000 });
+    expect(raiseAuthorization(captured, 8000)).toBe(false);
   });
 
   it('moves disputes forward only', () => {

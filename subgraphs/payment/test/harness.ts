@@ -4,6 +4,8 @@ import { expect } from 'vitest';
 import { startStripeEmulator, type StripeEmulator } from '../../../dev/stripe-emulator/index.js';
 import { testConfig } from '../../../test/support/config.js';
 import { createTestSubgraph, type TestSubgraph } from '../../../test/support/subgraph.js';
+import { busDatabaseUrl } from '../../common/bus.js';
+import { dropDatabase } from '../../common/database.js';
 import { newId } from '../../common/ids.js';
 import { Role, type Identity } from '../../common/identity.js';
 import { createPaymentSubgraph, type PaymentServices } from '../index.js';
@@ -35,7 +37,7 @@ export interface OperatorFact {
 
 export interface SessionFact {
   id: string;
-  status: 'ACTIVE' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+  status: 'PENDING' | 'ACTIVE' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
   driverId: string;
   operatorId: string;
   currency: string;
@@ -135,11 +137,14 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       STRIPE_API_PORT: String(emulator.clientOptions.port),
       STRIPE_API_PROTOCOL: 'http',
       STRIPE_TIMEOUT_MS: '1000',
+      SWEEPER_CRON: 'off', // tests sweep with runOnce(), or switch the cron on themselves
       ...env,
     },
     onServices: (built) => (services = built),
+    jobPollingIntervalSeconds: 0.5,
   });
-  const subgraph = await createTestSubgraph(module, testConfig({ OPERATOR_URL: ownersUrl, SESSION_URL: ownersUrl }));
+  const config = testConfig({ OPERATOR_URL: ownersUrl, SESSION_URL: ownersUrl });
+  const subgraph = await createTestSubgraph(module, config);
   const url = await subgraph.listen(0);
   const webhookUrl = new URL('/webhooks/stripe', url).toString();
   emulator.setWebhookUrl(webhookUrl);
@@ -154,6 +159,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     async destroy() {
       emulator.setWebhookUrl(undefined);
       await subgraph.destroy();
+      await dropDatabase(busDatabaseUrl(config));
       await emulator.close();
       await owners.close();
     },

@@ -2,6 +2,7 @@ import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../common/ids.js';
 import { ANONYMOUS } from '../../common/identity.js';
+import { processMetrics } from '../../common/metrics.js';
 import { ProcessedWebhookEvent } from '../webhook/webhook.entity.js';
 import {
   adminOf,
@@ -352,27 +353,26 @@ async function paidSession(options: {
 }
 
 describe('final amount against the hold', () => {
-  it('above the hold: cancels the hold and makes one off-session charge for the full total', async () => {
+  it('above the hold: captures the authorised amount, never more (capped, logged, counted)', async () => {
+    const cappedBefore = await cappedCaptures('EUR');
     const { operator, payment, session: s } = await paidSession({ total: 7000, hold: 5000, basisPoints: 100 });
     expect(payment).toMatchObject({
       status: 'SUCCEEDED',
-      amount: { amount: 7000 },
+      amount: { amount: 5000 },
       authorizedAmount: { amount: 5000 },
-      applicationFee: { amount: 70 },
+      applicationFee: { amount: 50 },
     });
-    const row = await paymentRow(h, s.id);
-    expect(row).toMatchObject({ attempt: 2, kind: 'CHARGE' });
+    expect(await paymentRow(h, s.id)).toMatchObject({ attempt: 1, kind: 'HOLD', amount: 5000 });
     const onAccount = h.emulator.requests().filter((r) => r.account === operator.account && r.status === 200);
-    expect(onAccount.filter((r) => r.path.endsWith('/cancel')).map((r) => r.idempotencyKey)).toEqual([
-      `cancel:${payment.id}:1`,
-    ]);
+    expect(onAccount.filter((r) => r.path.endsWith('/cancel'))).toHaveLength(0);
     expect(onAccount.filter((r) => r.path === '/v1/payment_intents').map((r) => r.idempotencyKey)).toEqual([
       `hold:${payment.id}:1`,
-      `charge:${payment.id}:2`,
     ]);
-    expect(onAccount.filter((r) => r.path.endsWith('/capture'))).toHaveLength(0);
-    // 7000 − Stripe (203 + 30) − application fee 70; the released hold moved nothing.
-    expect(h.emulator.balanceOf(operator.account, 'eur').available).toBe(7000 - 233 - 70);
+    const captures = onAccount.filter((r) => r.path.endsWith('/capture'));
+    expect(captures.map((r) => r.idempotencyKey)).toEqual([`capture:${payment.id}:1`]);
+    // 5000 − Stripe (145 + 30) − application fee 50.
+    expect(h.emulator.balanceOf(operator.account, 'eur').available).toBe(5000 - 175 - 50);
+    expect(await cappedCaptures('EUR')).toBe(cappedBefore + 1);
   });
 
   it('priced at zero: cancels the hold; the payment succeeds with amount 0 and no fee', async () => {
@@ -651,3 +651,10 @@ describe('webhook endpoint', () => {
     expect((await paymentRow(h, s.id))?.disputeStatus ?? null).toBeNull();
   });
 });
+
+/** chargegraph_payment_capture_capped_total for one currency, from this process's registry. */
+async function cappedCaptures(currency: string): Promise<number> {
+  const metric = processMetrics().registry.getSingleMetric('chargegraph_payment_capture_capped_total');
+  const values = metric ? (await metric.get()).values : [];
+  return values.find((v) => v.labels.currency === currency)?.value ?? 0;
+}

@@ -1,6 +1,7 @@
-import { IsPositive, IsUUID, Max } from 'class-validator';
-import { Field, Float, ID, InputType } from 'type-graphql';
-import { ConnectorStandard, ConnectorStatus, MAX_POWER_KW } from './connector.entity.js';
+import { IsInt, IsPositive, IsUUID, Matches, Max } from 'class-validator';
+import { Directive, Field, Float, ID, InputType, Int } from 'type-graphql';
+import { CHARGE_POINT_ID_PATTERN, CHARGE_POINT_ID_RULE } from '../charge-point/charge-point.entity.js';
+import { ConnectorSessionState, ConnectorStandard, ConnectorStatus, MAX_POWER_KW } from './connector.entity.js';
 
 @InputType()
 export class ConnectorInput {
@@ -23,6 +24,48 @@ export class SetConnectorStatusInput {
   @IsUUID()
   connectorId!: string;
 
+  @Field(() => ConnectorStatus, {
+    description: 'Any status but OFFLINE (which only a charge point that is not connected has).',
+  })
+  status!: ConnectorStatus;
+}
+
+/** Service-only: the OCPP process relays a charger's StatusNotification. */
+@InputType()
+@Directive('@inaccessible')
+export class ReportConnectorStatusInput {
+  @Field(() => String)
+  @Matches(CHARGE_POINT_ID_PATTERN, { message: CHARGE_POINT_ID_RULE })
+  chargePointId!: string;
+
+  @Field(() => Int)
+  @IsInt()
+  @IsPositive()
+  ocppConnectorId!: number;
+
   @Field(() => ConnectorStatus)
   status!: ConnectorStatus;
+
+  @Field(() => Date, { description: "When the charger reported it (the message's timestamp, else when received)." })
+  at!: Date;
+}
+
+/** Service-only: the session subgraph tells a connector that one of its sessions holds it, or let it go. */
+@InputType()
+@Directive('@inaccessible')
+export class MarkConnectorSessionInput {
+  @Field(() => ID)
+  @IsUUID()
+  stationId!: string;
+
+  @Field(() => ID)
+  @IsUUID()
+  connectorId!: string;
+
+  @Field(() => ID)
+  @IsUUID()
+  sessionId!: string;
+
+  @Field(() => ConnectorSessionState)
+  state!: ConnectorSessionState;
 }

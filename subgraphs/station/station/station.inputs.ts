@@ -142,7 +142,9 @@ export class StationFilter {
 
   @Field(() => Boolean, {
     nullable: true,
-    description: 'Only stations with an AVAILABLE connector (of `connectorStandard`, when given).',
+    description:
+      'Only stations with a connector whose effective status is AVAILABLE (of `connectorStandard`, when given): ' +
+      'not held by a session, its charge point (if any) connected.',
   })
   @IsOptional()
   availableOnly?: boolean;

@@ -5,6 +5,7 @@ import { byId, type LoaderFactory, type RequestContext } from '../../common/cont
 import { notFound } from '../../common/errors.js';
 import { decodeCursor, toConnection, type Connection, type PageArgs } from '../../common/pagination.js';
 import { Connector, ConnectorStatus } from '../connector/connector.entity.js';
+import { effectiveStatusSql } from '../connector/connector.status.js';
 import { EARTH_RADIUS_KM, boundingBox } from '../geo.js';
 import { uuidsOnly } from '../../common/ids.js';
 import { requireOperator } from '../operator/operator.service.js';
@@ -46,7 +47,8 @@ export class StationService {
         params.push(filter.connectorStandard);
       }
       if (filter.availableOnly) {
-        conditions.push('c.status = ?');
+        // The effective status (charger online, not held by a platform session), as `Connector.status` shows it.
+        conditions.push(`${effectiveStatusSql('c')} = ?`);
         params.push(ConnectorStatus.AVAILABLE);
       }
       // One connector must satisfy both conditions: "an AVAILABLE CCS2", not "a CCS2 and something AVAILABLE".
@@ -73,7 +75,10 @@ export class StationService {
       address: toAddress(address),
       location: toGeoPoint(location),
     });
-    for (const { standard, powerKw } of connectors) this.ctx.em.create(Connector, { station, standard, powerKw });
+    // Numbered for OCPP in the order given (= the order `Station.connectors` lists them): 1, 2, …
+    connectors.forEach(({ standard, powerKw }, index) =>
+      this.ctx.em.create(Connector, { station, standard, powerKw, ocppConnectorId: index + 1 }),
+    );
     await this.ctx.em.flush(); // one transaction: the station with all its connectors, or nothing
     return station;
   }

@@ -61,8 +61,8 @@ async function seed(operatorIds: string[], stationsPerOperator: number): Promise
         timezone: 'Europe/Berlin',
         tariff,
       });
-      em.create(Connector, { station, standard: ConnectorStandard.CCS2, powerKw: 150 });
-      em.create(Connector, { station, standard: ConnectorStandard.TYPE2, powerKw: 22 });
+      em.create(Connector, { station, ocppConnectorId: 1, standard: ConnectorStandard.CCS2, powerKw: 150 });
+      em.create(Connector, { station, ocppConnectorId: 2, standard: ConnectorStandard.TYPE2, powerKw: 22 });
       ids.push(station.id);
     }
     byOperator.set(operatorId, ids);

@@ -1,8 +1,10 @@
+import { expect } from 'vitest';
 import { Role, type Identity } from '../../common/identity.js';
 import { operatorSubgraph } from '../../operator/index.js';
 import { createTestSubgraph, type TestSubgraph } from '../../../test/support/subgraph.js';
 import { createOperatorIn, dataOf, platformAdmin } from '../../../test/support/results.js';
 import { testConfig } from '../../../test/support/config.js';
+import { ChargePoint } from '../charge-point/charge-point.entity.js';
 import { Connector } from '../connector/connector.entity.js';
 import { EARTH_RADIUS_KM, type LatLng } from '../geo.js';
 import { Station } from '../station/station.entity.js';
@@ -17,6 +19,8 @@ export const adminOf = (operatorId: string): Identity => ({
   operatorId,
 });
 export const UNKNOWN_ID = '0190f0f0-0000-7000-8000-000000000000';
+/** Another ChargeGraph process (the OCPP process, the session subgraph). */
+export const service: Identity = { role: Role.SERVICE, sub: 'ocpp' };
 
 export const CENTER = { latitude: 52.52, longitude: 13.405 }; // Berlin
 
@@ -30,10 +34,10 @@ export interface Harness {
   destroy(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
+export async function startHarness(overrides: Record<string, string> = {}): Promise<Harness> {
   const operator = await createTestSubgraph(operatorSubgraph, testConfig());
   const url = await operator.listen(0);
-  const station = await createTestSubgraph(stationSubgraph, testConfig({ OPERATOR_URL: url }));
+  const station = await createTestSubgraph(stationSubgraph, testConfig({ OPERATOR_URL: url, ...overrides }));
   return {
     operator,
     station,
@@ -87,7 +91,7 @@ export const CREATE_STATION = `mutation ($input: CreateStationInput!) {
     location { latitude longitude }
     operator { id }
     tariff { id currency }
-    connectors { id standard powerKw status }
+    connectors { id ocppConnectorId standard powerKw status statusSource }
   }
 }`;
 
@@ -107,7 +111,7 @@ export const stationInput = (operatorId: string, tariffId: string, override: Rec
 
 export interface CreatedStation {
   id: string;
-  connectors: Array<{ id: string; standard: string; status: string }>;
+  connectors: Array<{ id: string; ocppConnectorId: number; standard: string; status: string; statusSource: string }>;
 }
 
 export async function createStation(
@@ -131,7 +135,75 @@ export async function rowCounts(h: Harness) {
     tariffs: await em.count(Tariff, {}),
     stations: await em.count(Station, {}),
     connectors: await em.count(Connector, {}),
+    chargePoints: await em.count(ChargePoint, {}),
   };
+}
+
+export const REGISTER_CHARGE_POINT = `mutation ($input: RegisterChargePointInput!) {
+  registerChargePoint(input: $input) {
+    chargePoint { id chargePointId protocol connected lastSeenAt firmwareVersion vendor model }
+    password
+  }
+}`;
+
+export interface RegisteredChargePoint {
+  chargePoint: { id: string; chargePointId: string };
+  password: string;
+}
+
+export async function registerChargePoint(
+  h: Harness,
+  operatorId: string,
+  stationId: string,
+  chargePointId: string,
+): Promise<RegisteredChargePoint> {
+  const result = await h.station.run<{ registerChargePoint: RegisteredChargePoint }>(
+    REGISTER_CHARGE_POINT,
+    { input: { stationId, chargePointId } },
+    adminOf(operatorId),
+  );
+  return dataOf(result).registerChargePoint;
+}
+
+export const REPORT_PRESENCE = `mutation ($reports: [ChargePointPresenceInput!]!) {
+  reportChargePointPresence(reports: $reports)
+}`;
+
+/** The OCPP process says the charger is connected, with heartbeats due within `withinMs` (negative: overdue). */
+export async function reportOnline(h: Harness, chargePointId: string, withinMs = 60_000): Promise<void> {
+  const now = Date.now();
+  const result = await h.station.run<{ reportChargePointPresence: number }>(
+    REPORT_PRESENCE,
+    {
+      reports: [
+        {
+          chargePointId,
+          connected: true,
+          protocol: 'OCPP16',
+          lastSeenAt: new Date(now).toISOString(),
+          offlineAfter: new Date(now + withinMs).toISOString(),
+        },
+      ],
+    },
+    service,
+  );
+  expect(dataOf(result).reportChargePointPresence).toBe(1);
+}
+
+export interface ConnectorView {
+  id: string;
+  ocppConnectorId: number;
+  status: string;
+  statusSource: string;
+}
+
+/** A station's connectors as the public catalogue shows them. */
+export async function connectorsOf(h: Harness, stationId: string): Promise<ConnectorView[]> {
+  const result = await h.station.run<{ station: { connectors: ConnectorView[] } }>(
+    `query ($id: ID!) { station(id: $id) { connectors { id ocppConnectorId status statusSource } } }`,
+    { id: stationId },
+  );
+  return dataOf(result).station.connectors;
 }
 
 /** Collects every SQL statement the station subgraph sends while `work` runs. */
