@@ -89,7 +89,7 @@ export function ocppOptions(argv: string[] = process.argv.slice(2)): OcppBenchOp
     steps: list(args.steps, quick ? [250, 500] : [1000, 2500, 5000]),
     charging: Number(str(args.charging) ?? (quick ? 200 : 500)),
     rates: list(args.rates, quick ? [200, 500] : [500, 1000, 2000]),
-    holdSeconds: Number(str(args.hold) ?? (quick ? 4 : 12)),
+    holdSeconds: Number(str(args.hold) ?? (quick ? 4 : 8)),
     meterSeconds: Number(str(args['meter-seconds']) ?? (quick ? 4 : 10)),
     client: (str(args.client) ?? 'ws') as ClientKind,
     generators: Number(str(args.generators) ?? 2),
@@ -219,16 +219,19 @@ export async function runOcppBench(
       sampler.begin();
     };
 
+    // What the transactions, every MeterValues rate and the stop need at least; the connect steps get the rest.
+    const reserveMs = (30 + options.rates.length * (options.meterSeconds + 6) + 15) * 1000;
+    const connectDeadline = Date.now() + (deadline - reserveMs - options.holdSeconds * 1000 - performance.now());
     let connected = 0;
     for (const target of options.steps) {
       // A step: the connects, then a hold with the heartbeats flowing.
-      if (performance.now() + (options.holdSeconds + 20) * 1000 > deadline) {
+      if (Date.now() > connectDeadline) {
         notes.push(`time budget: steps from ${target} chargers on were not run`);
         break;
       }
       const before = await pool.stats();
       begin();
-      const result = await pool.connect(endpoint, data.chargers.slice(connected, target), 200);
+      const result = await pool.connect(endpoint, data.chargers.slice(connected, target), 200, connectDeadline);
       connected = target;
       const holdStart = performance.now();
       await sleep(options.holdSeconds * 1000);
@@ -282,8 +285,12 @@ export async function runOcppBench(
     const started = await pool.start(
       charging.map((c, i) => ({ chargePointId: c.chargePointId, idTag: data.idTags[i], connectorId: 1 })),
       50,
-      // At most a quarter of the budget: what started by then charges.
-      Date.now() + Math.min(options.budgetSeconds / 4, Math.max(10, (deadline - performance.now()) / 1000 - 60)) * 1000,
+      // What is left of the budget before the MeterValues rates (at least 10 s): what started by then charges.
+      Date.now() +
+        Math.max(
+          10_000,
+          deadline - performance.now() - (options.rates.length * (options.meterSeconds + 6) + 15) * 1000,
+        ),
     );
     report.transactions = {
       requested: charging.length,
@@ -296,7 +303,7 @@ export async function runOcppBench(
     );
     const share = pool.shareOf(started.started.map((s) => s.chargePointId));
     for (const rate of started.started.length ? options.rates : []) {
-      if (performance.now() + (options.meterSeconds + 15) * 1000 > deadline) {
+      if (performance.now() + (options.meterSeconds + 5) * 1000 > deadline) {
         notes.push(`time budget: MeterValues rates from ${rate}/s on were not run`);
         break;
       }

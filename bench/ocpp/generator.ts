@@ -92,13 +92,19 @@ function scheduleHeartbeat(sim: Sim, delayMs: number): void {
   sim.timer.unref();
 }
 
-async function connect(endpoint: string, chargers: ChargerSpec[], concurrency: number): Promise<ConnectResult> {
+async function connect(
+  endpoint: string,
+  chargers: ChargerSpec[],
+  concurrency: number,
+  deadline: number,
+): Promise<ConnectResult> {
   const started = performance.now();
   const failures: Record<string, number> = {};
   const connectMs: number[] = [];
   let minInterval = Infinity;
   let maxInterval = 0;
   await forEachLimited(chargers, concurrency, async (spec) => {
+    if (Date.now() > deadline) return void bump(failures, 'skipped: time budget');
     const t0 = performance.now();
     const connection = createConnection(client, {
       endpoint,
@@ -340,7 +346,10 @@ async function handle(request: Request): Promise<Reply> {
   try {
     switch (request.op) {
       case 'connect':
-        return { ok: true, result: await connect(request.endpoint, request.chargers, request.concurrency) };
+        return {
+          ok: true,
+          result: await connect(request.endpoint, request.chargers, request.concurrency, request.deadline),
+        };
       case 'stats':
         return { ok: true, result: stats() };
       case 'start':

@@ -87,7 +87,12 @@ export class GeneratorPool {
   }
 
   /** Charge points dealt round-robin over the generators; each connects its share with `concurrency` in flight. */
-  async connect(endpoint: string, chargers: ChargerSpec[], concurrency: number): Promise<ConnectResult> {
+  async connect(
+    endpoint: string,
+    chargers: ChargerSpec[],
+    concurrency: number,
+    deadline: number,
+  ): Promise<ConnectResult> {
     const shares: ChargerSpec[][] = this.generators.map(() => []);
     chargers.forEach((charger, i) => {
       const index = i % this.size;
@@ -101,6 +106,7 @@ export class GeneratorPool {
           endpoint,
           chargers: share,
           concurrency: Math.max(1, Math.ceil(concurrency / this.size)),
+          deadline,
         }),
       ),
     );

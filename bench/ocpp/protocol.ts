@@ -24,6 +24,8 @@ export type Request =
       chargers: ChargerSpec[];
       /** Handshakes + boots in flight at once in this generator. */
       concurrency: number;
+      /** No connect is begun after this (Date.now()); those count as skipped. */
+      deadline: number;
     }
   | { op: 'stats' }
   /** Starts transactions; none is begun after `deadline` (Date.now()): those count as skipped. */

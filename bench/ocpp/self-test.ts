@@ -47,7 +47,7 @@ try {
   let done = 0;
   for (const step of [1000, 2500, 5000].filter((s) => s <= total)) {
     sampler.begin();
-    const result = await pool.connect(`ws://127.0.0.1:${port}`, chargers.slice(done, step), 100);
+    const result = await pool.connect(`ws://127.0.0.1:${port}`, chargers.slice(done, step), 100, Date.now() + 120_000);
     done = step;
     await new Promise((resolve) => setTimeout(resolve, 5000));
     const stats = await pool.stats();
