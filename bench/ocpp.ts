@@ -19,6 +19,7 @@
  *   npm run bench:ocpp -- --quick         # ≈ 1 min: 250 → 500 chargers, 200 transactions, 200 → 500/s
  *   options: --steps 1000,2500,5000 --charging 500 --rates 500,1000,2000 --hold <s> --meter-seconds <s>
  *            --client ws|rpc --generators <n> --base-port <n> --budget <s> --embedded-pg --keep
+ *            --node-options "<flags>"   (the OCPP replica's, instead of its manifest's NODE_OPTIONS)
  */
 import 'reflect-metadata';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
@@ -57,6 +58,8 @@ export interface OcppBenchOptions {
   budgetSeconds: number;
   embeddedPg: boolean;
   keep: boolean;
+  /** Node options of the OCPP replica instead of its manifest's (experiments: `--node-options "…"`). */
+  nodeOptions?: string[];
 }
 
 export function ocppOptions(argv: string[] = process.argv.slice(2)): OcppBenchOptions & { help: boolean } {
@@ -77,6 +80,7 @@ export function ocppOptions(argv: string[] = process.argv.slice(2)): OcppBenchOp
       budget: { type: 'string', default: '240' },
       'embedded-pg': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
+      'node-options': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -98,6 +102,7 @@ export function ocppOptions(argv: string[] = process.argv.slice(2)): OcppBenchOp
     budgetSeconds: Number(str(args.budget) ?? 240),
     embeddedPg: args['embedded-pg'] === true,
     keep: args.keep === true,
+    nodeOptions: str(args['node-options'])?.split(/\s+/).filter(Boolean),
   };
   for (const n of [...options.steps, ...options.rates, options.charging, options.generators, options.basePort])
     if (!Number.isInteger(n) || n < 1)
@@ -174,15 +179,14 @@ export async function runOcppBench(
     say(
       `subgraphs ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (${database.origin}, databases ${backend.prefix}_*)`,
     );
-    const ocpp = await startNode('ocpp', 'ocpp/main.ts', {
-      env: backend.env,
-      nodeArgs: deployedNodeOptions('ocpp'),
-      logDir,
-    });
+    const nodeArgs = options.nodeOptions ?? deployedNodeOptions('ocpp');
+    const ocpp = await startNode('ocpp', 'ocpp/main.ts', { env: backend.env, nodeArgs, logDir });
     await waitReady(ocpp, `${ocppUrl}/health/ready`, 60_000);
-    const nodeOptions = deployedNodeOptions('ocpp').join(' ');
+    const nodeOptions = nodeArgs.join(' ');
     say(`OCPP replica ready (pid ${ocpp.pid}, ${nodeOptions || 'no NODE_OPTIONS'})`);
-    notes.push(`One OCPP replica: ocpp/main.ts under tsx, NODE_ENV=production, node ${nodeOptions} (its manifest's).`);
+    notes.push(
+      `One OCPP replica: ocpp/main.ts under tsx, NODE_ENV=production, node ${nodeOptions} (${options.nodeOptions ? 'given with --node-options' : "its manifest's"}).`,
+    );
 
     const caller = new SubgraphCaller(backend.subgraphUrls, backend.secrets.signing);
     const runId = randomBytes(3).toString('hex');
@@ -307,6 +311,14 @@ export async function runOcppBench(
         notes.push(`time budget: MeterValues rates from ${rate}/s on were not run`);
         break;
       }
+      // Each rate starts without the previous one's backlog.
+      const drained = await pool.settle(Math.min(20_000, Math.max(1000, deadline - performance.now() - 20_000)));
+      if (drained.unsettled) {
+        notes.push(
+          `rates from ${rate}/s on were not run: ${drained.unsettled} chargers still waited for answers to the previous rate's MeterValues`,
+        );
+        break;
+      }
       await sleep(1000);
       begin();
       const m = await pool.meter(rate, options.meterSeconds * 1000, share, 3000);
@@ -336,12 +348,21 @@ export async function runOcppBench(
           .split('\n')
           .pop()!,
       );
+      if (step.ackedPerSecond < 0.8 * rate) {
+        const higher = options.rates.filter((r) => r > rate);
+        if (higher.length)
+          notes.push(`saturated at ${rate}/s (${step.ackedPerSecond}/s acknowledged): ${higher.join(', ')}/s not run`);
+        break;
+      }
     }
 
     if (report.meter.length) {
       // Every call answered (or 30 s), then each session against the last value its charger saw acknowledged.
-      const { unsettled, lastAcked } = await pool.settle(30_000);
-      if (unsettled) notes.push(`${unsettled} chargers still had unanswered calls 30 s after the last rate`);
+      const { unsettled, lastAcked } = await pool.settle(
+        Math.min(30_000, Math.max(2000, deadline - performance.now() - 10_000)),
+      );
+      if (unsettled)
+        notes.push(`${unsettled} charging chargers still waited for answers at the applied check (not checked)`);
       await sleep(300);
       report.applied = await checkApplied(caller, data.operatorId, lastAcked).catch((error: unknown) => {
         notes.push(`applied check failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -323,14 +323,15 @@ function lastAcked(charging: Sim[]): MeterResult['lastAcked'] {
     }));
 }
 
+/** Waits for every charging charger's calls to be answered (at most timeoutMs); the settled ones' last values. */
 async function settle(timeoutMs: number): Promise<SettleResult> {
   const charging = [...sims.values()].filter((s) => s.transaction);
-  let settled = 0;
+  const settled = new Set<Sim>();
   await Promise.race([
-    Promise.all(charging.map((s) => s.chain.then(() => void settled++))),
+    Promise.all(charging.map((s) => s.chain.then(() => void settled.add(s)))),
     new Promise((resolve) => setTimeout(resolve, timeoutMs)),
   ]);
-  return { unsettled: charging.length - settled, lastAcked: lastAcked(charging) };
+  return { unsettled: charging.length - settled.size, lastAcked: lastAcked([...settled]) };
 }
 
 function closeAll(): null {

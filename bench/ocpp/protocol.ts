@@ -89,6 +89,7 @@ export interface MeterResult {
 export interface SettleResult {
   /** Chargers whose calls were still unanswered at the timeout. */
   unsettled: number;
+  /** Of the chargers whose calls all were answered. */
   lastAcked: MeterResult['lastAcked'];
 }
 

@@ -92,6 +92,7 @@ const counts = (c: Record<string, number>) =>
 
 export function goalsOf(report: Pick<OcppReport, 'connect' | 'meter' | 'ocppPeakRssMb'>): Goal[] {
   const last = report.connect[report.connect.length - 1];
+  // The 2,000/s row, else the highest rate that was run (the bench stops rising once a rate saturates).
   const at2000 = report.meter.find((m) => m.targetRate === 2000) ?? report.meter[report.meter.length - 1];
   const errors = at2000 ? Object.values(at2000.errors).reduce((a, b) => a + b, 0) : 0;
   return [
@@ -102,9 +103,11 @@ export function goalsOf(report: Pick<OcppReport, 'connect' | 'meter' | 'ocppPeak
       met: !!last && last.target >= 5000 && last.current >= 5000,
     },
     {
-      name: `MeterValues acknowledged per second (target ${at2000?.targetRate ?? '–'}/s over ${at2000?.charging ?? '–'} transactions)`,
+      name: `MeterValues acknowledged per second (over ${at2000?.charging ?? '–'} transactions)`,
       goal: '2,000/s',
-      measured: at2000 ? `${fmt(at2000.ackedPerSecond)}/s, ${errors} errors` : 'not run',
+      measured: at2000
+        ? `${fmt(at2000.ackedPerSecond)}/s at ${at2000.targetRate}/s offered, ${errors} errors${at2000.targetRate < 2000 ? ' (2,000/s not reached)' : ''}`
+        : 'not run',
       met: !!at2000 && at2000.targetRate >= 2000 && at2000.ackedPerSecond >= 0.99 * 2000 && errors === 0,
     },
     {
