@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import { ErrorCode } from '../subgraphs/common/errors.js';
 import { propagateRequest } from '../subgraphs/common/observability.js';
 import type { GatewayContext } from './context.js';
+import { isUnreachable, UPSTREAM_UNAVAILABLE } from './errors.js';
+import { errorsForFailedCall } from './nulled-fields.js';
 import { forCaller, type SubgraphClient } from './subgraph-client.js';
 import { PARTNER_IDENTITY_HEADER, signPartnerIdentity, type PartnerSettings } from './partner-config.js';
 
@@ -14,13 +16,25 @@ type SubgraphResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
  * call for that caller (and shares identical queries in flight); this adds the request id and trace context.
  */
 export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(url: string, client: SubgraphClient) {
+  constructor(
+    url: string,
+    client: SubgraphClient,
+    private readonly logger?: Logger,
+  ) {
     super({ url, fetcher: client.fetch });
   }
 
-  override process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SubgraphResponse> {
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SubgraphResponse> {
     // Health checks and schema loads run without a request context: no caller, so nothing is signed.
-    return forCaller(options.context?.identity, () => super.process(options));
+    try {
+      return await forCaller(options.context?.identity, () => super.process(options));
+    } catch (error) {
+      if (!('incomingRequestContext' in options) || !isUnreachable(error)) throw error;
+      // Down or too slow: an error on each field this call was to fill, so the client sees what is missing.
+      const errors = errorsForFailedCall(options, UPSTREAM_UNAVAILABLE);
+      this.logger?.warn({ err: error, url: this.url, fields: errors.length }, 'subgraph unreachable');
+      return { errors };
+    }
   }
 
   override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
@@ -74,21 +88,24 @@ export class PartnerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
         { partner: this.partner, inFlight: this.inFlight },
         'partner at its concurrency limit; call refused',
       );
-      return { errors: [PARTNER_FAILED] };
+      return { errors: errorsForFailedCall(options, PARTNER_FAILED) };
     }
     this.inFlight++;
     try {
       const response = await super.process(options);
       if (!response.errors?.length) return { data: response.data };
       this.logger.warn({ partner: this.partner, errors: response.errors.slice(0, 5) }, 'partner answered with errors');
-      // Keep only the path, so the gateway places the failure on the partner's fields and nothing else.
+      // Keep only the path, so the gateway places the failure on the partner's fields and nothing else. Without
+      // data and without a path (a request it refused as a whole), every field it was to fill is missing.
+      if (!response.data && response.errors.some((error) => !isPath(error.path)))
+        return { errors: errorsForFailedCall(options, PARTNER_FAILED) };
       const errors = response.errors.map((error) =>
         isPath(error.path) ? { ...PARTNER_FAILED, path: error.path } : PARTNER_FAILED,
       );
       return { data: response.data, errors };
     } catch (error) {
       this.logger.warn({ partner: this.partner, err: error }, 'partner call failed');
-      return { errors: [PARTNER_FAILED] };
+      return { errors: errorsForFailedCall(options, PARTNER_FAILED) };
     } finally {
       this.inFlight--;
     }

@@ -5,6 +5,12 @@ import { createErrorFormatter, ErrorCode } from '../subgraphs/common/errors.js';
 import { hideSuggestions } from './hardening.js';
 import { SubgraphUnreachableError } from './subgraph-client.js';
 
+/** What a client sees where one of our subgraphs did not answer (one error per field it was to fill). */
+export const UPSTREAM_UNAVAILABLE = {
+  message: 'Part of the platform did not answer in time; the rest of the result is complete. Try again shortly.',
+  extensions: { code: ErrorCode.UPSTREAM_UNAVAILABLE },
+};
+
 /**
  * The gateway's error policy: subgraph errors keep their stable code and client message, but never name the
  * subgraph (`serviceName`); a subgraph that is down or too slow becomes UPSTREAM_UNAVAILABLE on its part of the
@@ -15,12 +21,9 @@ export function createGatewayErrorFormatter(logger: Logger, { production }: { pr
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (isUnreachable(original)) {
+      // The data sources turn these into one error per nulled field; this is the fallback for any other call.
       logger.warn({ err: original, path: formatted.path }, 'subgraph unreachable');
-      return {
-        message: 'Part of the platform did not answer in time; the rest of the result is complete. Try again shortly.',
-        path: formatted.path,
-        extensions: { code: ErrorCode.UPSTREAM_UNAVAILABLE },
-      };
+      return { ...UPSTREAM_UNAVAILABLE, path: formatted.path };
     }
     const rejected = subgraphRejection(original);
     if (rejected) return { message: rejected.message, path: formatted.path, extensions: { code: rejected.code } };
@@ -49,7 +52,7 @@ function subgraphRejection(error: unknown): { message: string; code: string } | 
 const CLIENT_REJECTIONS = new Set<string>([ErrorCode.BAD_USER_INPUT, 'BAD_REQUEST', 'GRAPHQL_VALIDATION_FAILED']);
 
 /** Network failures and deadlines on a subgraph call (ours: SubgraphClient; partners': fetch, AbortSignal.timeout). */
-function isUnreachable(error: unknown): boolean {
+export function isUnreachable(error: unknown): boolean {
   if (error instanceof GraphQLError || !(error instanceof Error)) return false;
   return (
     error instanceof SubgraphUnreachableError ||

@@ -24,6 +24,11 @@ import { checkSubgraphs } from './health.js';
 import { gatewayDatabaseUrl, mutationRateLimit } from './rate-limit.js';
 import { loadSupergraphEnv } from './partner-config.js';
 import { SupergraphSource } from './supergraph.js';
+import { Bus, busDatabaseUrl } from '../subgraphs/common/bus.js';
+import { loadLiveSettings } from './live-config.js';
+import { createLiveServer } from './live-server.js';
+import { LiveSessions } from './live-sessions.js';
+import type { GraphQLSchema } from 'graphql';
 import { isOurSubgraph } from '../schema/ownership.js';
 
 export interface GatewayOptions {
@@ -85,7 +90,7 @@ export async function createGateway({
     validateSupergraph: true,
     buildService: ({ name, url }) => {
       // Our routing URLs come from config, so one supergraph serves every environment.
-      if (isOurSubgraph(name)) return new SignedDataSource(config.subgraphUrls[name], clientFor(name));
+      if (isOurSubgraph(name)) return new SignedDataSource(config.subgraphUrls[name], clientFor(name), logger);
       // Everything else is a partner's: its own limits, masked errors, no identity of ours (data-source.ts).
       return new PartnerDataSource(
         name,
@@ -100,6 +105,9 @@ export async function createGateway({
     },
     logger,
   });
+  // The API schema as clients see it, following supergraph reloads: live subscriptions are validated against it.
+  let apiSchema: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: loaded }) => (apiSchema = loaded));
   const httpServer = http.createServer();
   const hardened = hardening({ production: config.NODE_ENV === 'production' });
   // Persisted queries shared by every replica (in the gateway's database), not in this process's memory.
@@ -127,10 +135,29 @@ export async function createGateway({
   await server.start();
 
   const verifyToken = createTokenVerifier(config);
+  const lifecycle = new Lifecycle();
+  // Live sessions: graphql-ws on the same server and path; each update runs through `server` like an HTTP query.
+  const live = createLiveServer({
+    httpServer,
+    path: '/graphql',
+    lifecycle,
+    settings: loadLiveSettings(env),
+    verifyToken,
+    schema: () => apiSchema,
+    async execute(identity, request) {
+      const response = await server.executeOperation(request, { contextValue: { identity } });
+      if (response.body.kind !== 'single') throw new Error('live: an incremental result was not expected');
+      return response.body.singleResult;
+    },
+    // Plain pg on the bus database (no ORM); connected on the first subscription.
+    sessions: new LiveSessions(() => Bus.connect(busDatabaseUrl(config), logger), logger),
+    logger,
+    production: config.NODE_ENV === 'production',
+    maxPayloadBytes: LIMITS.messageBytes,
+  });
   const app = express();
   app.disable('x-powered-by');
   // Request id, access log, HTTP metrics, in-flight tracking and the readiness gate while draining; then /metrics.
-  const lifecycle = new Lifecycle();
   app.use(requestContext({ service: 'gateway', logger, lifecycle }));
   app.get('/metrics', metricsHandler);
   app.get('/health/live', (_req, res) => void res.json({ status: 'ok' }));
@@ -172,6 +199,7 @@ export async function createGateway({
     },
     async close() {
       lifecycle.draining = true;
+      await live.close();
       await server.stop();
       for (const client of clients.values()) client.close();
       await apq.close();

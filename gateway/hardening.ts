@@ -2,7 +2,14 @@ import type { ApolloServerOptions, ApolloServerPlugin } from '@apollo/server';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
-import { GraphQLError, visit, type DocumentNode, type ValidationContext } from 'graphql';
+import {
+  GraphQLError,
+  visit,
+  type DocumentNode,
+  type GraphQLSchema,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import { ErrorCode } from '../subgraphs/common/errors.js';
 import { Role } from '../subgraphs/common/identity.js';
@@ -17,6 +24,8 @@ export const LIMITS = {
   /** Cost: every field 1, a paginated list multiplies its items' cost by `first`. */
   maxCost: 5000,
   bodyBytes: '256kb',
+  /** The same in bytes: the largest WebSocket message (live sessions). */
+  messageBytes: 256 * 1024,
 } as const;
 
 export interface HardeningOptions {
@@ -34,14 +43,22 @@ export function hardening({ production }: HardeningOptions) {
       costLimitPlugin(LIMITS.maxCost),
       introspectionPlugin(production),
     ] satisfies ApolloServerPlugin<GatewayContext>[],
-    validationRules: [
-      maxDepthRule({ n: LIMITS.maxDepth, ...reportAsValidationError }),
-      maxAliasesRule({ n: LIMITS.maxAliases, ...reportAsValidationError }),
-      maxDirectivesRule({ n: LIMITS.maxDirectives, ...reportAsValidationError }),
-    ],
+    validationRules: limitRules(),
     parseOptions: { maxTokens: LIMITS.maxTokens },
     allowBatchedHttpRequests: false, // one operation per HTTP request: batching multiplies every limit
   } satisfies Partial<ApolloServerOptions<GatewayContext>>;
+}
+
+/**
+ * The depth, alias and directive limits as validation rules. `reservedAliases`: aliases the gateway itself adds to
+ * the operation it runs (live sessions add one), taken from the client's allowance so the run stays within limits.
+ */
+export function limitRules(reservedAliases = 0): ValidationRule[] {
+  return [
+    maxDepthRule({ n: LIMITS.maxDepth, ...reportAsValidationError }),
+    maxAliasesRule({ n: LIMITS.maxAliases - reservedAliases, ...reportAsValidationError }),
+    maxDirectivesRule({ n: LIMITS.maxDirectives, ...reportAsValidationError }),
+  ];
 }
 
 /** Production hides "Did you mean …?" hints, which would let a caller map the schema without introspection. */
@@ -61,7 +78,7 @@ const listSizeEstimator: ComplexityEstimator = ({ args, childComplexity }) =>
 const badRequest = (message: string, code = 'BAD_REQUEST') =>
   new GraphQLError(message, { extensions: { code, http: { status: 400 } } });
 
-/** What the gateway's executor would fail on with a 500: no operation to run, or a subscription (not served). */
+/** What the gateway's executor would fail on with a 500: no operation to run, or a subscription (WebSocket only). */
 function operationPlugin(): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
@@ -76,7 +93,10 @@ function operationPlugin(): ApolloServerPlugin<GatewayContext> {
             );
           }
           if (operation.operation === 'subscription')
-            throw badRequest('Subscriptions are not served; query or mutate instead.', 'GRAPHQL_VALIDATION_FAILED');
+            throw badRequest(
+              'Subscriptions are served over WebSocket (graphql-ws) at this URL; over HTTP, query or mutate.',
+              'GRAPHQL_VALIDATION_FAILED',
+            );
         },
       };
     },
@@ -95,37 +115,46 @@ function costLimitPlugin(maxCost: number): ApolloServerPlugin<GatewayContext> {
           let known = costs.get(document);
           let cost = known?.get(key);
           if (cost === undefined) {
-            try {
-              cost = getComplexity({
-                schema,
-                query: document,
-                variables: request.variables ?? {},
-                operationName: request.operationName ?? undefined,
-                estimators: [listSizeEstimator, simpleEstimator({ defaultComplexity: 1 })],
-              });
-            } catch (error) {
-              // getComplexity coerces the variables first: a wrong variable type is the client's mistake.
-              throw badRequest(
-                error instanceof GraphQLError ? error.message : 'The variables do not match the operation.',
-                ErrorCode.BAD_USER_INPUT,
-              );
-            }
+            cost = operationCost(schema, document, request.variables ?? {}, request.operationName ?? undefined);
             if (!known) costs.set(document, (known = new Map()));
             if (known.size < COSTS_PER_DOCUMENT) known.set(key, cost);
           }
-          if (cost > maxCost) {
-            throw new GraphQLError(
-              `This query is too expensive (cost ${cost}, limit ${maxCost}); ask for smaller pages or fewer fields.`,
-              {
-                extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, cost, limit: maxCost, http: { status: 400 } },
-              },
-            );
-          }
+          if (cost > maxCost) throw tooExpensive(cost, maxCost);
         },
       };
     },
   };
 }
+
+/** An operation's cost for its variables; a variable of the wrong type is the client's mistake (BAD_USER_INPUT). */
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown>,
+  operationName: string | undefined,
+): number {
+  try {
+    return getComplexity({
+      schema,
+      query: document,
+      variables,
+      operationName,
+      estimators: [listSizeEstimator, simpleEstimator({ defaultComplexity: 1 })],
+    });
+  } catch (error) {
+    // getComplexity coerces the variables first.
+    throw badRequest(
+      error instanceof GraphQLError ? error.message : 'The variables do not match the operation.',
+      ErrorCode.BAD_USER_INPUT,
+    );
+  }
+}
+
+export const tooExpensive = (cost: number, maxCost: number = LIMITS.maxCost) =>
+  new GraphQLError(
+    `This query is too expensive (cost ${cost}, limit ${maxCost}); ask for smaller pages or fewer fields.`,
+    { extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, cost, limit: maxCost, http: { status: 400 } } },
+  );
 
 /** Variable sets remembered per document (beyond that, computed every time: no client can grow the memory). */
 const COSTS_PER_DOCUMENT = 64;

@@ -6,9 +6,10 @@ import { loadProcessConfig } from '../subgraphs/common/runtime-config.js';
 import { initTracing } from '../subgraphs/common/tracing.js';
 import { createGateway } from './gateway.js';
 import { loadSupergraphEnv } from './partner-config.js';
+import { loadLiveSettings } from './live-config.js';
 
 // Every setting the gateway reads, validated together: one message listing every problem, exit 1.
-const { config, runtime } = loadOrExit(() => loadProcessConfig(process.env, [loadSupergraphEnv]));
+const { config, runtime } = loadOrExit(() => loadProcessConfig(process.env, [loadSupergraphEnv, loadLiveSettings]));
 const logger = createProcessLogger('gateway', config.LOG_LEVEL);
 // Before the gateway is built: @apollo/gateway reports its plan and fetch spans to the global tracer.
 const tracing = initTracing({

@@ -1,10 +1,14 @@
 /**
  * The files of the published contract: each of our subgraphs' SDL printed from its code, and the supergraph composed
- * from schema/supergraph.yaml (ours + partners). Shared by `npm run compose` and the drift test.
+ * from schema/supergraph.yaml (ours + partners), and the Apollo Client cache policies of its API schema
+ * (apollo-type-policies.ts beside it). Shared by `npm run compose` and the drift test.
  */
 import type { SubgraphName } from '../subgraphs/common/config.js';
 import type { SubgraphModule } from '../subgraphs/common/server.js';
+import { dirname, join } from 'node:path';
 import { renderSupergraphFile, type PartnerMeta } from './artifact.js';
+import { apiSchema } from './breaking.js';
+import { APOLLO_TYPE_POLICIES_FILE, renderApolloTypePolicies } from './cache-policies.js';
 import { composeConfig, type ComposeOptions, type SupergraphConfig } from './config.js';
 import { ourSubgraphSdls } from './contract.js';
 import { isOurSubgraph, ownershipViolations, type OwnershipViolation } from './ownership.js';
@@ -45,6 +49,8 @@ export async function buildContract(
     if (!entry.partner && 'file' in entry.schema) files.set(entry.schema.file, printed.get(entry.name) ?? '');
   }
   files.set(config.outputPath, supergraph);
+  const policiesPath = join(dirname(config.outputPath), APOLLO_TYPE_POLICIES_FILE);
+  files.set(policiesPath, await renderApolloTypePolicies(apiSchema(supergraph), policiesPath));
   return { files, supergraph, ownership };
 }
 

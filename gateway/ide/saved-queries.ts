@@ -5,6 +5,14 @@
  * Analytics periods are local calendar dates [from, to): every session and payment counts on the date its station's
  * clock showed (the station's own time zone), so "October" is October everywhere. See subgraphs/common/analytics/README.md.
  */
+/** How the IDE's result view draws a saved query's answer (it finds a chart by itself without one). */
+export interface ChartHint {
+  /** The value to draw, as a path inside a list item, e.g. `gross.amount`, `energyKwh`, `utilisation.ratio`. */
+  measure: string;
+  /** Default: a line for bucketed series (`bucket` dates), bars for rankings. */
+  kind?: 'line' | 'bar';
+}
+
 export interface SavedQuery {
   /** Stable identifier (used in the page, e.g. `data-example="revenue-per-operator"`). */
   id: string;
@@ -15,6 +23,8 @@ export interface SavedQuery {
   query: string;
   /** Variables shown in the variables editor. */
   variables?: Record<string, unknown>;
+  /** The chart the answer opens with. */
+  chart?: ChartHint;
 }
 
 /** October 2026 (`to` is excluded). */
@@ -37,6 +47,7 @@ export const savedQueries: SavedQuery[] = [
           name
         }
         tariff {
+          id
           currency
           energyPricePerKwh
         }
@@ -80,6 +91,7 @@ export const savedQueries: SavedQuery[] = [
 }
 `,
     variables: lastMonth,
+    chart: { measure: 'net.amount' },
   },
   {
     id: 'revenue-by-day',
@@ -88,6 +100,7 @@ export const savedQueries: SavedQuery[] = [
       "One operator's revenue per local day (or WEEK, MONTH) and currency. Set operatorId (see the revenue per operator) and the bucket.",
     query: `query RevenueByDay($operatorId: ID!, $period: AnalyticsPeriod!, $bucket: AnalyticsBucket = DAY) {
   operator(id: $operatorId) {
+    id
     name
     revenueReport(period: $period, bucket: $bucket) {
       bucket
@@ -108,6 +121,7 @@ export const savedQueries: SavedQuery[] = [
 }
 `,
     variables: { operatorId: 'OPERATOR_ID', ...lastMonth, bucket: 'DAY' },
+    chart: { measure: 'gross.amount' },
   },
   {
     id: 'energy-per-station',
@@ -132,6 +146,7 @@ export const savedQueries: SavedQuery[] = [
 }
 `,
     variables: lastMonth,
+    chart: { measure: 'energyKwh' },
   },
   {
     id: 'energy-per-operator',
@@ -142,6 +157,7 @@ export const savedQueries: SavedQuery[] = [
   operators(first: 50) {
     edges {
       node {
+        id
         name
         energy(period: $period, bucket: $bucket) {
           bucket
@@ -155,6 +171,7 @@ export const savedQueries: SavedQuery[] = [
 }
 `,
     variables: { ...lastMonth, bucket: 'WEEK' },
+    chart: { measure: 'energyKwh' },
   },
   {
     id: 'utilisation',
@@ -165,6 +182,7 @@ export const savedQueries: SavedQuery[] = [
   stations(first: 20) {
     edges {
       node {
+        id
         name
         timezone
         connectorCount
@@ -179,6 +197,7 @@ export const savedQueries: SavedQuery[] = [
 }
 `,
     variables: lastMonth,
+    chart: { measure: 'node.utilisation.ratio' },
   },
   {
     id: 'payment-success',
@@ -189,6 +208,7 @@ export const savedQueries: SavedQuery[] = [
   operators(first: 50) {
     edges {
       node {
+        id
         name
         paymentStats(period: $period) {
           attempts
@@ -205,5 +225,6 @@ export const savedQueries: SavedQuery[] = [
 }
 `,
     variables: lastMonth,
+    chart: { measure: 'node.paymentStats.successRate' },
   },
 ];

@@ -28,6 +28,7 @@ const RECONNECT_DELAY_MS = 1_000;
 export class Bus {
   private listener: pg.Client | undefined;
   private readonly handlers = new Map<BusChannel, Set<(payload: unknown) => void>>();
+  private readonly reconnectHandlers = new Set<() => void>();
   private closed = false;
 
   private constructor(
@@ -60,6 +61,12 @@ export class Bus {
     }
     set.add(handler);
     return () => set.delete(handler);
+  }
+
+  /** Called after the listening connection was lost and is back: messages sent meanwhile were missed. */
+  onReconnect(handler: () => void): () => void {
+    this.reconnectHandlers.add(handler);
+    return () => this.reconnectHandlers.delete(handler);
   }
 
   async close(): Promise<void> {
@@ -95,10 +102,12 @@ export class Bus {
     this.listener = undefined;
     setTimeout(() => {
       if (this.closed) return;
-      this.listen().catch((error: unknown) => {
-        this.logger.warn({ err: error }, 'bus reconnect failed; retrying');
-        this.reconnectLater();
-      });
+      this.listen()
+        .then(() => this.reconnectHandlers.forEach((handler) => handler()))
+        .catch((error: unknown) => {
+          this.logger.warn({ err: error }, 'bus reconnect failed; retrying');
+          this.reconnectLater();
+        });
     }, RECONNECT_DELAY_MS).unref();
   }
 }

@@ -13,8 +13,11 @@ export interface EntityClientOptions {
 
 interface GraphQLResponse<T> {
   data?: T | null;
-  errors?: Array<{ message: string; extensions?: { code?: string } }>;
+  errors?: Array<{ message: string; extensions?: { code?: string } & Record<string, unknown> }>;
 }
+
+const PASSED_ON = new Set<string>(Object.values(ErrorCode).filter((c) => c !== ErrorCode.INTERNAL_SERVER_ERROR));
+const isPassedOn = (code: string | undefined): code is ErrorCode => code !== undefined && PASSED_ON.has(code);
 
 /**
  * Asks sibling subgraphs as a service identity: entities by key over the federation entity protocol (`_entities`),
@@ -41,7 +44,24 @@ export class EntityClient {
   }
 
   /** A query against one subgraph; no answer, an HTTP error or no data → UPSTREAM_UNAVAILABLE. */
-  async query<T>(owner: SubgraphName, query: string, variables: Record<string, unknown>): Promise<T> {
+  query<T>(owner: SubgraphName, query: string, variables: Record<string, unknown>): Promise<T> {
+    return this.send<T>(owner, query, variables, false);
+  }
+
+  /**
+   * Like `query`, but a client error the sibling answered (e.g. PAYMENT_DECLINED) comes back as that DomainError
+   * (code, message and extensions), so the caller can pass it on or decide on it; anything else as in `query`.
+   */
+  call<T>(owner: SubgraphName, query: string, variables: Record<string, unknown>): Promise<T> {
+    return this.send<T>(owner, query, variables, true);
+  }
+
+  private async send<T>(
+    owner: SubgraphName,
+    query: string,
+    variables: Record<string, unknown>,
+    keepErrors: boolean,
+  ): Promise<T> {
     const body = JSON.stringify({ query, variables });
     const token = this.signer.sign(serviceIdentity(this.options.caller), body);
     let response: Response;
@@ -61,6 +81,12 @@ export class EntityClient {
       throw unavailable(owner);
     }
     const answer = (await response.json().catch(() => ({}))) as GraphQLResponse<T>;
+    const error = answer.errors?.[0];
+    const code = error?.extensions?.code;
+    if (keepErrors && !answer.data && error && isPassedOn(code)) {
+      const { code: _code, ...details } = error.extensions ?? {};
+      throw new DomainError(code, error.message, details);
+    }
     if (!response.ok || !answer.data) throw unavailable(owner);
     return answer.data;
   }

@@ -2,13 +2,22 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { Kind, parse, visit, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { buildSchema, createResolversMap, type ContainerType, type NonEmptyArray } from 'type-graphql';
+import { buildSchema, createResolversMap, type ContainerType, type NonEmptyArray, type PubSub } from 'type-graphql';
 import { authChecker } from './auth.js';
 import type { RequestContext } from './context.js';
 
 /** The one Federation version every subgraph links; composition and the gateway (2.14) accept it. */
 export const FEDERATION_LINK =
   'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@inaccessible", "@tag"])';
+
+const NO_PUBSUB: PubSub = {
+  publish() {
+    throw new Error('subgraphs publish on the Bus (bus.ts), not on a GraphQL PubSub');
+  },
+  subscribe() {
+    throw new Error('subscriptions are served by the gateway');
+  },
+};
 
 export type ReferenceResolvers = GraphQLResolverMap<RequestContext>;
 
@@ -41,6 +50,9 @@ export async function buildFederatedSchema(options: FederatedSchemaOptions): Pro
     container: options.container,
     validate: { forbidUnknownValues: false },
     skipCheck: true,
+    // type-graphql wants a PubSub for any @Subscription, even one with its own `subscribe`; subgraphs never stream
+    // (the gateway serves subscriptions), so this one refuses.
+    pubSub: NO_PUBSUB,
   });
   const typeDefs = markEnumsInaccessible(
     parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`),

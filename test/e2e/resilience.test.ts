@@ -61,9 +61,29 @@ describe('a subgraph that is down', () => {
     );
     expect(result.status).toBe(200);
     expect(result.data?.operators.edges).toEqual([{ node: { name: 'Down Op', stations: null } }]);
-    expect(result.errors).toHaveLength(1);
-    expect(result.errors?.[0].extensions).toEqual({ code: 'UPSTREAM_UNAVAILABLE' });
-    expect(JSON.stringify(result.errors)).not.toMatch(/station|serviceName|ECONNREFUSED|127\.0\.0\.1/);
+    // The error says which field of the answer is missing.
+    expect(result.errors).toEqual([
+      {
+        message: expect.stringContaining('did not answer'),
+        path: ['operators', 'edges', 0, 'node', 'stations'],
+        extensions: { code: 'UPSTREAM_UNAVAILABLE' },
+      },
+    ]);
+    // The path names the client's own field; nothing else names the subgraph or how it failed.
+    const withoutPaths = result.errors?.map(({ path: _path, ...rest }) => rest);
+    expect(JSON.stringify(withoutPaths)).not.toMatch(/station|serviceName|ECONNREFUSED|127\.0\.0\.1/);
+  });
+
+  it('names the path of every field it was to fill, at the root and on each entity', async () => {
+    const result = await stack.query(
+      `{ operators { edges { node { name stations(first: 5) { edges { node { id } } } } } }
+         stationList: stations(first: 1) { edges { node { id } } } }`,
+    );
+    expect(result.data).toBeNull(); // the root `stations` is non-null: its null reaches the top
+    expect(result.errors?.map((e) => e.extensions?.code)).toEqual(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE']);
+    expect(result.errors?.map((e) => e.path)).toEqual(
+      expect.arrayContaining([['stationList'], ['operators', 'edges', 0, 'node', 'stations']]),
+    );
   });
 
   it('reports the gateway as not ready, naming the unreachable subgraph', async () => {
@@ -101,9 +121,14 @@ describe('a subgraph that does not answer', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ query: '{ operators { edges { cursor } } }' }),
       });
-      const body = (await response.json()) as { data: unknown; errors: Array<{ extensions: { code: string } }> };
+      const body = (await response.json()) as {
+        data: unknown;
+        errors: Array<{ path?: unknown; extensions: { code: string } }>;
+      };
       expect(response.status).toBe(200);
-      expect(body.errors[0].extensions.code).toBe('UPSTREAM_UNAVAILABLE');
+      expect(body.errors).toEqual([
+        { message: expect.any(String), path: ['operators'], extensions: { code: 'UPSTREAM_UNAVAILABLE' } },
+      ]);
     } finally {
       await gateway.close();
     }

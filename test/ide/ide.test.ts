@@ -131,6 +131,9 @@ describe('GraphQL IDE in Chromium', () => {
     await expect.poll(() => editorText(page, '.graphiql-query-editor')).toContain('query RevenuePerOperator');
     await page.locator('.graphiql-execute-button').click();
 
+    // A saved analytics query opens on its chart; the JSON is one click away.
+    await page.locator('.cg-chart canvas').waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'JSON', exact: true }).click();
     await expect
       .poll(() => editorText(page, '.graphiql-response'), { timeout: 15_000 })
       .toContain('"paymentCount": 42');

@@ -63,10 +63,18 @@ const typeDefs = `#graphql
     paymentCount: Int!
   }
 
+  type EnergyStats {
+    bucket: LocalDate
+    sessionCount: Int!
+    energyKwh: Float!
+    averageDurationMinutes: Float
+  }
+
   type Operator {
     id: ID!
     name: String!
     revenueReport(period: AnalyticsPeriod!, bucket: AnalyticsBucket): [RevenueBucket!]
+    energy(period: AnalyticsPeriod!, bucket: AnalyticsBucket): [EnergyStats!]
   }
 
   type OperatorEdge {
@@ -78,6 +86,7 @@ const typeDefs = `#graphql
   }
 
   type Tariff {
+    id: ID!
     currency: String!
     energyPricePerKwh: Decimal!
   }
@@ -104,6 +113,32 @@ const typeDefs = `#graphql
   }
 `;
 
+const money = (amount: number, currency: string) => ({ amount, currency });
+const revenueRow = (bucket: string, currency: string, gross: number) => ({
+  bucket,
+  currency,
+  gross: money(gross, currency),
+  applicationFees: money(Math.round(gross / 20), currency),
+  refunded: money(0, currency),
+  net: money(gross - Math.round(gross / 20), currency),
+  paymentCount: 3,
+});
+
+/** The test operator's revenue per day (any bucket asked for): EUR on three days, JPY on two. */
+export const TEST_REVENUE_BUCKETS = [
+  revenueRow('2026-10-01', 'EUR', 12_345),
+  revenueRow('2026-10-01', 'JPY', 5_000),
+  revenueRow('2026-10-02', 'EUR', 6_789),
+  revenueRow('2026-10-03', 'EUR', 100),
+  revenueRow('2026-10-03', 'JPY', 12_000),
+];
+
+/** Its energy per week. */
+export const TEST_ENERGY = [
+  { bucket: '2026-09-28', sessionCount: 4, energyKwh: 120.25, averageDurationMinutes: 35.5 },
+  { bucket: '2026-10-05', sessionCount: 5, energyKwh: 181.25, averageDurationMinutes: null },
+];
+
 interface Context {
   role?: string;
 }
@@ -122,15 +157,22 @@ const resolvers = {
             id: 'station-1',
             name: 'Hauptbahnhof Nord',
             operator: { id: 'op-1', name: 'Volta Test Operator' },
-            tariff: { currency: 'EUR', energyPricePerKwh: '0.349' },
+            tariff: { id: 'tariff-1', currency: 'EUR', energyPricePerKwh: '0.349' },
           },
         },
       ],
     }),
   },
   Operator: {
-    revenueReport: (_: unknown, _args: unknown, context: Context) => {
+    energy: (_: unknown, args: { bucket?: string }, context: Context) => {
       if (!context.role || !PRIVILEGED.has(context.role)) throw forbidden();
+      return args.bucket
+        ? TEST_ENERGY
+        : [{ bucket: null, sessionCount: 9, energyKwh: 301.5, averageDurationMinutes: 40 }];
+    },
+    revenueReport: (_: unknown, args: { bucket?: string }, context: Context) => {
+      if (!context.role || !PRIVILEGED.has(context.role)) throw forbidden();
+      if (args.bucket) return TEST_REVENUE_BUCKETS;
       return [
         {
           currency: 'EUR',

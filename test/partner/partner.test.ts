@@ -242,10 +242,21 @@ describe('a partner subgraph', () => {
     partner.behaviour.delayMs = 3000;
     try {
       const started = performance.now();
-      const result = await stack.query<Stations>(REVIEWS);
+      const result = await stack.query<Stations>(ACROSS);
       expect(performance.now() - started).toBeLessThan(2000);
-      expect(result.data?.stations.edges[0].node).toEqual({ name: 'Partner Park', reviews: null });
-      expect(result.errors?.map((e) => e.extensions?.code)).toEqual(['UPSTREAM_UNAVAILABLE']);
+      expect(result.data?.stations.edges[0].node).toEqual({
+        name: 'Partner Park',
+        reviews: null,
+        operator: { name: 'Partner Op', rating: null },
+      });
+      // Each error names the field of the answer that is missing: the partner's fields on two entities.
+      expect(result.errors?.map((e) => e.extensions?.code)).toEqual(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE']);
+      expect(result.errors?.map((e) => e.path)).toEqual(
+        expect.arrayContaining([
+          ['stations', 'edges', 0, 'node', 'reviews'],
+          ['stations', 'edges', 0, 'node', 'operator', 'rating'],
+        ]),
+      );
     } finally {
       partner.behaviour.delayMs = 0;
     }
@@ -266,7 +277,10 @@ describe('a partner subgraph', () => {
       const served = timed.filter((t) => !t.result.errors);
       expect(served).toHaveLength(2); // PARTNER_MAX_CONCURRENCY
       expect(refused).toHaveLength(2);
-      for (const { result } of refused) expect(result.data?.stations.edges[0].node.name).toBe('Partner Park');
+      for (const { result } of refused) {
+        expect(result.data?.stations.edges[0].node.name).toBe('Partner Park');
+        expect(result.errors?.map((e) => e.path)).toEqual([['stations', 'edges', 0, 'node', 'reviews']]);
+      }
       expect(Math.max(...refused.map((t) => t.ms))).toBeLessThan(Math.min(...served.map((t) => t.ms)));
     } finally {
       partner.behaviour.delayMs = 0;

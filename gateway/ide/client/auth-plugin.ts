@@ -60,7 +60,7 @@ function AuthPanel() {
   return h(
     'form',
     { className: 'cg-panel', onSubmit, 'aria-label': 'Bearer token' },
-    h('div', { className: 'graphiql-doc-explorer-title' }, AUTH_PLUGIN_TITLE),
+    h('div', { className: 'cg-panel-title' }, AUTH_PLUGIN_TITLE),
     h(
       'p',
       {

@@ -13,8 +13,33 @@ export interface BrowserElement {
   textContent: string | null;
 }
 
+/** An element the result view sizes, styles or clicks. */
+export interface BrowserHtmlElement extends BrowserElement {
+  clientWidth: number;
+  clientHeight: number;
+  classList: { contains(name: string): boolean };
+  setAttribute(name: string, value: string): void;
+  appendChild(child: BrowserHtmlElement): void;
+  remove(): void;
+  click(): void;
+  href: string;
+  download: string;
+}
+
 interface BrowserGlobals {
-  document: { getElementById(id: string): BrowserElement | null };
+  document: {
+    getElementById(id: string): BrowserElement | null;
+    createElement(tag: 'a'): BrowserHtmlElement;
+    body: BrowserHtmlElement;
+  };
+  getComputedStyle(element: BrowserHtmlElement): { getPropertyValue(name: string): string };
+  matchMedia(query: string): { matches: boolean };
+  navigator: { clipboard?: { writeText(text: string): Promise<void> } };
+  ResizeObserver: new (callback: () => void) => { observe(element: BrowserHtmlElement): void; disconnect(): void };
+  MutationObserver: new (callback: () => void) => {
+    observe(element: BrowserHtmlElement, options: { attributes: boolean; attributeFilter: string[] }): void;
+    disconnect(): void;
+  };
   localStorage: BrowserStorage;
   location: { search: string };
   addEventListener(type: 'storage', listener: (event: { key: string | null; newValue: string | null }) => void): void;

@@ -1,8 +1,9 @@
 import { Kind, parse, type OperationDefinitionNode } from 'graphql';
-import { createElement as h } from 'react';
+import { createElement as h, useState } from 'react';
 import { UnStyledButton, useGraphiQL, useGraphiQLActions, type GraphiQLPlugin } from '@graphiql/react';
 import type { SavedQuery } from '../saved-queries.js';
-import { BookIcon } from './icons.js';
+import { inputValue } from './browser.js';
+import { BookIcon, SearchIcon } from './icons.js';
 
 export const EXAMPLES_PLUGIN_TITLE = 'Examples';
 
@@ -17,6 +18,9 @@ export function examplesPlugin(examples: SavedQuery[]): GraphiQLPlugin {
     const queryEditor = useGraphiQL((state) => state.queryEditor);
     const variableEditor = useGraphiQL((state) => state.variableEditor);
     const { addTab, changeTab, setOperationFacts } = useGraphiQLActions();
+    const [filter, setFilter] = useState('');
+    const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
+    const shown = examples.filter((e) => words.every((w) => `${e.title} ${e.description}`.toLowerCase().includes(w)));
 
     const open = (example: SavedQuery) => {
       const existing = tabs.findIndex((tab) => normalize(tab.query) === normalize(example.query));
@@ -40,16 +44,30 @@ export function examplesPlugin(examples: SavedQuery[]): GraphiQLPlugin {
     return h(
       'div',
       { className: 'cg-panel' },
-      h('div', { className: 'graphiql-doc-explorer-title' }, EXAMPLES_PLUGIN_TITLE),
+      h('div', { className: 'cg-panel-title' }, EXAMPLES_PLUGIN_TITLE),
       h(
         'p',
         { className: 'cg-help' },
-        'Saved queries for analysts. Pick one, adjust its variables, then run it (Ctrl/⌘ + Enter).',
+        'Saved queries for analysts. Pick one, adjust its variables, then run it (Ctrl/⌘ + Enter). Analytics open with a chart; every list exports as CSV.',
       ),
+      h(
+        'label',
+        { className: 'cg-search' },
+        h(SearchIcon, { 'aria-hidden': true, className: 'cg-search-icon' }),
+        h('input', {
+          type: 'search',
+          className: 'cg-search-input',
+          placeholder: 'Search examples…',
+          'aria-label': 'Search examples',
+          value: filter,
+          onChange: (event: { target: unknown }) => setFilter(inputValue(event)),
+        }),
+      ),
+      shown.length === 0 && h('p', { className: 'cg-help' }, 'No example matches.'),
       h(
         'ul',
         { className: 'cg-examples' },
-        ...examples.map((example) =>
+        ...shown.map((example) =>
           h(
             'li',
             { key: example.id, 'data-example': example.id },

@@ -24,3 +24,6 @@ export const KeyIcon = svg([
 
 /** An open book: the Examples panel. */
 export const BookIcon = svg(['M2 3h6a4 4 0 0 1 4 4v14a3 3 0 0 0-3-3H2z', 'M22 3h-6a4 4 0 0 0-4 4v14a3 3 0 0 1 3-3h7z']);
+
+/** A magnifier: the examples' search box. */
+export const SearchIcon = svg(['M11 19a8 8 0 1 0 0-16 8 8 0 0 0 0 16z', 'M21 21l-4.35-4.35']);

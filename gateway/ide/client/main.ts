@@ -4,7 +4,11 @@ import '@graphiql/react/font/roboto.css';
 import '@graphiql/react/font/fira-code.css';
 import '@graphiql/react/style.css';
 import 'graphiql/graphiql.css';
+// The plugins GraphiQL ships bring their own style sheets, which graphiql.css does not include.
+import '@graphiql/plugin-doc-explorer/style.css';
+import '@graphiql/plugin-history/style.css';
 import '@graphiql/plugin-explorer/style.css';
+import 'uplot/dist/uPlot.min.css';
 import './ide.css';
 import { createElement as h, StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -14,6 +18,7 @@ import { PAGE_CONFIG_ELEMENT_ID, type IdePageConfig } from '../page-config.js';
 import { AUTH_PLUGIN_TITLE, authPlugin } from './auth-plugin.js';
 import { EXAMPLES_PLUGIN_TITLE, examplesPlugin } from './examples-plugin.js';
 import { createFetcher } from './fetcher.js';
+import { resultView } from './result-view.js';
 import { tokenStore } from './token.js';
 import { browser } from './browser.js';
 
@@ -38,6 +43,8 @@ const link = new URLSearchParams(browser.location.search);
 // The docs explorer is GraphiQL's reference plugin and always there; the history must be listed with ours.
 const plugins = [examplesPlugin(config.savedQueries), authPlugin, HISTORY_PLUGIN, explorerPlugin()];
 
+const ResultView = resultView(config.savedQueries);
+
 const root = browser.document.getElementById('root');
 if (!root) throw new Error('#root is missing from the page');
 createRoot(root).render(
@@ -57,6 +64,7 @@ createRoot(root).render(
         defaultEditorToolsVisibility: true,
       },
       h(GraphiQL.Logo, null, 'ChargeGraph'),
+      h(GraphiQL.Footer, null, h(ResultView)),
     ),
   ),
 );

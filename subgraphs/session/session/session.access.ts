@@ -59,11 +59,17 @@ export function analyticsOperatorScope(identity: Identity): string | null {
 
 const NO_OPERATOR = '00000000-0000-0000-0000-000000000000';
 
-/** Sessions are started by drivers for themselves: the driver id is the token's subject, never an argument. */
-export function requireDriver(identity: Identity): string {
+/** Sessions (and RFID tags) are drivers' own: the driver id is the token's subject, never an argument. */
+export function requireDriver(identity: Identity, action = 'start charging sessions'): string {
   if (!identity.role) throw unauthenticated();
-  if (identity.role !== Role.DRIVER || !identity.sub) throw forbidden('Only drivers start charging sessions.');
+  if (identity.role !== Role.DRIVER || !identity.sub) throw forbidden(`Only drivers ${action}.`);
   return identity.sub;
+}
+
+/** The charger operations are for the OCPP process only (a service identity), never for clients or admins. */
+export function requireService(identity: Identity): void {
+  if (!identity.role) throw unauthenticated();
+  if (identity.role !== Role.SERVICE) throw forbidden('Only the charger service may do this.');
 }
 
 /** Roles that see a session's real driver id (where they see the session at all); everyone else gets a pseudonym. */

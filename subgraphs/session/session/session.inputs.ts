@@ -11,6 +11,14 @@ export class StartChargingSessionInput {
   @Field(() => ID, { description: "One of the station's connectors." })
   @Length(1, 100)
   connectorId!: string;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: "One of the driver's saved cards for the hold; default: the newest saved card.",
+  })
+  @IsOptional()
+  @Length(1, 100)
+  paymentMethodId?: string;
 }
 
 @InputType()
@@ -25,7 +33,10 @@ export class RecordMeterValueInput {
   @Min(0)
   energyWh!: number;
 
-  @Field(() => Date, { description: 'When the meter was read; not before the last value, not in the future.' })
+  @Field(() => Date, {
+    description:
+      "When the meter was read; not before the last value, not in the future, and no more energy since the last value than the connector's power allows.",
+  })
   measuredAt!: Date;
 }
 

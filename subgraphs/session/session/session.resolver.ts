@@ -5,6 +5,7 @@ import { Role } from '../../common/identity.js';
 import { PageArgs } from '../../common/pagination.js';
 import { Operator, Station } from './references.js';
 import type { DriverPseudonyms } from './session.access.js';
+import type { SessionRuntime } from '../lifecycle/runtime.js';
 import { ChargingSession } from './session.entity.js';
 import { ChargingSessionFilter, RecordMeterValueInput, StartChargingSessionInput } from './session.inputs.js';
 import { ChargingSessionService, sessionById, sessionsByStation } from './session.service.js';
@@ -15,12 +16,14 @@ const READERS = [Role.DRIVER, Role.OPERATOR_ADMIN, Role.ANALYST];
 
 @Resolver(() => ChargingSession)
 export class ChargingSessionResolver {
+  constructor(private readonly runtime: SessionRuntime) {}
+
   @Authorized(...READERS)
   @Query(() => ChargingSession, {
     description: "One session: drivers see their own, operator admins their operator's.",
   })
   chargingSession(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<ChargingSession> {
-    return new ChargingSessionService(ctx).get(id);
+    return new ChargingSessionService(ctx, this.runtime).get(id);
   }
 
   @Authorized(...READERS)
@@ -30,37 +33,49 @@ export class ChargingSessionResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() ctx: RequestContext,
   ) {
-    return new ChargingSessionService(ctx).list(filter, page);
+    return new ChargingSessionService(ctx, this.runtime).list(filter, page);
   }
 
   @Authorized(Role.DRIVER)
   @Mutation(() => ChargingSession, {
-    description: 'A driver starts charging at a connector; the tariff is fixed for the session at this moment.',
+    description:
+      "A driver starts charging at a connector: the tariff is fixed for the session now, a hold is placed on the driver's card, and the charger is told to start. PENDING until the charger confirms (then ACTIVE); ACTIVE at once at a station without a charge point.",
   })
   startChargingSession(
     @Arg('input', () => StartChargingSessionInput) input: StartChargingSessionInput,
     @Ctx() ctx: RequestContext,
   ): Promise<ChargingSession> {
-    return new ChargingSessionService(ctx).start(input);
+    return new ChargingSessionService(ctx, this.runtime).start(input);
+  }
+
+  @Authorized(Role.DRIVER)
+  @Mutation(() => ChargingSession, {
+    description:
+      'After 3-D Secure on the hold: once it is authorised the charger is told to start (PENDING until it confirms).',
+  })
+  confirmChargingSessionStart(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<ChargingSession> {
+    return new ChargingSessionService(ctx, this.runtime).confirmStart(id);
   }
 
   @Authorized(Role.OPERATOR_ADMIN)
   @Mutation(() => ChargingSession, {
-    description: "The charger integration (or the operator's admins) reports the energy delivered so far.",
+    description:
+      "Manual path (stations without a charge point): the operator's admins report the energy delivered so far.",
   })
   recordMeterValue(
     @Arg('input', () => RecordMeterValueInput) input: RecordMeterValueInput,
     @Ctx() ctx: RequestContext,
   ): Promise<ChargingSession> {
-    return new ChargingSessionService(ctx).recordMeterValue(input);
+    return new ChargingSessionService(ctx, this.runtime).recordMeterValue(input);
   }
 
   @Authorized(Role.DRIVER)
   @Mutation(() => ChargingSession, {
-    description: 'The driver stops the session; its price is fixed from the tariff snapshot.',
+    description:
+      'The driver stops the session. At a charge point the charger is told to stop and the session ends when it reports the stop (stopRequestedAt is set meanwhile); elsewhere it ends now. Its price is fixed from the tariff snapshot and it is charged without any further call. A PENDING session is CANCELLED.',
   })
   stopChargingSession(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<ChargingSession> {
-    return new ChargingSessionService(ctx).stop(id);
+    return new ChargingSessionService(ctx, this.runtime).stop(id);
   }
 
   @FieldResolver(() => Station)

@@ -1,54 +1,35 @@
 import DataLoader from 'dataloader';
-import { LockMode, raw, UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
+import { raw, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { requireOperatorAccess } from '../../common/auth.js';
 import { byId, type LoaderFactory, type RequestContext } from '../../common/context.js';
-import { badInput, conflict, notFound } from '../../common/errors.js';
+import { badInput, conflict, DomainError, ErrorCode, notFound } from '../../common/errors.js';
+import { Role } from '../../common/identity.js';
+import type { SessionRuntime } from '../lifecycle/runtime.js';
+import { checkReading } from './plausibility.js';
+import { SessionWrites } from './session.writes.js';
+import type { UpstreamConnector } from './upstream.js';
 import { isUuid, uuidsOnly } from '../../common/ids.js';
 import { decodeCursor, toConnection, type Connection, type PageArgs } from '../../common/pagination.js';
 import { requireDriver, visibleSessions, type SessionScope } from './session.access.js';
-import {
-  ACTIVE_CONNECTOR_INDEX,
-  ACTIVE_DRIVER_INDEX,
-  ChargingSession,
-  ChargingSessionStatus,
-  TariffSnapshot,
-} from './session.entity.js';
+import { ChargingSession, ChargingSessionStatus, StopReason } from './session.entity.js';
 import type { ChargingSessionFilter, RecordMeterValueInput, StartChargingSessionInput } from './session.inputs.js';
 import { MeterValue } from './meter-value.entity.js';
 import { withoutUndefined } from '../../common/objects.js';
 
-/** How far ahead of our clock a meter's clock may run before its readings count as "in the future". */
-const MAX_METER_CLOCK_SKEW_MS = 60_000;
+/** Connector statuses (effective, from the station subgraph) that take a new session. */
+const STARTABLE = new Set(['AVAILABLE', 'PREPARING']);
 
-/** What a start needs from the station subgraph; asked for by key with a service identity, never taken from the client. */
-const STATION_SELECTION =
-  'id operator { id } timezone tariff { id currency energyPricePerKwh timePricePerHour sessionFee { amount currency } taxRateBasisPoints preAuthorization { amount currency } } connectors { id status }';
-
-interface UpstreamMoney {
-  amount: number;
-  currency: string;
-}
-
-interface UpstreamStation {
-  id: string;
-  operator: { id: string };
-  timezone: string;
-  tariff: {
-    id: string;
-    currency: string;
-    energyPricePerKwh: string;
-    timePricePerHour: string;
-    sessionFee: UpstreamMoney;
-    taxRateBasisPoints: number;
-    preAuthorization: UpstreamMoney;
-  };
-  connectors: Array<{ id: string; status: 'AVAILABLE' | 'CHARGING' | 'OUT_OF_ORDER' }>;
-}
-
-/** Domain operations on charging sessions; resolvers stay thin. */
+/** Domain operations of drivers and admins on charging sessions; resolvers stay thin. */
 export class ChargingSessionService {
-  constructor(private readonly ctx: RequestContext) {}
+  private readonly writes: SessionWrites;
+
+  constructor(
+    private readonly ctx: RequestContext,
+    private readonly runtime: SessionRuntime,
+  ) {
+    this.writes = new SessionWrites(ctx, runtime);
+  }
 
   private get em(): EntityManager {
     return this.ctx.em;
@@ -57,7 +38,7 @@ export class ChargingSessionService {
   /** One session the caller may see; anyone else's is NOT_FOUND, exactly like one that does not exist. */
   async get(id: string): Promise<ChargingSession> {
     const session = isUuid(id)
-      ? await this.em.findOne(ChargingSession, { id, ...visibleSessions(this.ctx.identity) })
+      ? await this.em.fork().findOne(ChargingSession, { id, ...visibleSessions(this.ctx.identity) })
       : null;
     if (!session) throw notFound('Charging session', id);
     return session;
@@ -78,129 +59,230 @@ export class ChargingSessionService {
   }
 
   /**
-   * Starts a session for the calling driver. The station's operator and tariff come from the station subgraph;
-   * the partial unique indexes decide, atomically, that the connector and the driver have no other ACTIVE session.
+   * Starts a session for the calling driver. Station, connector, charge point, tariff and operator come from their
+   * owners; the session is inserted PENDING (the partial unique indexes decide, atomically, that the connector and
+   * the driver have no other open session), the connector is marked, the hold placed (unless the operator is
+   * post-paid or the tariff holds nothing), and then the charger is told to start: the session turns ACTIVE when it
+   * confirms. At a station without a charge point (manual path) it is ACTIVE at once.
    */
   async start(input: StartChargingSessionInput): Promise<ChargingSession> {
     const driverId = requireDriver(this.ctx.identity);
-    const station = await this.ctx.services.resolveOne<UpstreamStation>(
-      'station',
-      'Station',
-      input.stationId,
-      STATION_SELECTION,
-    );
-    if (!station) throw notFound('Station', input.stationId);
+    const upstream = this.writes.upstream;
+    const station = await upstream.station(input.stationId);
     const connector = station.connectors.find((c) => c.id === input.connectorId);
     if (!connector) throw badInput(`Station ${station.id} has no connector ${input.connectorId}.`, 'connectorId');
-    if (connector.status === 'OUT_OF_ORDER') throw conflict(`Connector ${connector.id} is out of order.`);
-    // CHARGING here means the operator reports the connector in use (e.g. by a session outside this platform).
-    if (connector.status === 'CHARGING') throw conflict(`Connector ${connector.id} is in use.`);
-    await this.assertOperatorTakesSessions(station.operator.id);
+    assertStartable(connector);
+    const chargePoint = station.chargePoints?.[0] ?? null;
+    if (chargePoint && !chargePoint.connected)
+      throw new DomainError(ErrorCode.CHARGER_UNAVAILABLE, `The charger of station ${station.id} is not connected.`);
+    const operator = await upstream.operator(station.operator.id);
+    if (operator.status !== 'ACTIVE') throw conflict('The operator of this station takes no new charging sessions.');
 
-    const session = this.em.create(ChargingSession, {
-      stationId: station.id,
-      connectorId: connector.id,
-      driverId,
-      operatorId: station.operator.id,
-      timeZone: station.timezone,
-      tariff: snapshotOf(station.tariff),
-    });
+    const session = await this.writes.open({ driverId, station, connector, chargePoint });
     try {
-      await this.em.flush();
+      await upstream.markConnector(connectorOf(session), 'STARTING');
+      const holdNeeded = !operator.postPaid && session.tariff.preAuthorizationAmount > 0;
+      if (holdNeeded) {
+        const hold = await upstream.placeHold(session.id, input.paymentMethodId);
+        // 3-D Secure: the session waits (PENDING) for the driver's confirmChargingSessionStart.
+        if (hold.status === 'REQUIRES_ACTION') {
+          await this.runtime.startTimeoutLater(session.id);
+          return session;
+        }
+        if (hold.status !== 'AUTHORIZED' || !hold.authorizedAmount)
+          throw new DomainError(ErrorCode.PAYMENT_DECLINED, 'The hold on your card was not authorised.');
+        await this.em
+          .fork()
+          .nativeUpdate(ChargingSession, { id: session.id }, { heldAmount: hold.authorizedAmount.amount });
+      }
     } catch (error) {
-      throw activeSessionConflict(error, connector.id);
+      await this.failStart(session.id, StopReason.HOLD_FAILED);
+      throw error;
     }
+    return this.launch(session.id);
+  }
+
+  /** After 3-D Secure: once the hold is AUTHORIZED the charger is told to start (once, whoever calls twice). */
+  async confirmStart(id: string): Promise<ChargingSession> {
+    const session = await this.get(id);
+    requireDriver(this.ctx.identity);
+    if (session.status !== ChargingSessionStatus.PENDING) return session;
+    const payment = await this.writes.upstream.paymentOf(session.id);
+    if (!payment || session.heldAmount != null) return session; // no hold to wait for, or already launched
+    if (payment.status === 'REQUIRES_ACTION' || payment.status === 'PENDING')
+      throw new DomainError(ErrorCode.PAYMENT_ACTION_REQUIRED, 'Complete the card authentication first.');
+    if (payment.status !== 'AUTHORIZED' || !payment.authorizedAmount) {
+      await this.failStart(session.id, StopReason.HOLD_FAILED);
+      throw new DomainError(ErrorCode.PAYMENT_DECLINED, 'The hold on your card was not authorised.');
+    }
+    const held = payment.authorizedAmount.amount;
+    const won = await this.em
+      .fork()
+      .nativeUpdate(
+        ChargingSession,
+        { id: session.id, status: ChargingSessionStatus.PENDING, heldAmount: null },
+        { heldAmount: held },
+      );
+    if (won === 0) return this.get(id);
+    return this.launch(session.id);
+  }
+
+  /**
+   * A PENDING session with its hold in place goes to the charger (StartCharging; the charger's StartTransaction makes
+   * it ACTIVE) — or, at a manual station, becomes ACTIVE now. A charger that refuses or cannot be reached leaves the
+   * session FAILED, its hold released and its connector free, and the error is returned.
+   */
+  private async launch(sessionId: string): Promise<ChargingSession> {
+    const session = await this.em.fork().findOneOrFail(ChargingSession, { id: sessionId });
+    if (!session.chargePointId) {
+      const { session: active } = await this.writes.changeLocked({ id: sessionId }, {}, (s) => {
+        if (s.status === ChargingSessionStatus.PENDING) s.activate(new Date());
+      });
+      await this.writes.upstream
+        .markConnector(connectorOf(active), 'CHARGING')
+        .catch((error: unknown) => this.ctx.logger.warn({ err: error, sessionId }, 'connector not marked CHARGING'));
+      return active;
+    }
+    let accepted: boolean;
+    try {
+      ({ accepted } = await this.runtime.chargers.send(session.chargePointId, {
+        action: 'StartCharging',
+        ocppConnectorId: session.ocppConnectorId ?? 1,
+        idTag: session.ocppIdTag ?? '',
+        remoteStartId: session.remoteStartId ?? 0,
+      }));
+    } catch (error) {
+      return this.failStartUnlessConfirmed(sessionId, error);
+    }
+    if (!accepted)
+      return this.failStartUnlessConfirmed(
+        sessionId,
+        new DomainError(ErrorCode.CHARGER_REJECTED, 'The charger refused to start charging.'),
+      );
+    await this.runtime.startTimeoutLater(sessionId);
+    return this.em.fork().findOneOrFail(ChargingSession, { id: sessionId });
+  }
+
+  /** The charger may have confirmed while we waited for its answer: then the session runs and that wins. */
+  private async failStartUnlessConfirmed(sessionId: string, error: unknown): Promise<ChargingSession> {
+    const session = await this.failStart(sessionId, StopReason.START_REJECTED);
+    if (session.status === ChargingSessionStatus.ACTIVE) return session;
+    throw error;
+  }
+
+  private async failStart(sessionId: string, reason: StopReason): Promise<ChargingSession> {
+    const session = await this.writes.failIfPending(sessionId, reason);
+    if (!session.isOpen()) await this.writes.settleSoon(sessionId);
     return session;
   }
 
-  /** Records a meter value: the operator's admins or a service (the charger integration), ACTIVE sessions only. */
+  /** Records a meter value by hand (stations without a charge point): the operator's admins or a service. */
   async recordMeterValue({ sessionId, energyWh, measuredAt }: RecordMeterValueInput): Promise<ChargingSession> {
     // Not narrowed to the caller's scope: another operator's admin learns FORBIDDEN, not NOT_FOUND.
-    return this.changeLocked(sessionId, {}, (session, em) => {
-      requireOperatorAccess(this.ctx.identity, session.operatorId);
-      session.assertActive('record meter values for');
-      if (energyWh < session.energyWh) {
-        throw badInput(
-          `energyWh went backwards: ${energyWh} Wh is less than the last value of ${session.energyWh} Wh.`,
-          'energyWh',
-        );
+    const { session, result: written } = await this.writes.changeLocked({ id: sessionId }, {}, (s, em) => {
+      requireOperatorAccess(this.ctx.identity, s.operatorId);
+      s.assertActive('record meter values for');
+      if (s.chargePointId)
+        throw conflict(`Charging session ${s.id} runs at a charge point: its meter values come from the charger.`);
+      try {
+        if (!checkReading(s, { energyWh, measuredAt }, new Date())) return false;
+      } catch (error) {
+        this.ctx.logger.warn({ sessionId, energyWh, measuredAt, err: error }, 'meter value refused');
+        throw error;
       }
-      if (measuredAt < session.startedAt) throw badInput('measuredAt is before the session started.', 'measuredAt');
-      if (session.lastMeterAt && measuredAt < session.lastMeterAt)
-        throw badInput('measuredAt is earlier than the last meter value.', 'measuredAt');
-      if (measuredAt.getTime() > Date.now() + MAX_METER_CLOCK_SKEW_MS)
-        throw badInput('measuredAt is in the future.', 'measuredAt');
-
       em.create(MeterValue, {
-        session,
+        session: s,
         energyWh,
         measuredAt,
         recordedBy: `${this.ctx.identity.role}:${this.ctx.identity.sub ?? ''}`,
       });
-      session.energyWh = energyWh;
-      session.lastMeterAt = measuredAt;
+      s.energyWh = energyWh;
+      s.lastMeterAt = measuredAt;
+      return true;
     });
-  }
-
-  /** Stops the caller's session (platform admins and services: any) and fixes its price; a second stop is a CONFLICT. */
-  async stop(id: string): Promise<ChargingSession> {
-    return this.changeLocked(id, visibleSessions(this.ctx.identity), (session) =>
-      session.end(ChargingSessionStatus.COMPLETED, new Date()),
-    );
+    if (written && nearHoldLimit(session, new Date(), this.runtime.settings.HOLD_INCREMENT_THRESHOLD_PERCENT))
+      await this.runtime.holdCheckLater(session.id);
+    return session;
   }
 
   /**
-   * Changes one session under its row lock (SELECT … FOR UPDATE). Meter values and stops of a session thereby run
-   * one after the other: a stop prices exactly the energy it stores, and of two concurrent stops the second sees
-   * the session ended and fails with CONFLICT.
+   * Stops the caller's session (platform admins and services: any). PENDING → CANCELLED (hold released). ACTIVE at
+   * a charger → StopCharging; it ends when the charger reports the stop, or now (from its last meter value) if the
+   * charger cannot be reached. ACTIVE at a manual station → ends now. A stop of an ended session is a CONFLICT.
    */
-  private async changeLocked(
-    id: string,
-    scope: SessionScope,
-    change: (session: ChargingSession, em: EntityManager) => void,
-  ): Promise<ChargingSession> {
-    if (!isUuid(id)) throw notFound('Charging session', id);
-    return this.em.transactional(async (em) => {
-      const session = await em.findOne(ChargingSession, { id, ...scope }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!session) throw notFound('Charging session', id);
-      change(session, em);
+  async stop(id: string): Promise<ChargingSession> {
+    const scope = visibleSessions(this.ctx.identity);
+    const reason = this.ctx.identity.role === Role.DRIVER ? StopReason.DRIVER : StopReason.ADMIN;
+    const current = await this.get(id);
+    if (current.status === ChargingSessionStatus.ACTIVE && current.chargePointId && current.transactionId) {
+      if (current.stopRequestedAt) return current; // already stopping: the charger's report ends it
+      let accepted = false;
+      try {
+        ({ accepted } = await this.runtime.chargers.send(current.chargePointId, {
+          action: 'StopCharging',
+          transactionId: current.transactionId,
+        }));
+      } catch (error) {
+        if (!isChargerUnreachable(error)) throw error;
+        this.ctx.logger.warn(
+          { sessionId: id, err: error },
+          'charger unreachable at stop; ending from the last meter value',
+        );
+        return this.endNow(id, scope, reason);
+      }
+      if (!accepted) throw new DomainError(ErrorCode.CHARGER_REJECTED, 'The charger refused to stop charging.');
+      const { session } = await this.writes.changeLocked({ id }, scope, (s) => {
+        if (s.status === ChargingSessionStatus.ACTIVE && !s.stopRequestedAt) s.requestStop(new Date(), reason);
+      });
       return session;
+    }
+    return this.endNow(id, scope, reason);
+  }
+
+  private async endNow(id: string, scope: SessionScope, reason: StopReason): Promise<ChargingSession> {
+    const { session, result: cancelled } = await this.writes.changeLocked({ id }, scope, (s) => {
+      if (s.status === ChargingSessionStatus.PENDING) {
+        s.end(ChargingSessionStatus.CANCELLED, new Date(), reason);
+        return true;
+      }
+      s.assertActive('stop');
+      s.end(ChargingSessionStatus.COMPLETED, new Date(), reason);
+      return false;
     });
-  }
-
-  /** A suspended operator keeps its data but takes no new sessions (operator subgraph's rule). */
-  private async assertOperatorTakesSessions(operatorId: string): Promise<void> {
-    const operator = await this.ctx.services.resolveOne<{ status: string }>(
-      'operator',
-      'Operator',
-      operatorId,
-      'status',
-    );
-    if (!operator) throw notFound('Operator', operatorId);
-    if (operator.status !== 'ACTIVE') throw conflict('The operator of this station takes no new charging sessions.');
+    // A cancelled start gives the hold back at once; a completed session is charged by the settle job.
+    if (cancelled) await this.writes.settleSoon(id);
+    return session;
   }
 }
 
-function snapshotOf(tariff: UpstreamStation['tariff']): TariffSnapshot {
-  return Object.assign(new TariffSnapshot(), {
-    id: tariff.id,
-    currency: tariff.currency,
-    energyPricePerKwh: tariff.energyPricePerKwh,
-    timePricePerHour: tariff.timePricePerHour,
-    sessionFeeAmount: tariff.sessionFee.amount,
-    taxRateBasisPoints: tariff.taxRateBasisPoints,
-    preAuthorizationAmount: tariff.preAuthorization.amount,
-  });
+/** The effective connector status must take a session: free (or a cable just plugged in). */
+function assertStartable(connector: UpstreamConnector): void {
+  if (STARTABLE.has(connector.status)) return;
+  if (connector.status === 'OFFLINE')
+    throw new DomainError(ErrorCode.CHARGER_UNAVAILABLE, `The charger of connector ${connector.id} is not connected.`);
+  if (connector.status === 'OUT_OF_ORDER' || connector.status === 'FAULTED')
+    throw conflict(`Connector ${connector.id} is out of order.`);
+  if (connector.status === 'UNAVAILABLE') throw conflict(`Connector ${connector.id} is unavailable.`);
+  // CHARGING, SUSPENDED, FINISHING: in use (by a session of ours or one outside this platform).
+  throw conflict(`Connector ${connector.id} is in use.`);
 }
 
-/** Translates the ACTIVE-uniqueness violations into errors a driver understands; anything else passes through. */
-function activeSessionConflict(error: unknown, connectorId: string): unknown {
-  if (!(error instanceof UniqueConstraintViolationException) || !('constraint' in error)) return error;
-  if (error.constraint === ACTIVE_CONNECTOR_INDEX)
-    return conflict(`Connector ${connectorId} is busy with another charging session.`);
-  if (error.constraint === ACTIVE_DRIVER_INDEX)
-    return conflict('You already have an active charging session; stop it before starting another.');
-  return error;
+export const connectorOf = (session: ChargingSession) => ({
+  stationId: session.stationId,
+  connectorId: session.connectorId,
+  sessionId: session.id,
+});
+
+export function isChargerUnreachable(error: unknown): boolean {
+  const code = error instanceof DomainError ? error.extensions.code : undefined;
+  return code === ErrorCode.CHARGER_UNAVAILABLE || code === ErrorCode.CHARGER_TIMEOUT;
+}
+
+/** The cost so far has reached the threshold share of the hold (and no stop is on its way). */
+export function nearHoldLimit(session: ChargingSession, now: Date, thresholdPercent: number): boolean {
+  if (session.heldAmount == null || session.stopRequestedAt || session.status !== ChargingSessionStatus.ACTIVE)
+    return false;
+  return session.costAt(now).total * 100 >= session.heldAmount * thresholdPercent;
 }
 
 /** `_entities` for ChargingSession: one query per request tick, narrowed to what the caller may see. */

@@ -1,13 +1,16 @@
 import { createServer } from 'node:net';
+import { startStripeEmulator, type StripeEmulator } from '../../../dev/stripe-emulator/index.js';
 import { Role, type Identity } from '../../common/identity.js';
 import { operatorSubgraph } from '../../operator/index.js';
+import { createPaymentSubgraph } from '../../payment/index.js';
 import { stationSubgraph } from '../../station/index.js';
 import { createTestSubgraph, type TestSubgraph } from '../../../test/support/subgraph.js';
 import { createOperatorIn, dataOf, platformAdmin } from '../../../test/support/results.js';
 import { testConfig } from '../../../test/support/config.js';
 import { MeterValue } from '../session/meter-value.entity.js';
 import { ChargingSession, ChargingSessionStatus } from '../session/session.entity.js';
-import { sessionSubgraph } from '../index.js';
+import { createSessionSubgraph, type SessionServices } from '../index.js';
+import { FakeCharger } from './fakes.js';
 
 export { platformAdmin };
 export const analyst: Identity = { role: Role.ANALYST, sub: 'analyst-1' };
@@ -27,33 +30,82 @@ export const newDriver = (): Identity => ({ role: Role.DRIVER, sub: `driver-${++
 /**
  * Real operator and station subgraphs over HTTP on free ports, and the session subgraph pointed at them, each on a
  * database of its own: the session subgraph learns stations, tariffs and operators the way it does in production.
+ * With `money`, the real payment subgraph too, on a Stripe emulator: holds, releases, increments and captures happen
+ * for real. The charger side is a local stand-in of the OCPP process's POST /commands (FakeCharger).
  */
 export interface Harness {
   operator: TestSubgraph;
   station: TestSubgraph;
   session: TestSubgraph;
+  payment?: TestSubgraph;
+  emulator?: StripeEmulator;
+  charger: FakeCharger;
+  services: SessionServices;
   operatorUrl: string;
   destroy(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
+export async function startHarness(options: { money?: boolean; env?: Record<string, string> } = {}): Promise<Harness> {
   const operator = await createTestSubgraph(operatorSubgraph, testConfig());
   const operatorUrl = await operator.listen(0);
   const station = await createTestSubgraph(stationSubgraph, testConfig({ OPERATOR_URL: operatorUrl }));
   const stationUrl = await station.listen(0);
+  const charger = new FakeCharger();
+  const ocppUrl = await charger.listen();
+  const sessionUrl = await deadUrl(); // a free port: the payment subgraph must know it before the session listens
+  let payment: TestSubgraph | undefined;
+  let emulator: StripeEmulator | undefined;
+  let paymentUrl = await deadUrl();
+  if (options.money) {
+    emulator = await startStripeEmulator({ port: 0 });
+    payment = await createTestSubgraph(
+      createPaymentSubgraph({
+        env: {
+          NODE_ENV: 'test',
+          STRIPE_SECRET_KEY: 'sk_test_emulator',
+          STRIPE_API_HOST: emulator.clientOptions.host,
+          STRIPE_API_PORT: String(emulator.clientOptions.port),
+          STRIPE_API_PROTOCOL: 'http',
+          STRIPE_TIMEOUT_MS: '2000',
+        },
+      }),
+      testConfig({ OPERATOR_URL: operatorUrl, SESSION_URL: sessionUrl, STATION_URL: stationUrl }),
+    );
+    paymentUrl = await payment.listen(0);
+    emulator.setWebhookUrl(new URL('/webhooks/stripe', paymentUrl).toString());
+  }
+  let services: SessionServices | undefined;
   const session = await createTestSubgraph(
-    sessionSubgraph,
-    testConfig({ OPERATOR_URL: operatorUrl, STATION_URL: stationUrl }),
+    createSessionSubgraph({ onServices: (built) => (services = built) }),
+    testConfig({
+      OPERATOR_URL: operatorUrl,
+      STATION_URL: stationUrl,
+      PAYMENT_URL: paymentUrl,
+      OCPP_URL: ocppUrl,
+      SESSION_CHARGER_COMMAND_TIMEOUT_MS: '1000',
+      SESSION_JOB_POLLING_SECONDS: '0.5',
+      ...options.env,
+    }),
   );
+  await session.listen(Number(new URL(sessionUrl).port));
+  if (!services) throw new Error('session services were not built');
   return {
     operator,
     station,
     session,
+    payment,
+    emulator,
+    charger,
+    services,
     operatorUrl,
     async destroy() {
+      emulator?.setWebhookUrl(undefined);
       await session.destroy();
+      await payment?.destroy();
+      await emulator?.close();
       await station.destroy();
       await operator.destroy();
+      await charger.close();
     },
   };
 }
@@ -70,7 +122,22 @@ export async function deadUrl(): Promise<string> {
 
 export { dataOf, errorCode, type Result } from '../../../test/support/results.js';
 
-export const createOperator = (h: Harness, name?: string): Promise<string> => createOperatorIn(h.operator, name);
+/**
+ * An operator; post-paid unless told otherwise, so tests about sessions (not money) start without a card: its
+ * sessions are charged off-session at the end (the harness has no payment subgraph unless `money`).
+ */
+export async function createOperator(h: Harness, name?: string, { postPaid = true } = {}): Promise<string> {
+  const id = await createOperatorIn(h.operator, name);
+  if (postPaid)
+    dataOf(
+      await h.operator.run(
+        `mutation ($id: ID!) { updateOperator(id: $id, input: { postPaid: true }) { id postPaid } }`,
+        { id },
+        platformAdmin,
+      ),
+    );
+  return id;
+}
 
 export const EUR_TARIFF = {
   currency: 'EUR',
@@ -121,6 +188,39 @@ export async function createStation(
     platformAdmin,
   );
   return dataOf(result).createStation;
+}
+
+/** Registers the station's charge point and reports it connected (as the OCPP process would); its chargePointId. */
+export async function connectChargePoint(h: Harness, station: CreatedStation, chargePointId: string): Promise<string> {
+  dataOf(
+    await h.station.run(
+      `mutation ($input: RegisterChargePointInput!) { registerChargePoint(input: $input) { chargePoint { id } password } }`,
+      { input: { stationId: station.id, chargePointId } },
+      platformAdmin,
+    ),
+  );
+  await reportPresence(h, chargePointId, true);
+  return chargePointId;
+}
+
+export async function reportPresence(h: Harness, chargePointId: string, connected: boolean, lastSeenAt = new Date()) {
+  dataOf(
+    await h.station.run(
+      `mutation ($reports: [ChargePointPresenceInput!]!) { reportChargePointPresence(reports: $reports) }`,
+      {
+        reports: [
+          {
+            chargePointId,
+            connected,
+            protocol: 'OCPP16',
+            lastSeenAt: lastSeenAt.toISOString(),
+            offlineAfter: new Date(lastSeenAt.getTime() + (connected ? 3600_000 : 0)).toISOString(),
+          },
+        ],
+      },
+      chargerService,
+    ),
+  );
 }
 
 export async function setConnectorStatus(
@@ -191,6 +291,20 @@ export const recordMeter = (h: Harness, who: Identity, sessionId: string, energy
 
 export const stop = (h: Harness, who: Identity, id: string) =>
   h.session.run<{ stopChargingSession: SessionView }>(STOP, { id }, who);
+
+/**
+ * Moves a session's start back in time, as if it had been charging for `seconds`: meter values must be plausible
+ * (no more energy than the connector's power allows in the time since the start).
+ */
+export async function backdate(h: Harness, sessionId: string, seconds: number): Promise<void> {
+  await h.session.orm.em
+    .fork()
+    .getConnection()
+    .execute(
+      `update charging_session set started_at = started_at - make_interval(secs => ?), created_at = created_at - make_interval(secs => ?) where id = ?`,
+      [seconds, seconds, sessionId],
+    );
+}
 
 /** Row counts of the session subgraph's tables, to prove a refused mutation wrote nothing. */
 export async function rowCounts(h: Harness) {

@@ -3,6 +3,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import type { Identity } from '../../common/identity.js';
 import { createTestSubgraph } from '../../../test/support/subgraph.js';
 import { testConfig } from '../../../test/support/config.js';
+import { MeterValue } from '../session/meter-value.entity.js';
 import { ChargingSession } from '../session/session.entity.js';
 import { sessionSubgraph } from '../index.js';
 import {
@@ -11,6 +12,7 @@ import {
   UNKNOWN_ID,
   adminOf,
   analyst,
+  backdate,
   chargerService,
   createOperator,
   createStation,
@@ -181,6 +183,7 @@ describe('a charging session from start to stop', () => {
     const station = await createStation(h, yenOperator, yenTariff, 1);
     const driver = newDriver();
     const session = await startOk(h, driver, station.id, station.connectors[0].id);
+    await backdate(h, session.id, 3600); // no time price: only makes 12.3 kWh plausible at 150 kW
     dataOf(await recordMeter(h, adminOf(yenOperator), session.id, 12_345, new Date()));
     const stopped = dataOf(await stop(h, driver, session.id)).stopChargingSession;
     // 12.345 kWh × 55 = 678.975 → 679; fee 100; subtotal 779; tax 10 % = 77.9 → 78; total 857
@@ -232,7 +235,8 @@ describe('startChargingSession refusals', () => {
   it('refuses a connector busy with another session with CONFLICT', async () => {
     await startOk(h, newDriver(), station.id, station.connectors[1].id);
     const result = await refused('CONFLICT', () => start(h, newDriver(), station.id, station.connectors[1].id));
-    expect(result.errors?.[0].message).toMatch(/busy with another charging session/);
+    // The station already shows the connector occupied by our session; else the unique index says so.
+    expect(result.errors?.[0].message).toMatch(/busy with another charging session|is in use/);
   });
 
   it('lets exactly one of several concurrent starts on one connector win', async () => {
@@ -302,32 +306,65 @@ describe('recordMeterValue', () => {
   });
   const secondsAgo = (seconds: number) => new Date(Date.now() - seconds * 1000);
 
-  it('refuses values that go backwards or come from the future with BAD_USER_INPUT, and keeps the last value', async () => {
+  it('refuses implausible values (backwards, more than the connector delivers) and times outside the session, and keeps the last value', async () => {
     const driver = newDriver();
     const session = await startOk(h, driver, station.id, station.connectors[0].id);
-    const startedAt = new Date(session.startedAt);
-    const measured = new Date(startedAt.getTime() + 1);
+    await backdate(h, session.id, 600);
+    const startedAt = new Date(new Date(session.startedAt).getTime() - 600_000);
+    const measured = new Date(startedAt.getTime() + 60_000);
     dataOf(await recordMeter(h, chargerService, session.id, 1_000, measured));
 
-    const cases: Array<[string, number, Date, RegExp]> = [
-      ['energy lower than the last value', 999, new Date(measured.getTime() + 1), /went backwards/],
-      ['a time before the last value', 1_500, startedAt, /earlier than the last meter value/],
-      ['a time before the session started', 1_500, new Date(startedAt.getTime() - 1_000), /before the session started/],
-      ['a time in the future beyond clock skew', 1_500, new Date(Date.now() + 5 * 60_000), /in the future/],
+    const cases: Array<[string, string, number, Date, RegExp]> = [
+      [
+        'energy lower than the last value',
+        'METER_VALUE_IMPLAUSIBLE',
+        999,
+        new Date(measured.getTime() + 1),
+        /went backwards/,
+      ],
+      [
+        'a time before the last value',
+        'METER_VALUE_IMPLAUSIBLE',
+        1_500,
+        startedAt,
+        /earlier than the last meter value/,
+      ],
+      // 150 kW × 60 s × 1.1 + 100 Wh = 2,850 Wh at most in the next minute
+      [
+        'more than the connector can deliver',
+        'METER_VALUE_IMPLAUSIBLE',
+        1_000 + 2_851,
+        new Date(measured.getTime() + 60_000),
+        /150 kW connector/,
+      ],
+      [
+        'a time before the session started',
+        'BAD_USER_INPUT',
+        1_500,
+        new Date(startedAt.getTime() - 1_000),
+        /before the session started/,
+      ],
+      [
+        'a time in the future beyond clock skew',
+        'BAD_USER_INPUT',
+        1_500,
+        new Date(Date.now() + 5 * 60_000),
+        /in the future/,
+      ],
     ];
-    for (const [, energyWh, measuredAt, message] of cases) {
-      const result = await refused('BAD_USER_INPUT', () =>
-        recordMeter(h, chargerService, session.id, energyWh, measuredAt),
-      );
+    for (const [, code, energyWh, measuredAt, message] of cases) {
+      const result = await refused(code, () => recordMeter(h, chargerService, session.id, energyWh, measuredAt));
       expect(result.errors?.[0].message).toMatch(message);
     }
+    dataOf(await recordMeter(h, chargerService, session.id, 1_000 + 2_850, new Date(measured.getTime() + 60_000)));
     const negative = await refused('BAD_USER_INPUT', () => recordMeter(h, chargerService, session.id, -1, new Date()));
     expect(negative.errors?.[0].extensions?.fields).toEqual(['energyWh']);
 
     // A repeated reading (same time, same energy) is accepted: chargers resend.
-    dataOf(await recordMeter(h, chargerService, session.id, 1_000, measured));
+    dataOf(await recordMeter(h, chargerService, session.id, 3_850, new Date(measured.getTime() + 60_000)));
     const current = await h.session.orm.em.fork().findOneOrFail(ChargingSession, { id: session.id });
-    expect(current.energyWh).toBe(1_000);
+    expect(current.energyWh).toBe(3_850);
+    expect(await h.session.orm.em.fork().count(MeterValue, { session: session.id })).toBe(2);
   });
 
   it('refuses meter values for an ended session with CONFLICT', async () => {
@@ -361,6 +398,7 @@ describe('recordMeterValue', () => {
     for (let i = 0; i < 5; i++) {
       const driver = newDriver();
       const session = await startOk(h, driver, station.id, station.connectors[3].id);
+      await backdate(h, session.id, 3600);
       const [meter, stopped] = await Promise.all([
         recordMeter(h, chargerService, session.id, 10_000, new Date()),
         stop(h, driver, session.id),
