@@ -15,6 +15,10 @@
  *            --profile ours,apollo   (V8 CPU profile of those gateways, written to the run's logs/ on exit)
  *            --embedded-pg           (an embedded PostgreSQL even when DATABASE_URL or the system one answers)
  *            --keep                  (keep the run's databases)
+ *            --no-ocpp               (skip the OCPP lines)
+ *
+ * Then the OCPP lines (bench/ocpp.ts, also `npm run bench:ocpp`): chargers one OCPP replica holds connected, and
+ * MeterValues per second it acknowledges with p50/p99, beside the goals; on a stack of its own (≈ 3.5 min, --quick ≈ 1).
  */
 import 'reflect-metadata';
 import { mkdir, writeFile, copyFile } from 'node:fs/promises';
@@ -38,6 +42,7 @@ import { ProcSampler, REPO_ROOT, stopAll } from './gateways/processes.js';
 import { workloads as allWorkloads, type Workload } from './gateways/queries.js';
 import { aggregate, markdown, ratios, text, type ReportMeta, type RunRecord } from './gateways/report.js';
 import { seedBenchData } from './gateways/seed.js';
+import { ocppOptions, runOcppBench } from './ocpp.js';
 import {
   launchTargets,
   portsFrom,
@@ -62,6 +67,7 @@ const { values: args } = parseArgs({
     keep: { type: 'boolean', default: false },
     profile: { type: 'string' },
     'embedded-pg': { type: 'boolean', default: false },
+    'no-ocpp': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -136,6 +142,24 @@ try {
   process.exitCode = 1;
 } finally {
   if (!interrupted) await cleanup();
+}
+
+// The OCPP lines, on a stack of their own (the gateways' processes are stopped by now).
+if (!interrupted && !args['no-ocpp']) {
+  cleanup = stopAll;
+  try {
+    const report = await runOcppBench({
+      ...ocppOptions(quick ? ['--quick'] : []),
+      embeddedPg: args['embedded-pg'],
+      keep: args.keep,
+    });
+    if (report.connect.length === 0 || report.meter.length === 0) process.exitCode = 1;
+  } catch (error) {
+    console.error(`[bench:ocpp] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exitCode = 1;
+  } finally {
+    if (!interrupted) await stopAll();
+  }
 }
 
 async function main(): Promise<void> {

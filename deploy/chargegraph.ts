@@ -3,17 +3,23 @@
  *
  *   chargegraph gateway                     the gateway (GATEWAY_PORT)
  *   chargegraph operator|station|session|payment   one subgraph (<NAME>_PORT)
+ *   chargegraph ocpp                        the OCPP endpoint for charge points (OCPP_PORT)
  *   chargegraph migrate [<subgraph>…|all]   apply migrations and exit (the Kubernetes migration Job)
  */
 import { SUBGRAPH_NAMES } from '../subgraphs/common/config.js';
 
-const [command, ...args] = process.argv.slice(2);
-const usage = `usage: chargegraph <gateway|${SUBGRAPH_NAMES.join('|')}|migrate [subgraph…|all]>`;
+/** Roles that are one process entry each (compiled next to this file's folder). */
+const ENTRIES: Record<string, string> = {
+  gateway: '../gateway/main.js',
+  ocpp: '../ocpp/main.js',
+  ...Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, `../subgraphs/${name}/main.js`])),
+};
 
-if (command === 'gateway') {
-  await import('../gateway/main.js');
-} else if (command && (SUBGRAPH_NAMES as readonly string[]).includes(command)) {
-  await import(`../subgraphs/${command}/main.js`);
+const [command, ...args] = process.argv.slice(2);
+const usage = `usage: chargegraph <gateway|${SUBGRAPH_NAMES.join('|')}|ocpp|migrate [subgraph…|all]>`;
+
+if (command && Object.hasOwn(ENTRIES, command)) {
+  await import(ENTRIES[command]);
 } else if (command === 'migrate') {
   const { migrate, parseTargets } = await import('../subgraphs/migrate.js');
   try {

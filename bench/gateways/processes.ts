@@ -151,6 +151,21 @@ function readStat(pid: number): ProcStat | undefined {
   }
 }
 
+/** PostgreSQL backends (on this machine) connected to a database whose name contains `fragment`. */
+export function postgresBackends(fragment: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const title = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (title.startsWith('postgres: ') && title.includes(fragment)) pids.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return pids;
+}
+
 /** Every live descendant of `root` (cluster workers, the Hive CLI's forks). */
 export function descendants(root: number): number[] {
   const children = new Map<number, number[]>();
@@ -205,6 +220,11 @@ export class ProcSampler {
   /** A process and whatever it has forked by now (or the process alone). */
   track(name: string, rootPid: number, { alone = false } = {}): void {
     this.groups.set(name, alone ? [rootPid] : [rootPid, ...descendants(rootPid)]);
+  }
+
+  /** Processes that are not one tree (e.g. PostgreSQL backends serving this run's databases). */
+  trackPids(name: string, pids: number[]): void {
+    this.groups.set(name, pids);
   }
 
   untrack(name: string): void {

@@ -137,7 +137,8 @@ export const WRITE_STEPS: WriteStep[] = [
     subgraph: 'session',
     identity: (slot) => ({ role: Role.OPERATOR_ADMIN, sub: 'bench-operator-admin', operatorId: slot.operatorId }),
     query: `mutation Meter($input: RecordMeterValueInput!) { recordMeterValue(input: $input) { id status energyWh } }`,
-    variables: (_slot, sessionId) => ({ input: { sessionId, energyWh: 18_500, measuredAt: new Date().toISOString() } }),
+    // Sent right after the start: within what the session subgraph finds plausible that soon (≤ 100 Wh plus power × time).
+    variables: (_slot, sessionId) => ({ input: { sessionId, energyWh: 90, measuredAt: new Date().toISOString() } }),
   },
   {
     name: 'stop',

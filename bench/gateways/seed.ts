@@ -126,7 +126,8 @@ export async function seedBenchData(
       { driver: historyDriver, operatorAdmin: admins.get(operatorId)! },
       station.id,
       connectorId,
-      5_000 + i * 1_250,
+      // Metered right after the start: plausible only up to 100 Wh that soon.
+      40 + i * 2,
     );
   }
   log(`seeded ${HISTORY_SESSIONS} charged sessions for ${HISTORY_DRIVER}`);

@@ -104,11 +104,14 @@ export async function startBackend({
   databaseUrl,
   logDir,
   workDir,
+  extraEnv = {},
 }: {
   ports: Ports;
   databaseUrl: string;
   logDir: string;
   workDir: string;
+  /** Settings for every process (e.g. OCPP_URL for the OCPP benchmark). */
+  extraEnv?: Record<string, string>;
 }): Promise<Backend> {
   for (const port of [...Object.values(ports.subgraphs), ports.stripe]) await assertPortFree(port);
   const secrets = freshSecrets();
@@ -142,6 +145,7 @@ export async function startBackend({
         [`${name.toUpperCase()}_URL`, subgraphUrls[name]],
       ]),
     ),
+    ...extraEnv,
   };
   const stripe = await startNode('stripe-emulator', 'bench/gateways/stripe-emulator.ts', {
     env: {
@@ -183,9 +187,24 @@ export async function startBackend({
     stripeUrl,
     supergraphFile,
     async dropDatabases() {
-      for (const name of [...SUBGRAPH_NAMES, 'gateway']) {
+      // Every database of this run: the subgraphs', the gateway's, the bus, whatever a process created.
+      const admin = new pg.Client({ connectionString: databaseUrl });
+      let names: string[] = [...SUBGRAPH_NAMES, 'gateway', 'bus'].map((name) => `${prefix}_${name}`);
+      try {
+        await admin.connect();
+        const { rows } = await admin.query<{ datname: string }>(
+          `select datname from pg_database where datname like $1`,
+          [`${prefix}\\_%`],
+        );
+        names = [...new Set([...names, ...rows.map((r) => r.datname)])];
+      } catch {
+        // fall back to the known names
+      } finally {
+        await admin.end().catch(() => {});
+      }
+      for (const name of names) {
         const url = new URL(databaseUrl);
-        url.pathname = `/${prefix}_${name}`;
+        url.pathname = `/${name}`;
         await dropDatabase(url.toString()).catch(() => {});
       }
     },
@@ -226,7 +245,7 @@ interface Workload {
 }
 
 /** The NODE_OPTIONS our Kubernetes manifest gives a process (heap bounds): ours runs here as it runs there. */
-function deployedNodeOptions(name: string): string[] {
+export function deployedNodeOptions(name: string): string[] {
   const manifests = parseAllDocuments(
     readFileSync(path.join(REPO_ROOT, 'deploy', 'k8s', 'base', `${name}.yaml`), 'utf8'),
   ).map((doc) => doc.toJS() as Workload);

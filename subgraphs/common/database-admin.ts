@@ -23,7 +23,8 @@ export async function ensureDatabase(url: string): Promise<void> {
     if (exists.rowCount === 0) {
       // Identifier quoting: the name comes from validated config, not from clients.
       await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`).catch((error: { code?: string }) => {
-        if (error.code !== '42P04') throw error; // created concurrently by a sibling process
+        // Created concurrently by a sibling process: 42P04, or 23505 when both passed the catalogue check at once.
+        if (error.code !== '42P04' && error.code !== '23505') throw error;
       });
     }
   } finally {

@@ -98,6 +98,20 @@ describe('deploy/Dockerfile', () => {
     expect(final.instructions.find((i) => i.keyword === 'CMD')?.args).toBe('["gateway"]');
   });
 
+  it('compiles every process folder (the OCPP process too) and documents every process port', () => {
+    const build = stage('build')!;
+    const copied = build.instructions.filter((i) => i.keyword === 'COPY').map((i) => i.args.split(' ')[0]);
+    for (const folder of ['gateway', 'subgraphs', 'ocpp', 'schema']) expect(copied).toContain(folder);
+    const include = (JSON.parse(readFileSync(path.join(root, 'tsconfig.build.json'), 'utf8')) as { include: string[] })
+      .include;
+    for (const folder of ['gateway', 'subgraphs', 'ocpp']) expect(include).toContain(folder);
+    const exposed = final.instructions
+      .find((i) => i.keyword === 'EXPOSE')
+      ?.args.split(' ')
+      .map(Number);
+    expect(exposed).toEqual([4000, 4001, 4002, 4003, 4004, 4010]);
+  });
+
   it('has a .dockerignore that keeps local state and secrets out of the build context', () => {
     const ignored = readFileSync(path.join(root, '.dockerignore'), 'utf8')
       .split('\n')

@@ -15,6 +15,7 @@ import {
   renderKustomization,
   type Container,
   type K8sObject,
+  type PodSpec,
 } from './kustomize.js';
 
 const root = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -29,13 +30,14 @@ const overlays = {
 };
 const prodSecrets = readManifests(path.join(k8s, 'overlays', 'prod', 'secrets.example.yaml'));
 rmSync(k8s, { recursive: true, force: true });
-const PROCESSES = ['gateway', ...SUBGRAPH_NAMES] as const;
+const PROCESSES = ['gateway', ...SUBGRAPH_NAMES, 'ocpp'] as const;
 const PORTS: Record<(typeof PROCESSES)[number], number> = {
   gateway: 4000,
   operator: 4001,
   station: 4002,
   session: 4003,
   payment: 4004,
+  ocpp: 4010,
 };
 
 const find = (objects: K8sObject[], kind: string, name: string) => {
@@ -45,6 +47,19 @@ const find = (objects: K8sObject[], kind: string, name: string) => {
 };
 const matches = (selector: Record<string, string>, labels: Record<string, string> | undefined) =>
   Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Array<{ key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }>;
+}
+/** A Kubernetes label selector (matchLabels AND every matchExpression); an empty one selects everything. */
+const selects = (selector: LabelSelector, labels: Record<string, string> | undefined) =>
+  matches(selector.matchLabels ?? {}, labels) &&
+  (selector.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
+    const value = labels?.[key];
+    if (operator === 'In') return value !== undefined && values.includes(value);
+    if (operator === 'NotIn') return value === undefined || !values.includes(value);
+    return operator === 'Exists' ? value !== undefined : value === undefined;
+  });
 
 describe('the renderer used by these tests', () => {
   it('applies JSON patches like RFC 6902 and refuses paths that do not exist', () => {
@@ -179,61 +194,117 @@ describe.each(Object.entries(overlays))('the %s overlay', (overlay, objects) => 
         session: 'http://session:4003/graphql',
         payment: 'http://payment:4004/graphql',
       });
+      // Charger commands go to the OCPP Service (any replica routes them to the one holding the charger).
+      expect(config.OCPP_URL).toBe('http://ocpp:4010');
+      expect(config.ports.ocpp).toBe(4010);
     }
   });
 
-  it('lets only the gateway (and sibling subgraphs) reach subgraphs, and the ingress controller only the gateway and payment', () => {
+  it('gives the OCPP process time to close every charger socket (1012) and flush before it is killed', () => {
+    const spec = podTemplateOf(find(objects, 'Deployment', 'ocpp'))!.spec as PodSpec & {
+      terminationGracePeriodSeconds: number;
+    };
+    expect(spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(60);
+    const env = resolveEnv(
+      spec.containers[0],
+      objects,
+      all.filter((o) => o.kind === 'Secret'),
+    );
+    const { runtime } = loadProcessConfig(env);
+    expect(runtime.SHUTDOWN_TIMEOUT_MS).toBeGreaterThanOrEqual(30_000);
+    expect(runtime.SHUTDOWN_DELAY_MS + runtime.SHUTDOWN_TIMEOUT_MS).toBeLessThanOrEqual(
+      spec.terminationGracePeriodSeconds * 1000 - 10_000,
+    );
+    // Bounded heap, as for the gateway: the benchmark runs the OCPP replica with exactly these flags.
+    expect(env.NODE_OPTIONS).toMatch(/--max-old-space-size=\d+/);
+    const strategy = (find(objects, 'Deployment', 'ocpp').spec as { strategy: unknown }).strategy;
+    expect(strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+  });
+
+  it('lets only the gateway (and sibling subgraphs, and OCPP to station and session) reach subgraphs, the ingress controller only the gateway, payment and OCPP', () => {
     const policies = objects.filter((o) => o.kind === 'NetworkPolicy') as Array<
       K8sObject & { spec: NetworkPolicySpec }
     >;
-    expect(
-      policies.find((p) => Object.keys(p.spec.podSelector.matchLabels ?? {}).length === 0)?.spec.policyTypes,
-    ).toEqual(['Ingress']); // default deny
+    const defaultDeny = policies.filter(
+      (p) => !p.spec.podSelector.matchLabels && !p.spec.podSelector.matchExpressions && !p.spec.ingress,
+    );
+    expect(defaultDeny.map((p) => p.spec.policyTypes)).toEqual([['Ingress']]);
     const allowedSources = (labels: Record<string, string>) =>
       policies
-        .filter((p) => matches(p.spec.podSelector.matchLabels ?? {}, labels) && p.spec.ingress)
+        .filter((p) => selects(p.spec.podSelector, labels) && p.spec.ingress)
         .flatMap((p) => p.spec.ingress!.flatMap((rule) => rule.from.map((peer) => JSON.stringify(peer))));
-    for (const name of SUBGRAPH_NAMES) {
+    const peer = {
+      gateway: { podSelector: { matchLabels: { 'app.kubernetes.io/component': 'gateway' } } },
+      subgraphs: { podSelector: { matchLabels: { 'app.kubernetes.io/component': 'subgraph' } } },
+      ocpp: { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ocpp' } } },
+      monitoring: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+      ingress: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
+    };
+    const expected: Record<(typeof PROCESSES)[number], object[]> = {
+      gateway: [peer.ingress, peer.monitoring],
+      operator: [peer.gateway, peer.subgraphs, peer.monitoring],
+      station: [peer.gateway, peer.subgraphs, peer.monitoring, peer.ocpp],
+      session: [peer.gateway, peer.subgraphs, peer.monitoring, peer.ocpp],
+      payment: [peer.gateway, peer.subgraphs, peer.monitoring, peer.ingress],
+      // Chargers through the ingress; subgraphs send commands; never the gateway.
+      ocpp: [peer.ingress, peer.subgraphs, peer.monitoring],
+    };
+    for (const name of PROCESSES) {
       const labels = podTemplateOf(find(objects, 'Deployment', name))!.metadata!.labels!;
       const sources = new Set(allowedSources(labels));
-      const expected = [
-        { podSelector: { matchLabels: { 'app.kubernetes.io/component': 'gateway' } } },
-        { podSelector: { matchLabels: { 'app.kubernetes.io/component': 'subgraph' } } },
-        { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
-        ...(name === 'payment'
-          ? [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }]
-          : []),
-      ].map((peer) => JSON.stringify(peer));
-      expect([...sources].sort()).toEqual(expected.sort());
+      expect([...sources].sort(), name).toEqual(expected[name].map((p) => JSON.stringify(p)).sort());
     }
+    // The OCPP pods are no subgraph: the subgraph policy's peers do not include them by that label.
+    expect(podTemplateOf(find(objects, 'Deployment', 'ocpp'))!.metadata!.labels!['app.kubernetes.io/component']).toBe(
+      'ocpp',
+    );
   });
 
-  it('routes only the API, the IDE and the Stripe webhook through the Ingress', () => {
-    const ingress = find(objects, 'Ingress', 'chargegraph').spec as {
-      rules: Array<{
-        http: {
-          paths: Array<{
-            path: string;
-            pathType: string;
-            backend: { service: { name: string; port: { name: string } } };
-          }>;
-        };
-      }>;
-    };
-    const routes = ingress.rules.flatMap((r) =>
-      r.http.paths.map((p) => `${p.pathType} ${p.path} → ${p.backend.service.name}:${p.backend.service.port.name}`),
+  it("routes only the API, the IDE, the Stripe webhook and the chargers' WebSockets through the Ingresses", () => {
+    const ingresses = objects.filter((o) => o.kind === 'Ingress');
+    const routesOf = (ingress: K8sObject) =>
+      (ingress.spec as IngressSpec).rules.flatMap((r) =>
+        r.http.paths.map(
+          (p) => `${r.host} ${p.pathType} ${p.path} → ${p.backend.service.name}:${p.backend.service.port.name}`,
+        ),
+      );
+    const host = overlay === 'prod' ? 'api.chargegraph.example' : 'api.dev.chargegraph.example';
+    expect(ingresses.flatMap(routesOf).sort()).toEqual(
+      [
+        'Exact / → gateway:http',
+        'Exact /graphql → gateway:http',
+        'Exact /webhooks/stripe → payment:http',
+        'Prefix /ide → gateway:http',
+        'Prefix /ocpp → ocpp:http',
+      ].map((route) => `${host} ${route}`),
     );
-    expect(routes.sort()).toEqual([
-      'Exact / → gateway:http',
-      'Exact /graphql → gateway:http',
-      'Exact /webhooks/stripe → payment:http',
-      'Prefix /ide → gateway:http',
-    ]);
+    for (const ingress of ingresses) {
+      const spec = ingress.spec as IngressSpec;
+      expect(spec.tls.flatMap((t) => t.hosts)).toEqual([host]);
+      const timeouts = ['proxy-read-timeout', 'proxy-send-timeout'].map((a) =>
+        Number(ingress.metadata.annotations?.[`nginx.ingress.kubernetes.io/${a}`] ?? 60),
+      );
+      // Idle charger connections live for hours: an hour between reads/sends (the OCPP process pings every 30 s).
+      if (routesOf(ingress).some((r) => r.includes('→ ocpp:'))) {
+        expect(routesOf(ingress)).toHaveLength(1);
+        expect(Math.min(...timeouts)).toBeGreaterThanOrEqual(3600);
+      } else expect(Math.max(...timeouts)).toBeLessThanOrEqual(60);
+    }
   });
 });
 
+interface IngressSpec {
+  tls: Array<{ hosts: string[] }>;
+  rules: Array<{
+    host: string;
+    http: {
+      paths: Array<{ path: string; pathType: string; backend: { service: { name: string; port: { name: string } } } }>;
+    };
+  }>;
+}
+
 interface NetworkPolicySpec {
-  podSelector: { matchLabels?: Record<string, string> };
+  podSelector: LabelSelector;
   policyTypes: string[];
   ingress?: Array<{ from: unknown[] }>;
 }
