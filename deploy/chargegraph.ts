@@ -4,7 +4,7 @@
  *   chargegraph gateway                     the gateway (GATEWAY_PORT)
  *   chargegraph operator|station|session|payment   one subgraph (<NAME>_PORT)
  *   chargegraph ocpp                        the OCPP endpoint for charge points (OCPP_PORT)
- *   chargegraph migrate [<subgraph>…|all]   apply migrations and exit (the Kubernetes migration Job)
+ *   chargegraph migrate [<subgraph>…|ocpp|all]   apply migrations and exit (the Kubernetes migration Jobs)
  */
 import { SUBGRAPH_NAMES } from '../subgraphs/common/config.js';
 
@@ -16,14 +16,21 @@ const ENTRIES: Record<string, string> = {
 };
 
 const [command, ...args] = process.argv.slice(2);
-const usage = `usage: chargegraph <gateway|${SUBGRAPH_NAMES.join('|')}|ocpp|migrate [subgraph…|all]>`;
+const usage = `usage: chargegraph <gateway|${SUBGRAPH_NAMES.join('|')}|ocpp|migrate [subgraph…|ocpp|all]>`;
 
 if (command && Object.hasOwn(ENTRIES, command)) {
   await import(ENTRIES[command]);
 } else if (command === 'migrate') {
   const { migrate, parseTargets } = await import('../subgraphs/migrate.js');
+  // `ocpp` is the OCPP process's own database (the used-token table of its signed POST /commands); `all` includes it.
+  const targets = args.length ? args : ['all'];
+  const subgraphs = targets.filter((target) => target !== 'ocpp');
   try {
-    await migrate(parseTargets(args));
+    if (subgraphs.length) await migrate(parseTargets(subgraphs));
+    if (targets.includes('ocpp') || targets.includes('all')) {
+      const { migrateOcpp } = await import('./migrate-ocpp.js');
+      await migrateOcpp();
+    }
     process.exit(0);
   } catch (error) {
     process.stderr.write(`migration failed: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import http from 'node:http';
 import { once } from 'node:events';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -6,6 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseUrl, dropDatabase } from '../../subgraphs/common/database.js';
+import { busDatabaseUrl } from '../../subgraphs/common/bus.js';
+import { ocppDatabaseUrl } from '../../ocpp/config.js';
 import { testConfig } from '../support/config.js';
 import { freePort } from '../support/ports.js';
 
@@ -131,6 +134,8 @@ describe('the compiled output the image copies (npm run build)', () => {
     'subgraphs/station/main.js',
     'subgraphs/session/main.js',
     'subgraphs/payment/main.js',
+    'ocpp/main.js',
+    'deploy/migrate-ocpp.js',
   ];
 
   beforeAll(() => {
@@ -150,6 +155,8 @@ describe('the compiled output the image copies (npm run build)', () => {
   afterAll(async () => {
     rmSync(out, { recursive: true, force: true });
     await dropDatabase(databaseUrl(config, 'operator'));
+    await dropDatabase(ocppDatabaseUrl(config));
+    await dropDatabase(busDatabaseUrl(config));
   });
 
   it('has every entry the Dockerfile and the manifests start, and the files they read', () => {
@@ -226,6 +233,61 @@ describe('the compiled output the image copies (npm run build)', () => {
       expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(
         /chargegraph_db_pool_connections\{service="operator",state="max"\} \d+/,
       );
+      child.kill('SIGTERM');
+      const [code] = await once(child, 'exit');
+      expect(code, output).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('runs the OCPP role: migrate ocpp applies and exits, the process serves health and metrics, refuses upgrades off /ocpp/<id>, stops on SIGTERM with exit 0', async () => {
+    const env = {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: config.DATABASE_URL,
+      DATABASE_PREFIX: config.DATABASE_PREFIX,
+    };
+    const migrate = spawnSync(process.execPath, [path.join(out, 'deploy/chargegraph.js'), 'migrate', 'ocpp'], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+    });
+    expect(migrate.status, migrate.stderr).toBe(0);
+    const port = await freePort();
+    const child = spawn(process.execPath, [path.join(out, 'deploy/chargegraph.js'), 'ocpp'], {
+      cwd: root,
+      env: { ...env, OCPP_PORT: String(port), MIGRATE_ON_START: 'false' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c) => (output += c));
+    child.stderr.on('data', (c) => (output += c));
+    try {
+      let ready: Response | undefined;
+      for (let i = 0; i < 100 && !ready?.ok; i++) {
+        ready = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined);
+        if (!ready?.ok) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(ready?.status, output).toBe(200);
+      expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(
+        /chargegraph_ocpp_connected_chargers/,
+      );
+      const upgrade = await new Promise<number>((resolve, reject) => {
+        const request = http.get(`http://127.0.0.1:${port}/elsewhere`, {
+          headers: {
+            connection: 'Upgrade',
+            upgrade: 'websocket',
+            'sec-websocket-version': '13',
+            'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+          },
+        });
+        request.on('response', (response) => resolve(response.statusCode ?? 0));
+        request.on('upgrade', () => resolve(101));
+        request.on('error', reject);
+      });
+      expect(upgrade).toBe(404);
       child.kill('SIGTERM');
       const [code] = await once(child, 'exit');
       expect(code, output).toBe(0);

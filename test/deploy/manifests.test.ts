@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadProcessConfig } from '../../subgraphs/common/runtime-config.js';
 import { loadPaymentConfig } from '../../subgraphs/payment/config.js';
 import { loadSupergraphEnv } from '../../gateway/partner-config.js';
+import { loadOcppSettings } from '../../ocpp/config.js';
 import { SUBGRAPH_NAMES } from '../../subgraphs/common/config.js';
 import { schemaErrors, unknownFieldErrors } from './k8s-schema.js';
 import {
@@ -133,8 +134,8 @@ describe.each(Object.entries(overlays))('the %s overlay', (overlay, objects) => 
     }
   });
 
-  it('runs a migration Job per subgraph with the same image, and the pods do not migrate themselves', () => {
-    for (const name of SUBGRAPH_NAMES) {
+  it('runs a migration Job per subgraph and for the OCPP process with the same image, and the pods do not migrate themselves', () => {
+    for (const name of [...SUBGRAPH_NAMES, 'ocpp']) {
       const job = find(objects, 'Job', `migrate-${name}`);
       const [container] = containersOf(job);
       expect(container.args).toEqual(['migrate', name]);
@@ -161,7 +162,7 @@ describe.each(Object.entries(overlays))('the %s overlay', (overlay, objects) => 
             expect(available, job.metadata.name).toContain(`Secret/${variable.valueFrom.secretKeyRef.name}`);
       }
     }
-    expect(first.filter((o) => o.kind === 'Job')).toHaveLength(SUBGRAPH_NAMES.length);
+    expect(first.filter((o) => o.kind === 'Job')).toHaveLength(SUBGRAPH_NAMES.length + 1);
     expect(first.filter((o) => o.kind === 'Deployment')).toEqual([]);
   });
 
@@ -180,7 +181,14 @@ describe.each(Object.entries(overlays))('the %s overlay', (overlay, objects) => 
     for (const name of PROCESSES) {
       const [container] = containersOf(find(objects, 'Deployment', name));
       const env = resolveEnv(container, objects, secrets);
-      const readers = name === 'payment' ? [loadPaymentConfig] : name === 'gateway' ? [loadSupergraphEnv] : [];
+      const readers =
+        name === 'payment'
+          ? [loadPaymentConfig]
+          : name === 'gateway'
+            ? [loadSupergraphEnv]
+            : name === 'ocpp'
+              ? [loadOcppSettings]
+              : [];
       const { config, runtime } = loadProcessConfig(env, readers);
       expect(config.NODE_ENV).toBe(overlay === 'prod' ? 'production' : 'development');
       expect(runtime.LISTEN_HOST).toBe('0.0.0.0');
