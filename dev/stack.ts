@@ -28,7 +28,7 @@ export interface Stack {
 
 /**
  * Every subgraph, the OCPP process and the gateway in this process, each on its own HTTP port, talking real HTTP to
- * each other. Subgraphs start in dependency order, so each learns the URLs of those it resolves entities from. The
+ * each other. Every subgraph's URL is fixed before the first starts, then they start in dependency order. The
  * OCPP port is bound first (subgraphs send it commands: they need OCPP_URL); the OCPP process itself is built after
  * the subgraphs (it calls the station and session subgraphs) and then serves on that listener.
  */
@@ -43,14 +43,19 @@ export async function startStack({ env, ephemeralPorts = false }: StackOptions):
       ocppListener.listen(ephemeralPorts ? 0 : loadConfig(env).OCPP_PORT, '127.0.0.1', resolve);
     });
     urls.OCPP_URL = `http://127.0.0.1:${(ocppListener.address() as AddressInfo).port}`;
+    // Every subgraph's URL is known before the first starts: session and payment call each other both ways.
+    const ports: Partial<Record<SubgraphName, number>> = {};
+    for (const name of SUBGRAPH_NAMES) {
+      ports[name] = ephemeralPorts ? await freePort() : loadConfig(env).ports[name];
+      urls[`${name.toUpperCase()}_URL`] = `http://127.0.0.1:${ports[name]}/graphql`;
+    }
     for (const name of SUBGRAPH_NAMES) {
       const module = subgraphModules[name];
       if (!module) continue;
       const config = loadConfig({ ...env, ...urls });
       const subgraph = await createSubgraph(module, config, createLogger(name, config.LOG_LEVEL));
       started.push(subgraph);
-      const url = await subgraph.listen(ephemeralPorts ? 0 : config.ports[name]);
-      urls[`${name.toUpperCase()}_URL`] = url;
+      const url = await subgraph.listen(ports[name]!);
       subgraphs[name] = Object.assign(subgraph, { url });
     }
     const config = loadConfig({ ...env, ...urls });
@@ -84,6 +89,15 @@ export async function startStack({ env, ephemeralPorts = false }: StackOptions):
     if (ocppListener.listening) await new Promise((resolve) => ocppListener.close(resolve));
     throw error;
   }
+}
+
+/** A port that was free a moment ago. */
+async function freePort(): Promise<number> {
+  const probe = http.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }
 
 /** Gateway first (stops taking requests), then the OCPP process (reports chargers disconnected), then subgraphs. */
