@@ -4,21 +4,23 @@ import type { FaultKind } from '../../dev/stripe-emulator/index.js';
 import { createPaymentSubgraph, type PaymentServices } from '../../subgraphs/payment/index.js';
 import {
   adminOf,
-  authorize,
   chargeSession,
   countRows,
   createOperator,
   finishSession,
   newDriver,
   ok,
+  paymentOfSession,
   paymentOrm,
   platformAdmin,
   reasonOf,
   refundPayment,
   saveCard,
+  sessionsOf,
   startPaymentStack,
   startSession,
   stripeFee,
+  tryStartSession,
   type Operator,
   type PaymentStack,
 } from './support.js';
@@ -32,18 +34,23 @@ let p: PaymentStack;
 let berlin: Operator;
 let tokyo: Operator;
 beforeAll(async () => {
-  p = await startPaymentStack();
+  // The session-settle job (which charges an ended session by itself) is covered by the session tests; here its
+  // worker polls rarely, so every charge in this file is the explicit chargeSession (the same idempotent path) and
+  // faults injected for it are not taken by the job first.
+  p = await startPaymentStack({ SESSION_JOB_POLLING_SECONDS: '60' });
   berlin = await createOperator(p, 'Stromfluss', {
     country: 'DE',
     currency: 'EUR',
     energyPricePerKwh: '0.40',
     preAuthorizationAmount: 5000,
   });
+  // Post-paid: sessions start without a hold and are charged off-session at the end.
   tokyo = await createOperator(p, 'Denki', {
     country: 'JP',
     currency: 'JPY',
     energyPricePerKwh: '55',
     preAuthorizationAmount: 5000,
+    postPaid: true,
   });
 });
 afterAll(() => p?.destroy());
@@ -51,18 +58,21 @@ afterAll(() => p?.destroy());
 describe('the targeted direct charge, end to end through the gateway', () => {
   it("puts each session's money on its own operator's account; the platform holds only application fees", async () => {
     const driver = newDriver();
-    const card = await saveCard(p, driver); // saved once, used at both operators
+    await saveCard(p, driver); // saved once, used at both operators
 
-    // Berlin (EUR), with a hold; fee policy 0.
+    // Berlin (EUR), with a hold placed at start on the driver's newest card; fee policy 0.
     const s1 = await startSession(p, driver, berlin);
-    const held = ok(await authorize(p, driver, s1, card)).authorizeChargingSession;
+    const started = await paymentOfSession(p, driver, s1);
+    expect(started.status).toBe('ACTIVE'); // manual station: ACTIVE right after the hold
+    const held = started.payment!;
     expect(held).toMatchObject({ status: 'AUTHORIZED', authorizedAmount: { amount: 5000 } });
     const total1 = await finishSession(p, driver, berlin, s1, 12_500); // 12.5 kWh × 0.40 = 5.00 EUR
     const paid1 = ok(await chargeSession(p, driver, s1)).chargeSession;
     expect(paid1).toMatchObject({ id: held.id, status: 'SUCCEEDED', amount: total1, applicationFee: { amount: 0 } });
 
-    // Tokyo (JPY, zero-decimal), without a hold; fee policy 0.
+    // Tokyo (JPY, zero-decimal), post-paid: without a hold; fee policy 0.
     const s2 = await startSession(p, driver, tokyo);
+    expect((await paymentOfSession(p, driver, s2)).payment).toBeNull();
     const total2 = await finishSession(p, driver, tokyo, s2, 20_000); // 20 kWh × 55 = 1100 JPY
     const paid2 = ok(await chargeSession(p, driver, s2)).chargeSession;
     expect(paid2).toMatchObject({
@@ -156,26 +166,79 @@ describe('the targeted direct charge, end to end through the gateway', () => {
   });
 });
 
-describe('typed errors through the gateway, nothing written', () => {
-  it('declined card at the hold: PAYMENT_DECLINED, no payment, no money', async () => {
+describe('the capture never exceeds the hold', () => {
+  it('a total above the authorised amount is captured at the authorised amount, once', async () => {
+    const at = await createOperator(p, 'Kappa', {
+      country: 'DE',
+      currency: 'EUR',
+      energyPricePerKwh: '0.50',
+      preAuthorizationAmount: 1000,
+    });
     const driver = newDriver();
-    const card = await saveCard(p, driver, 'pm_card_chargeDeclined');
-    const sessionId = await startSession(p, driver, berlin, 1);
+    await saveCard(p, driver);
+    const sessionId = await startSession(p, driver, at);
+    const held = (await paymentOfSession(p, driver, sessionId)).payment!;
+    expect(held).toMatchObject({ status: 'AUTHORIZED', authorizedAmount: { amount: 1000 } });
+    const total = await finishSession(p, driver, at, sessionId, 40_000); // 40 kWh × 0.50 = 20.00 EUR > 10.00 EUR
+    expect(total).toEqual({ amount: 2000, currency: 'EUR' });
+    const paid = ok(await chargeSession(p, driver, sessionId)).chargeSession;
+    expect(paid).toMatchObject({ id: held.id, status: 'SUCCEEDED', amount: { amount: 1000, currency: 'EUR' } });
+    expect(ok(await chargeSession(p, adminOf(at.id), sessionId)).chargeSession).toMatchObject({
+      id: held.id,
+      amount: { amount: 1000 },
+    });
+    // One capture of the hold, no off-session charge for the rest.
+    const calls = p.emulator.requests().filter((r) => r.account === at.account && r.method === 'POST');
+    expect(calls.filter((r) => r.path.endsWith('/capture'))).toHaveLength(1);
+    expect(calls.filter((r) => r.path === '/v1/payment_intents')).toHaveLength(1);
+    expect(p.emulator.balanceOf(at.account, 'eur')).toEqual({ available: 1000 - stripeFee(1000, 'EUR'), pending: 0 });
+  });
+});
+
+describe('typed errors through the gateway, nothing written', () => {
+  it('declined card at the hold: PAYMENT_DECLINED at start, a FAILED session, no payment, no money', async () => {
+    const driver = newDriver();
+    await saveCard(p, driver, 'pm_card_chargeDeclined');
     const [rows, balance] = [await countRows(p, 'payment'), p.emulator.balanceOf(berlin.account, 'eur')];
-    const declined = await authorize(p, driver, sessionId, card);
+    const declined = await tryStartSession(p, driver, berlin, 1);
     expect(declined.errors?.[0].extensions).toMatchObject({ code: 'PAYMENT_DECLINED', declineCode: 'generic_decline' });
     expect(await countRows(p, 'payment')).toBe(rows);
     expect(p.emulator.balanceOf(berlin.account, 'eur')).toEqual(balance);
-    await finishSession(p, driver, berlin, sessionId, 1000);
+    const [failed] = await sessionsOf(p, driver);
+    expect(failed.status).toBe('FAILED');
+    expect(reasonOf(await chargeSession(p, driver, failed.id))).toBe('SESSION_NOT_COMPLETED');
+    // The connector is free again: a driver with a good card starts on it.
+    const next = newDriver();
+    await saveCard(p, next);
+    const sessionId = await startSession(p, next, berlin, 1);
+    await finishSession(p, next, berlin, sessionId, 1000);
+    expect(ok(await chargeSession(p, next, sessionId)).chargeSession.status).toBe('SUCCEEDED');
   });
 
-  it('authentication required off-session: PAYMENT_ACTION_REQUIRED, no money', async () => {
+  it('authentication required at the hold: the session waits, PAYMENT_ACTION_REQUIRED, no money', async () => {
     const driver = newDriver();
     await saveCard(p, driver, 'pm_card_authenticationRequired');
-    const sessionId = await startSession(p, driver, berlin, 2);
-    await finishSession(p, driver, berlin, sessionId, 2000);
     const balance = p.emulator.balanceOf(berlin.account, 'eur');
-    expect(reasonOf(await chargeSession(p, driver, sessionId))).toBe('PAYMENT_ACTION_REQUIRED');
+    const { startChargingSession: started } = ok(await tryStartSession(p, driver, berlin, 2));
+    expect(started.status).toBe('PENDING');
+    expect((await paymentOfSession(p, driver, started.id)).payment?.status).toBe('REQUIRES_ACTION');
+    const confirm = await p.stack.query(
+      `mutation ($id: ID!) { confirmChargingSessionStart(id: $id) { id status } }`,
+      { id: started.id },
+      driver,
+    );
+    expect(reasonOf(confirm)).toBe('PAYMENT_ACTION_REQUIRED');
+    expect(reasonOf(await chargeSession(p, driver, started.id))).toBe('SESSION_NOT_COMPLETED');
+    // The driver gives up: the waiting session is cancelled and its hold released; nothing was taken.
+    const { stopChargingSession } = ok(
+      await p.stack.query<{ stopChargingSession: { status: string } }>(
+        `mutation ($id: ID!) { stopChargingSession(id: $id) { status } }`,
+        { id: started.id },
+        driver,
+      ),
+    );
+    expect(stopChargingSession.status).toBe('CANCELLED');
+    expect((await paymentOfSession(p, driver, started.id)).payment?.status).toBe('CANCELED');
     expect(p.emulator.balanceOf(berlin.account, 'eur')).toEqual(balance);
   });
 
@@ -188,10 +251,22 @@ describe('typed errors through the gateway, nothing written', () => {
       onboard: false,
     });
     const driver = newDriver();
-    const card = await saveCard(p, driver);
-    const sessionId = await startSession(p, driver, pending);
+    await saveCard(p, driver);
     const rows = await countRows(p, 'payment');
-    expect(reasonOf(await authorize(p, driver, sessionId, card))).toBe('OPERATOR_NOT_PAYABLE');
+    // The hold at start fails: no session runs, nothing is written at the provider or in the payment database.
+    expect(reasonOf(await tryStartSession(p, driver, pending))).toBe('OPERATOR_NOT_PAYABLE');
+    const [failed] = await sessionsOf(p, driver);
+    expect(failed.status).toBe('FAILED');
+    expect(reasonOf(await chargeSession(p, driver, failed.id))).toBe('SESSION_NOT_COMPLETED');
+    // Post-paid (no hold at start), the session runs; its charge at the end is refused the same way.
+    ok(
+      await p.stack.query(
+        `mutation ($id: ID!) { updateOperator(id: $id, input: { postPaid: true }) { id postPaid } }`,
+        { id: pending.id },
+        platformAdmin,
+      ),
+    );
+    const sessionId = await startSession(p, driver, pending);
     expect(reasonOf(await chargeSession(p, driver, sessionId))).toBe('SESSION_NOT_COMPLETED');
     await finishSession(p, driver, pending, sessionId, 1000);
     expect(reasonOf(await chargeSession(p, driver, sessionId))).toBe('OPERATOR_NOT_PAYABLE');
@@ -201,6 +276,8 @@ describe('typed errors through the gateway, nothing written', () => {
 });
 
 let operator: Operator;
+/** The same kind of operator, post-paid: its sessions start without a hold (off-session charge). */
+let unheld: Operator;
 beforeAll(async () => {
   operator = await createOperator(p, 'Voltia', {
     country: 'DE',
@@ -208,15 +285,28 @@ beforeAll(async () => {
     energyPricePerKwh: '0.50',
     preAuthorizationAmount: 5000,
   });
+  unheld = await createOperator(p, 'Voltia Direct', {
+    country: 'DE',
+    currency: 'EUR',
+    energyPricePerKwh: '0.50',
+    preAuthorizationAmount: 5000,
+    postPaid: true,
+  });
 });
 
-/** A fresh driver with a card and a COMPLETED session at `at` (held first when `hold`). */
+/**
+ * A fresh driver with a card and a COMPLETED session at `at` — held at start (the tariff's pre-authorisation) when
+ * `hold`, else at the post-paid operator.
+ */
 async function completedSession(options: { hold: boolean; energyWh?: number; at?: Operator }) {
-  const at = options.at ?? operator;
+  const at = options.at ?? (options.hold ? operator : unheld);
   const driver = newDriver();
-  const card = await saveCard(p, driver);
+  await saveCard(p, driver);
   const sessionId = await startSession(p, driver, at);
-  const held = options.hold ? ok(await authorize(p, driver, sessionId, card)).authorizeChargingSession : undefined;
+  const { payment } = await paymentOfSession(p, driver, sessionId);
+  if (options.hold) expect(payment).toMatchObject({ status: 'AUTHORIZED', authorizedAmount: { amount: 5000 } });
+  else expect(payment).toBeNull();
+  const held = payment ?? undefined;
   const total = await finishSession(p, driver, at, sessionId, options.energyWh ?? 4000);
   return { driver, sessionId, held, total, at };
 }
@@ -278,8 +368,8 @@ describe('exactly once through the gateway', () => {
     ['lostResponse', true],
     ['lostResponse', false],
   ])('%s (hold: %s): no double charge, no lost payment', async (fault, hold) => {
-    const { driver, sessionId, total } = await completedSession({ hold });
-    const before = p.emulator.balanceOf(operator.account, 'eur').available;
+    const { driver, sessionId, total, at } = await completedSession({ hold });
+    const before = p.emulator.balanceOf(at.account, 'eur').available;
     p.emulator.faults.injectNext(fault, { method: 'POST', pathPrefix: '/v1/payment_intents' });
     let result = await chargeSession(p, driver, sessionId);
     if (result.errors) {
@@ -287,7 +377,7 @@ describe('exactly once through the gateway', () => {
       result = await chargeSession(p, driver, sessionId);
     }
     expect(ok(result).chargeSession).toMatchObject({ status: 'SUCCEEDED', amount: total });
-    expect(p.emulator.balanceOf(operator.account, 'eur').available - before).toBe(
+    expect(p.emulator.balanceOf(at.account, 'eur').available - before).toBe(
       total.amount - stripeFee(total.amount, 'EUR'),
     );
   });
@@ -351,12 +441,15 @@ describe('webhooks through the real endpoint', () => {
 
   it("events delivered late and out of order converge on the provider's state", async () => {
     const driver = newDriver();
-    const card = await saveCard(p, driver, 'pm_card_authenticationRequired');
-    const sessionId = await startSession(p, driver, operator);
+    await saveCard(p, driver, 'pm_card_authenticationRequired');
     p.emulator.setWebhookUrl(undefined); // hold the deliveries back
+    let sessionId: string;
     try {
-      const held = ok(await authorize(p, driver, sessionId, card)).authorizeChargingSession;
-      expect(held.status).toBe('REQUIRES_ACTION');
+      // The hold is placed at start: 3-D Secure, so the session waits PENDING.
+      const { startChargingSession: started } = ok(await tryStartSession(p, driver, operator));
+      sessionId = started.id;
+      expect(started.status).toBe('PENDING');
+      expect((await paymentOfSession(p, driver, sessionId)).payment?.status).toBe('REQUIRES_ACTION');
       const [row]: Array<{ payment_intent_id: string }> = await paymentOrm(p)
         .em.fork()
         .execute('select payment_intent_id from payment where session_id = ?', [sessionId]);
@@ -372,6 +465,15 @@ describe('webhooks through the real endpoint', () => {
     } finally {
       p.emulator.setWebhookUrl(p.webhookUrl);
     }
+    // Authorised by the late webhooks alone: the driver's confirmation starts the session.
+    const { confirmChargingSessionStart } = ok(
+      await p.stack.query<{ confirmChargingSessionStart: { status: string } }>(
+        `mutation ($id: ID!) { confirmChargingSessionStart(id: $id) { status } }`,
+        { id: sessionId },
+        driver,
+      ),
+    );
+    expect(confirmChargingSessionStart.status).toBe('ACTIVE');
     await finishSession(p, driver, operator, sessionId, 1000);
     expect(ok(await chargeSession(p, driver, sessionId)).chargeSession.status).toBe('SUCCEEDED');
   });

@@ -87,9 +87,14 @@ interface OperatorOptions {
   energyPricePerKwh: string;
   preAuthorizationAmount: number;
   onboard?: boolean;
+  /** Post-paid: sessions start without a hold and are charged off-session at the end (default: a hold at start). */
+  postPaid?: boolean;
 }
 
-/** An operator with a tariff and one station (3 connectors), onboarded at the provider unless told otherwise. */
+/**
+ * An operator with a tariff and one station (3 connectors), onboarded at the provider unless told otherwise, post-paid
+ * only when told.
+ */
 export async function createOperator(p: PaymentStack, name: string, options: OperatorOptions): Promise<Operator> {
   const { stack } = p;
   const { createOperator: operator } = ok(
@@ -106,6 +111,14 @@ export async function createOperator(p: PaymentStack, name: string, options: Ope
       platformAdmin,
     ),
   );
+  if (options.postPaid)
+    ok(
+      await stack.query(
+        `mutation ($id: ID!) { updateOperator(id: $id, input: { postPaid: true }) { id postPaid } }`,
+        { id: operator.id },
+        platformAdmin,
+      ),
+    );
   const { createTariff: tariff } = ok(
     await stack.query<{ createTariff: { id: string } }>(
       `mutation ($input: CreateTariffInput!) { createTariff(input: $input) { id } }`,
@@ -223,6 +236,22 @@ export async function startSession(
   return startChargingSession.id;
 }
 
+/**
+ * Test-only: moves a just-started session's start back by the time its connector needs, at its rated power, to
+ * deliver `energyWh` more, so a meter value of that energy "now" passes the plausibility check (energy gained ≤
+ * power × elapsed × 1.1 + 100 Wh). Tariffs here have no time price, so the cost does not change.
+ */
+export async function backdateSession(p: PaymentStack, sessionId: string, energyWh: number): Promise<void> {
+  const session = p.stack.subgraphs.session;
+  if (!session) throw new Error('no session subgraph');
+  await session.orm.em.fork().execute(
+    `update charging_session
+          set started_at = started_at - make_interval(secs => ceil(greatest(0, ? - energy_wh) * 3.6 / connector_power_kw))
+        where id = ? and last_meter_at is null and connector_power_kw > 0`,
+    [energyWh, sessionId],
+  );
+}
+
 /** Meter value then stop: the session is COMPLETED and priced; returns its total. */
 export async function finishSession(
   p: PaymentStack,
@@ -231,6 +260,7 @@ export async function finishSession(
   sessionId: string,
   energyWh: number,
 ): Promise<{ amount: number; currency: string }> {
+  await backdateSession(p, sessionId, energyWh);
   ok(
     await p.stack.query(
       `mutation ($input: RecordMeterValueInput!) { recordMeterValue(input: $input) { id } }`,
@@ -287,3 +317,35 @@ export const refundPayment = (p: PaymentStack, who: TokenClaims, paymentId: stri
 /** The emulator's fee model: round(2.9 %) + 30 minor units (no fixed part for zero-decimal currencies). */
 export const stripeFee = (amount: number, currency: string) =>
   Math.round((amount * 2.9) / 100) + (currency.toUpperCase() === 'JPY' ? 0 : 30);
+
+/** The raw start (errors included): the hold is placed at start with the given card or the driver's newest. */
+export const tryStartSession = (p: PaymentStack, driver: TokenClaims, operator: Operator, connector = 0) =>
+  p.stack.query<{ startChargingSession: { id: string; status: string } }>(
+    `mutation ($input: StartChargingSessionInput!) { startChargingSession(input: $input) { id status } }`,
+    { input: { stationId: operator.stationId, connectorId: operator.connectorIds[connector] } },
+    driver,
+  );
+
+/** The session's payment as its driver sees it (null before any hold or charge). */
+export async function paymentOfSession(p: PaymentStack, who: TokenClaims, sessionId: string) {
+  const { chargingSession } = ok(
+    await p.stack.query<{ chargingSession: { status: string; payment: PaymentView | null } }>(
+      `query ($id: ID!) { chargingSession(id: $id) { status payment { ${PAYMENT} } } }`,
+      { id: sessionId },
+      who,
+    ),
+  );
+  return chargingSession;
+}
+
+/** The driver's sessions, newest first (id and status). */
+export async function sessionsOf(p: PaymentStack, driver: TokenClaims) {
+  const { chargingSessions } = ok(
+    await p.stack.query<{ chargingSessions: { edges: Array<{ node: { id: string; status: string } }> } }>(
+      `query { chargingSessions(first: 10) { edges { node { id status } } } }`,
+      {},
+      driver,
+    ),
+  );
+  return chargingSessions.edges.map((e) => e.node);
+}
