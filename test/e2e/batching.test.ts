@@ -32,6 +32,12 @@ async function seed(): Promise<void> {
       },
       admin,
     );
+    // Post-paid: sessions start without a hold (the driver needs no saved card); without energy, nothing to charge.
+    await call(
+      `mutation ($id: ID!) { updateOperator(id: $id, input: { postPaid: true }) { id } }`,
+      { id: createOperator.id },
+      admin,
+    );
     const { createTariff } = await call<{ createTariff: { id: string } }>(
       `mutation ($i: CreateTariffInput!) { createTariff(input: $i) { id } }`,
       {
@@ -76,12 +82,25 @@ async function seed(): Promise<void> {
     );
     await call(`mutation ($id: ID!) { stopChargingSession(id: $id) { id } }`, { id: startChargingSession.id }, driver);
   }
+  // Ended sessions are settled by a job; let those finish so that their statements do not count below.
+  const session = stack.subgraphs.session!.orm.em;
+  const unsettled = async () => {
+    const [row]: Array<{ count: string }> = await session
+      .fork()
+      .execute('select count(*) as count from charging_session where settled_at is null');
+    return Number(row.count);
+  };
+  for (const deadline = Date.now() + 90_000; (await unsettled()) > 0;) {
+    if (Date.now() > deadline) throw new Error(`${await unsettled()} sessions still unsettled`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  // Settle jobs are taken one per poll: poll often, so that the 100 ended sessions are settled before counting.
+  stack = await startTestStack({ SESSION_JOB_POLLING_SECONDS: '0.5' });
   await seed();
-}, 120_000);
+}, 150_000);
 afterAll(() => stack?.destroy());
 
 const LIST = `query ($first: Int!) { chargingSessions(first: $first) { edges { node { id station { name operator { name } tariff { currency } } } } } }`;
