@@ -1,6 +1,9 @@
 import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 
+/** Jobs a worker takes per poll (and runs at once). */
+const JOBS_PER_POLL = 10;
+
 /** A recurring or one-off job: its handler gets the job's data; a throw makes pg-boss retry it (with backoff). */
 export type JobHandler<T extends object> = (data: T) => Promise<void>;
 
@@ -36,16 +39,22 @@ export class JobQueue {
     queue: Omit<PgBoss.Queue, 'name'> = {},
   ): Promise<void> {
     await this.boss.createQueue(name, { name, retryLimit: 5, retryDelay: 5, retryBackoff: true, ...queue });
+    // A batch per poll, its jobs run side by side: one job per poll would cap a queue at one job per polling
+    // interval. Each job fails on its own (pg-boss then completes only the jobs still active).
     await this.boss.work<T>(
       name,
-      { pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 2, batchSize: 1 },
-      async ([job]) => {
-        try {
-          await handler(job.data);
-        } catch (error) {
-          this.options.logger.warn({ err: error, job: name, jobId: job.id }, 'job failed; pg-boss retries it');
-          throw error;
-        }
+      { pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 2, batchSize: JOBS_PER_POLL },
+      async (jobs) => {
+        await Promise.all(
+          jobs.map(async (job) => {
+            try {
+              await handler(job.data);
+            } catch (error) {
+              this.options.logger.warn({ err: error, job: name, jobId: job.id }, 'job failed; pg-boss retries it');
+              await this.boss.fail(name, job.id, { message: error instanceof Error ? error.message : String(error) });
+            }
+          }),
+        );
       },
     );
   }
