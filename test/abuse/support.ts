@@ -103,9 +103,27 @@ async function tenant(p: PaymentStack, name: string): Promise<Tenant> {
   };
 }
 
+/** Waits until the settle job has run for every ended session (settled_at set), at most 30 s. */
+async function allSettled(p: PaymentStack): Promise<void> {
+  const session = p.stack.subgraphs.session;
+  if (!session) throw new Error('no session subgraph');
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const [row]: Array<{ open: string }> = await session.orm.em
+      .fork()
+      .execute(`select count(*) as open from charging_session where ended_at is not null and settled_at is null`);
+    if (Number(row.open) === 0) return;
+    if (Date.now() > deadline) throw new Error(`${row.open} ended sessions never settled`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 export async function buildFixtures(p: PaymentStack): Promise<Fixtures> {
   const A = await tenant(p, 'Alpha Charge');
   const B = await tenant(p, 'Beta Volt');
+  // A stop queues the session-settle job, which frees the connector and charges (idempotently) in the background:
+  // every ended session settled, then every webhook applied, before the first fingerprint.
+  await allSettled(p);
   await p.emulator.flushWebhooks(); // every webhook applied before the first fingerprint
   return {
     p,

@@ -8,17 +8,20 @@ import type { TokenClaims } from '../../dev/tokens.js';
 import { Role } from '../../subgraphs/common/identity.js';
 import {
   adminOf,
-  authorize,
   chargeSession,
   createOperator,
   finishSession,
   newDriver,
   ok,
+  paymentOfSession,
+  platformAdmin,
   reasonOf,
   refundPayment,
   saveCard,
   startPaymentStack,
   startSession,
+  sessionsOf,
+  tryStartSession,
   type Operator,
   type PaymentStack,
 } from '../payment/support.js';
@@ -39,6 +42,33 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => p?.destroy());
 
+/** The operator's post-paid setting (no hold at start) on or off. */
+async function setPostPaid(postPaid: boolean): Promise<void> {
+  ok(
+    await p.stack.query(
+      `mutation ($id: ID!, $postPaid: Boolean!) { updateOperator(id: $id, input: { postPaid: $postPaid }) { id } }`,
+      { id: operator.id, postPaid },
+      platformAdmin,
+    ),
+  );
+}
+
+/** Waits for the session-settle job (queued by the stop) to settle the session; returns its payment's status. */
+async function settledPayment(driver: TokenClaims, sessionId: string): Promise<string | undefined> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const [row] = await rows<{ settled: boolean }>(
+      p.stack,
+      'session',
+      'select settled_at is not null as settled from charging_session where id = ?',
+      [sessionId],
+    );
+    if (row?.settled) return (await paymentOfSession(p, driver, sessionId)).payment?.status;
+    if (Date.now() > deadline) throw new Error(`session ${sessionId} never settled`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** Today in Berlin (the test stations' zone), with a day of slack either side against midnight. */
 function aroundToday() {
   const today = localDate(new Date(), 'Europe/Berlin');
@@ -49,30 +79,38 @@ function aroundToday() {
 
 describe('analytics over real payments', () => {
   it('counts declined holds and declined charges, successes and refunds; revenue follows captures and refunds', async () => {
-    // A: the hold is declined (its payment row is deleted), a second card is held and charged.
+    // A: the hold placed at start is declined (the session FAILED, its payment row deleted); with a second card a
+    // new session on the same connector is held, and the settle job captures it when the driver stops.
     const a = newDriver();
-    const declinedCard = await saveCard(p, a, 'pm_card_chargeDeclined');
+    await saveCard(p, a, 'pm_card_chargeDeclined');
+    expect(reasonOf(await tryStartSession(p, a, operator, 0))).toBe('PAYMENT_DECLINED');
+    const [failed] = await sessionsOf(p, a);
+    expect(failed.status).toBe('FAILED');
+    await saveCard(p, a);
     const s1 = await startSession(p, a, operator, 0);
-    expect(reasonOf(await authorize(p, a, s1, declinedCard))).toBe('PAYMENT_DECLINED');
-    ok(await authorize(p, a, s1, await saveCard(p, a)));
+    expect((await paymentOfSession(p, a, s1)).payment?.status).toBe('AUTHORIZED');
     const t1 = await finishSession(p, a, operator, s1, 10_000);
-    ok(await chargeSession(p, a, s1));
+    expect(await settledPayment(a, s1)).toBe('SUCCEEDED');
 
-    // B: no hold; the off-session charge is declined (FAILED, attempt 1), a new card pays (attempt 2).
+    // B: post-paid, no hold; the settle job's off-session charge is declined (FAILED, attempt 1), a new card pays
+    // (attempt 2, the driver's retry).
+    await setPostPaid(true);
     const b = newDriver();
     await saveCard(p, b, 'pm_card_chargeDeclinedInsufficientFunds');
     const s2 = await startSession(p, b, operator, 1);
+    await setPostPaid(false);
     const t2 = await finishSession(p, b, operator, s2, 5_000);
-    expect(reasonOf(await chargeSession(p, b, s2))).toBe('PAYMENT_DECLINED');
+    expect(await settledPayment(b, s2)).toBe('FAILED');
     await saveCard(p, b);
-    ok(await chargeSession(p, b, s2));
+    expect(ok(await chargeSession(p, b, s2)).chargeSession.status).toBe('SUCCEEDED');
 
-    // C: paid at once, then refunded in part by the operator.
+    // C: held at start, captured by the settle job at stop, then refunded in part by the operator.
     const c = newDriver();
     await saveCard(p, c);
     const s3 = await startSession(p, c, operator, 2);
     const t3 = await finishSession(p, c, operator, s3, 2_500);
-    const paid = ok(await chargeSession(p, c, s3)).chargeSession;
+    expect(await settledPayment(c, s3)).toBe('SUCCEEDED');
+    const paid = ok(await chargeSession(p, c, s3)).chargeSession; // idempotent: the same payment, no new attempt
     ok(await refundPayment(p, adminOf(operator.id), paid.id, 100));
 
     const declines = await rows<{
@@ -88,7 +126,7 @@ describe('analytics over real payments', () => {
       [operator.id],
     );
     expect(declines).toEqual([
-      { session_id: s1, kind: 'HOLD', attempt: 1, failure_code: null, time_zone: 'Europe/Berlin' },
+      { session_id: failed.id, kind: 'HOLD', attempt: 1, failure_code: null, time_zone: 'Europe/Berlin' },
       { session_id: s2, kind: 'CHARGE', attempt: 1, failure_code: 'insufficient_funds', time_zone: 'Europe/Berlin' },
     ]);
 
