@@ -30,7 +30,11 @@ import {
 
 const rows: Row[] = [];
 let p: Platform;
+/** Sessions held at start (the hold is captured at the end). */
 let operator: Operator;
+/** The same kind of operator, post-paid: its sessions start without a hold and are charged off-session. */
+let direct: Operator;
+const accounts = () => [operator.account, direct.account];
 let connector = 0;
 const sessions: string[] = [];
 const seconds = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(2)} s`);
@@ -78,6 +82,7 @@ async function chargeUntilPaid(
 beforeAll(async () => {
   p = await startPlatform();
   operator = await createOperator(p, 'Faults Energy', 40);
+  direct = await createOperator(p, 'Faults Direct', 40, { postPaid: true });
 }, 180_000);
 
 afterAll(async () => {
@@ -91,7 +96,7 @@ afterAll(async () => {
 
 describe('fault suite', () => {
   it('propagates the request id from the gateway to the subgraph and into the logs of the Stripe call', async () => {
-    const { driver, sessionId } = await completedSession(p, operator, connector++, false);
+    const { driver, sessionId } = await completedSession(p, direct, connector++);
     sessions.push(sessionId);
     const requestId = `faults-${Date.now()}`;
     const { body, headers } = await gql<{ chargeSession: { status: string } }>(p, CHARGE, { id: sessionId }, driver, {
@@ -131,7 +136,7 @@ describe('fault suite', () => {
     );
     const paymentMetrics = (await request('GET', `http://127.0.0.1:${p.ports.payment}/metrics`)).body;
     expect(paymentMetrics).toMatch(
-      new RegExp(`chargegraph_payments\\{status="SUCCEEDED",operator="${operator.id}"\\} [1-9]`),
+      new RegExp(`chargegraph_payments\\{status="SUCCEEDED",operator="${direct.id}"\\} [1-9]`),
     );
     expect(paymentMetrics).toMatch(/chargegraph_webhook_lag_seconds_count\{service="payment",outcome="ok"\} [1-9]/);
     expect(paymentMetrics).toMatch(/chargegraph_sweeper_backlog\{kind="in_doubt"\} 0/);
@@ -165,7 +170,7 @@ describe('fault suite', () => {
 
   it('restarts PostgreSQL mid-load: requests fail cleanly, pools recover, no half-written payment', async () => {
     const due = await Promise.all(
-      Array.from({ length: 6 }, () => completedSession(p, operator, connector++, connector % 2 === 0)),
+      Array.from({ length: 6 }, (_, i) => completedSession(p, i % 2 === 0 ? operator : direct, connector++)),
     );
     sessions.push(...due.map((d) => d.sessionId));
     const stats = { requests: 0, failures: 0, unclean: [] as string[] };
@@ -187,7 +192,7 @@ describe('fault suite', () => {
     expect(report.counts['clean-error'] + report.counts.partial).toBeGreaterThan(0); // the outage was seen
     const audit = await auditMoney(
       p,
-      [operator.account],
+      accounts(),
       due.map((d) => d.sessionId),
     );
     expect(audit.details).toEqual([]);
@@ -210,15 +215,15 @@ describe('fault suite', () => {
   });
 
   it('crashes the payment subgraph between the Stripe success and its database write: reconciled on restart, no second charge', async () => {
-    const held = await completedSession(p, operator, connector++, true);
-    const direct = await completedSession(p, operator, connector++, false);
-    const ids = [held.sessionId, direct.sessionId];
+    const held = await completedSession(p, operator, connector++);
+    const unheld = await completedSession(p, direct, connector++);
+    const ids = [held.sessionId, unheld.sessionId];
     sessions.push(...ids);
     // The provider performs the capture / the direct charge; its answer never reaches the payment subgraph.
     p.proxy.arm({ method: 'POST', path: /^\/v1\/payment_intents\/[^/]+\/capture$/, action: 'hold', times: 1 });
     p.proxy.arm({ method: 'POST', path: /^\/v1\/payment_intents$/, action: 'hold', times: 1 });
     const heldBefore = p.proxy.held;
-    const inFlight = [held, direct].map((s) =>
+    const inFlight = [held, unheld].map((s) =>
       gql<{ chargeSession: { status: string } }>(p, CHARGE, { id: s.sessionId }, s.driver),
     );
     await waitFor('both provider calls performed', () => p.proxy.held === heldBefore + 2, 10_000);
@@ -231,7 +236,7 @@ describe('fault suite', () => {
       expect(body.errors?.every(isCleanError)).toBe(true);
     }
     // The money moved at the provider; our database does not know yet.
-    const before = await auditMoney(p, [operator.account], ids);
+    const before = await auditMoney(p, accounts(), ids);
     expect(before.lostPayments).toBe(2);
     expect(before.doubleCharges).toBe(0);
 
@@ -241,15 +246,15 @@ describe('fault suite', () => {
     const startMs = await p.subgraphs.payment.start({ SWEEPER_CRON: '* * * * *', SWEEPER_GRACE_MS: '0' });
     await waitFor(
       'reconciled from the provider',
-      async () => (await auditMoney(p, [operator.account], ids)).lostPayments === 0,
+      async () => (await auditMoney(p, accounts(), ids)).lostPayments === 0,
       100_000,
     );
     const recovered = performance.now() - restartedAt;
     // The app retries too: the same payment comes back, nothing is charged again.
     const stats = { requests: 2, failures: 2, unclean: [] as string[] };
     await chargeUntilPaid(held.sessionId, held.driver, stats);
-    await chargeUntilPaid(direct.sessionId, direct.driver, stats);
-    const audit = await auditMoney(p, [operator.account], ids);
+    await chargeUntilPaid(unheld.sessionId, unheld.driver, stats);
+    const audit = await auditMoney(p, accounts(), ids);
     expect(audit.details).toEqual([]);
     expect(stats.unclean).toEqual([]);
     // Back to the normal configuration (no sweeper) for the next scenarios.
@@ -267,9 +272,9 @@ describe('fault suite', () => {
 
   it('answers cleanly when Stripe is slower than the timeout, and charges once', async () => {
     const cases = await Promise.all([
-      completedSession(p, operator, connector++, true),
-      completedSession(p, operator, connector++, true),
-      completedSession(p, operator, connector++, false),
+      completedSession(p, operator, connector++),
+      completedSession(p, operator, connector++),
+      completedSession(p, direct, connector++),
     ]);
     const ids = cases.map((c) => c.sessionId);
     sessions.push(...ids);
@@ -291,7 +296,7 @@ describe('fault suite', () => {
     // 3. the provider never answers the first attempt (not performed): the SDK's retry performs it.
     p.emulator.faults.injectNext('timeout', { method: 'POST', pathPrefix: '/v1/payment_intents' });
     await chargeUntilPaid(cases[2].sessionId, cases[2].driver, stats);
-    const audit = await auditMoney(p, [operator.account], ids);
+    const audit = await auditMoney(p, accounts(), ids);
     expect(audit.details).toEqual([]);
     expect(stats.unclean).toEqual([]);
     rows.push({
@@ -306,9 +311,14 @@ describe('fault suite', () => {
 
   it('replays and reorders webhooks: duplicates do nothing, late events never move a payment backwards', async () => {
     await p.emulator.flushWebhooks();
+    // Both operators' events: the held sessions' (hold, capture) and the post-paid ones' (off-session charges).
     const events: Stripe.Event[] = [];
-    for await (const event of p.stripe.events.list({ limit: 100 }, { stripeAccount: operator.account }))
-      events.push(event);
+    const accountOf = new Map<string, string>();
+    for (const account of accounts())
+      for await (const event of p.stripe.events.list({ limit: 100 }, { stripeAccount: account })) {
+        events.push(event);
+        accountOf.set(event.id, account);
+      }
     expect(events.length).toBeGreaterThan(10);
     const db = p.paymentDb();
     await db.connect();
@@ -320,7 +330,7 @@ describe('fault suite', () => {
       ).rows;
     const before = await snapshot();
     const deliver = (event: Stripe.Event, id = event.id) => {
-      const payload = JSON.stringify({ ...event, id, account: operator.account });
+      const payload = JSON.stringify({ ...event, id, account: accountOf.get(event.id) });
       const header = p.stripe.webhooks.generateTestHeaderString({ payload, secret: 'whsec_emulator_connect' });
       return request('POST', `http://127.0.0.1:${p.ports.payment}/webhooks/stripe`, payload, {
         'content-type': 'application/json',
@@ -361,7 +371,7 @@ describe('fault suite', () => {
     );
     expect(forged.status).toBe(400);
     await db.end();
-    const audit = await auditMoney(p, [operator.account], sessions);
+    const audit = await auditMoney(p, accounts(), sessions);
     expect(audit.details).toEqual([]);
     rows.push({
       scenario: `webhooks replayed x2 shuffled + ${late.length} late/reordered`,
@@ -385,7 +395,7 @@ describe('fault suite', () => {
     const load = startLoad(8, readCatalogue, () => routable);
     await sleep(800);
     // Payment charges in flight (the provider answers 600 ms late) while the payment subgraph is told to stop.
-    const due = await Promise.all(Array.from({ length: 3 }, () => completedSession(p, operator, connector++, false)));
+    const due = await Promise.all(Array.from({ length: 3 }, () => completedSession(p, direct, connector++)));
     sessions.push(...due.map((d) => d.sessionId));
     p.proxy.arm({ method: 'POST', path: /^\/v1\/payment_intents$/, action: 'delay', delayMs: 600, times: 3 });
     const charges = due.map((d) =>
@@ -419,7 +429,7 @@ describe('fault suite', () => {
     expect(report.counts.unclean + report.counts['clean-error'] + report.counts.partial).toBe(0); // nothing that started failed
     const audit = await auditMoney(
       p,
-      [operator.account],
+      accounts(),
       due.map((d) => d.sessionId),
     );
     expect(audit.details).toEqual([]);
@@ -451,7 +461,7 @@ describe('fault suite', () => {
   });
 
   it('leaves no session charged twice and none lost, over every scenario', async () => {
-    const audit = await auditMoney(p, [operator.account], sessions);
+    const audit = await auditMoney(p, accounts(), sessions);
     expect(audit.details).toEqual([]);
     expect(audit.doubleCharges + audit.lostPayments + audit.phantomPayments).toBe(0);
   });

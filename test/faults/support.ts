@@ -293,6 +293,7 @@ export interface Platform {
   ports: Record<SubgraphName | 'gateway', number>;
   prefix: string;
   paymentDb(): pg.Client;
+  sessionDb(): pg.Client;
   restartPostgres(downMs: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -339,10 +340,14 @@ export async function startPlatform(): Promise<Platform> {
     SWEEPER_CRON: 'off',
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${traces.port}`,
   });
+  // The session-settle job charges an ended session by itself; here its worker polls rarely, so the charges under
+  // fault are the scenarios' own chargeSession calls (the same idempotent path the job takes).
+  const envOf = (n: SubgraphName) =>
+    n === 'session' ? () => ({ ...baseEnv(), SESSION_JOB_POLLING_SECONDS: '60' }) : baseEnv;
   const subgraphs = Object.fromEntries(
     SUBGRAPH_NAMES.map((n) => [
       n,
-      new Proc(n, `subgraphs/${n}/main.ts`, baseEnv, `http://127.0.0.1:${ports[n]}/health/ready`),
+      new Proc(n, `subgraphs/${n}/main.ts`, envOf(n), `http://127.0.0.1:${ports[n]}/health/ready`),
     ]),
   ) as Record<SubgraphName, Proc>;
   const gateway = new Proc('gateway', 'gateway/main.ts', baseEnv, `http://127.0.0.1:${ports.gateway}/health/ready`);
@@ -350,8 +355,11 @@ export async function startPlatform(): Promise<Platform> {
   await Promise.all(SUBGRAPH_NAMES.map((n) => subgraphs[n].start()));
   await gateway.start();
   emulator.setWebhookUrl(`http://127.0.0.1:${ports.payment}/webhooks/stripe`);
-  const paymentDbUrl = new URL(database.url);
-  paymentDbUrl.pathname = `/${prefix}_payment`;
+  const dbUrl = (name: SubgraphName) => {
+    const url = new URL(database.url);
+    url.pathname = `/${prefix}_${name}`;
+    return url.toString();
+  };
   return {
     get database() {
       return database;
@@ -370,7 +378,8 @@ export async function startPlatform(): Promise<Platform> {
     gatewayUrl: `http://127.0.0.1:${ports.gateway}/graphql`,
     ports,
     prefix,
-    paymentDb: () => new pg.Client({ connectionString: paymentDbUrl.toString() }),
+    paymentDb: () => new pg.Client({ connectionString: dbUrl('payment') }),
+    sessionDb: () => new pg.Client({ connectionString: dbUrl('session') }),
     async restartPostgres(downMs: number) {
       await database.stop();
       await sleep(downMs);
@@ -421,10 +430,20 @@ export interface Operator {
   account: string;
   stationId: string;
   connectorIds: string[];
+  /** Post-paid: its sessions start without a hold and are charged off-session at the end; else held at start. */
+  postPaid: boolean;
 }
 
-/** An operator with a tariff (hold 2000 minor units) and a station with many connectors, onboarded at the provider. */
-export async function createOperator(p: Platform, name: string, connectors = 20): Promise<Operator> {
+/**
+ * An operator with a tariff (hold 2000 minor units, placed at start) and a station with many connectors, onboarded
+ * at the provider; post-paid (no hold, an off-session charge at the end) when told.
+ */
+export async function createOperator(
+  p: Platform,
+  name: string,
+  connectors = 20,
+  options: { postPaid?: boolean } = {},
+): Promise<Operator> {
   const { createOperator: operator } = await ok(
     gql<{ createOperator: { id: string } }>(
       p,
@@ -440,6 +459,15 @@ export async function createOperator(p: Platform, name: string, connectors = 20)
       admin,
     ),
   );
+  if (options.postPaid)
+    await ok(
+      gql(
+        p,
+        `mutation ($id: ID!) { updateOperator(id: $id, input: { postPaid: true }) { id postPaid } }`,
+        { id: operator.id },
+        admin,
+      ),
+    );
   const { createTariff: tariff } = await ok(
     gql<{ createTariff: { id: string } }>(
       p,
@@ -510,7 +538,13 @@ export async function createOperator(p: Platform, name: string, connectors = 20)
     },
     10_000,
   );
-  return { id: operator.id, account, stationId: station.id, connectorIds: station.connectors.map((c) => c.id) };
+  return {
+    id: operator.id,
+    account,
+    stationId: station.id,
+    connectorIds: station.connectors.map((c) => c.id),
+    postPaid: options.postPaid ?? false,
+  };
 }
 
 let drivers = 0;
@@ -528,43 +562,73 @@ export async function saveCard(p: Platform, driver: TokenClaims): Promise<string
   return savePaymentMethod.id;
 }
 
-/** A driver with a card and a COMPLETED session on `connector`, held first when `hold`; returns the session's total. */
+/**
+ * Test-only: moves a just-started session's start back by the time its connector needs, at its rated power, to
+ * deliver `energyWh` more, so a meter value of that energy "now" passes the plausibility check (energy gained ≤
+ * power × elapsed × 1.1 + 100 Wh). The tariff here has no time price, so the cost does not change.
+ */
+export async function backdateSession(p: Platform, sessionId: string, energyWh: number): Promise<void> {
+  const db = p.sessionDb();
+  await db.connect();
+  try {
+    await db.query(
+      `update charging_session
+          set started_at = started_at - make_interval(secs => ceil(greatest(0, $1::numeric - energy_wh) * 3.6 / connector_power_kw))
+        where id = $2 and last_meter_at is null and connector_power_kw > 0`,
+      [energyWh, sessionId],
+    );
+  } finally {
+    await db.end();
+  }
+}
+
+/**
+ * A driver with a card and a COMPLETED session on `connector` of `operator`: held at start (the tariff's
+ * pre-authorisation on the driver's card) unless the operator is post-paid; returns the session's total.
+ */
 export async function completedSession(
   p: Platform,
   operator: Operator,
   connector: number,
-  hold: boolean,
 ): Promise<{ driver: TokenClaims; sessionId: string; total: number }> {
   const driver = newDriver();
-  const card = await saveCard(p, driver);
+  await saveCard(p, driver);
   const { startChargingSession } = await ok(
-    gql<{ startChargingSession: { id: string } }>(
+    gql<{ startChargingSession: { id: string; status: string } }>(
       p,
-      `mutation ($input: StartChargingSessionInput!) { startChargingSession(input: $input) { id } }`,
+      `mutation ($input: StartChargingSessionInput!) { startChargingSession(input: $input) { id status } }`,
       { input: { stationId: operator.stationId, connectorId: operator.connectorIds[connector] } },
       driver,
     ),
   );
   const sessionId = startChargingSession.id;
-  if (hold)
-    await ok(
-      gql(
-        p,
-        `mutation ($input: AuthorizeChargingSessionInput!) { authorizeChargingSession(input: $input) { status } }`,
-        { input: { sessionId, paymentMethodId: card } },
-        driver,
-      ),
-    );
+  // A manual station: ACTIVE right after the hold (or at once, post-paid).
+  const { chargingSession } = await ok(
+    gql<{
+      chargingSession: { status: string; payment: { status: string; authorizedAmount: { amount: number } } | null };
+    }>(
+      p,
+      `query ($id: ID!) { chargingSession(id: $id) { status payment { status authorizedAmount { amount } } } }`,
+      { id: sessionId },
+      driver,
+    ),
+  );
+  if (chargingSession.status !== 'ACTIVE') throw new Error(`session ${sessionId} is ${chargingSession.status}`);
+  const held = chargingSession.payment;
+  if (operator.postPaid ? held !== null : held?.status !== 'AUTHORIZED' || held.authorizedAmount.amount !== 2000)
+    throw new Error(`session ${sessionId}: unexpected payment at start ${JSON.stringify(held)}`);
   const adminOf: TokenClaims = {
     role: Role.OPERATOR_ADMIN,
     sub: `admin-${operator.id.slice(-6)}`,
     operatorId: operator.id,
   };
+  const energyWh = 3000 + connector * 100;
+  await backdateSession(p, sessionId, energyWh);
   await ok(
     gql(
       p,
       `mutation ($input: RecordMeterValueInput!) { recordMeterValue(input: $input) { id } }`,
-      { input: { sessionId, energyWh: 3000 + connector * 100, measuredAt: new Date().toISOString() } },
+      { input: { sessionId, energyWh, measuredAt: new Date().toISOString() } },
       adminOf,
     ),
   );
@@ -576,7 +640,10 @@ export async function completedSession(
       driver,
     ),
   );
-  return { driver, sessionId, total: stopChargingSession.cost.total.amount };
+  // Capture = min(total, authorised): totals here stay below the 2000 hold, so the charge is the whole total.
+  const total = stopChargingSession.cost.total.amount;
+  if (!operator.postPaid && total > 2000) throw new Error(`session ${sessionId}: total ${total} above the hold`);
+  return { driver, sessionId, total };
 }
 
 export const CHARGE = `mutation ($id: ID!) { chargeSession(sessionId: $id) { id status amount { amount } } }`;
