@@ -165,6 +165,8 @@ describe('a charging session driven by a charger', () => {
   let sessionStationId: string;
   let connectorId: string;
   const received: string[] = [];
+  // The charger's own calls, made from its command handlers: awaited before it disconnects, so none is cut off.
+  const chargerCalls: Array<Promise<unknown>> = [];
   let transactionId = 0;
 
   const SESSION = `query ($id: ID!) { chargingSession(id: $id) { id status energyWh stopReason chargePointId } }`;
@@ -225,16 +227,22 @@ describe('a charging session driven by a charger', () => {
       const { connectorId: connector, idTag } = params as { connectorId: number; idTag: string };
       received.push('RemoteStartTransaction');
       setTimeout(() => {
-        void (async () => {
-          const started = (await client.call('StartTransaction', {
-            connectorId: connector,
-            idTag,
-            meterStart: 10_000,
-            timestamp: new Date().toISOString(),
-          })) as { transactionId: number };
-          transactionId = started.transactionId;
-          await client.call('StatusNotification', { connectorId: connector, errorCode: 'NoError', status: 'Charging' });
-        })();
+        chargerCalls.push(
+          (async () => {
+            const started = (await client.call('StartTransaction', {
+              connectorId: connector,
+              idTag,
+              meterStart: 10_000,
+              timestamp: new Date().toISOString(),
+            })) as { transactionId: number };
+            transactionId = started.transactionId;
+            await client.call('StatusNotification', {
+              connectorId: connector,
+              errorCode: 'NoError',
+              status: 'Charging',
+            });
+          })(),
+        );
       }, 50);
       return Promise.resolve({ status: 'Accepted' });
     });
@@ -243,12 +251,14 @@ describe('a charging session driven by a charger', () => {
       expect((params as { transactionId: number }).transactionId).toBe(transactionId);
       setTimeout(
         () =>
-          void client.call('StopTransaction', {
-            transactionId,
-            meterStop: 10_090,
-            timestamp: new Date().toISOString(),
-            reason: 'Remote',
-          }),
+          chargerCalls.push(
+            client.call('StopTransaction', {
+              transactionId,
+              meterStop: 10_090,
+              timestamp: new Date().toISOString(),
+              reason: 'Remote',
+            }),
+          ),
         50,
       );
       return Promise.resolve({ status: 'Accepted' });
@@ -262,6 +272,7 @@ describe('a charging session driven by a charger', () => {
     }, 5_000);
   });
   afterAll(async () => {
+    await Promise.allSettled(chargerCalls);
     await client?.close();
   });
 
