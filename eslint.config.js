@@ -8,16 +8,24 @@ const SUBGRAPHS = ['operator', 'station', 'session', 'payment'];
 const TOOLS = ['./dev', './bench'];
 
 /**
- * Who may import whom (ARCHITECTURE.md): the platform core (subgraphs/common) imports no process; the gateway, each
- * subgraph and the OCPP process import the core and nothing of each other; production code never imports tools.
+ * Who may import whom (ARCHITECTURE.md): the platform core (platform/) imports no process; the gateway, each
+ * subgraph and the OCPP process import the core and nothing of each other; what only a subgraph stands on
+ * (platform/subgraph: type-graphql, federation, the subgraph server) stays out of the gateway and the OCPP process;
+ * production code never imports tools.
  */
 const boundaries = [
   {
-    target: './subgraphs/common',
+    target: './platform',
     from: [...SUBGRAPHS.map((s) => `./subgraphs/${s}`), './gateway', './ocpp', ...TOOLS],
   },
-  { target: './gateway', from: [...SUBGRAPHS.map((s) => `./subgraphs/${s}`), './ocpp', ...TOOLS] },
-  { target: './ocpp', from: [...SUBGRAPHS.map((s) => `./subgraphs/${s}`), './gateway', ...TOOLS] },
+  {
+    target: './gateway',
+    from: [...SUBGRAPHS.map((s) => `./subgraphs/${s}`), './platform/subgraph', './ocpp', ...TOOLS],
+  },
+  {
+    target: './ocpp',
+    from: [...SUBGRAPHS.map((s) => `./subgraphs/${s}`), './platform/subgraph', './gateway', ...TOOLS],
+  },
   ...SUBGRAPHS.map((name) => ({
     target: `./subgraphs/${name}`,
     from: [

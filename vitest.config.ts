@@ -11,6 +11,7 @@ export default defineConfig({
   },
   test: {
     include: [
+      'platform/**/*.test.ts',
       'subgraphs/**/*.test.ts',
       'gateway/**/*.test.ts',
       'ocpp/**/*.test.ts',

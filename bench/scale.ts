@@ -20,9 +20,9 @@ import { parseArgs } from 'node:util';
 import { addDays, seedBulk, type BulkResult } from '../dev/bulk-data.js';
 import { startStack, type Stack } from '../dev/stack.js';
 import { signDevToken, type TokenClaims } from '../dev/tokens.js';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/common/config.js';
-import { databaseUrl, dropDatabase } from '../subgraphs/common/database.js';
-import { Role } from '../subgraphs/common/identity.js';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../platform/config.js';
+import { databaseUrl, dropDatabase } from '../platform/database-admin.js';
+import { Role } from '../platform/identity.js';
 
 const { values } = parseArgs({
   options: {

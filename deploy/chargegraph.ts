@@ -6,7 +6,7 @@
  *   chargegraph ocpp                        the OCPP endpoint for charge points (OCPP_PORT)
  *   chargegraph migrate [<subgraph>…|ocpp|all]   apply migrations and exit (the Kubernetes migration Jobs)
  */
-import { SUBGRAPH_NAMES } from '../subgraphs/common/config.js';
+import { SUBGRAPH_NAMES } from '../platform/config.js';
 
 /** Roles that are one process entry each (compiled next to this file's folder). */
 const ENTRIES: Record<string, string> = {

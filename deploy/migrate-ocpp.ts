@@ -5,9 +5,9 @@
  */
 import { ocppDatabaseUrl } from '../ocpp/config.js';
 import { openOcppDatabase } from '../ocpp/database.js';
-import { loadOrExit } from '../subgraphs/common/process-lifecycle.js';
-import { createProcessLogger } from '../subgraphs/common/observability.js';
-import { loadProcessConfig } from '../subgraphs/common/runtime-config.js';
+import { loadOrExit } from '../platform/process-lifecycle.js';
+import { createProcessLogger } from '../platform/observability.js';
+import { loadProcessConfig } from '../platform/runtime-config.js';
 
 export async function migrateOcpp(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const { config } = loadOrExit(() => loadProcessConfig(env));

@@ -12,9 +12,10 @@
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import type { Config, SubgraphName } from '../subgraphs/common/config.js';
-import { databaseUrl, openDatabase } from '../subgraphs/common/database.js';
-import { minorDigits } from '../subgraphs/common/money.js';
+import type { Config, SubgraphName } from '../platform/config.js';
+import { openDatabase } from '../platform/database.js';
+import { databaseUrl } from '../platform/database-admin.js';
+import { minorDigits } from '../platform/money.js';
 import { subgraphModules } from '../subgraphs/index.js';
 
 export interface BulkOptions {

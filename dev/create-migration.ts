@@ -5,8 +5,9 @@
 import 'reflect-metadata';
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadConfig, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/common/config.js';
-import { databaseUrl, dropDatabase, openDatabase } from '../subgraphs/common/database.js';
+import { loadConfig, SUBGRAPH_NAMES, type SubgraphName } from '../platform/config.js';
+import { openDatabase } from '../platform/database.js';
+import { databaseUrl, dropDatabase } from '../platform/database-admin.js';
 import { subgraphModules } from '../subgraphs/index.js';
 
 const name = process.argv[2] as SubgraphName;

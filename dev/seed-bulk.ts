@@ -9,7 +9,7 @@
  */
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../subgraphs/common/config.js';
+import { loadConfig } from '../platform/config.js';
 import { seedBulk } from './bulk-data.js';
 
 const usage =

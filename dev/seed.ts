@@ -1,4 +1,4 @@
-import { Role } from '../subgraphs/common/identity.js';
+import { Role } from '../platform/identity.js';
 
 export type GraphQLCall = <T>(query: string, variables: Record<string, unknown>) => Promise<T>;
 

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadConfig, SUBGRAPH_NAMES, type Config, type SubgraphName } from '../subgraphs/common/config.js';
-import { createLogger } from '../subgraphs/common/logger.js';
-import { createSubgraph, type Subgraph } from '../subgraphs/common/server.js';
+import { loadConfig, SUBGRAPH_NAMES, type Config, type SubgraphName } from '../platform/config.js';
+import { createLogger } from '../platform/logger.js';
+import { createSubgraph, type Subgraph } from '../platform/subgraph/server.js';
 import { subgraphModules } from '../subgraphs/index.js';
 import { createGateway, type Gateway } from '../gateway/gateway.js';
 import { createOcppServer, type OcppServer } from '../ocpp/server.js';

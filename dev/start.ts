@@ -7,8 +7,8 @@
  */
 import 'reflect-metadata';
 import Stripe from 'stripe';
-import { loadConfig } from '../subgraphs/common/config.js';
-import { Role } from '../subgraphs/common/identity.js';
+import { loadConfig } from '../platform/config.js';
+import { Role } from '../platform/identity.js';
 import { startChargerFleet, type ChargerFleet } from './charger/fleet.js';
 import { JourneySkipped, runDemoJourney } from './demo.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres.js';

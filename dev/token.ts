@@ -3,7 +3,7 @@
  * npm run --silent token -- --role DRIVER|OPERATOR_ADMIN|PLATFORM_ADMIN|ANALYST|PARTNER [--sub ID] [--operator ID] [--ttl 12h]
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../subgraphs/common/config.js';
+import { loadConfig } from '../platform/config.js';
 import { CLIENT_ROLES, signDevToken, type TokenClaims } from './tokens.js';
 
 const usage = `usage: npm run --silent token -- --role ${CLIENT_ROLES.join('|')} [--sub ID] [--operator ID] [--ttl 12h]`;

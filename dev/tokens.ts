@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { Role } from '../subgraphs/common/identity.js';
+import { Role } from '../platform/identity.js';
 
 export interface TokenClaims {
   role: Exclude<Role, Role.SERVICE>;

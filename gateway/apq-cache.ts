@@ -8,7 +8,7 @@
 import type { KeyValueCache, KeyValueCacheSetOptions } from '@apollo/utils.keyvaluecache';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { ensureDatabase } from '../subgraphs/common/database-admin.js';
+import { ensureDatabase } from '../platform/database-admin.js';
 
 export const APQ_TABLE = 'apq_cache';
 const DEFAULT_TTL_SECONDS = 24 * 3600;

@@ -1,8 +1,8 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { GraphQLError } from 'graphql';
 import { LRUCache } from 'lru-cache';
-import type { Config } from '../subgraphs/common/config.js';
-import { ANONYMOUS, Role, type Identity } from '../subgraphs/common/identity.js';
+import type { Config } from '../platform/config.js';
+import { ANONYMOUS, Role, type Identity } from '../platform/identity.js';
 
 export type TokenVerifier = (authorization: string | undefined) => Promise<Identity>;
 

@@ -1,4 +1,4 @@
-import type { Identity } from '../subgraphs/common/identity.js';
+import type { Identity } from '../platform/identity.js';
 
 export interface GatewayContext {
   /** The verified caller; each subgraph call is signed for it (subgraph-client.ts). */

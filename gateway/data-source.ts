@@ -1,8 +1,8 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import type { Logger } from 'pino';
-import { ErrorCode } from '../subgraphs/common/errors.js';
-import { propagateRequest } from '../subgraphs/common/observability.js';
+import { ErrorCode } from '../platform/errors.js';
+import { propagateRequest } from '../platform/observability.js';
 import type { GatewayContext } from './context.js';
 import { isUnreachable, UPSTREAM_UNAVAILABLE } from './errors.js';
 import { errorsForFailedCall } from './nulled-fields.js';

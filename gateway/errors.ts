@@ -1,7 +1,7 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
-import { createErrorFormatter, ErrorCode } from '../subgraphs/common/errors.js';
+import { createErrorFormatter, ErrorCode } from '../platform/errors.js';
 import { hideSuggestions } from './hardening.js';
 import { SubgraphUnreachableError } from './subgraph-client.js';
 

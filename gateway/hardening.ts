@@ -11,8 +11,8 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
-import { ErrorCode } from '../subgraphs/common/errors.js';
-import { Role } from '../subgraphs/common/identity.js';
+import { ErrorCode } from '../platform/errors.js';
+import { Role } from '../platform/identity.js';
 import type { GatewayContext } from './context.js';
 
 /** Limits on what one request may ask; generous for real apps, fatal for abuse. */

@@ -20,7 +20,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
-import { ErrorCode } from '../subgraphs/common/errors.js';
+import { ErrorCode } from '../platform/errors.js';
 import { hideSuggestions, LIMITS, limitRules, operationCost, tooExpensive } from './hardening.js';
 
 /*

@@ -5,9 +5,9 @@ import { useServer } from 'graphql-ws/use/ws';
 import { decodeJwt } from 'jose';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ErrorCode } from '../subgraphs/common/errors.js';
-import { Role, type Identity } from '../subgraphs/common/identity.js';
-import type { Lifecycle } from '../subgraphs/common/observability.js';
+import { ErrorCode } from '../platform/errors.js';
+import { Role, type Identity } from '../platform/identity.js';
+import type { Lifecycle } from '../platform/observability.js';
 import type { TokenVerifier } from './auth.js';
 import type { LiveSettings } from './live-config.js';
 import {

@@ -1,6 +1,6 @@
 import type { ExecutionResult } from 'graphql';
 import type { Logger } from 'pino';
-import type { Bus } from '../subgraphs/common/bus.js';
+import type { Bus } from '../platform/bus.js';
 
 /**
  * The gateway's one listener on the bus channel `session_changed` (per process, connected on the first live

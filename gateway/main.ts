@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { readFile } from 'node:fs/promises';
-import { loadOrExit, onTermination } from '../subgraphs/common/process-lifecycle.js';
-import { createProcessLogger } from '../subgraphs/common/observability.js';
-import { loadProcessConfig } from '../subgraphs/common/runtime-config.js';
-import { initTracing } from '../subgraphs/common/tracing.js';
+import { loadOrExit, onTermination } from '../platform/process-lifecycle.js';
+import { createProcessLogger } from '../platform/observability.js';
+import { loadProcessConfig } from '../platform/runtime-config.js';
+import { initTracing } from '../platform/tracing.js';
 import { createGateway } from './gateway.js';
 import { loadSupergraphEnv } from './partner-config.js';
 import { loadLiveSettings } from './live-config.js';

@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { z } from 'zod';
 import type { PartnerMeta } from '../schema/artifact.js';
-import type { Identity } from '../subgraphs/common/identity.js';
+import type { Identity } from '../platform/identity.js';
 
 const envSchema = z
   .object({

@@ -11,10 +11,10 @@ import {
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
 import { z } from 'zod';
-import type { Config } from '../subgraphs/common/config.js';
-import { ensureDatabase } from '../subgraphs/common/database-admin.js';
-import { ErrorCode } from '../subgraphs/common/errors.js';
-import type { Identity } from '../subgraphs/common/identity.js';
+import type { Config } from '../platform/config.js';
+import { ensureDatabase } from '../platform/database-admin.js';
+import { ErrorCode } from '../platform/errors.js';
+import type { Identity } from '../platform/identity.js';
 import type { GatewayContext } from './context.js';
 
 /*
@@ -156,7 +156,7 @@ function rootFieldCount(operation: OperationDefinitionNode, document: DocumentNo
   return count(operation.selectionSet);
 }
 
-/** RATE_LIMITED (kept by the error formatter: common/errors.ts lists it); HTTP 429 and Retry-After are set above. */
+/** RATE_LIMITED (kept by the error formatter: platform/errors.ts lists it); HTTP 429 and Retry-After are set above. */
 function rateLimited(settings: RateLimitSettings, retryAfter: number): GraphQLError {
   return new GraphQLError(
     `Too many changes: at most ${settings.points} mutations per ${settings.windowSeconds} seconds. Try again in ${retryAfter} seconds.`,

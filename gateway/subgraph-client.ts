@@ -2,8 +2,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import http from 'node:http';
 import https from 'node:https';
 import type { Fetcher, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
-import { IDENTITY_HEADER, IdentitySigner, type Identity } from '../subgraphs/common/identity.js';
-import { processMetrics } from '../subgraphs/common/metrics.js';
+import { IDENTITY_HEADER, IdentitySigner, type Identity } from '../platform/identity.js';
+import { processMetrics } from '../platform/metrics.js';
 
 export interface SubgraphClientOptions {
   /** The subgraph's name, for metrics. */

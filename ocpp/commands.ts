@@ -2,17 +2,17 @@ import { randomUUID } from 'node:crypto';
 import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Bus } from '../subgraphs/common/bus.js';
+import type { Bus } from '../platform/bus.js';
 import {
   CHARGER_COMMAND_PATH,
   type ChargerCommand,
   type ChargerCommandFailure,
   type ChargerCommandResult,
-} from '../subgraphs/common/charger-commands.js';
-import { ErrorCode } from '../subgraphs/common/errors.js';
-import { Role, type Identity } from '../subgraphs/common/identity.js';
-import type { ReplayGuard } from '../subgraphs/common/replay-guard.js';
-import { signedCallerOnly } from '../subgraphs/common/signed-caller.js';
+} from '../platform/charger-commands.js';
+import { ErrorCode } from '../platform/errors.js';
+import { Role, type Identity } from '../platform/identity.js';
+import type { ReplayGuard } from '../platform/replay-guard.js';
+import { signedCallerOnly } from '../platform/signed-caller.js';
 import type { OcppSettings } from './config.js';
 import { CLOSE, type Connection, type ConnectionRegistry } from './connections.js';
 import { RPCError, TimeoutError } from './errors.js';

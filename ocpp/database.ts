@@ -2,8 +2,9 @@ import { MikroORM } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
-import { ensureDatabase, migrateExclusively } from '../subgraphs/common/database.js';
-import { replayGuardMigration } from '../subgraphs/common/replay-guard.js';
+import { migrateExclusively } from '../platform/database.js';
+import { ensureDatabase } from '../platform/database-admin.js';
+import { replayGuardMigration } from '../platform/replay-guard.js';
 
 /**
  * The OCPP process's own database (`<DATABASE_PREFIX>_ocpp`): no entities, only the used-token table of the replay

@@ -1,5 +1,5 @@
 import ocppRpc from 'ocpp-rpc';
-import { DomainError } from '../subgraphs/common/errors.js';
+import { DomainError } from '../platform/errors.js';
 
 // ocpp-rpc spreads its error classes into module.exports, which Node's ESM named imports cannot see (tsx, node):
 // take them from the CommonJS object.

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import { loadOrExit, onTermination } from '../subgraphs/common/process-lifecycle.js';
-import { createProcessLogger } from '../subgraphs/common/observability.js';
-import { loadProcessConfig } from '../subgraphs/common/runtime-config.js';
-import { initTracing } from '../subgraphs/common/tracing.js';
+import { loadOrExit, onTermination } from '../platform/process-lifecycle.js';
+import { createProcessLogger } from '../platform/observability.js';
+import { loadProcessConfig } from '../platform/runtime-config.js';
+import { initTracing } from '../platform/tracing.js';
 import { loadOcppSettings } from './config.js';
 import { createOcppServer } from './server.js';
 

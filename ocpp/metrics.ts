@@ -7,7 +7,7 @@
  * - chargegraph_ocpp_meter_batch_size: meter values per chargerMeterValues call
  */
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { processMetrics } from '../subgraphs/common/metrics.js';
+import { processMetrics } from '../platform/metrics.js';
 
 /** Actions we label by name; anything else a charger sends is `other` (bounded series). */
 const KNOWN_ACTIONS = new Set([

@@ -2,7 +2,7 @@
  * OCPP 1.6-J: what a charge point sends us (Core profile) and the remote start/stop we send it. Strict mode has
  * validated every payload against the official schema before these handlers run.
  */
-import type { ChargerCommand, ChargerCommandResult } from '../subgraphs/common/charger-commands.js';
+import type { ChargerCommand, ChargerCommandResult } from '../platform/charger-commands.js';
 import type { Connection } from './connections.js';
 import { propertyViolation } from './errors.js';
 import { energyReadings16, submitReadings } from './meter-values.js';

@@ -2,7 +2,7 @@
  * OCPP 2.0.1: what a charging station sends us and the remote start/stop we send it. Our connectors are its EVSEs
  * (`ocppConnectorId` = EVSE id, connector 1). Strict mode has validated every payload before these handlers run.
  */
-import type { ChargerCommand, ChargerCommandResult } from '../subgraphs/common/charger-commands.js';
+import type { ChargerCommand, ChargerCommandResult } from '../platform/charger-commands.js';
 import type { Connection } from './connections.js';
 import { occurrenceViolation, propertyViolation } from './errors.js';
 import { energyReadings201, submitReadings, type EnergyReading } from './meter-values.js';

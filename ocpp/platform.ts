@@ -1,4 +1,4 @@
-import type { EntityClient } from '../subgraphs/common/entity-client.js';
+import type { EntityClient } from '../platform/entity-client.js';
 
 /** What a charge point is, learnt at login (station subgraph `chargePointLogin`). */
 export interface ChargePointLogin {

@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { SUBGRAPH_NAMES } from '../subgraphs/common/config.js';
+import { SUBGRAPH_NAMES } from '../platform/config.js';
 import type { PartnerMeta } from './artifact.js';
 import { composeSubgraphs, type CompositionOutcome, type SubgraphSdl } from './contract.js';
 

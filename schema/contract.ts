@@ -1,9 +1,9 @@
 import { composeServices } from '@apollo/composition';
 import { printSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
-import { DEFAULT_PORTS, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/common/config.js';
-import { buildFederatedSchema } from '../subgraphs/common/federation.js';
-import type { SubgraphModule } from '../subgraphs/common/server.js';
+import { DEFAULT_PORTS, SUBGRAPH_NAMES, type SubgraphName } from '../platform/config.js';
+import { buildFederatedSchema } from '../platform/subgraph/federation.js';
+import type { SubgraphModule } from '../platform/subgraph/server.js';
 
 export interface SubgraphSdl {
   name: string;

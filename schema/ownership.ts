@@ -16,7 +16,7 @@ import {
   type OperationDefinitionNode,
   type TypeDefinitionNode,
 } from 'graphql';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/common/config.js';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../platform/config.js';
 
 /** Ours: the subgraphs of this repository. Every other subgraph of a supergraph is a partner's. */
 export const isOurSubgraph = (name: string): name is SubgraphName =>

@@ -3,8 +3,8 @@
  * from schema/supergraph.yaml (ours + partners), and the Apollo Client cache policies of its API schema
  * (apollo-type-policies.ts beside it). Shared by `npm run compose` and the drift test.
  */
-import type { SubgraphName } from '../subgraphs/common/config.js';
-import type { SubgraphModule } from '../subgraphs/common/server.js';
+import type { SubgraphName } from '../platform/config.js';
+import type { SubgraphModule } from '../platform/subgraph/server.js';
 import { dirname, join } from 'node:path';
 import { renderSupergraphFile, type PartnerMeta } from './artifact.js';
 import { apiSchema } from './breaking.js';

@@ -1,5 +1,5 @@
-import type { SubgraphName } from './common/config.js';
-import type { SubgraphModule } from './common/server.js';
+import type { SubgraphName } from '../platform/config.js';
+import type { SubgraphModule } from '../platform/subgraph/server.js';
 import { operatorSubgraph } from './operator/index.js';
 import { stationSubgraph } from './station/index.js';
 import { sessionSubgraph } from './session/index.js';

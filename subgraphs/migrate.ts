@@ -5,11 +5,12 @@
  */
 import 'reflect-metadata';
 import { pathToFileURL } from 'node:url';
-import { SUBGRAPH_NAMES, type SubgraphName } from './common/config.js';
-import { databaseUrl, migrateExclusively, openDatabase } from './common/database.js';
-import { loadOrExit } from './common/process-lifecycle.js';
-import { createProcessLogger } from './common/observability.js';
-import { loadProcessConfig } from './common/runtime-config.js';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../platform/config.js';
+import { migrateExclusively, openDatabase } from '../platform/database.js';
+import { databaseUrl } from '../platform/database-admin.js';
+import { loadOrExit } from '../platform/process-lifecycle.js';
+import { createProcessLogger } from '../platform/observability.js';
+import { loadProcessConfig } from '../platform/runtime-config.js';
 import { subgraphModules } from './index.js';
 
 export async function migrate(

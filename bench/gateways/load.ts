@@ -5,8 +5,8 @@
  * for GraphQL errors and frees the connectors a run leaves busy.
  */
 import autocannon from 'autocannon';
-import type { SubgraphName } from '../../subgraphs/common/config.js';
-import { IDENTITY_HEADER, IdentitySigner, Role, type Identity } from '../../subgraphs/common/identity.js';
+import type { SubgraphName } from '../../platform/config.js';
+import { IDENTITY_HEADER, IdentitySigner, Role, type Identity } from '../../platform/identity.js';
 import { signDevToken, type TokenClaims } from '../../dev/tokens.js';
 import type { ReadQuery, WriteMix } from './queries.js';
 import type { WriteSlot } from './seed.js';

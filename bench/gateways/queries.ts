@@ -2,8 +2,8 @@
  * The workload: three reads and a write mix, the same text for every target. A read is one operation; the write
  * mix is a chain per connection (start → meter → stop → charge), each step a mutation owned by one subgraph.
  */
-import type { SubgraphName } from '../../subgraphs/common/config.js';
-import { Role, type Identity } from '../../subgraphs/common/identity.js';
+import type { SubgraphName } from '../../platform/config.js';
+import { Role, type Identity } from '../../platform/identity.js';
 import type { BenchData, WriteSlot } from './seed.js';
 
 export interface ReadQuery {

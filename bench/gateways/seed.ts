@@ -3,7 +3,7 @@
  * data does): the demo operators and stations, onboarded with the Stripe emulator; a driver with a history of
  * charged sessions; and one (driver, connector) pair per write-mix connection, each driver with a saved card.
  */
-import { Role } from '../../subgraphs/common/identity.js';
+import { Role } from '../../platform/identity.js';
 import { onboardOperators, SEED_ADMIN, seedDemoData, waitUntilPayable, type GraphQLCall } from '../../dev/seed.js';
 import { signDevToken, type TokenClaims } from '../../dev/tokens.js';
 

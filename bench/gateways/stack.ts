@@ -9,8 +9,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { parseAllDocuments } from 'yaml';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/common/config.js';
-import { dropDatabase } from '../../subgraphs/common/database.js';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../../platform/config.js';
+import { dropDatabase } from '../../platform/database-admin.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../dev/embedded-postgres.js';
 import { assertPortFree, REPO_ROOT, startNode, waitReady, type Child } from './processes.js';
 

@@ -3,7 +3,7 @@
  * charge points the station subgraph counts as connected, and whether every charging session holds exactly the
  * energy of the last MeterValues its charger had acknowledged (so an acknowledgement meant "applied").
  */
-import { Role, type Identity } from '../../subgraphs/common/identity.js';
+import { Role, type Identity } from '../../platform/identity.js';
 import { METER_START_WH } from './protocol.js';
 import type { SubgraphCaller } from './seed.js';
 

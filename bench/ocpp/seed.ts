@@ -8,10 +8,10 @@
  * setting, not what is measured); the first 250 charge points are registered through the API.
  */
 import pg from 'pg';
-import { newId } from '../../subgraphs/common/ids.js';
+import { newId } from '../../platform/ids.js';
 import { hashPassword, newPassword } from '../../subgraphs/station/charge-point/charge-point.password.js';
-import { IDENTITY_HEADER, IdentitySigner, Role, type Identity } from '../../subgraphs/common/identity.js';
-import type { SubgraphName } from '../../subgraphs/common/config.js';
+import { IDENTITY_HEADER, IdentitySigner, Role, type Identity } from '../../platform/identity.js';
+import type { SubgraphName } from '../../platform/config.js';
 import type { ChargerSpec } from './protocol.js';
 
 export const CONNECTORS_PER_STATION = 2;

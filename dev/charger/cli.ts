@@ -7,8 +7,8 @@
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../../subgraphs/common/config.js';
-import { Role } from '../../subgraphs/common/identity.js';
+import { loadConfig } from '../../platform/config.js';
+import { Role } from '../../platform/identity.js';
 import { graphqlCaller } from '../graphql-call.js';
 import { signDevToken } from '../tokens.js';
 import { SimulatedCharger } from './charger.js';

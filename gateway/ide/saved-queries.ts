@@ -3,7 +3,7 @@
  * by the gateway when it starts (no rebuild of the IDE assets needed). Each entry opens in its own tab.
  *
  * Analytics periods are local calendar dates [from, to): every session and payment counts on the date its station's
- * clock showed (the station's own time zone), so "October" is October everywhere. See subgraphs/common/analytics/README.md.
+ * clock showed (the station's own time zone), so "October" is October everywhere. See platform/subgraph/analytics/README.md.
  */
 /** How the IDE's result view draws a saved query's answer (it finds a chart by itself without one). */
 export interface ChartHint {

@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { Role } from '../../subgraphs/common/identity.js';
+import { Role } from '../../platform/identity.js';
 import { createTokenVerifier } from '../auth.js';
 
 const JWT_SECRET = 'auth-test-secret-that-is-long-enough-0000';

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { hashBody, IDENTITY_HEADER, IdentityVerifier, Role, type Identity } from '../../subgraphs/common/identity.js';
+import { hashBody, IDENTITY_HEADER, IdentityVerifier, Role, type Identity } from '../../platform/identity.js';
 import { forCaller, SubgraphClient, SubgraphUnreachableError } from '../subgraph-client.js';
 
 const SECRET = 'subgraph-client-test-secret-long-enough-00';

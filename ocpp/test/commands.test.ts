@@ -1,13 +1,7 @@
 import type { RPCClient } from 'ocpp-rpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChargerCommandClient, type ChargerCommand } from '../../subgraphs/common/charger-commands.js';
-import {
-  IDENTITY_HEADER,
-  IdentitySigner,
-  Role,
-  serviceIdentity,
-  type Identity,
-} from '../../subgraphs/common/identity.js';
+import { ChargerCommandClient, type ChargerCommand } from '../../platform/charger-commands.js';
+import { IDENTITY_HEADER, IdentitySigner, Role, serviceIdentity, type Identity } from '../../platform/identity.js';
 import { testConfig } from '../../test/support/config.js';
 import { charger, closed, dropOcppDatabases, FakePlatform, startOcpp, until, type TestOcpp } from './support.js';
 

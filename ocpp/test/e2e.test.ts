@@ -1,6 +1,6 @@
 import type { RPCClient } from 'ocpp-rpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Role } from '../../subgraphs/common/identity.js';
+import { Role } from '../../platform/identity.js';
 import type { TokenClaims } from '../../dev/tokens.js';
 import { startTestStack, type TestStack } from '../../test/support/stack.js';
 import { callError, charger, closed, until } from './support.js';

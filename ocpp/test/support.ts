@@ -1,7 +1,7 @@
 import { RPCClient } from 'ocpp-rpc';
-import type { Config } from '../../subgraphs/common/config.js';
-import { dropDatabase } from '../../subgraphs/common/database.js';
-import { busDatabaseUrl } from '../../subgraphs/common/bus.js';
+import type { Config } from '../../platform/config.js';
+import { dropDatabase } from '../../platform/database-admin.js';
+import { busDatabaseUrl } from '../../platform/bus.js';
 import { testConfig } from '../../test/support/config.js';
 import { loadOcppSettings, ocppDatabaseUrl } from '../config.js';
 import { createOcppServer, type OcppServer } from '../server.js';

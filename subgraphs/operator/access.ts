@@ -1,6 +1,6 @@
-import { isPlatform, requireOperatorAccess } from '../common/auth.js';
-import { forbidden } from '../common/errors.js';
-import type { Identity } from '../common/identity.js';
+import { isPlatform, requireOperatorAccess } from '../../platform/subgraph/auth.js';
+import { forbidden } from '../../platform/errors.js';
+import type { Identity } from '../../platform/identity.js';
 
 /*
  * Who may do what with operators, in one place.

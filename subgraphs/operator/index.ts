@@ -1,4 +1,4 @@
-import type { SubgraphModule } from '../common/server.js';
+import type { SubgraphModule } from '../../platform/subgraph/server.js';
 import { migrations } from './migrations/index.js';
 import { Operator } from './operator/operator.entity.js';
 import { OperatorResolver, operatorReferences } from './operator/operator.resolver.js';

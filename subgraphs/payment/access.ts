@@ -1,6 +1,6 @@
-import { canManageOperator, isPlatform } from '../common/auth.js';
-import { forbidden, unauthenticated } from '../common/errors.js';
-import { Role, type Identity } from '../common/identity.js';
+import { canManageOperator, isPlatform } from '../../platform/subgraph/auth.js';
+import { forbidden, unauthenticated } from '../../platform/errors.js';
+import { Role, type Identity } from '../../platform/identity.js';
 
 /*
  * Who may do what with money, in one place. PLATFORM_ADMIN and SERVICE (another ChargeGraph process, e.g. the

@@ -1,6 +1,6 @@
-import { DomainError, ErrorCode } from '../common/errors.js';
+import { DomainError, ErrorCode } from '../../platform/errors.js';
 
-/** The payment subgraph's client errors, each with its own stable code from common/errors.ts. */
+/** The payment subgraph's client errors, each with its own stable code from platform/errors.ts. */
 export type PaymentErrorCode =
   | typeof ErrorCode.SESSION_NOT_COMPLETED
   | typeof ErrorCode.SESSION_NOT_ACTIVE

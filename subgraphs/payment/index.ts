@@ -1,7 +1,7 @@
-import { Bus, busDatabaseUrl } from '../common/bus.js';
-import { databaseUrl } from '../common/database.js';
-import { JobQueue } from '../common/jobs.js';
-import type { SubgraphModule } from '../common/server.js';
+import { Bus, busDatabaseUrl } from '../../platform/bus.js';
+import { databaseUrl } from '../../platform/database-admin.js';
+import { JobQueue } from '../../platform/subgraph/jobs.js';
+import type { SubgraphModule } from '../../platform/subgraph/server.js';
 import { OperatorPaymentAccount } from './account/account.entity.js';
 import { OperatorPaymentsResolver } from './account/account.resolver.js';
 import { AccountService } from './account/account.service.js';

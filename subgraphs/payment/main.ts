@@ -1,4 +1,4 @@
-import { runSubgraph } from '../common/main.js';
+import { runSubgraph } from '../../platform/subgraph/main.js';
 import { loadPaymentConfig } from './config.js';
 import { paymentSubgraph } from './index.js';
 import { paymentMetrics } from './metrics.js';

@@ -11,8 +11,8 @@
  *   capped at the authorised amount (the session cost more than was held), counted in this process: sum()
  */
 import { Counter, Gauge } from 'prom-client';
-import type { SubgraphDeps } from '../common/server.js';
-import { processMetrics } from '../common/metrics.js';
+import type { SubgraphDeps } from '../../platform/subgraph/server.js';
+import { processMetrics } from '../../platform/metrics.js';
 
 const MIN_INTERVAL_MS = 10_000;
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { GraphQLError } from 'graphql';
-import { serviceIdentity } from '../common/identity.js';
-import type { JobQueue } from '../common/jobs.js';
+import { serviceIdentity } from '../../platform/identity.js';
+import type { JobQueue } from '../../platform/subgraph/jobs.js';
 import type { Orm } from './locks.js';
 import { Payment } from './payment/payment.entity.js';
 import type { PaymentService } from './payment/payment.service.js';

@@ -1,8 +1,8 @@
-import { busDatabaseUrl, Bus } from '../common/bus.js';
-import { ChargerCommandClient } from '../common/charger-commands.js';
-import { databaseUrl } from '../common/database.js';
-import { JobQueue } from '../common/jobs.js';
-import type { SubgraphModule } from '../common/server.js';
+import { busDatabaseUrl, Bus } from '../../platform/bus.js';
+import { ChargerCommandClient } from '../../platform/charger-commands.js';
+import { databaseUrl } from '../../platform/database-admin.js';
+import { JobQueue } from '../../platform/subgraph/jobs.js';
+import type { SubgraphModule } from '../../platform/subgraph/server.js';
 import { OperatorEnergyResolver, StationAnalyticsResolver } from './analytics/analytics.resolver.js';
 import { SessionEnergyDaily } from './analytics/energy-daily.entity.js';
 import { ChargerResolver } from './charger/charger.resolver.js';

@@ -1,4 +1,4 @@
-import { runSubgraph } from '../common/main.js';
+import { runSubgraph } from '../../platform/subgraph/main.js';
 import { sessionSubgraph } from './index.js';
 
 await runSubgraph(sessionSubgraph);

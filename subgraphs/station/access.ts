@@ -1,6 +1,6 @@
-import { canManageOperator, requireOperatorAccess } from '../common/auth.js';
-import { forbidden } from '../common/errors.js';
-import { Role, type Identity } from '../common/identity.js';
+import { canManageOperator, requireOperatorAccess } from '../../platform/subgraph/auth.js';
+import { forbidden } from '../../platform/errors.js';
+import { Role, type Identity } from '../../platform/identity.js';
 
 /*
  * Who may do what with the catalogue (stations, their connectors, tariffs, charge points), in one place.

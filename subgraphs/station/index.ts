@@ -1,6 +1,6 @@
-import { ChargerCommandClient } from '../common/charger-commands.js';
-import { ResolverContainer } from '../common/container.js';
-import type { SubgraphModule } from '../common/server.js';
+import { ChargerCommandClient } from '../../platform/charger-commands.js';
+import { ResolverContainer } from '../../platform/subgraph/container.js';
+import type { SubgraphModule } from '../../platform/subgraph/server.js';
 import { StationConnectorCountResolver } from './analytics/connector-count.resolver.js';
 import { ChargePoint } from './charge-point/charge-point.entity.js';
 import { ChargePointResolver, StationChargePointsResolver } from './charge-point/charge-point.resolver.js';

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { SignJWT } from 'jose';
-import type { SubgraphName } from '../../subgraphs/common/config.js';
-import { IDENTITY_HEADER, Role, signIdentity } from '../../subgraphs/common/identity.js';
+import type { SubgraphName } from '../../platform/config.js';
+import { IDENTITY_HEADER, Role, signIdentity } from '../../platform/identity.js';
 import { EMULATOR_CONNECT_WEBHOOK_SECRET, EMULATOR_WEBHOOK_SECRET } from '../../subgraphs/payment/config.js';
 import { http, probe, type Fixtures, type Probe } from './support.js';
 

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { TokenClaims } from '../../dev/tokens.js';
-import type { SubgraphName } from '../../subgraphs/common/config.js';
+import type { SubgraphName } from '../../platform/config.js';
 import {
   asIdentity,
   at,

@@ -1,5 +1,5 @@
 import { LIMITS } from '../../gateway/hardening.js';
-import { Role } from '../../subgraphs/common/identity.js';
+import { Role } from '../../platform/identity.js';
 import type { TokenClaims } from '../../dev/tokens.js';
 import { gql, http, probe, type Expectation, type Fixtures, type Probe } from './support.js';
 

@@ -1,8 +1,8 @@
 import { expect } from 'vitest';
 import type { TokenClaims } from '../../dev/tokens.js';
-import type { SubgraphName } from '../../subgraphs/common/config.js';
-import { IDENTITY_HEADER, Role, signIdentity, type Identity } from '../../subgraphs/common/identity.js';
-import { USED_TOKEN_TABLE } from '../../subgraphs/common/replay-guard.js';
+import type { SubgraphName } from '../../platform/config.js';
+import { IDENTITY_HEADER, Role, signIdentity, type Identity } from '../../platform/identity.js';
+import { USED_TOKEN_TABLE } from '../../platform/replay-guard.js';
 import {
   adminOf,
   authorize,

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedBulk, type BulkResult } from '../../dev/bulk-data.js';
 import type { TokenClaims } from '../../dev/tokens.js';
 import { savedQueries } from '../../gateway/ide/saved-queries.js';
-import { Role } from '../../subgraphs/common/identity.js';
+import { Role } from '../../platform/identity.js';
 import { countStatements } from '../support/sql-counter.js';
 import { startTestStack, type GraphQLResponse, type TestStack } from '../support/stack.js';
 import {

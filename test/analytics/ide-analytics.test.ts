@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedBulk, type BulkResult } from '../../dev/bulk-data.js';
 import { ensureIdeBuilt } from '../../gateway/ide/build.js';
 import { savedQueries } from '../../gateway/ide/saved-queries.js';
-import { Role } from '../../subgraphs/common/identity.js';
+import { Role } from '../../platform/identity.js';
 import { editorText, launchGuardedChromium, missingChromium, type GuardedBrowser } from '../ide/support.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { TOKEN_STORAGE_KEY } from '../../gateway/ide/page-config.js';

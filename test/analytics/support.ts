@@ -2,7 +2,7 @@
  * Analytics test support: the figures computed a second, independent way — plain rows read with SQL, local dates
  * from the JavaScript runtime's time zone database (Intl), sums in JavaScript — to hold the GraphQL answers against.
  */
-import type { Subgraph } from '../../subgraphs/common/server.js';
+import type { Subgraph } from '../../platform/subgraph/server.js';
 import type { TestStack } from '../support/stack.js';
 
 export type Bucket = 'DAY' | 'WEEK' | 'MONTH';

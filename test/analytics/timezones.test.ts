@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TokenClaims } from '../../dev/tokens.js';
-import { Role } from '../../subgraphs/common/identity.js';
+import { Role } from '../../platform/identity.js';
 import { startTestStack, type GraphQLResponse, type TestStack } from '../support/stack.js';
 import { rows } from './support.js';
 

@@ -12,7 +12,7 @@ import type { TokenClaims } from '../../dev/tokens.js';
 import { savedQueries } from '../../gateway/ide/saved-queries.js';
 import { entityTypes, possibleTypes, typePolicies } from '../../schema/apollo-type-policies.js';
 import { apiSchema } from '../../schema/breaking.js';
-import { Role } from '../../subgraphs/common/identity.js';
+import { Role } from '../../platform/identity.js';
 import {
   adminOf,
   createOperator,

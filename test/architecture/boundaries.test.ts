@@ -15,17 +15,20 @@ describe('npm run lint keeps the processes apart', () => {
     ['gateway/example.ts', "import '../dev/stack.js';"],
     ['subgraphs/payment/example.ts', "import '../session/index.js';"],
     ['subgraphs/payment/account/example.ts', "import '../../station/station/station.entity.js';"],
-    ['subgraphs/common/example.ts', "import '../operator/index.js';"],
-    ['subgraphs/common/example.ts', "import '../../gateway/gateway.js';"],
+    ['platform/example.ts', "import '../subgraphs/operator/index.js';"],
+    ['platform/subgraph/example.ts', "import '../../gateway/gateway.js';"],
+    ['gateway/example.ts', "import '../platform/subgraph/server.js';"],
+    ['ocpp/example.ts', "import '../platform/subgraph/federation.js';"],
     ['subgraphs/session/example.ts', "import '../../bench/scale.js';"],
   ])('refuses %s importing %s', async (filePath, source) => {
     expect(await boundaryErrors(filePath, source)).toEqual([expect.stringContaining('crosses a process boundary')]);
   });
 
   it.each([
-    ['gateway/example.ts', "import '../subgraphs/common/errors.js';"],
+    ['gateway/example.ts', "import '../platform/errors.js';"],
+    ['ocpp/example.ts', "import '../platform/database.js';"],
     ['subgraphs/payment/example.ts', "import './session/session.directory.js';"],
-    ['subgraphs/station/example.ts', "import '../common/errors.js';"],
+    ['subgraphs/station/example.ts', "import '../../platform/subgraph/server.js';"],
     ['subgraphs/station/test/example.test.ts', "import '../../operator/index.js';"],
     ['dev/example.ts', "import '../subgraphs/station/index.js';"],
   ])('allows %s importing %s', async (filePath, source) => {

@@ -6,8 +6,8 @@ import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseUrl, dropDatabase } from '../../subgraphs/common/database.js';
-import { busDatabaseUrl } from '../../subgraphs/common/bus.js';
+import { databaseUrl, dropDatabase } from '../../platform/database-admin.js';
+import { busDatabaseUrl } from '../../platform/bus.js';
 import { ocppDatabaseUrl } from '../../ocpp/config.js';
 import { testConfig } from '../support/config.js';
 import { freePort } from '../support/ports.js';
@@ -104,10 +104,10 @@ describe('deploy/Dockerfile', () => {
   it('compiles every process folder (the OCPP process too) and documents every process port', () => {
     const build = stage('build')!;
     const copied = build.instructions.filter((i) => i.keyword === 'COPY').map((i) => i.args.split(' ')[0]);
-    for (const folder of ['gateway', 'subgraphs', 'ocpp', 'schema']) expect(copied).toContain(folder);
+    for (const folder of ['platform', 'gateway', 'subgraphs', 'ocpp', 'schema']) expect(copied).toContain(folder);
     const include = (JSON.parse(readFileSync(path.join(root, 'tsconfig.build.json'), 'utf8')) as { include: string[] })
       .include;
-    for (const folder of ['gateway', 'subgraphs', 'ocpp']) expect(include).toContain(folder);
+    for (const folder of ['platform', 'gateway', 'subgraphs', 'ocpp']) expect(include).toContain(folder);
     const exposed = final.instructions
       .find((i) => i.keyword === 'EXPOSE')
       ?.args.split(' ')

@@ -2,11 +2,11 @@ import { cpSync, copyFileSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadProcessConfig } from '../../subgraphs/common/runtime-config.js';
+import { loadProcessConfig } from '../../platform/runtime-config.js';
 import { loadPaymentConfig } from '../../subgraphs/payment/config.js';
 import { loadSupergraphEnv } from '../../gateway/partner-config.js';
 import { loadOcppSettings } from '../../ocpp/config.js';
-import { SUBGRAPH_NAMES } from '../../subgraphs/common/config.js';
+import { SUBGRAPH_NAMES } from '../../platform/config.js';
 import { schemaErrors, unknownFieldErrors } from './k8s-schema.js';
 import {
   applyJsonPatch,

@@ -3,8 +3,8 @@ import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { operatorSubgraph } from '../../subgraphs/operator/index.js';
 import { loadPaymentConfig } from '../../subgraphs/payment/config.js';
-import { loadProcessConfig } from '../../subgraphs/common/runtime-config.js';
-import { databaseUrl, dropDatabase } from '../../subgraphs/common/database.js';
+import { loadProcessConfig } from '../../platform/runtime-config.js';
+import { databaseUrl, dropDatabase } from '../../platform/database-admin.js';
 import { testConfig } from '../support/config.js';
 import { createTestSubgraph } from '../support/subgraph.js';
 

@@ -4,8 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PostgresApqCache } from '../../gateway/apq-cache.js';
 import { createGateway, type Gateway } from '../../gateway/gateway.js';
 import { gatewayDatabaseUrl } from '../../gateway/rate-limit.js';
-import { dropDatabase } from '../../subgraphs/common/database.js';
-import { createLogger } from '../../subgraphs/common/logger.js';
+import { dropDatabase } from '../../platform/database-admin.js';
+import { createLogger } from '../../platform/logger.js';
 import { testConfig } from '../support/config.js';
 
 /*

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TokenClaims } from '../../dev/tokens.js';
-import type { SubgraphName } from '../../subgraphs/common/config.js';
-import { Role } from '../../subgraphs/common/identity.js';
+import type { SubgraphName } from '../../platform/config.js';
+import { Role } from '../../platform/identity.js';
 import { countStatements } from '../support/sql-counter.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 

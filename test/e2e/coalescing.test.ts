@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseUrl } from '../../subgraphs/common/database.js';
+import { databaseUrl } from '../../platform/database-admin.js';
 import type { TokenClaims } from '../../dev/tokens.js';
-import { Role } from '../../subgraphs/common/identity.js';
+import { Role } from '../../platform/identity.js';
 import { countStatements } from '../support/sql-counter.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 

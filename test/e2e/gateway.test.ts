@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Role } from '../../subgraphs/common/identity.js';
-import { signIdentity } from '../../subgraphs/common/identity.js';
+import { Role } from '../../platform/identity.js';
+import { signIdentity } from '../../platform/identity.js';
 import type { TokenClaims } from '../../dev/tokens.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../../gateway/gateway.js';
 import { LIMITS } from '../../gateway/hardening.js';
 import { signDevToken } from '../../dev/tokens.js';
-import { loadConfig } from '../../subgraphs/common/config.js';
-import { Role } from '../../subgraphs/common/identity.js';
-import { createLogger } from '../../subgraphs/common/logger.js';
+import { loadConfig } from '../../platform/config.js';
+import { Role } from '../../platform/identity.js';
+import { createLogger } from '../../platform/logger.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;

@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { signDevToken, type TokenClaims } from '../../dev/tokens.js';
-import { Bus, busDatabaseUrl } from '../../subgraphs/common/bus.js';
-import { dropDatabase } from '../../subgraphs/common/database.js';
-import { Role, signIdentity } from '../../subgraphs/common/identity.js';
-import { createLogger } from '../../subgraphs/common/logger.js';
+import { Bus, busDatabaseUrl } from '../../platform/bus.js';
+import { dropDatabase } from '../../platform/database-admin.js';
+import { Role, signIdentity } from '../../platform/identity.js';
+import { createLogger } from '../../platform/logger.js';
 import {
   adminOf,
   createOperator,

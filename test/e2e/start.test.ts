@@ -4,9 +4,9 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busDatabaseUrl } from '../../subgraphs/common/bus.js';
-import { SUBGRAPH_NAMES } from '../../subgraphs/common/config.js';
-import { databaseUrl, dropDatabase } from '../../subgraphs/common/database.js';
+import { busDatabaseUrl } from '../../platform/bus.js';
+import { SUBGRAPH_NAMES } from '../../platform/config.js';
+import { databaseUrl, dropDatabase } from '../../platform/database-admin.js';
 import { testConfig } from '../support/config.js';
 import { freePort } from '../support/ports.js';
 

@@ -15,8 +15,8 @@ import Stripe from 'stripe';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../dev/embedded-postgres.js';
 import { startStripeEmulator, type StripeEmulator } from '../../dev/stripe-emulator/index.js';
 import { signDevToken, type TokenClaims } from '../../dev/tokens.js';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/common/config.js';
-import { Role } from '../../subgraphs/common/identity.js';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../../platform/config.js';
+import { Role } from '../../platform/identity.js';
 import { freePort } from '../support/ports.js';
 
 export const root = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));

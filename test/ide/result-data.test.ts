@@ -13,7 +13,7 @@ import {
   type Json,
 } from '../../gateway/ide/client/result-data.js';
 import { savedQueries } from '../../gateway/ide/saved-queries.js';
-import { minorDigits as serverMinorDigits } from '../../subgraphs/common/money.js';
+import { minorDigits as serverMinorDigits } from '../../platform/money.js';
 import { TEST_ENERGY, TEST_REVENUE_BUCKETS } from './support.js';
 
 const schema = buildSchema(`

@@ -13,8 +13,8 @@ import { renderSupergraphFile, supergraphHash, writeFileAtomic } from '../../sch
 import { loadSupergraphConfig } from '../../schema/config.js';
 import { composeSubgraphs } from '../../schema/contract.js';
 import { composeSupergraphFile } from '../../schema/publish.js';
-import { SUBGRAPH_NAMES } from '../../subgraphs/common/config.js';
-import { Role } from '../../subgraphs/common/identity.js';
+import { SUBGRAPH_NAMES } from '../../platform/config.js';
+import { Role } from '../../platform/identity.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { startReviewsPartner, type ReviewsPartner } from './reviews-partner.js';
 

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSupergraphEnv } from '../../gateway/partner-config.js';
 import { SupergraphSource } from '../../gateway/supergraph.js';
 import { supergraphHash } from '../../schema/artifact.js';
-import { DEV_SUBGRAPH_SECRET } from '../../subgraphs/common/config.js';
-import { createLogger } from '../../subgraphs/common/logger.js';
+import { DEV_SUBGRAPH_SECRET } from '../../platform/config.js';
+import { createLogger } from '../../platform/logger.js';
 
 let published = { status: 200, body: '' };
 const requests: Array<string | undefined> = [];

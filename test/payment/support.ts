@@ -2,7 +2,7 @@ import Stripe from 'stripe';
 import { expect } from 'vitest';
 import { startStripeEmulator, type StripeEmulator } from '../../dev/stripe-emulator/index.js';
 import type { TokenClaims } from '../../dev/tokens.js';
-import { Role } from '../../subgraphs/common/identity.js';
+import { Role } from '../../platform/identity.js';
 import { startTestStack, type GraphQLResponse, type TestStack } from '../support/stack.js';
 
 /*

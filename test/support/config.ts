@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { loadConfig, type Config } from '../../subgraphs/common/config.js';
+import { loadConfig, type Config } from '../../platform/config.js';
 
 /** An environment with databases of its own (unique prefix), so test files run in parallel without sharing rows. */
 export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {

@@ -1,6 +1,6 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { expect } from 'vitest';
-import { Role, type Identity } from '../../subgraphs/common/identity.js';
+import { Role, type Identity } from '../../platform/identity.js';
 import type { TestSubgraph } from './subgraph.js';
 
 /** What `executeOperation` (and the HTTP layer) answers. */

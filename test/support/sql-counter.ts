@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { USED_TOKEN_TABLE } from '../../subgraphs/common/replay-guard.js';
+import { USED_TOKEN_TABLE } from '../../platform/replay-guard.js';
 
 /**
  * Counts the SQL statements an ORM sends while `work` runs, for the data asked: the one statement that records

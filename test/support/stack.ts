@@ -1,6 +1,6 @@
-import { SUBGRAPH_NAMES } from '../../subgraphs/common/config.js';
-import { busDatabaseUrl } from '../../subgraphs/common/bus.js';
-import { databaseUrl, dropDatabase } from '../../subgraphs/common/database.js';
+import { SUBGRAPH_NAMES } from '../../platform/config.js';
+import { busDatabaseUrl } from '../../platform/bus.js';
+import { databaseUrl, dropDatabase } from '../../platform/database-admin.js';
 import { startStack, type Stack } from '../../dev/stack.js';
 import { gatewayDatabaseUrl } from '../../gateway/rate-limit.js';
 import { signDevToken, type TokenClaims } from '../../dev/tokens.js';

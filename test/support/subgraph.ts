@@ -1,8 +1,8 @@
 import type { GraphQLFormattedError } from 'graphql';
-import { databaseUrl, dropDatabase } from '../../subgraphs/common/database.js';
-import type { Identity } from '../../subgraphs/common/identity.js';
-import { createSubgraph, type Subgraph, type SubgraphModule } from '../../subgraphs/common/server.js';
-import type { Config } from '../../subgraphs/common/config.js';
+import { databaseUrl, dropDatabase } from '../../platform/database-admin.js';
+import type { Identity } from '../../platform/identity.js';
+import { createSubgraph, type Subgraph, type SubgraphModule } from '../../platform/subgraph/server.js';
+import type { Config } from '../../platform/config.js';
 import { testConfig } from './config.js';
 
 export interface TestSubgraph extends Subgraph {

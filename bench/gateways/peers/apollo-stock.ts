@@ -9,7 +9,7 @@ import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOp
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { createTokenVerifier } from '../../../gateway/auth.js';
-import { IDENTITY_HEADER, signIdentity, type Identity } from '../../../subgraphs/common/identity.js';
+import { IDENTITY_HEADER, signIdentity, type Identity } from '../../../platform/identity.js';
 
 interface Context {
   identity: Identity;

@@ -7,7 +7,7 @@
  * Environment: JWT_SECRET, SUBGRAPH_SIGNING_SECRETS, HIVE_DEDUPE (on|off).
  */
 import { createTokenVerifier } from '../../../gateway/auth.js';
-import { IDENTITY_HEADER, signIdentity, type Identity } from '../../../subgraphs/common/identity.js';
+import { IDENTITY_HEADER, signIdentity, type Identity } from '../../../platform/identity.js';
 
 const { JWT_SECRET, SUBGRAPH_SIGNING_SECRETS } = process.env;
 if (!JWT_SECRET || !SUBGRAPH_SIGNING_SECRETS) throw new Error('JWT_SECRET and SUBGRAPH_SIGNING_SECRETS are required');

@@ -14,7 +14,7 @@ const isObject = (value: Json | undefined): value is JsonObject =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 const join = (prefix: string, key: string) => (prefix ? `${prefix}.${key}` : key);
 
-// Same table as subgraphs/common/money.ts (Stripe's minor units), which the browser bundle cannot import.
+// Same table as platform/money.ts (Stripe's minor units), which the browser bundle cannot import.
 const ZERO_DECIMAL = new Set('BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF'.split(' '));
 const THREE_DECIMAL = new Set(['BHD', 'JOD', 'KWD', 'OMR', 'TND']);
 

@@ -1,6 +1,6 @@
 import { Entity, Enum, Index, OptionalProps, Property } from '@mikro-orm/core';
 import { Directive, Field, ObjectType, registerEnumType } from 'type-graphql';
-import { BaseEntity } from '../../common/entity.js';
+import { BaseEntity } from '../../../platform/subgraph/entity.js';
 
 export enum OperatorStatus {
   ACTIVE = 'ACTIVE',

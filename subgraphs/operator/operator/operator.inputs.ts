@@ -1,6 +1,6 @@
 import { IsBoolean, IsEmail, IsOptional, Length } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
-import { IsCountryCode, IsCurrencyCode } from '../../common/validators.js';
+import { IsCountryCode, IsCurrencyCode } from '../../../platform/subgraph/validators.js';
 import { OperatorStatus } from './operator.entity.js';
 import { IsDisplayText } from '../validators.js';
 

@@ -1,9 +1,9 @@
 import { Arg, Args, Authorized, Ctx, ID, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { requireUpdateOperator } from '../access.js';
-import type { RequestContext } from '../../common/context.js';
-import type { ReferenceResolvers } from '../../common/federation.js';
-import { Role } from '../../common/identity.js';
-import { ConnectionType, PageArgs } from '../../common/pagination.js';
+import type { RequestContext } from '../../../platform/subgraph/context.js';
+import type { ReferenceResolvers } from '../../../platform/subgraph/federation.js';
+import { Role } from '../../../platform/identity.js';
+import { ConnectionType, PageArgs } from '../../../platform/subgraph/pagination.js';
 import { Operator } from './operator.entity.js';
 import { CreateOperatorInput, UpdateOperatorInput } from './operator.inputs.js';
 import { OperatorService, operatorById } from './operator.service.js';

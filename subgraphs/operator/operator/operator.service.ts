@@ -1,11 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { byId } from '../../common/context.js';
-import { notFound } from '../../common/errors.js';
-import { isUuid, uuidsOnly } from '../../common/ids.js';
-import { decodeCursor, toConnection, type Connection, type PageArgs } from '../../common/pagination.js';
+import { byId } from '../../../platform/subgraph/context.js';
+import { notFound } from '../../../platform/errors.js';
+import { isUuid, uuidsOnly } from '../../../platform/ids.js';
+import { decodeCursor, toConnection, type Connection, type PageArgs } from '../../../platform/subgraph/pagination.js';
 import { Operator } from './operator.entity.js';
 import type { CreateOperatorInput, UpdateOperatorInput } from './operator.inputs.js';
-import { withoutUndefined } from '../../common/objects.js';
+import { withoutUndefined } from '../../../platform/subgraph/objects.js';
 
 /** Domain operations on operators; resolvers stay thin. */
 export class OperatorService {

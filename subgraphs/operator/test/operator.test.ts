@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Role } from '../../common/identity.js';
+import { Role } from '../../../platform/identity.js';
 import { createTestSubgraph, type TestSubgraph } from '../../../test/support/subgraph.js';
 import { Operator } from '../operator/operator.entity.js';
 import { operatorSubgraph } from '../index.js';

@@ -1,6 +1,6 @@
 import { Entity, Enum, OptionalProps, Property, Unique } from '@mikro-orm/core';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { BaseEntity } from '../../common/entity.js';
+import { BaseEntity } from '../../../platform/subgraph/entity.js';
 import type { FeePolicy } from '../payment/fees.js';
 
 export enum OnboardingStatus {

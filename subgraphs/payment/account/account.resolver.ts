@@ -1,9 +1,9 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
-import type { RequestContext } from '../../common/context.js';
-import { badInput } from '../../common/errors.js';
-import { Role } from '../../common/identity.js';
-import { Money } from '../../common/money.js';
-import { PageArgs } from '../../common/pagination.js';
+import type { RequestContext } from '../../../platform/subgraph/context.js';
+import { badInput } from '../../../platform/errors.js';
+import { Role } from '../../../platform/identity.js';
+import { Money } from '../../../platform/money.js';
+import { PageArgs } from '../../../platform/subgraph/pagination.js';
 import { requireOperatorAdmin, requirePlatformAdmin, requireRevenueAccess } from '../access.js';
 import { Operator } from '../operator/operator.stub.js';
 import { PaymentConnection } from '../payment/payment.connection.js';

@@ -1,12 +1,12 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { LockMode } from '@mikro-orm/core';
-import type { LoaderFactory } from '../../common/context.js';
-import type { EntityClient } from '../../common/entity-client.js';
-import { notFound } from '../../common/errors.js';
+import type { LoaderFactory } from '../../../platform/subgraph/context.js';
+import type { EntityClient } from '../../../platform/entity-client.js';
+import { notFound } from '../../../platform/errors.js';
 import type { PaymentConfig } from '../config.js';
 import { operatorNotPayable } from '../errors.js';
-import { isUuid } from '../../common/ids.js';
+import { isUuid } from '../../../platform/ids.js';
 import { LockNamespace, locked, type Orm } from '../locks.js';
 import type { FeePolicy } from '../payment/fees.js';
 import { idempotencyKey } from '../stripe/keys.js';

@@ -1,7 +1,12 @@
-import type { RequestContext } from '../../common/context.js';
-import { analyticsLoader, exactInteger, ratio, uuidArray } from '../../common/analytics/loader.js';
-import { periodKey, truncUnit, type AnalyticsBucket, type Period } from '../../common/analytics/period.js';
-import { Money } from '../../common/money.js';
+import type { RequestContext } from '../../../platform/subgraph/context.js';
+import { analyticsLoader, exactInteger, ratio, uuidArray } from '../../../platform/subgraph/analytics/loader.js';
+import {
+  periodKey,
+  truncUnit,
+  type AnalyticsBucket,
+  type Period,
+} from '../../../platform/subgraph/analytics/period.js';
+import { Money } from '../../../platform/money.js';
 import { PaymentStats, RevenueBucket } from './analytics.types.js';
 
 /*

@@ -1,5 +1,5 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
-import { LocalDate } from '../../common/analytics/period.js';
+import { LocalDate } from '../../../platform/subgraph/analytics/period.js';
 import { RevenueByCurrency } from '../payment/payment.inputs.js';
 
 /** `RevenueByCurrency` (the figures of `Operator.revenue`) for one local-date bucket of a period. */

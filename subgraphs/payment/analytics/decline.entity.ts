@@ -1,5 +1,5 @@
 import { Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/core';
-import { newId } from '../../common/ids.js';
+import { newId } from '../../../platform/ids.js';
 import { AttemptKind } from '../payment/payment.status.js';
 
 export const DECLINE_ANALYTICS_INDEX = 'payment_decline_operator_declined_analytics_index';

@@ -1,6 +1,6 @@
 import { Entity, Index, OptionalProps, Property, Unique } from '@mikro-orm/core';
 import { Field, Int, ObjectType } from 'type-graphql';
-import { BaseEntity } from '../../common/entity.js';
+import { BaseEntity } from '../../../platform/subgraph/entity.js';
 
 /** The driver's Customer on the platform account: created once per driver. */
 @Entity({ tableName: 'driver_customer' })

@@ -1,7 +1,7 @@
 import { Length, Matches } from 'class-validator';
 import { Arg, ArgsType, Args, Authorized, Ctx, Field, ID, Mutation, Query, Resolver } from 'type-graphql';
-import type { RequestContext } from '../../common/context.js';
-import { Role } from '../../common/identity.js';
+import type { RequestContext } from '../../../platform/subgraph/context.js';
+import { Role } from '../../../platform/identity.js';
 import { requireDriver } from '../access.js';
 import { SavedPaymentMethod } from './card.entity.js';
 import type { CardService } from './card.service.js';

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { notFound } from '../../common/errors.js';
-import { isUuid } from '../../common/ids.js';
+import { notFound } from '../../../platform/errors.js';
+import { isUuid } from '../../../platform/ids.js';
 import { LockNamespace, locked, type Orm } from '../locks.js';
 import { idempotencyKey } from '../stripe/keys.js';
 import type { PaymentProvider } from '../stripe/provider.js';

@@ -1,5 +1,5 @@
 import { ObjectType } from 'type-graphql';
-import { ConnectionType } from '../../common/pagination.js';
+import { ConnectionType } from '../../../platform/subgraph/pagination.js';
 import { Payment } from './payment.entity.js';
 
 @ObjectType()

@@ -1,7 +1,7 @@
 import { Entity, Enum, Index, OptionalProps, Property, Unique } from '@mikro-orm/core';
 import { Directive, Field, ObjectType } from 'type-graphql';
-import { BaseEntity } from '../../common/entity.js';
-import { Money } from '../../common/money.js';
+import { BaseEntity } from '../../../platform/subgraph/entity.js';
+import { Money } from '../../../platform/money.js';
 import { AttemptKind, DisputeStatus, PaymentStatus } from './payment.status.js';
 
 @ObjectType({

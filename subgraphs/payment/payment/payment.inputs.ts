@@ -1,6 +1,6 @@
 import { IsInt, IsOptional, IsUUID, Min } from 'class-validator';
 import { Directive, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { Money } from '../../common/money.js';
+import { Money } from '../../../platform/money.js';
 import { RefundReason } from '../refund/refund.entity.js';
 import { PaymentStatus } from './payment.status.js';
 

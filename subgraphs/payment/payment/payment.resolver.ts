@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, Directive, FieldResolver, ID, Int, Mutation, Resolver, Root } from 'type-graphql';
-import type { RequestContext } from '../../common/context.js';
-import type { ReferenceResolvers } from '../../common/federation.js';
-import { Role } from '../../common/identity.js';
+import type { RequestContext } from '../../../platform/subgraph/context.js';
+import type { ReferenceResolvers } from '../../../platform/subgraph/federation.js';
+import { Role } from '../../../platform/identity.js';
 import { canSeeCard, canSeeClientSecret, canSeePayment, requireSeePayment } from '../access.js';
 import { Operator } from '../operator/operator.stub.js';
 import { Refund } from '../refund/refund.entity.js';
@@ -12,7 +12,7 @@ import { Payment } from './payment.entity.js';
 import { AuthorizeChargingSessionInput, Receipt, RefundPaymentInput, SessionHoldIncrement } from './payment.inputs.js';
 import { accountOf, paymentById, paymentBySession, type PaymentService } from './payment.service.js';
 import { PaymentStatus } from './payment.status.js';
-import { Money } from '../../common/money.js';
+import { Money } from '../../../platform/money.js';
 
 @Resolver(() => Payment)
 export class PaymentResolver {

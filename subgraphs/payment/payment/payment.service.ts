@@ -1,10 +1,10 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
-import { byId, type LoaderFactory } from '../../common/context.js';
-import { badInput, conflict, DomainError, ErrorCode, notFound } from '../../common/errors.js';
-import type { Identity } from '../../common/identity.js';
-import { decodeCursor, toConnection, type Connection, type PageArgs } from '../../common/pagination.js';
+import { byId, type LoaderFactory } from '../../../platform/subgraph/context.js';
+import { badInput, conflict, DomainError, ErrorCode, notFound } from '../../../platform/errors.js';
+import type { Identity } from '../../../platform/identity.js';
+import { decodeCursor, toConnection, type Connection, type PageArgs } from '../../../platform/subgraph/pagination.js';
 import { requireChargeSession, requireService, requireSessionDriver } from '../access.js';
 import type { AccountService } from '../account/account.service.js';
 import { DriverCustomer, SavedPaymentMethod } from '../card/card.entity.js';
@@ -16,7 +16,7 @@ import {
   sessionNotActive,
   sessionNotCompleted,
 } from '../errors.js';
-import { isUuid } from '../../common/ids.js';
+import { isUuid } from '../../../platform/ids.js';
 import { LockNamespace, locked, safeInteger, type Orm } from '../locks.js';
 import type { SessionDirectory, SessionForCharge, SessionForHold } from '../session/session.directory.js';
 import { idempotencyKey } from '../stripe/keys.js';

@@ -1,7 +1,7 @@
 import { Entity, Enum, ManyToOne, OptionalProps, Property, Unique } from '@mikro-orm/core';
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
-import { BaseEntity } from '../../common/entity.js';
-import { Money } from '../../common/money.js';
+import { BaseEntity } from '../../../platform/subgraph/entity.js';
+import { Money } from '../../../platform/money.js';
 import { Payment } from '../payment/payment.entity.js';
 
 export enum RefundReason {

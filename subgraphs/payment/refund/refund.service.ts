@@ -1,10 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { groupedBy } from '../../common/context.js';
-import { badInput, notFound } from '../../common/errors.js';
-import type { Identity } from '../../common/identity.js';
+import { groupedBy } from '../../../platform/subgraph/context.js';
+import { badInput, notFound } from '../../../platform/errors.js';
+import type { Identity } from '../../../platform/identity.js';
 import { requireRefund } from '../access.js';
 import { paymentNotRefundable, refundExceedsRemaining } from '../errors.js';
-import { isUuid } from '../../common/ids.js';
+import { isUuid } from '../../../platform/ids.js';
 import { LockNamespace, locked, type Orm } from '../locks.js';
 import { Payment } from '../payment/payment.entity.js';
 import { accountOf } from '../payment/payment.service.js';

@@ -6,7 +6,7 @@ import {
   type TransactionEventArgs,
 } from '@mikro-orm/core';
 import type { Logger } from 'pino';
-import type { Bus } from '../../common/bus.js';
+import type { Bus } from '../../../platform/bus.js';
 import { Payment } from '../payment/payment.entity.js';
 import { Refund } from '../refund/refund.entity.js';
 

@@ -1,4 +1,4 @@
-import type { EntityClient } from '../../common/entity-client.js';
+import type { EntityClient } from '../../../platform/entity-client.js';
 
 /** What the payment subgraph learns about a session from its owner, as a service. Never from client input. */
 export interface SessionFacts {

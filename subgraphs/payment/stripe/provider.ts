@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import type { Logger } from 'pino';
-import { badInput, DomainError } from '../../common/errors.js';
+import { badInput, DomainError } from '../../../platform/errors.js';
 import { actionRequiredArgs, declinedArgs, unavailableArgs, type DomainErrorArgs } from '../errors.js';
 import { DisputeStatus, PaymentStatus } from '../payment/payment.status.js';
 import { RefundReason, RefundStatus } from '../refund/refund.entity.js';

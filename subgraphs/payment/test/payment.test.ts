@@ -1,8 +1,8 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId } from '../../common/ids.js';
-import { ANONYMOUS } from '../../common/identity.js';
-import { processMetrics } from '../../common/metrics.js';
+import { newId } from '../../../platform/ids.js';
+import { ANONYMOUS } from '../../../platform/identity.js';
+import { processMetrics } from '../../../platform/metrics.js';
 import { ProcessedWebhookEvent } from '../webhook/webhook.entity.js';
 import {
   adminOf,

@@ -21,7 +21,7 @@ import {
   type PaymentView,
   type SessionFact,
 } from './harness.js';
-import type { Identity } from '../../common/identity.js';
+import type { Identity } from '../../../platform/identity.js';
 
 /*
  * The session subgraph's hold operations (service only) against the Stripe emulator: place (PENDING or ACTIVE,

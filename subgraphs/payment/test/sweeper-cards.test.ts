@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId } from '../../common/ids.js';
-import { ANONYMOUS } from '../../common/identity.js';
+import { newId } from '../../../platform/ids.js';
+import { ANONYMOUS } from '../../../platform/identity.js';
 import { Sweeper } from '../sweeper.js';
 import { DriverCustomer } from '../card/card.entity.js';
 import {

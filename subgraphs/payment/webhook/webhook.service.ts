@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { AccountService } from '../account/account.service.js';
-import { isUuid } from '../../common/ids.js';
+import { isUuid } from '../../../platform/ids.js';
 import { LockNamespace, locked, type Orm } from '../locks.js';
 import { Payment } from '../payment/payment.entity.js';
 import type { PaymentService } from '../payment/payment.service.js';

@@ -1,8 +1,13 @@
 import DataLoader from 'dataloader';
-import type { LoaderFactory, RequestContext } from '../../common/context.js';
-import { isUuid } from '../../common/ids.js';
-import { analyticsLoader, exactInteger, ratio, uuidArray } from '../../common/analytics/loader.js';
-import { periodKey, truncUnit, type AnalyticsBucket, type Period } from '../../common/analytics/period.js';
+import type { LoaderFactory, RequestContext } from '../../../platform/subgraph/context.js';
+import { isUuid } from '../../../platform/ids.js';
+import { analyticsLoader, exactInteger, ratio, uuidArray } from '../../../platform/subgraph/analytics/loader.js';
+import {
+  periodKey,
+  truncUnit,
+  type AnalyticsBucket,
+  type Period,
+} from '../../../platform/subgraph/analytics/period.js';
 import { analyticsOperatorScope } from '../session/session.access.js';
 import { EnergyStats, Utilisation } from './analytics.types.js';
 

@@ -1,5 +1,5 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
-import { LocalDate } from '../../common/analytics/period.js';
+import { LocalDate } from '../../../platform/subgraph/analytics/period.js';
 
 @ObjectType('EnergyStats', {
   description:

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Directive, Mutation, Resolver } from 'type-graphql';
-import type { RequestContext } from '../../common/context.js';
-import { Role } from '../../common/identity.js';
+import type { RequestContext } from '../../../platform/subgraph/context.js';
+import { Role } from '../../../platform/identity.js';
 import type { SessionRuntime } from '../lifecycle/runtime.js';
 import { ChargerService } from './charger.service.js';
 import {

@@ -1,5 +1,5 @@
-import type { RequestContext } from '../../common/context.js';
-import { DomainError, ErrorCode, forbidden } from '../../common/errors.js';
+import type { RequestContext } from '../../../platform/subgraph/context.js';
+import { DomainError, ErrorCode, forbidden } from '../../../platform/errors.js';
 import type { SessionRuntime } from '../lifecycle/runtime.js';
 import { RfidTag } from '../rfid/rfid.entity.js';
 import { MeterValue } from '../session/meter-value.entity.js';

@@ -1,9 +1,9 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
-import { RequestContext } from '../../common/context.js';
-import type { EntityClient } from '../../common/entity-client.js';
-import { serviceIdentity } from '../../common/identity.js';
+import { RequestContext } from '../../../platform/subgraph/context.js';
+import type { EntityClient } from '../../../platform/entity-client.js';
+import { serviceIdentity } from '../../../platform/identity.js';
 import { ChargingSession, ChargingSessionStatus, StopReason } from '../session/session.entity.js';
 import { isChargerUnreachable, nearHoldLimit } from '../session/session.service.js';
 import { SessionWrites } from '../session/session.writes.js';

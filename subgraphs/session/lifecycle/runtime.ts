@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { Bus } from '../../common/bus.js';
-import type { ChargerCommandClient } from '../../common/charger-commands.js';
-import type { JobQueue } from '../../common/jobs.js';
+import type { Bus } from '../../../platform/bus.js';
+import type { ChargerCommandClient } from '../../../platform/charger-commands.js';
+import type { JobQueue } from '../../../platform/subgraph/jobs.js';
 import type { SessionConfig } from '../config.js';
 import { SessionJob, type SessionJobData } from './jobs.js';
 

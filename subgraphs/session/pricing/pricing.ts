@@ -1,5 +1,5 @@
-import { decimalToMicros, DECIMAL_SCALE } from '../../common/decimal.js';
-import { minorDigits } from '../../common/money.js';
+import { decimalToMicros, DECIMAL_SCALE } from '../../../platform/subgraph/decimal.js';
+import { minorDigits } from '../../../platform/money.js';
 
 /*
  * Pricing rule — the only place a session's price is computed (live cost and final cost alike).

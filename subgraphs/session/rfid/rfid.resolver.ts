@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
-import type { RequestContext } from '../../common/context.js';
-import { Role } from '../../common/identity.js';
+import type { RequestContext } from '../../../platform/subgraph/context.js';
+import { Role } from '../../../platform/identity.js';
 import { RfidTag } from './rfid.entity.js';
 import { RfidTagService } from './rfid.service.js';
 

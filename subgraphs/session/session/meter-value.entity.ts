@@ -1,5 +1,5 @@
 import { Entity, Index, ManyToOne, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
-import { newId } from '../../common/ids.js';
+import { newId } from '../../../platform/ids.js';
 import { ChargingSession } from './session.entity.js';
 
 /** Every meter value as received (append-only audit); the session keeps only the latest. */

@@ -1,4 +1,4 @@
-import { badInput, DomainError, ErrorCode } from '../../common/errors.js';
+import { badInput, DomainError, ErrorCode } from '../../../platform/errors.js';
 import type { ChargingSession } from './session.entity.js';
 
 /** How far ahead of our clock a meter's clock may run before its readings count as "in the future". */

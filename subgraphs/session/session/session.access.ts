@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Config } from '../../common/config.js';
-import { forbidden, unauthenticated } from '../../common/errors.js';
-import { Role, type Identity } from '../../common/identity.js';
-import { isUuid } from '../../common/ids.js';
+import type { Config } from '../../../platform/config.js';
+import { forbidden, unauthenticated } from '../../../platform/errors.js';
+import { Role, type Identity } from '../../../platform/identity.js';
+import { isUuid } from '../../../platform/ids.js';
 import type { ChargingSession } from './session.entity.js';
 
 /*
@@ -16,7 +16,7 @@ import type { ChargingSession } from './session.entity.js';
  *  - PARTNER: none (FORBIDDEN); no token: UNAUTHENTICATED. The public catalogue lives in the station subgraph.
  * Someone else's session is simply not found (the scope is a query filter), so its existence is not revealed.
  * No mutation here admits ANALYST or PARTNER (see the resolvers' @Authorized and the service's checks).
- * Analytics (aggregates): analysts, platform admins, an operator's admins for their operator (common/analytics/access.ts),
+ * Analytics (aggregates): analysts, platform admins, an operator's admins for their operator (platform/subgraph/analytics/access.ts),
  * narrowed below (`analyticsOperatorScope`) so a forged representation cannot widen an operator admin's view.
  */
 

@@ -1,9 +1,9 @@
 import { Check, Embeddable, Embedded, Entity, Enum, Index, OptionalProps, Property, Unique } from '@mikro-orm/core';
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { Decimal } from '../../common/decimal.js';
-import { BaseEntity } from '../../common/entity.js';
-import { conflict } from '../../common/errors.js';
-import { Money } from '../../common/money.js';
+import { Decimal } from '../../../platform/subgraph/decimal.js';
+import { BaseEntity } from '../../../platform/subgraph/entity.js';
+import { conflict } from '../../../platform/errors.js';
+import { Money } from '../../../platform/money.js';
 import { billableSeconds, priceSession, type PriceBreakdown, type PricingTariff } from '../pricing/pricing.js';
 
 export enum ChargingSessionStatus {

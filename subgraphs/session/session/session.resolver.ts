@@ -1,8 +1,8 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { RequestContext } from '../../common/context.js';
-import type { ReferenceResolvers } from '../../common/federation.js';
-import { Role } from '../../common/identity.js';
-import { PageArgs } from '../../common/pagination.js';
+import type { RequestContext } from '../../../platform/subgraph/context.js';
+import type { ReferenceResolvers } from '../../../platform/subgraph/federation.js';
+import { Role } from '../../../platform/identity.js';
+import { PageArgs } from '../../../platform/subgraph/pagination.js';
 import { Operator, Station } from './references.js';
 import type { DriverPseudonyms } from './session.access.js';
 import type { SessionRuntime } from '../lifecycle/runtime.js';

@@ -1,21 +1,21 @@
 import DataLoader from 'dataloader';
 import { raw, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { requireOperatorAccess } from '../../common/auth.js';
-import { byId, type LoaderFactory, type RequestContext } from '../../common/context.js';
-import { badInput, conflict, DomainError, ErrorCode, notFound } from '../../common/errors.js';
-import { Role } from '../../common/identity.js';
+import { requireOperatorAccess } from '../../../platform/subgraph/auth.js';
+import { byId, type LoaderFactory, type RequestContext } from '../../../platform/subgraph/context.js';
+import { badInput, conflict, DomainError, ErrorCode, notFound } from '../../../platform/errors.js';
+import { Role } from '../../../platform/identity.js';
 import type { SessionRuntime } from '../lifecycle/runtime.js';
 import { checkReading } from './plausibility.js';
 import { SessionWrites } from './session.writes.js';
 import type { UpstreamConnector } from './upstream.js';
-import { isUuid, uuidsOnly } from '../../common/ids.js';
-import { decodeCursor, toConnection, type Connection, type PageArgs } from '../../common/pagination.js';
+import { isUuid, uuidsOnly } from '../../../platform/ids.js';
+import { decodeCursor, toConnection, type Connection, type PageArgs } from '../../../platform/subgraph/pagination.js';
 import { requireDriver, visibleSessions, type SessionScope } from './session.access.js';
 import { ChargingSession, ChargingSessionStatus, StopReason } from './session.entity.js';
 import type { ChargingSessionFilter, RecordMeterValueInput, StartChargingSessionInput } from './session.inputs.js';
 import { MeterValue } from './meter-value.entity.js';
-import { withoutUndefined } from '../../common/objects.js';
+import { withoutUndefined } from '../../../platform/subgraph/objects.js';
 
 /** Connector statuses (effective, from the station subgraph) that take a new session. */
 const STARTABLE = new Set(['AVAILABLE', 'PREPARING']);

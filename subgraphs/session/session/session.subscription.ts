@@ -1,5 +1,5 @@
 import { Arg, ID, Resolver, Subscription } from 'type-graphql';
-import { DomainError, ErrorCode } from '../../common/errors.js';
+import { DomainError, ErrorCode } from '../../../platform/errors.js';
 import { ChargingSession } from './session.entity.js';
 
 /**

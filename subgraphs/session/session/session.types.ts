@@ -1,6 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
-import { Money } from '../../common/money.js';
-import { ConnectionType } from '../../common/pagination.js';
+import { Money } from '../../../platform/money.js';
+import { ConnectionType } from '../../../platform/subgraph/pagination.js';
 import type { PriceBreakdown } from '../pricing/pricing.js';
 import { ChargingSession } from './session.entity.js';
 

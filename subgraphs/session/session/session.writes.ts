@@ -1,8 +1,8 @@
 import { LockMode, UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { RequestContext } from '../../common/context.js';
-import { conflict, DomainError, ErrorCode, notFound } from '../../common/errors.js';
-import { isUuid } from '../../common/ids.js';
+import type { RequestContext } from '../../../platform/subgraph/context.js';
+import { conflict, DomainError, ErrorCode, notFound } from '../../../platform/errors.js';
+import { isUuid } from '../../../platform/ids.js';
 import type { SessionRuntime } from '../lifecycle/runtime.js';
 import {
   ACTIVE_CONNECTOR_INDEX,

@@ -1,5 +1,5 @@
-import type { EntityClient } from '../../common/entity-client.js';
-import { notFound } from '../../common/errors.js';
+import type { EntityClient } from '../../../platform/entity-client.js';
+import { notFound } from '../../../platform/errors.js';
 
 /*
  * What the session subgraph asks its siblings, as a service (signed per call), against the PLAN contract of issue 12:

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Bus, busDatabaseUrl } from '../../common/bus.js';
-import type { Identity } from '../../common/identity.js';
-import { createLogger } from '../../common/logger.js';
+import { Bus, busDatabaseUrl } from '../../../platform/bus.js';
+import type { Identity } from '../../../platform/identity.js';
+import { createLogger } from '../../../platform/logger.js';
 import { testConfig } from '../../../test/support/config.js';
 import { createTestSubgraph, type TestSubgraph } from '../../../test/support/subgraph.js';
 import { createSessionSubgraph, type SessionServices } from '../index.js';

@@ -1,9 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DEV_SUBGRAPH_SECRET } from '../../common/config.js';
-import type { ChargerCommand } from '../../common/charger-commands.js';
-import { hashBody, IDENTITY_HEADER, IdentityVerifier, type Identity } from '../../common/identity.js';
-import { newId } from '../../common/ids.js';
+import { DEV_SUBGRAPH_SECRET } from '../../../platform/config.js';
+import type { ChargerCommand } from '../../../platform/charger-commands.js';
+import { hashBody, IDENTITY_HEADER, IdentityVerifier, type Identity } from '../../../platform/identity.js';
+import { newId } from '../../../platform/ids.js';
 
 /*
  * Stand-ins for what the session subgraph talks to, for tests that need control the real processes do not give:

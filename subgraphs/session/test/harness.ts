@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { startStripeEmulator, type StripeEmulator } from '../../../dev/stripe-emulator/index.js';
-import { Role, type Identity } from '../../common/identity.js';
+import { Role, type Identity } from '../../../platform/identity.js';
 import { operatorSubgraph } from '../../operator/index.js';
 import { createPaymentSubgraph } from '../../payment/index.js';
 import { stationSubgraph } from '../../station/index.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Identity } from '../../common/identity.js';
+import type { Identity } from '../../../platform/identity.js';
 import { ChargingSession } from '../session/session.entity.js';
 import {
   adminOf,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Identity } from '../../common/identity.js';
+import type { Identity } from '../../../platform/identity.js';
 import { countStatements } from '../../../test/support/sql-counter.js';
 import {
   GET,

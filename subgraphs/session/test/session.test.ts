@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { GraphQLFormattedError } from 'graphql';
-import type { Identity } from '../../common/identity.js';
+import type { Identity } from '../../../platform/identity.js';
 import { createTestSubgraph } from '../../../test/support/subgraph.js';
 import { testConfig } from '../../../test/support/config.js';
 import { MeterValue } from '../session/meter-value.entity.js';

@@ -1,5 +1,5 @@
 import { Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
-import type { RequestContext } from '../../common/context.js';
+import type { RequestContext } from '../../../platform/subgraph/context.js';
 import { connectorsByStation } from '../connector/connector.service.js';
 import { Station } from '../station/station.entity.js';
 

@@ -1,6 +1,6 @@
 import { Entity, Enum, ManyToOne, OptionalProps, Property } from '@mikro-orm/core';
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
-import { BaseEntity } from '../../common/entity.js';
+import { BaseEntity } from '../../../platform/subgraph/entity.js';
 import { Station } from '../station/station.entity.js';
 
 export enum OcppProtocol {

@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, Directive, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { ChargerCommandClient } from '../../common/charger-commands.js';
-import type { RequestContext } from '../../common/context.js';
-import { Role } from '../../common/identity.js';
+import type { ChargerCommandClient } from '../../../platform/charger-commands.js';
+import type { RequestContext } from '../../../platform/subgraph/context.js';
+import { Role } from '../../../platform/identity.js';
 import { Station } from '../station/station.entity.js';
 import { ChargePoint } from './charge-point.entity.js';
 import { ChargePointPresenceInput, RegisterChargePointInput } from './charge-point.inputs.js';

@@ -1,8 +1,8 @@
 import { canSeeChargePoints, requireManageCatalogue, requireService } from '../access.js';
-import type { ChargerCommandClient } from '../../common/charger-commands.js';
-import { groupedBy, type RequestContext } from '../../common/context.js';
-import { DomainError, ErrorCode, badInput, conflict, notFound } from '../../common/errors.js';
-import { isUuid, uuidsOnly } from '../../common/ids.js';
+import type { ChargerCommandClient } from '../../../platform/charger-commands.js';
+import { groupedBy, type RequestContext } from '../../../platform/subgraph/context.js';
+import { DomainError, ErrorCode, badInput, conflict, notFound } from '../../../platform/errors.js';
+import { isUuid, uuidsOnly } from '../../../platform/ids.js';
 import { Connector } from '../connector/connector.entity.js';
 import { StationService } from '../station/station.service.js';
 import { CHARGE_POINT_ID_PATTERN, ChargePoint } from './charge-point.entity.js';

@@ -1,6 +1,6 @@
 import { Entity, Enum, Formula, Index, ManyToOne, OptionalProps, Property, Unique } from '@mikro-orm/core';
 import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { BaseEntity } from '../../common/entity.js';
+import { BaseEntity } from '../../../platform/subgraph/entity.js';
 import { Station } from '../station/station.entity.js';
 import { effectiveStatusSql, statusSourceSql } from './connector.status.js';
 

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Directive, Mutation, Resolver } from 'type-graphql';
-import type { RequestContext } from '../../common/context.js';
-import { Role } from '../../common/identity.js';
+import type { RequestContext } from '../../../platform/subgraph/context.js';
+import { Role } from '../../../platform/identity.js';
 import { Connector } from './connector.entity.js';
 import { MarkConnectorSessionInput, ReportConnectorStatusInput, SetConnectorStatusInput } from './connector.inputs.js';
 import { ConnectorService } from './connector.service.js';

@@ -1,7 +1,7 @@
 import { requireManageCatalogue, requireService } from '../access.js';
-import { groupedBy, type RequestContext } from '../../common/context.js';
-import { DomainError, ErrorCode, badInput, conflict } from '../../common/errors.js';
-import { uuidsOnly } from '../../common/ids.js';
+import { groupedBy, type RequestContext } from '../../../platform/subgraph/context.js';
+import { DomainError, ErrorCode, badInput, conflict } from '../../../platform/errors.js';
+import { uuidsOnly } from '../../../platform/ids.js';
 import { ChargePoint } from '../charge-point/charge-point.entity.js';
 import { StationService } from '../station/station.service.js';
 import { Connector, ConnectorSessionState, ConnectorStatus } from './connector.entity.js';

@@ -1,7 +1,7 @@
 import { Args, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
-import type { RequestContext } from '../../common/context.js';
-import type { ReferenceResolvers } from '../../common/federation.js';
-import { PageArgs } from '../../common/pagination.js';
+import type { RequestContext } from '../../../platform/subgraph/context.js';
+import type { ReferenceResolvers } from '../../../platform/subgraph/federation.js';
+import { PageArgs } from '../../../platform/subgraph/pagination.js';
 import { StationConnection } from '../station/station.resolver.js';
 import { StationService } from '../station/station.service.js';
 import { Operator } from './operator.stub.js';

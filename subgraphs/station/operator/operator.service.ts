@@ -1,5 +1,5 @@
-import type { RequestContext } from '../../common/context.js';
-import { notFound } from '../../common/errors.js';
+import type { RequestContext } from '../../../platform/subgraph/context.js';
+import { notFound } from '../../../platform/errors.js';
 
 /** What this subgraph learns about an operator from its owner. */
 export interface OperatorFacts {

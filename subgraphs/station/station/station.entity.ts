@@ -1,6 +1,6 @@
 import { Embeddable, Embedded, Entity, Index, ManyToOne, OptionalProps, Property } from '@mikro-orm/core';
 import { Directive, Field, Float, ObjectType } from 'type-graphql';
-import { BaseEntity } from '../../common/entity.js';
+import { BaseEntity } from '../../../platform/subgraph/entity.js';
 import { Tariff } from '../tariff/tariff.entity.js';
 
 @ObjectType({ description: 'A postal address.' })

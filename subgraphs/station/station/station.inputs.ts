@@ -10,7 +10,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { Field, Float, ID, InputType } from 'type-graphql';
-import { IsCountryCode, IsTimeZone } from '../../common/validators.js';
+import { IsCountryCode, IsTimeZone } from '../../../platform/subgraph/validators.js';
 import { ConnectorInput } from '../connector/connector.inputs.js';
 import { ConnectorStandard } from '../connector/connector.entity.js';
 import { IsDisplayText } from '../validators.js';

@@ -11,10 +11,10 @@ import {
   Resolver,
   Root,
 } from 'type-graphql';
-import type { RequestContext } from '../../common/context.js';
-import type { ReferenceResolvers } from '../../common/federation.js';
-import { Role } from '../../common/identity.js';
-import { ConnectionType, PageArgs } from '../../common/pagination.js';
+import type { RequestContext } from '../../../platform/subgraph/context.js';
+import type { ReferenceResolvers } from '../../../platform/subgraph/federation.js';
+import { Role } from '../../../platform/identity.js';
+import { ConnectionType, PageArgs } from '../../../platform/subgraph/pagination.js';
 import { Connector } from '../connector/connector.entity.js';
 import { connectorsByStation } from '../connector/connector.service.js';
 import { Operator } from '../operator/operator.stub.js';

@@ -1,13 +1,13 @@
 import DataLoader from 'dataloader';
 import type { QueryBuilder } from '@mikro-orm/postgresql';
 import { requireManageCatalogue } from '../access.js';
-import { byId, type LoaderFactory, type RequestContext } from '../../common/context.js';
-import { notFound } from '../../common/errors.js';
-import { decodeCursor, toConnection, type Connection, type PageArgs } from '../../common/pagination.js';
+import { byId, type LoaderFactory, type RequestContext } from '../../../platform/subgraph/context.js';
+import { notFound } from '../../../platform/errors.js';
+import { decodeCursor, toConnection, type Connection, type PageArgs } from '../../../platform/subgraph/pagination.js';
 import { Connector, ConnectorStatus } from '../connector/connector.entity.js';
 import { effectiveStatusSql } from '../connector/connector.status.js';
 import { EARTH_RADIUS_KM, boundingBox } from '../geo.js';
-import { uuidsOnly } from '../../common/ids.js';
+import { uuidsOnly } from '../../../platform/ids.js';
 import { requireOperator } from '../operator/operator.service.js';
 import { TariffService } from '../tariff/tariff.service.js';
 import { Address, GeoPoint, Station } from './station.entity.js';

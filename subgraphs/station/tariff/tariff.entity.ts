@@ -1,7 +1,7 @@
 import { Entity, Index, OptionalProps, Property } from '@mikro-orm/core';
 import { Directive, Field, Int, ObjectType } from 'type-graphql';
-import { Decimal } from '../../common/decimal.js';
-import { BaseEntity } from '../../common/entity.js';
+import { Decimal } from '../../../platform/subgraph/decimal.js';
+import { BaseEntity } from '../../../platform/subgraph/entity.js';
 
 /**
  * numeric(18,6): the Decimal scalar's range (12 integer and 6 fractional digits), exact in the database.

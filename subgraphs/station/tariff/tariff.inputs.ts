@@ -1,7 +1,7 @@
 import { IsUUID, Length, Max, Min } from 'class-validator';
 import { Field, ID, InputType, Int } from 'type-graphql';
-import { Decimal } from '../../common/decimal.js';
-import { IsCurrencyCode } from '../../common/validators.js';
+import { Decimal } from '../../../platform/subgraph/decimal.js';
+import { IsCurrencyCode } from '../../../platform/subgraph/validators.js';
 import { IsDisplayText } from '../validators.js';
 
 @InputType({ description: "Prices are net of tax, in the tariff's currency." })

@@ -1,8 +1,8 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { RequestContext } from '../../common/context.js';
-import type { ReferenceResolvers } from '../../common/federation.js';
-import { Role } from '../../common/identity.js';
-import { Money } from '../../common/money.js';
+import type { RequestContext } from '../../../platform/subgraph/context.js';
+import type { ReferenceResolvers } from '../../../platform/subgraph/federation.js';
+import { Role } from '../../../platform/identity.js';
+import { Money } from '../../../platform/money.js';
 import { Operator } from '../operator/operator.stub.js';
 import { Tariff } from './tariff.entity.js';
 import { CreateTariffInput } from './tariff.inputs.js';

@@ -1,9 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ChargerCommandRequest } from '../../common/charger-commands.js';
-import { IDENTITY_HEADER, IdentityVerifier, Role, type Identity } from '../../common/identity.js';
-import { DEV_SUBGRAPH_SECRET } from '../../common/config.js';
+import type { ChargerCommandRequest } from '../../../platform/charger-commands.js';
+import { IDENTITY_HEADER, IdentityVerifier, Role, type Identity } from '../../../platform/identity.js';
+import { DEV_SUBGRAPH_SECRET } from '../../../platform/config.js';
 import { ChargePoint } from '../charge-point/charge-point.entity.js';
 import {
   REGISTER_CHARGE_POINT,

@@ -4,8 +4,9 @@ import { apiSchema } from '../../../schema/breaking.js';
 import { loadSupergraphConfig } from '../../../schema/config.js';
 import { buildContract } from '../../../schema/publish.js';
 import { testConfig } from '../../../test/support/config.js';
-import { databaseUrl, dropDatabase, openDatabase } from '../../common/database.js';
-import { newId } from '../../common/ids.js';
+import { openDatabase } from '../../../platform/database.js';
+import { databaseUrl, dropDatabase } from '../../../platform/database-admin.js';
+import { newId } from '../../../platform/ids.js';
 import { subgraphModules } from '../../index.js';
 import { stationSubgraph } from '../index.js';
 import {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId } from '../../common/ids.js';
+import { newId } from '../../../platform/ids.js';
 import { Connector, ConnectorStandard } from '../connector/connector.entity.js';
 import { Address, GeoPoint, Station } from '../station/station.entity.js';
 import { Tariff } from '../tariff/tariff.entity.js';

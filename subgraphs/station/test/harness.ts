@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { Role, type Identity } from '../../common/identity.js';
+import { Role, type Identity } from '../../../platform/identity.js';
 import { operatorSubgraph } from '../../operator/index.js';
 import { createTestSubgraph, type TestSubgraph } from '../../../test/support/subgraph.js';
 import { createOperatorIn, dataOf, platformAdmin } from '../../../test/support/results.js';

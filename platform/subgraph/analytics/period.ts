@@ -1,6 +1,6 @@
 import { GraphQLScalarType, Kind } from 'graphql';
 import { Field, InputType, registerEnumType } from 'type-graphql';
-import { badInput } from '../errors.js';
+import { badInput } from '../../errors.js';
 
 const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
 

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testConfig } from '../../../test/support/config.js';
+import { testConfig } from '../../test/support/config.js';
 import { Bus, busDatabaseUrl } from '../bus.js';
 import { dropDatabase } from '../database-admin.js';
 

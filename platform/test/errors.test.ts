@@ -5,7 +5,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createErrorFormatter, DomainError, ErrorCode } from '../errors.js';
-import { subgraphLowerLayerErrors } from '../subgraph-errors.js';
+import { subgraphLowerLayerErrors } from '../subgraph/subgraph-errors.js';
 
 const format = createErrorFormatter(pino({ level: 'silent' }), subgraphLowerLayerErrors);
 const asResolverError = (error: Error) =>

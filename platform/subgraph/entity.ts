@@ -1,6 +1,6 @@
 import { PrimaryKey, Property } from '@mikro-orm/core';
 import { Field, ID, ObjectType } from 'type-graphql';
-import { newId } from './ids.js';
+import { newId } from '../ids.js';
 
 @ObjectType()
 export abstract class BaseEntity {

@@ -4,8 +4,6 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { ensureDatabase } from './database-admin.js';
-// Re-exported for callers that open an ORM and also name databases (tests, tools).
-export { databaseUrl, dropDatabase, ensureDatabase } from './database-admin.js';
 import { replayGuardMigration, USED_TOKEN_TABLE } from './replay-guard.js';
 
 export interface OrmOptions {

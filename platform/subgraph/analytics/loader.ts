@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { LoaderFactory, RequestContext } from '../context.js';
-import { uuidsOnly } from '../ids.js';
+import { uuidsOnly } from '../../ids.js';
 
 export interface AnalyticsKey<A> {
   /** The operator or station the figure is about. */

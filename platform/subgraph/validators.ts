@@ -1,5 +1,5 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
-import { isCountry, isCurrency } from './money.js';
+import { isCountry, isCurrency } from '../money.js';
 
 /** ISO 3166-1 alpha-2, upper case (DE, FR, JP). */
 export const IsCountryCode = (options?: ValidationOptions) =>

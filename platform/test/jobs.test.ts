@@ -1,8 +1,8 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testConfig } from '../../../test/support/config.js';
+import { testConfig } from '../../test/support/config.js';
 import { databaseUrl, dropDatabase, ensureDatabase } from '../database-admin.js';
-import { JobQueue } from '../jobs.js';
+import { JobQueue } from '../subgraph/jobs.js';
 
 const url = databaseUrl(testConfig(), 'session');
 let queue: JobQueue;

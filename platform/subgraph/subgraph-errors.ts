@@ -1,6 +1,6 @@
 import { NotFoundError, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { ArgumentValidationError } from 'type-graphql';
-import { ErrorCode, type LowerLayerErrorMapper } from './errors.js';
+import { ErrorCode, type LowerLayerErrorMapper } from '../errors.js';
 
 /** What subgraphs' lower layers throw (class-validator through type-graphql, MikroORM), as client errors. */
 export const subgraphLowerLayerErrors: LowerLayerErrorMapper = (original) => {

@@ -1,7 +1,7 @@
 import type { AuthChecker } from 'type-graphql';
 import type { RequestContext } from './context.js';
-import { Role, type Identity } from './identity.js';
-import { forbidden, unauthenticated } from './errors.js';
+import { Role, type Identity } from '../identity.js';
+import { forbidden, unauthenticated } from '../errors.js';
 
 /**
  * type-graphql's `@Authorized(...roles)`: the caller must hold one of the roles (any signed-in role when none given).

@@ -1,6 +1,6 @@
 import { canManageOperator } from '../auth.js';
-import { forbidden, unauthenticated } from '../errors.js';
-import { Role, type Identity } from '../identity.js';
+import { forbidden, unauthenticated } from '../../errors.js';
+import { Role, type Identity } from '../../identity.js';
 
 /**
  * Who reads analytics (aggregates only, never rows): analysts and platform admins for every operator (and services,

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
-import { createProcessLogger } from './observability.js';
-import { loadOrExit, onTermination } from './process-lifecycle.js';
-import { loadProcessConfig, type ConfigReader } from './runtime-config.js';
+import { createProcessLogger } from '../observability.js';
+import { loadOrExit, onTermination } from '../process-lifecycle.js';
+import { loadProcessConfig, type ConfigReader } from '../runtime-config.js';
 import { createSubgraph, type SubgraphDeps, type SubgraphModule } from './server.js';
-import { initTracing } from './tracing.js';
+import { initTracing } from '../tracing.js';
 
 export interface RunOptions {
   /** The subgraph's own configuration readers (e.g. payment settings): validated at start with everything else. */

@@ -1,8 +1,8 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
-import type { Identity } from './identity.js';
-import type { EntityClient } from './entity-client.js';
+import type { Identity } from '../identity.js';
+import type { EntityClient } from '../entity-client.js';
 
 export type LoaderFactory<K, V> = (ctx: RequestContext) => DataLoader<K, V>;
 
