@@ -6,7 +6,7 @@ import type { Orm } from './locks.js';
 import { Payment } from './payment/payment.entity.js';
 import type { PaymentService } from './payment/payment.service.js';
 import { PaymentStatus } from './payment/payment.status.js';
-import type { SessionDirectory } from './session/session.directory.js';
+import type { SessionDirectory } from './charging-session/session.directory.js';
 
 export interface SweepReport {
   scanned: number;

@@ -15,8 +15,8 @@ import { migrations } from './migrations/index.js';
 import { RfidTag } from './rfid/rfid.entity.js';
 import { RfidTagResolver } from './rfid/rfid.resolver.js';
 import { MeterValue } from './session/meter-value.entity.js';
-import { Operator, Station } from './session/references.js';
-import { DriverPseudonyms } from './session/session.access.js';
+import { Operator, Station } from './references.js';
+import { DriverPseudonyms } from './access.js';
 import { ChargingSession, FinalPrice, TariffSnapshot } from './session/session.entity.js';
 import {
   ChargingSessionResolver,

@@ -16,7 +16,7 @@ import { Role, type Identity } from '../../platform/identity.js';
  *    markConnectorSession; @inaccessible, not in the public API): Role.SERVICE only, FORBIDDEN for everyone else.
  *    A charge point acts only through the OCPP process, only on its own station's connectors (looked up by its id).
  *  - DRIVER, ANALYST, PARTNER change nothing (FORBIDDEN); no token: UNAUTHENTICATED.
- * `Station.sessions` and station analytics are the session subgraph's (session/session.access.ts).
+ * `Station.sessions` and station analytics are the session subgraph's (session/access.ts).
  */
 
 /** Changing this operator's stations, connectors, tariffs or charge points. */

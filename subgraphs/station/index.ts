@@ -7,7 +7,7 @@ import { ChargePointResolver, StationChargePointsResolver } from './charge-point
 import { ConnectorResolver } from './connector/connector.resolver.js';
 import { Connector } from './connector/connector.entity.js';
 import { migrations } from './migrations/index.js';
-import { OperatorStationsResolver, operatorReferences } from './operator/operator.resolver.js';
+import { OperatorStationsResolver, operatorReferences } from './operator-stations/operator-stations.resolver.js';
 import { Station } from './station/station.entity.js';
 import { StationResolver, stationReferences } from './station/station.resolver.js';
 import { Tariff } from './tariff/tariff.entity.js';

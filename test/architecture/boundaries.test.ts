@@ -27,7 +27,7 @@ describe('npm run lint keeps the processes apart', () => {
   it.each([
     ['gateway/example.ts', "import '../platform/errors.js';"],
     ['ocpp/example.ts', "import '../platform/database.js';"],
-    ['subgraphs/payment/example.ts', "import './session/session.directory.js';"],
+    ['subgraphs/payment/example.ts', "import './charging-session/session.directory.js';"],
     ['subgraphs/station/example.ts', "import '../../platform/subgraph/server.js';"],
     ['subgraphs/station/test/example.test.ts', "import '../../operator/index.js';"],
     ['dev/example.ts', "import '../subgraphs/station/index.js';"],

@@ -5,7 +5,7 @@ import { Role } from '../../../platform/identity.js';
 import { Money } from '../../../platform/money.js';
 import { PageArgs } from '../../../platform/subgraph/pagination.js';
 import { requireOperatorAdmin, requirePlatformAdmin, requireRevenueAccess } from '../access.js';
-import { Operator } from '../operator/operator.stub.js';
+import { Operator } from '../references.js';
 import { PaymentConnection } from '../payment/payment.connection.js';
 import { PaymentFilter, RevenueByCurrency } from '../payment/payment.inputs.js';
 import type { PaymentService } from '../payment/payment.service.js';

@@ -2,7 +2,7 @@ import { Arg, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import { requireAnalyticsAccess } from '../../../platform/subgraph/analytics/access.js';
 import { AnalyticsBucket, AnalyticsPeriod, checkPeriod } from '../../../platform/subgraph/analytics/period.js';
 import type { RequestContext } from '../../../platform/subgraph/context.js';
-import { Operator } from '../operator/operator.stub.js';
+import { Operator } from '../references.js';
 import { PaymentStats, RevenueBucket } from './analytics.types.js';
 import { paymentStatsByOperator, revenueByOperator } from './analytics.service.js';
 

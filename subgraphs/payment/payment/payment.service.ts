@@ -18,7 +18,7 @@ import {
 } from '../errors.js';
 import { isUuid } from '../../../platform/ids.js';
 import { LockNamespace, locked, safeInteger, type Orm } from '../locks.js';
-import type { SessionDirectory, SessionForCharge, SessionForHold } from '../session/session.directory.js';
+import type { SessionDirectory, SessionForCharge, SessionForHold } from '../charging-session/session.directory.js';
 import { idempotencyKey } from '../stripe/keys.js';
 import { ProviderFailure, type PaymentProvider } from '../stripe/provider.js';
 import { applicationFeeFor, ZERO_FEE, type FeePolicy } from './fees.js';

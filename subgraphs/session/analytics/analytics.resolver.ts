@@ -2,7 +2,7 @@ import { Arg, Ctx, Directive, FieldResolver, Resolver, Root } from 'type-graphql
 import { requireAnalyticsAccess } from '../../../platform/subgraph/analytics/access.js';
 import { AnalyticsBucket, AnalyticsPeriod, checkPeriod } from '../../../platform/subgraph/analytics/period.js';
 import type { RequestContext } from '../../../platform/subgraph/context.js';
-import { Operator, Station } from '../session/references.js';
+import { Operator, Station } from '../references.js';
 import { EnergyStats, Utilisation } from './analytics.types.js';
 import { energyByOperator, energyByStation, utilisationByStation } from './analytics.service.js';
 

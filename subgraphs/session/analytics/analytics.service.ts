@@ -8,7 +8,7 @@ import {
   type AnalyticsBucket,
   type Period,
 } from '../../../platform/subgraph/analytics/period.js';
-import { analyticsOperatorScope } from '../session/session.access.js';
+import { analyticsOperatorScope } from '../access.js';
 import { EnergyStats, Utilisation } from './analytics.types.js';
 
 /*

@@ -5,7 +5,7 @@ import { RfidTag } from '../rfid/rfid.entity.js';
 import { MeterValue } from '../session/meter-value.entity.js';
 import { isInternalIdTag } from '../session/id-tags.js';
 import { checkReading } from '../session/plausibility.js';
-import { requireService } from '../session/session.access.js';
+import { requireService } from '../access.js';
 import { ChargingSession, ChargingSessionStatus, OPEN_STATUSES, StopReason } from '../session/session.entity.js';
 import { connectorOf, nearHoldLimit } from '../session/session.service.js';
 import { SessionWrites } from '../session/session.writes.js';

@@ -1,7 +1,7 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { RequestContext } from '../../../platform/subgraph/context.js';
 import { badInput, conflict } from '../../../platform/errors.js';
-import { requireDriver } from '../session/session.access.js';
+import { requireDriver } from '../access.js';
 import { isInternalIdTag } from '../session/id-tags.js';
 import { RfidTag } from './rfid.entity.js';
 

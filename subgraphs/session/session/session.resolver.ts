@@ -3,8 +3,8 @@ import type { RequestContext } from '../../../platform/subgraph/context.js';
 import type { ReferenceResolvers } from '../../../platform/subgraph/federation.js';
 import { Role } from '../../../platform/identity.js';
 import { PageArgs } from '../../../platform/subgraph/pagination.js';
-import { Operator, Station } from './references.js';
-import type { DriverPseudonyms } from './session.access.js';
+import { Operator, Station } from '../references.js';
+import type { DriverPseudonyms } from '../access.js';
 import type { SessionRuntime } from '../lifecycle/runtime.js';
 import { ChargingSession } from './session.entity.js';
 import { ChargingSessionFilter, RecordMeterValueInput, StartChargingSessionInput } from './session.inputs.js';
@@ -115,7 +115,7 @@ export const sessionReferences: ReferenceResolvers = {
   },
 };
 
-/** `ChargingSession.driverId` as the caller may read it (session.access.ts): analysts get a stable pseudonym. */
+/** `ChargingSession.driverId` as the caller may read it (../access.ts): analysts get a stable pseudonym. */
 @Resolver(() => ChargingSession)
 export class DriverIdResolver {
   constructor(private readonly pseudonyms: DriverPseudonyms) {}

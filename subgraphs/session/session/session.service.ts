@@ -11,7 +11,7 @@ import { SessionWrites } from './session.writes.js';
 import type { UpstreamConnector } from './upstream.js';
 import { isUuid, uuidsOnly } from '../../../platform/ids.js';
 import { decodeCursor, toConnection, type Connection, type PageArgs } from '../../../platform/subgraph/pagination.js';
-import { requireDriver, visibleSessions, type SessionScope } from './session.access.js';
+import { requireDriver, visibleSessions, type SessionScope } from '../access.js';
 import { ChargingSession, ChargingSessionStatus, StopReason } from './session.entity.js';
 import type { ChargingSessionFilter, RecordMeterValueInput, StartChargingSessionInput } from './session.inputs.js';
 import { MeterValue } from './meter-value.entity.js';

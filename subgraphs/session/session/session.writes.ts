@@ -12,7 +12,7 @@ import {
   StopReason,
   TariffSnapshot,
 } from './session.entity.js';
-import type { SessionScope } from './session.access.js';
+import type { SessionScope } from '../access.js';
 import { newInternalIdTag } from './id-tags.js';
 import { Upstream, type UpstreamChargePoint, type UpstreamConnector, type UpstreamStation } from './upstream.js';
 

@@ -17,7 +17,7 @@ import { Role } from '../../../platform/identity.js';
 import { ConnectionType, PageArgs } from '../../../platform/subgraph/pagination.js';
 import { Connector } from '../connector/connector.entity.js';
 import { connectorsByStation } from '../connector/connector.service.js';
-import { Operator } from '../operator/operator.stub.js';
+import { Operator } from '../references.js';
 import { Tariff } from '../tariff/tariff.entity.js';
 import { TariffService } from '../tariff/tariff.service.js';
 import { Station } from './station.entity.js';

@@ -8,7 +8,7 @@ import { Connector, ConnectorStatus } from '../connector/connector.entity.js';
 import { effectiveStatusSql } from '../connector/connector.status.js';
 import { EARTH_RADIUS_KM, boundingBox } from '../geo.js';
 import { uuidsOnly } from '../../../platform/ids.js';
-import { requireOperator } from '../operator/operator.service.js';
+import { requireOperator } from '../operator-stations/operator-stations.service.js';
 import { TariffService } from '../tariff/tariff.service.js';
 import { Address, GeoPoint, Station } from './station.entity.js';
 import type {

@@ -3,7 +3,7 @@ import type { RequestContext } from '../../../platform/subgraph/context.js';
 import type { ReferenceResolvers } from '../../../platform/subgraph/federation.js';
 import { Role } from '../../../platform/identity.js';
 import { Money } from '../../../platform/money.js';
-import { Operator } from '../operator/operator.stub.js';
+import { Operator } from '../references.js';
 import { Tariff } from './tariff.entity.js';
 import { CreateTariffInput } from './tariff.inputs.js';
 import { TariffService, tariffById } from './tariff.service.js';

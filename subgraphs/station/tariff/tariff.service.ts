@@ -2,7 +2,7 @@ import { requireManageCatalogue } from '../access.js';
 import { byId, type RequestContext } from '../../../platform/subgraph/context.js';
 import { badInput, notFound } from '../../../platform/errors.js';
 import { uuidsOnly } from '../../../platform/ids.js';
-import { requireOperator } from '../operator/operator.service.js';
+import { requireOperator } from '../operator-stations/operator-stations.service.js';
 import { Tariff } from './tariff.entity.js';
 import type { CreateTariffInput } from './tariff.inputs.js';
 

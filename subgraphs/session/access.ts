@@ -1,11 +1,11 @@
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Config } from '../../../platform/config.js';
-import { forbidden, unauthenticated } from '../../../platform/errors.js';
-import { Role, type Identity } from '../../../platform/identity.js';
-import { isUuid } from '../../../platform/ids.js';
-import type { ChargingSession } from './session.entity.js';
+import type { Config } from '../../platform/config.js';
+import { forbidden, unauthenticated } from '../../platform/errors.js';
+import { Role, type Identity } from '../../platform/identity.js';
+import { isUuid } from '../../platform/ids.js';
+import type { ChargingSession } from './session/session.entity.js';
 
 /*
  * Who may see which sessions, and what of them, in one place:

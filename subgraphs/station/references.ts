@@ -1,7 +1,8 @@
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
 /**
- * The operator subgraph owns `Operator`; this subgraph only knows its key and contributes `Operator.stations`.
+ * Federation stubs of entities other subgraphs own. The operator subgraph owns `Operator`; this subgraph only knows
+ * its key and contributes `Operator.stations` (operator-stations/).
  * Not a database entity: stations and tariffs store the operator's id as a plain column.
  */
 @ObjectType('Operator')

@@ -4,7 +4,7 @@ import type { ReferenceResolvers } from '../../../platform/subgraph/federation.j
 import { PageArgs } from '../../../platform/subgraph/pagination.js';
 import { StationConnection } from '../station/station.resolver.js';
 import { StationService } from '../station/station.service.js';
-import { Operator } from './operator.stub.js';
+import { Operator } from '../references.js';
 
 /** Contributes `Operator.stations` to the operator subgraph's entity. */
 @Resolver(() => Operator)
