@@ -13,7 +13,7 @@ import { DriverCustomer, SavedPaymentMethod } from './card/card.entity.js';
 import { CardResolver } from './card/card.resolver.js';
 import { CardService } from './card/card.service.js';
 import { loadPaymentConfig, type PaymentConfig } from './config.js';
-import { ResolverContainer } from './container.js';
+import { ResolverContainer } from '../../platform/subgraph/container.js';
 import { migrations } from './migrations/index.js';
 import { Operator } from './references.js';
 import { Payment } from './payment/payment.entity.js';

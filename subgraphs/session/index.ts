@@ -7,7 +7,7 @@ import { OperatorEnergyResolver, StationAnalyticsResolver } from './analytics/an
 import { SessionEnergyDaily } from './analytics/energy-daily.entity.js';
 import { ChargerResolver } from './charger/charger.resolver.js';
 import { loadSessionConfig } from './config.js';
-import { ResolverContainer } from './container.js';
+import { ResolverContainer } from '../../platform/subgraph/container.js';
 import { SessionJob, type SessionJobData } from './lifecycle/jobs.js';
 import { SessionLifecycle } from './lifecycle/lifecycle.service.js';
 import { SessionRuntime } from './lifecycle/runtime.js';
