@@ -18,6 +18,7 @@ import { migrations } from './migrations/index.js';
 import { Operator } from './references.js';
 import { Payment } from './payment/payment.entity.js';
 import { PaymentResolver, paymentReferences, SessionPaymentResolver } from './payment/payment.resolver.js';
+import { RefundResolver } from './refund/refund.resolver.js';
 import { PaymentService } from './payment/payment.service.js';
 import { Refund } from './refund/refund.entity.js';
 import { RefundService } from './refund/refund.service.js';
@@ -79,6 +80,7 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
     CardResolver,
     PaymentResolver,
     SessionPaymentResolver,
+    RefundResolver,
     OperatorAnalyticsResolver,
   ],
   orphanedTypes: [Operator, ChargingSession],
@@ -128,7 +130,8 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
     const container = new ResolverContainer()
       .register(OperatorPaymentsResolver, new OperatorPaymentsResolver(accounts, payments))
       .register(CardResolver, new CardResolver(cards))
-      .register(PaymentResolver, new PaymentResolver(payments, refunds, provider))
+      .register(PaymentResolver, new PaymentResolver(payments, provider))
+      .register(RefundResolver, new RefundResolver(refunds))
       .register(SessionPaymentResolver, new SessionPaymentResolver())
       .register(OperatorAnalyticsResolver, new OperatorAnalyticsResolver());
     options.onServices?.({

@@ -1,5 +1,5 @@
 import { IsInt, IsUUID, Max, Min } from 'class-validator';
-import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { Field, ID, InputType, Int } from 'type-graphql';
 
 @InputType()
 export class SetOperatorFeePolicyInput {
@@ -18,13 +18,4 @@ export class SetOperatorFeePolicyInput {
   @Min(0)
   @Max(1_000_000)
   fixedAmount: number = 0;
-}
-
-@ObjectType({ description: "A single-use link to the payment provider's onboarding for an operator." })
-export class OnboardingLink {
-  @Field(() => String)
-  url!: string;
-
-  @Field(() => Date)
-  expiresAt!: Date;
 }

@@ -7,10 +7,12 @@ import { PageArgs } from '../../../platform/subgraph/pagination.js';
 import { requireOperatorAdmin, requirePlatformAdmin, requireRevenueAccess } from '../access.js';
 import { Operator } from '../references.js';
 import { PaymentConnection } from '../payment/payment.connection.js';
-import { PaymentFilter, RevenueByCurrency } from '../payment/payment.inputs.js';
+import { PaymentFilter } from '../payment/payment.inputs.js';
+import { RevenueByCurrency } from '../payment/payment.types.js';
 import type { PaymentService } from '../payment/payment.service.js';
 import { OperatorPaymentAccount } from './account.entity.js';
-import { OnboardingLink, SetOperatorFeePolicyInput } from './account.inputs.js';
+import { SetOperatorFeePolicyInput } from './account.inputs.js';
+import { OnboardingLink } from './account.types.js';
 import { accountByOperator, type AccountService } from './account.service.js';
 
 const MAX_REVENUE_RANGE_MS = 366 * 24 * 3600 * 1000;

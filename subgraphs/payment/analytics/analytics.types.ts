@@ -1,6 +1,6 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 import { LocalDate } from '../../../platform/subgraph/analytics/period.js';
-import { RevenueByCurrency } from '../payment/payment.inputs.js';
+import { RevenueByCurrency } from '../payment/payment.types.js';
 
 /** `RevenueByCurrency` (the figures of `Operator.revenue`) for one local-date bucket of a period. */
 @ObjectType('RevenueBucket', {

@@ -3,13 +3,13 @@ import type { RequestContext } from '../../../platform/subgraph/context.js';
 import type { ReferenceResolvers } from '../../../platform/subgraph/federation.js';
 import { Role } from '../../../platform/identity.js';
 import { canSeeCard, canSeeClientSecret, canSeePayment, requireSeePayment } from '../access.js';
-import { Operator } from '../references.js';
 import { Refund } from '../refund/refund.entity.js';
-import { refundsByPayment, type RefundService } from '../refund/refund.service.js';
-import { ChargingSession } from '../references.js';
+import { refundsByPayment } from '../refund/refund.service.js';
+import { ChargingSession, Operator } from '../references.js';
 import type { PaymentProvider } from '../stripe/provider.js';
 import { Payment } from './payment.entity.js';
-import { AuthorizeChargingSessionInput, Receipt, RefundPaymentInput, SessionHoldIncrement } from './payment.inputs.js';
+import { AuthorizeChargingSessionInput } from './payment.inputs.js';
+import { Receipt, SessionHoldIncrement } from './payment.types.js';
 import { accountOf, paymentById, paymentBySession, type PaymentService } from './payment.service.js';
 import { PaymentStatus } from './payment.status.js';
 import { Money } from '../../../platform/money.js';
@@ -18,7 +18,6 @@ import { Money } from '../../../platform/money.js';
 export class PaymentResolver {
   constructor(
     private readonly payments: PaymentService,
-    private readonly refundService: RefundService,
     private readonly provider: PaymentProvider,
   ) {}
 
@@ -131,21 +130,6 @@ export class PaymentResolver {
   })
   chargeSession(@Arg('sessionId', () => ID) sessionId: string, @Ctx() ctx: RequestContext): Promise<Payment> {
     return this.payments.charge(ctx.identity, sessionId);
-  }
-
-  @Authorized(Role.OPERATOR_ADMIN)
-  @Mutation(() => Refund, {
-    description: 'The receiving operator refunds a payment, fully or partly, on its own account.',
-  })
-  refundPayment(
-    @Arg('input', () => RefundPaymentInput) input: RefundPaymentInput,
-    @Ctx() ctx: RequestContext,
-  ): Promise<Refund> {
-    return this.refundService.refund(ctx.identity, {
-      paymentId: input.paymentId,
-      amount: input.amount ?? undefined,
-      reason: input.reason,
-    });
   }
 }
 
