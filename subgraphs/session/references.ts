@@ -1,21 +1,14 @@
 import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
+import { entityStub } from '../../platform/subgraph/entity-stub.js';
 
 /*
  * Federation stubs of entities other subgraphs own: only their key lives here. The gateway fetches every other
  * field from the owner. Station is resolvable here because this subgraph adds `Station.sessions`.
  */
 
-@ObjectType('Operator')
 // Resolvable: this subgraph adds `Operator.energy` (analytics/).
-@Directive('@key(fields: "id")')
-export class Operator {
-  @Field(() => ID)
-  id!: string;
-
-  static ref(id: string): Operator {
-    return Object.assign(new Operator(), { id });
-  }
-}
+export const Operator = entityStub('Operator');
+export type Operator = InstanceType<typeof Operator>;
 
 @ObjectType('Station')
 @Directive('@key(fields: "id")')
