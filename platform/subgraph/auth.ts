@@ -25,8 +25,3 @@ export function requireOperatorAccess(identity: Identity, operatorId: string): v
   if (!identity.role) throw unauthenticated();
   if (!canManageOperator(identity, operatorId)) throw forbidden("Only this operator's admins may do this.");
 }
-
-export function requireRole(identity: Identity, ...roles: Role[]): void {
-  if (!identity.role) throw unauthenticated();
-  if (!isPlatform(identity) && !roles.includes(identity.role)) throw forbidden();
-}

@@ -1,6 +1,5 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { printSchemaWithDirectives } from '@graphql-tools/utils';
+import { printSchemaWithDirectives, type IResolvers } from '@graphql-tools/utils';
 import { Kind, parse, visit, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap, type ContainerType, type NonEmptyArray, type PubSub } from 'type-graphql';
 import { authChecker } from './auth.js';
@@ -19,7 +18,12 @@ const NO_PUBSUB: PubSub = {
   },
 };
 
-export type ReferenceResolvers = GraphQLResolverMap<RequestContext>;
+export type ReferenceResolvers = IResolvers<unknown, RequestContext>;
+
+/** The resolver map `buildSubgraphSchema` takes, read off its public signature (its type has no public export). */
+type SubgraphResolvers = NonNullable<
+  Extract<Parameters<typeof buildSubgraphSchema>[0], { typeDefs: unknown }>['resolvers']
+>;
 
 export interface FederatedSchemaOptions {
   // type-graphql takes resolver classes as plain constructors
@@ -60,7 +64,7 @@ export async function buildFederatedSchema(options: FederatedSchemaOptions): Pro
   );
   const resolvers = mergeResolvers(createResolversMap(schema) as ReferenceResolvers, options.referenceResolvers ?? {});
   // Apollo types resolver maps with an unknown context; ours all take RequestContext.
-  return buildSubgraphSchema({ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> });
+  return buildSubgraphSchema({ typeDefs, resolvers: resolvers as SubgraphResolvers });
 }
 
 function mergeResolvers(base: ReferenceResolvers, extra: ReferenceResolvers): ReferenceResolvers {

@@ -17,6 +17,7 @@ import { startStripeEmulator, type StripeEmulator } from '../../dev/stripe-emula
 import { signDevToken, type TokenClaims } from '../../dev/tokens.js';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../platform/config.js';
 import { Role } from '../../platform/identity.js';
+import { backdateSession } from '../support/backdate.js';
 import { freePort } from '../support/ports.js';
 
 export const root = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -293,7 +294,8 @@ export interface Platform {
   ports: Record<SubgraphName | 'gateway', number>;
   prefix: string;
   paymentDb(): pg.Client;
-  sessionDb(): pg.Client;
+  /** The session subgraph's database (tests backdate sessions there: backdate.ts). */
+  sessionDatabaseUrl: string;
   restartPostgres(downMs: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -379,7 +381,7 @@ export async function startPlatform(): Promise<Platform> {
     ports,
     prefix,
     paymentDb: () => new pg.Client({ connectionString: dbUrl('payment') }),
-    sessionDb: () => new pg.Client({ connectionString: dbUrl('session') }),
+    sessionDatabaseUrl: dbUrl('session'),
     async restartPostgres(downMs: number) {
       await database.stop();
       await sleep(downMs);
@@ -563,26 +565,6 @@ export async function saveCard(p: Platform, driver: TokenClaims): Promise<string
 }
 
 /**
- * Test-only: moves a just-started session's start back by the time its connector needs, at its rated power, to
- * deliver `energyWh` more, so a meter value of that energy "now" passes the plausibility check (energy gained ≤
- * power × elapsed × 1.1 + 100 Wh). The tariff here has no time price, so the cost does not change.
- */
-export async function backdateSession(p: Platform, sessionId: string, energyWh: number): Promise<void> {
-  const db = p.sessionDb();
-  await db.connect();
-  try {
-    await db.query(
-      `update charging_session
-          set started_at = started_at - make_interval(secs => ceil(greatest(0, $1::numeric - energy_wh) * 3.6 / connector_power_kw))
-        where id = $2 and last_meter_at is null and connector_power_kw > 0`,
-      [energyWh, sessionId],
-    );
-  } finally {
-    await db.end();
-  }
-}
-
-/**
  * A driver with a card and a COMPLETED session on `connector` of `operator`: held at start (the tariff's
  * pre-authorisation on the driver's card) unless the operator is post-paid; returns the session's total.
  */
@@ -623,7 +605,7 @@ export async function completedSession(
     operatorId: operator.id,
   };
   const energyWh = 3000 + connector * 100;
-  await backdateSession(p, sessionId, energyWh);
+  await backdateSession(p.sessionDatabaseUrl, sessionId, energyWh);
   await ok(
     gql(
       p,

@@ -2,7 +2,9 @@ import Stripe from 'stripe';
 import { expect } from 'vitest';
 import { startStripeEmulator, type StripeEmulator } from '../../dev/stripe-emulator/index.js';
 import type { TokenClaims } from '../../dev/tokens.js';
+import { databaseUrl } from '../../platform/database-admin.js';
 import { Role } from '../../platform/identity.js';
+import { backdateSession } from '../support/backdate.js';
 import { startTestStack, type GraphQLResponse, type TestStack } from '../support/stack.js';
 
 /*
@@ -236,22 +238,6 @@ export async function startSession(
   return startChargingSession.id;
 }
 
-/**
- * Test-only: moves a just-started session's start back by the time its connector needs, at its rated power, to
- * deliver `energyWh` more, so a meter value of that energy "now" passes the plausibility check (energy gained ≤
- * power × elapsed × 1.1 + 100 Wh). Tariffs here have no time price, so the cost does not change.
- */
-export async function backdateSession(p: PaymentStack, sessionId: string, energyWh: number): Promise<void> {
-  const session = p.stack.subgraphs.session;
-  if (!session) throw new Error('no session subgraph');
-  await session.orm.em.fork().execute(
-    `update charging_session
-          set started_at = started_at - make_interval(secs => ceil(greatest(0, ? - energy_wh) * 3.6 / connector_power_kw))
-        where id = ? and last_meter_at is null and connector_power_kw > 0`,
-    [energyWh, sessionId],
-  );
-}
-
 /** Meter value then stop: the session is COMPLETED and priced; returns its total. */
 export async function finishSession(
   p: PaymentStack,
@@ -260,7 +246,7 @@ export async function finishSession(
   sessionId: string,
   energyWh: number,
 ): Promise<{ amount: number; currency: string }> {
-  await backdateSession(p, sessionId, energyWh);
+  await backdateSession(databaseUrl(p.stack.config, 'session'), sessionId, energyWh);
   ok(
     await p.stack.query(
       `mutation ($input: RecordMeterValueInput!) { recordMeterValue(input: $input) { id } }`,

@@ -1,8 +1,7 @@
 import { IsBoolean, IsEmail, IsOptional, Length } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
-import { IsCountryCode, IsCurrencyCode } from '../../../platform/subgraph/validators.js';
+import { IsCountryCode, IsCurrencyCode, IsDisplayText } from '../../../platform/subgraph/validators.js';
 import { OperatorStatus } from './operator.entity.js';
-import { IsDisplayText } from '../validators.js';
 
 @InputType()
 export class CreateOperatorInput {

@@ -123,9 +123,6 @@ export class Payment extends BaseEntity {
   @Property({ type: 'integer', version: true })
   version!: number;
 
-  /** Not persisted: the provider's client secret when this request just learned it (3-D Secure). */
-  clientSecretFromProvider?: string;
-
   @Field(() => Money, {
     name: 'amount',
     nullable: true,

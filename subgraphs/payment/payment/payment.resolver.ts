@@ -64,7 +64,6 @@ export class PaymentResolver {
       !canSeeClientSecret(ctx.identity, payment)
     )
       return null;
-    if (payment.clientSecretFromProvider) return payment.clientSecretFromProvider;
     return (await this.provider.retrieveIntent(payment.paymentIntentId, accountOf(payment))).clientSecret;
   }
 

@@ -1,4 +1,3 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { groupedBy } from '../../../platform/subgraph/context.js';
 import { badInput, notFound } from '../../../platform/errors.js';
 import type { Identity } from '../../../platform/identity.js';
@@ -90,10 +89,6 @@ export class RefundService {
     // Monotone: a charge.refunded webhook may already have counted it (it sets max(refunded, provider total)).
     const succeeded = all.filter((r) => r.status === RefundStatus.SUCCEEDED).reduce((sum, r) => sum + r.amount, 0);
     payment.refundedAmount = Math.max(payment.refundedAmount, succeeded);
-  }
-
-  list(em: EntityManager, paymentId: string): Promise<Refund[]> {
-    return em.find(Refund, { payment: paymentId }, { orderBy: { id: 'asc' } });
   }
 }
 

@@ -128,10 +128,6 @@ export const energyByStation = analyticsLoader<EnergyArgs, EnergyStats[]>(
   noEnergy,
 );
 
-export interface UtilisationArgs {
-  period: Period;
-}
-
 /** One station's question: its time zone and connector count come from the station subgraph (`@requires`). */
 export interface UtilisationKey {
   id: string;

@@ -10,10 +10,9 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { Field, Float, ID, InputType } from 'type-graphql';
-import { IsCountryCode, IsTimeZone } from '../../../platform/subgraph/validators.js';
+import { IsCountryCode, IsTimeZone, IsDisplayText } from '../../../platform/subgraph/validators.js';
 import { ConnectorInput } from '../connector/connector.inputs.js';
 import { ConnectorStandard } from '../connector/connector.entity.js';
-import { IsDisplayText } from '../validators.js';
 
 export const MAX_CONNECTORS = 50;
 export const MAX_RADIUS_KM = 500;

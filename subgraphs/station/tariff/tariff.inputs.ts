@@ -1,8 +1,7 @@
 import { IsUUID, Length, Max, Min } from 'class-validator';
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { Decimal } from '../../../platform/subgraph/decimal.js';
-import { IsCurrencyCode } from '../../../platform/subgraph/validators.js';
-import { IsDisplayText } from '../validators.js';
+import { IsCurrencyCode, IsDisplayText } from '../../../platform/subgraph/validators.js';
 
 @InputType({ description: "Prices are net of tax, in the tariff's currency." })
 export class CreateTariffInput {
