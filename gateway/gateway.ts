@@ -9,8 +9,9 @@ import express from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../platform/config.js';
 import { createGatewayErrorFormatter } from './errors.js';
-import { graphqlMetricsPlugin, metricsHandler } from '../platform/metrics.js';
+import { graphqlMetricsPlugin } from '../platform/metrics.js';
 import { Lifecycle, requestContext } from '../platform/observability.js';
+import { probeRoutes } from '../platform/probes.js';
 import { PostgresApqCache } from './apq-cache.js';
 import { createTokenVerifier } from './auth.js';
 import type { GatewayContext } from './context.js';
@@ -159,21 +160,20 @@ export async function createGateway({
   app.disable('x-powered-by');
   // Request id, access log, HTTP metrics, in-flight tracking and the readiness gate while draining; then /metrics.
   app.use(requestContext({ service: 'gateway', logger, lifecycle }));
-  app.get('/metrics', metricsHandler);
-  app.get('/health/live', (_req, res) => void res.json({ status: 'ok' }));
-  app.get('/health/ready', async (_req, res) => {
-    // Our subgraphs of the loaded supergraph decide readiness; partners are listed, never probed: a partner
-    // outage must not take our gateway out of the load balancer.
-    const version = supergraph.status();
-    const ourUrls = Object.fromEntries(
-      version.subgraphs.filter(isOurSubgraph).map((name) => [name, config.subgraphUrls[name]]),
-    );
-    const subgraphs = await checkSubgraphs(ourUrls);
-    const ready = Object.values(subgraphs).every((s) => s === 'ready');
-    res
-      .status(ready ? 200 : 503)
-      .json({ status: ready ? 'ready' : 'degraded', supergraph: 'loaded', supergraphVersion: version, subgraphs });
-  });
+  app.use(
+    probeRoutes(async () => {
+      // Our subgraphs of the loaded supergraph decide readiness; partners are listed, never probed: a partner
+      // outage must not take our gateway out of the load balancer.
+      const version = supergraph.status();
+      const ourUrls = Object.fromEntries(
+        version.subgraphs.filter(isOurSubgraph).map((name) => [name, config.subgraphUrls[name]]),
+      );
+      const subgraphs = await checkSubgraphs(ourUrls);
+      const ready = Object.values(subgraphs).every((s) => s === 'ready');
+      const status = ready ? 'ready' : 'degraded';
+      return { ready, body: { status, supergraph: 'loaded', supergraphVersion: version, subgraphs } };
+    }),
+  );
   app.use(createIdeRouter({ enabled: config.IDE_ENABLED, graphqlPath: '/graphql' }));
   app.use(
     '/graphql',

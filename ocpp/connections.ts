@@ -121,6 +121,17 @@ export class Connection {
     });
   }
 
+  /**
+   * BootNotification, either protocol: what the charger booted as is reported at once (firmware, model on
+   * `Station.chargePoints`), and it is accepted with our heartbeat interval.
+   */
+  booted(boot: Connection['boot']): { status: 'Accepted'; currentTime: string; interval: number } {
+    this.boot = boot;
+    this.deps.presence.reportNow(this.presence(true));
+    const interval = this.deps.settings.OCPP_HEARTBEAT_INTERVAL_SECONDS;
+    return { status: 'Accepted', currentTime: new Date().toISOString(), interval };
+  }
+
   /** A sign of life: presence (last seen, offline after) is reported with the next coalesced batch. */
   seen(): void {
     this.lastSeen = new Date();

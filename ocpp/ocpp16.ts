@@ -84,7 +84,7 @@ interface StopTransactionReq {
 const now = () => new Date().toISOString();
 
 export function attachOcpp16(connection: Connection): void {
-  const { platform, settings } = connection.deps;
+  const { platform } = connection.deps;
   const { chargePointId } = connection;
   const { stationId } = connection.login;
 
@@ -95,15 +95,13 @@ export function attachOcpp16(connection: Connection): void {
     return connector;
   };
 
-  connection.handle<BootNotificationReq>('BootNotification', (params) => {
-    connection.boot = {
+  connection.handle<BootNotificationReq>('BootNotification', (params) =>
+    connection.booted({
       vendor: params.chargePointVendor,
       model: params.chargePointModel,
       firmwareVersion: params.firmwareVersion,
-    };
-    connection.deps.presence.reportNow(connection.presence(true));
-    return { status: 'Accepted', currentTime: now(), interval: settings.OCPP_HEARTBEAT_INTERVAL_SECONDS };
-  });
+    }),
+  );
 
   connection.handle('Heartbeat', () => ({ currentTime: now() }));
 

@@ -87,7 +87,7 @@ const tokenOf = (idToken: IdToken | undefined) =>
   idToken && idToken.type !== 'NoAuthorization' && idToken.idToken ? idToken.idToken : undefined;
 
 export function attachOcpp201(connection: Connection): void {
-  const { platform, settings } = connection.deps;
+  const { platform } = connection.deps;
   const { chargePointId } = connection;
   const { stationId } = connection.login;
   const transactions = new Map<string, Transaction>();
@@ -111,15 +111,13 @@ export function attachOcpp201(connection: Connection): void {
     return (charging && CHARGING_STATE[charging]) ?? STATUS.Occupied;
   };
 
-  connection.handle<BootNotificationReq>('BootNotification', ({ chargingStation }) => {
-    connection.boot = {
+  connection.handle<BootNotificationReq>('BootNotification', ({ chargingStation }) =>
+    connection.booted({
       vendor: chargingStation.vendorName,
       model: chargingStation.model,
       firmwareVersion: chargingStation.firmwareVersion,
-    };
-    connection.deps.presence.reportNow(connection.presence(true));
-    return { status: 'Accepted', currentTime: now(), interval: settings.OCPP_HEARTBEAT_INTERVAL_SECONDS };
-  });
+    }),
+  );
 
   connection.handle('Heartbeat', () => ({ currentTime: now() }));
 

@@ -10,8 +10,8 @@ import type { Config } from '../platform/config.js';
 import { EntityClient } from '../platform/entity-client.js';
 import { bodyErrorHandler } from '../platform/http-errors.js';
 import { createLogger } from '../platform/logger.js';
-import { metricsHandler } from '../platform/metrics.js';
 import { Lifecycle, requestContext } from '../platform/observability.js';
+import { databaseReadiness, probeRoutes } from '../platform/probes.js';
 import { ReplayGuard } from '../platform/replay-guard.js';
 import { chargePointIdOf, checkHandshake, LoginGuard } from './auth.js';
 import { commandRoutes, CommandRouter } from './commands.js';
@@ -166,14 +166,7 @@ export async function createOcppServer(options: OcppServerOptions): Promise<Ocpp
   const app = express();
   app.disable('x-powered-by');
   app.use(requestContext({ service: 'ocpp', logger, lifecycle }));
-  app.get('/metrics', metricsHandler);
-  app.get('/health/live', (_req, res) => void res.json({ status: 'ok' }));
-  app.get('/health/ready', async (_req, res) => {
-    const ready = !lifecycle.draining && (await orm.isConnected().catch(() => false));
-    res
-      .status(ready ? 200 : 503)
-      .json({ status: lifecycle.draining ? 'shutting down' : ready ? 'ready' : 'database unavailable' });
-  });
+  app.use(probeRoutes(databaseReadiness(lifecycle, () => orm.isConnected())));
   app.use(commandRoutes({ router, secrets: config.signingSecrets, replayGuard, logger }));
   app.use((_req, res) => void res.status(404).json({ error: { code: 'NOT_FOUND', message: 'Not found.' } }));
   app.use(bodyErrorHandler('16kb'));

@@ -21,8 +21,9 @@ import { bodyErrorHandler } from '../http-errors.js';
 import { buildFederatedSchema, type FederatedSchemaOptions } from './federation.js';
 import { ANONYMOUS, type Identity } from '../identity.js';
 import { createLogger } from '../logger.js';
-import { graphqlMetricsPlugin, metricsHandler, samplePool, type PoolSource } from '../metrics.js';
+import { graphqlMetricsPlugin, samplePool, type PoolSource } from '../metrics.js';
 import { graphqlRequestScope, Lifecycle, requestContext } from '../observability.js';
+import { databaseReadiness, probeRoutes } from '../probes.js';
 import { ReplayGuard } from '../replay-guard.js';
 import { signedCallerOnly } from '../signed-caller.js';
 
@@ -132,14 +133,7 @@ export async function createSubgraph(
   const app = express();
   app.disable('x-powered-by');
   app.use(requestContext({ service: module.name, logger, lifecycle }));
-  app.get('/metrics', metricsHandler);
-  app.get('/health/live', (_req, res) => void res.json({ status: 'ok' }));
-  app.get('/health/ready', async (_req, res) => {
-    const ready = !lifecycle.draining && (await orm.isConnected().catch(() => false));
-    res
-      .status(ready ? 200 : 503)
-      .json({ status: lifecycle.draining ? 'shutting down' : ready ? 'ready' : 'database unavailable' });
-  });
+  app.use(probeRoutes(databaseReadiness(lifecycle, () => orm.isConnected())));
   const router = express.Router();
   own.routes?.(router);
   app.use(router);

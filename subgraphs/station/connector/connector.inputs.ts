@@ -14,8 +14,9 @@ export class ConnectorInput {
   powerKw!: number;
 }
 
+/** The connector an input is about: its station and its id (its fields are inherited; it is referenced nowhere). */
 @InputType()
-export class SetConnectorStatusInput {
+abstract class ConnectorOfStationInput {
   @Field(() => ID)
   @IsUUID()
   stationId!: string;
@@ -23,7 +24,10 @@ export class SetConnectorStatusInput {
   @Field(() => ID)
   @IsUUID()
   connectorId!: string;
+}
 
+@InputType()
+export class SetConnectorStatusInput extends ConnectorOfStationInput {
   @Field(() => ConnectorStatus, {
     description: 'Any status but OFFLINE (which only a charge point that is not connected has).',
   })
@@ -53,15 +57,7 @@ export class ReportConnectorStatusInput {
 /** Service-only: the session subgraph tells a connector that one of its sessions holds it, or let it go. */
 @InputType()
 @Directive('@inaccessible')
-export class MarkConnectorSessionInput {
-  @Field(() => ID)
-  @IsUUID()
-  stationId!: string;
-
-  @Field(() => ID)
-  @IsUUID()
-  connectorId!: string;
-
+export class MarkConnectorSessionInput extends ConnectorOfStationInput {
   @Field(() => ID)
   @IsUUID()
   sessionId!: string;
