@@ -69,6 +69,13 @@ function refuseUpgrade(socket: Socket, status: number, message: string): void {
   socket.destroy();
 }
 
+/**
+ * The largest WebSocket message a charger may send. OCPP messages are a few KB (a 2.0.1 station splits big reports
+ * by its BytesPerMessage); without a limit `ws` buffers up to 100 MiB per frame before anything is checked. A larger
+ * frame closes the socket with 1009 (Message Too Big), unparsed.
+ */
+export const MAX_FRAME_BYTES = 256 * 1024;
+
 /** How long shutdown waits for chargers to complete the WebSocket close handshake. */
 const CLOSE_WAIT_MS = 3_000;
 const settledWithin = (ms: number, work: Promise<unknown>) =>
@@ -116,6 +123,7 @@ export async function createOcppServer(options: OcppServerOptions): Promise<Ocpp
     callTimeoutMs: settings.OCPP_COMMAND_TIMEOUT_MS,
     maxBadMessages: options.maxBadMessages ?? 10,
     respondWithDetailedErrors: false,
+    wssOptions: { maxPayload: MAX_FRAME_BYTES },
   });
   const loginGuard = new LoginGuard(settings.OCPP_LOGIN_FAILURES_PER_MINUTE);
   rpc.auth(async (accept, reject, handshake) => {

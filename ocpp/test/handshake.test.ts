@@ -1,6 +1,15 @@
-import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { charger, closed, dropOcppDatabases, FakePlatform, startOcpp, type TestOcpp } from './support.js';
+import {
+  basicAuth,
+  charger,
+  closed,
+  dropOcppDatabases,
+  FakePlatform,
+  refusedWith,
+  startOcpp,
+  upgrade as upgradeAt,
+  type TestOcpp,
+} from './support.js';
 
 const platform = new FakePlatform();
 let ocpp: TestOcpp;
@@ -13,41 +22,7 @@ afterAll(async () => {
   await dropOcppDatabases(ocpp.config);
 });
 
-/** The HTTP status the handshake was refused with. */
-async function refusedWith(connect: Promise<unknown>): Promise<number> {
-  try {
-    await connect;
-  } catch (error) {
-    return Number((error as { code?: unknown }).code);
-  }
-  throw new Error('expected the handshake to be refused');
-}
-
-/** A raw upgrade request (for paths and headers RPCClient would not send): the HTTP status answered. */
-function upgrade(path: string, headers: Record<string, string> = {}): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(`${ocpp.url}${path}`, {
-      headers: {
-        connection: 'Upgrade',
-        upgrade: 'websocket',
-        'sec-websocket-version': '13',
-        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
-        'sec-websocket-protocol': 'ocpp1.6',
-        ...headers,
-      },
-    });
-    request.on('response', (response) => {
-      response.resume();
-      resolve(response.statusCode ?? 0);
-    });
-    request.on('upgrade', (_response, socket) => {
-      socket.destroy();
-      resolve(101);
-    });
-    request.on('error', reject);
-    request.end();
-  });
-}
+const upgrade = (path: string, headers: Record<string, string> = {}) => upgradeAt(ocpp.url, path, headers);
 
 describe('handshake', () => {
   it('accepts a registered charge point with its password, in either protocol', async () => {
@@ -73,17 +48,17 @@ describe('handshake', () => {
     const victim = platform.addChargePoint('CP-VICTIM');
     const attacker = platform.addChargePoint('CP-ATTACKER');
     // The attacker's valid credentials, presented on the victim's URL.
-    const authorization = `Basic ${Buffer.from(`${attacker.chargePointId}:${attacker.password}`).toString('base64')}`;
+    const authorization = basicAuth(attacker.chargePointId, attacker.password);
     expect(await upgrade(`/ocpp/${victim.chargePointId}`, { authorization })).toBe(401);
     // The victim's credentials are refused on another URL too, and work on its own.
-    const own = `Basic ${Buffer.from(`${victim.chargePointId}:${victim.password}`).toString('base64')}`;
+    const own = basicAuth(victim.chargePointId, victim.password);
     expect(await upgrade(`/ocpp/${attacker.chargePointId}`, { authorization: own })).toBe(401);
     expect(await upgrade(`/ocpp/${victim.chargePointId}`, { authorization: own })).toBe(101);
   });
 
   it('refuses WebSockets on other paths and unsupported subprotocols', async () => {
     const { chargePointId, password } = platform.addChargePoint('CP-PATH');
-    const authorization = `Basic ${Buffer.from(`${chargePointId}:${password}`).toString('base64')}`;
+    const authorization = basicAuth(chargePointId, password);
     expect(await upgrade(`/other/${chargePointId}`, { authorization })).toBe(404);
     expect(await upgrade(`/ocpp/x/${chargePointId}`, { authorization })).toBe(404);
     expect(await upgrade(`/${chargePointId}`, { authorization })).toBe(404);

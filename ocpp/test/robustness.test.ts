@@ -1,7 +1,17 @@
 import type { RPCClient } from 'ocpp-rpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../../test/support/config.js';
-import { callError, charger, closed, dropOcppDatabases, FakePlatform, startOcpp, type TestOcpp } from './support.js';
+import { MAX_FRAME_BYTES } from '../server.js';
+import {
+  callError,
+  charger,
+  closed,
+  dropOcppDatabases,
+  FakePlatform,
+  nextFrame,
+  startOcpp,
+  type TestOcpp,
+} from './support.js';
 
 const platform = new FakePlatform();
 const config = testConfig();
@@ -28,17 +38,6 @@ async function connected(id: string, protocol: 'ocpp1.6' | 'ocpp2.0.1' = 'ocpp1.
   open.push(client);
   return client;
 }
-
-/** The next raw frame the server sends this client, parsed. */
-const nextFrame = (client: RPCClient): Promise<unknown[]> =>
-  new Promise((resolve) => {
-    const listener = ({ message, outbound }: { message: string; outbound: boolean }) => {
-      if (outbound) return;
-      client.off('message', listener);
-      resolve(JSON.parse(message) as unknown[]);
-    };
-    client.on('message', listener);
-  });
 
 describe('bad input from a charger', () => {
   it('malformed frames get the OCPP-J error, the connection and other chargers are still served', async () => {
@@ -78,6 +77,23 @@ describe('bad input from a charger', () => {
     expect(await client.call('Heartbeat', {})).toHaveProperty('currentTime');
     const metrics = await (await fetch(`${ocpp.url}/metrics`)).text();
     expect(metrics).toMatch(/chargegraph_ocpp_messages_total\{action="other",result="NotImplemented"\} 1/);
+  });
+
+  it('closes a socket that sends a frame over MAX_FRAME_BYTES (1009), unparsed; other chargers are served', async () => {
+    const big = await connected('CP-BIG');
+    const neighbour = await connected('CP-BESIDE-BIG');
+    // Just under the limit is still an OCPP message (answered); one byte more is not read at all.
+    const frame = (bytes: number) => {
+      const envelope = JSON.stringify([2, 'big-1', 'DataTransfer', { vendorId: 'x', data: '' }]);
+      return JSON.stringify([2, 'big-1', 'DataTransfer', { vendorId: 'x', data: 'x'.repeat(bytes - envelope.length) }]);
+    };
+    let answer = nextFrame(big);
+    big.sendRaw(frame(MAX_FRAME_BYTES));
+    expect(await answer).toEqual([3, 'big-1', { status: 'UnknownVendorId' }]);
+    const whenClosed = closed(big);
+    big.sendRaw(frame(MAX_FRAME_BYTES + 1));
+    expect((await whenClosed).code).toBe(1009);
+    expect(await neighbour.call('Heartbeat', {})).toHaveProperty('currentTime');
   });
 
   it('closes a socket after ten malformed frames in a row (1002)', async () => {

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { RPCClient } from 'ocpp-rpc';
 import type { Config } from '../../platform/config.js';
 import { dropDatabase } from '../../platform/database-admin.js';
@@ -198,3 +199,57 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs =
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** The HTTP status a handshake was refused with (RPCClient's connect rejects with it as `code`). */
+export async function refusedWith(connect: Promise<unknown>): Promise<number> {
+  try {
+    await connect;
+  } catch (error) {
+    return Number((error as { code?: unknown }).code);
+  }
+  throw new Error('expected the handshake to be refused');
+}
+
+/**
+ * A raw WebSocket upgrade request to `baseUrl` + `path` (for paths and headers RPCClient would not send): the HTTP
+ * status answered, 101 when the server upgraded (the socket is closed at once).
+ */
+export function upgrade(baseUrl: string, path: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(`${baseUrl}${path}`, {
+      headers: {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        'sec-websocket-protocol': 'ocpp1.6',
+        ...headers,
+      },
+    });
+    request.on('response', (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on('upgrade', (_response, socket) => {
+      socket.destroy();
+      resolve(101);
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+/** The HTTP Basic header of a charge point id and password. */
+export const basicAuth = (user: string, password: string) =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+/** The next raw frame the server sends this client, parsed. */
+export const nextFrame = (client: RPCClient): Promise<unknown[]> =>
+  new Promise((resolve) => {
+    const listener = ({ message, outbound }: { message: string; outbound: boolean }) => {
+      if (outbound) return;
+      client.off('message', listener);
+      resolve(JSON.parse(message) as unknown[]);
+    };
+    client.on('message', listener);
+  });

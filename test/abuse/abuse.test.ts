@@ -7,6 +7,7 @@ import { loadConfig } from '../../platform/config.js';
 import { Role } from '../../platform/identity.js';
 import { createLogger } from '../../platform/logger.js';
 import type { PaymentStack } from '../payment/support.js';
+import { buildChargerFixtures, chargerProbes, closeChargerFixtures, type ChargerFixtures } from './chargers.js';
 import { credentialProbes, prototypeRoleProbes, subgraphBodyProbes } from './credentials.js';
 import { crossTenantProbes, PSEUDONYM } from './cross-tenant.js';
 import { malformedProbes } from './malformed.js';
@@ -14,8 +15,9 @@ import { startPaymentStack } from '../payment/support.js';
 import { at, buildFixtures, gql, http, probe, runProbe, Tally, type Fixtures, type Probe } from './support.js';
 
 /*
- * The abuse suite: one platform (gateway, four subgraphs, Stripe emulator) for the whole file, two tenants with
- * stations, tariffs, drivers, cards, sessions, payments and refunds, then several hundred hostile requests. Every
+ * The abuse suite: one platform (gateway, four subgraphs, OCPP process, Stripe emulator) for the whole file, two
+ * tenants with stations, tariffs, drivers, cards, sessions, payments and refunds (and, for the hostile chargers,
+ * charge points with running sessions), then several hundred hostile requests and frames. Every
  * one must be refused precisely, change nothing (every row of every subgraph database, the provider's balances and
  * writes) and leak nothing. The summary line is printed at the end.
  */
@@ -27,7 +29,8 @@ const started = performance.now();
 
 beforeAll(async () => {
   // The probes send hundreds of mutations as the same few identities; the limit itself is tested on its own below.
-  p = await startPaymentStack({ RATE_LIMIT_MUTATIONS: '1000000' });
+  // Chargers likewise: the well-behaved ones answer a heartbeat after every probe; the flood probes read the limit.
+  p = await startPaymentStack({ RATE_LIMIT_MUTATIONS: '1000000', OCPP_RATE_LIMIT_MESSAGES: '200' });
   f = await buildFixtures(p);
 });
 
@@ -312,4 +315,19 @@ describe('per-identity mutation rate limit, shared by gateway replicas through P
       await client.end();
     }
   });
+});
+
+// Last: its charge points, sessions and holds are not in what the checks above expect, and closing its chargers
+// at the end writes their presence.
+describe('hostile chargers', () => {
+  let chargers: ChargerFixtures | undefined;
+  beforeAll(async () => {
+    chargers = await buildChargerFixtures(f);
+  });
+  afterAll(() => closeChargerFixtures(chargers));
+  const get = () => {
+    if (!chargers) throw new Error('charger fixtures not built');
+    return chargers;
+  };
+  for (const [family, probes] of Object.entries(chargerProbes(get))) run(`chargers: ${family}`, probes);
 });

@@ -221,7 +221,7 @@ export class ChargerService {
           if (energyWh < 0)
             throw new DomainError(
               ErrorCode.METER_VALUE_IMPLAUSIBLE,
-              `The energy register (${value.energyRegisterWh} Wh) is below its value at the start (${s.meterStartWh} Wh).`,
+              `The energy register (${value.energyRegisterWh} Wh) is below its start value (${s.meterStartWh} Wh).`,
             );
           if (!checkReading(s, { energyWh, measuredAt: value.measuredAt }, now)) return false;
           em.create(MeterValue, {
