@@ -87,7 +87,7 @@ describe('bad input from a charger', () => {
       const envelope = JSON.stringify([2, 'big-1', 'DataTransfer', { vendorId: 'x', data: '' }]);
       return JSON.stringify([2, 'big-1', 'DataTransfer', { vendorId: 'x', data: 'x'.repeat(bytes - envelope.length) }]);
     };
-    let answer = nextFrame(big);
+    const answer = nextFrame(big);
     big.sendRaw(frame(MAX_FRAME_BYTES));
     expect(await answer).toEqual([3, 'big-1', { status: 'UnknownVendorId' }]);
     const whenClosed = closed(big);

@@ -5,8 +5,10 @@ import WebSocket from 'ws';
 import type { TokenClaims } from '../../dev/tokens.js';
 import { basicAuth, charger, refusedWith, until, upgrade } from '../../ocpp/test/support.js';
 import { CHARGER_COMMAND_PATH } from '../../platform/charger-commands.js';
+import { databaseUrl } from '../../platform/database-admin.js';
 import { IDENTITY_HEADER, Role, signIdentity, type Identity } from '../../platform/identity.js';
-import { backdateSession, newDriver, ok, platformAdmin, saveCard, type PaymentStack } from '../payment/support.js';
+import { newDriver, ok, platformAdmin, saveCard, type PaymentStack } from '../payment/support.js';
+import { backdateSession } from '../support/backdate.js';
 import {
   forgetFingerprint,
   http,
@@ -265,7 +267,7 @@ async function goodCharger(
     expect(answer.idTokenInfo?.status).toBe('Accepted');
   }
   // Its start a few minutes back (as if it had charged a while), so a meter value between start and now is plausible.
-  await backdateSession(p, session.id, 1_000);
+  await backdateSession(databaseUrl(p.stack.config, 'session'), session.id, 1_000);
   const victim: Victim = {
     sessionId: session.id,
     driver,
