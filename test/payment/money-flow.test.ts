@@ -166,6 +166,71 @@ describe('the targeted direct charge, end to end through the gateway', () => {
   });
 });
 
+describe("the application fee on refunds follows the operator's fee policy", () => {
+  const feeOf = (amount: number) => Math.floor((amount * 1000 + 5000) / 10_000) + 20; // 10 % + 0.20
+
+  /** A paid session at a new operator with a 10 % + 0.20 fee, under `refundApplicationFee`. */
+  async function paidSession(name: string, refundApplicationFee?: boolean) {
+    const at = await createOperator(p, name, {
+      country: 'DE',
+      currency: 'EUR',
+      energyPricePerKwh: '0.40',
+      preAuthorizationAmount: 1000,
+    });
+    const policy = ok(
+      await p.stack.query<{ setOperatorFeePolicy: { feePolicy: Record<string, unknown> } }>(
+        `mutation ($input: SetOperatorFeePolicyInput!) { setOperatorFeePolicy(input: $input) { feePolicy { basisPoints fixedAmount refundApplicationFee } } }`,
+        { input: { operatorId: at.id, basisPoints: 1000, fixedAmount: 20, refundApplicationFee } },
+        platformAdmin,
+      ),
+    );
+    expect(policy.setOperatorFeePolicy.feePolicy).toEqual({
+      basisPoints: 1000,
+      fixedAmount: 20,
+      refundApplicationFee: refundApplicationFee ?? true,
+    });
+    const driver = newDriver();
+    await saveCard(p, driver);
+    const sessionId = await startSession(p, driver, at);
+    const total = await finishSession(p, driver, at, sessionId, 10_000); // 10 kWh × 0.40 = 4.00 EUR
+    const paid = ok(await chargeSession(p, driver, sessionId)).chargeSession;
+    expect(paid).toMatchObject({ status: 'SUCCEEDED', applicationFee: { amount: feeOf(total.amount) } });
+    return { at, paid, total };
+  }
+
+  it('by default a refund gives the fee back in proportion: a full refund costs the operator nothing of it', async () => {
+    const { at, paid, total } = await paidSession('Rueckgabe');
+    const fee = feeOf(total.amount); // 400 → 60
+    const platformBefore = p.emulator.balanceOf('platform', 'eur').available;
+    const operatorBefore = p.emulator.balanceOf(at.account, 'eur').available;
+
+    // Half: half the fee comes back to the operator's account, from the platform's.
+    ok(await refundPayment(p, adminOf(at.id), paid.id, total.amount / 2));
+    expect(p.emulator.balanceOf('platform', 'eur').available).toBe(platformBefore - fee / 2);
+    expect(p.emulator.balanceOf(at.account, 'eur').available).toBe(operatorBefore - total.amount / 2 + fee / 2);
+
+    // The rest: the whole fee is back; the operator has given back exactly what the driver paid, net of the fee.
+    ok(await refundPayment(p, adminOf(at.id), paid.id));
+    expect(p.emulator.balanceOf('platform', 'eur').available).toBe(platformBefore - fee);
+    expect(p.emulator.balanceOf(at.account, 'eur').available).toBe(operatorBefore - total.amount + fee);
+    const fees = await p.stripe.applicationFees.list({ limit: 100 });
+    expect(fees.data.find((f) => f.account === at.account)).toMatchObject({
+      amount: fee,
+      amount_refunded: fee,
+      refunded: true,
+    });
+  });
+
+  it('an operator whose policy keeps the fee gives back the whole refund itself; the platform keeps its fee', async () => {
+    const { at, paid, total } = await paidSession('Behalten', false);
+    const platformBefore = p.emulator.balanceOf('platform', 'eur').available;
+    const operatorBefore = p.emulator.balanceOf(at.account, 'eur').available;
+    ok(await refundPayment(p, adminOf(at.id), paid.id));
+    expect(p.emulator.balanceOf('platform', 'eur').available).toBe(platformBefore);
+    expect(p.emulator.balanceOf(at.account, 'eur').available).toBe(operatorBefore - total.amount);
+  });
+});
+
 describe('the capture never exceeds the hold', () => {
   it('a total above the authorised amount is captured at the authorised amount, once', async () => {
     const at = await createOperator(p, 'Kappa', {

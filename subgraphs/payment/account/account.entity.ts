@@ -25,6 +25,12 @@ export class FeePolicyView implements FeePolicy {
 
   @Field(() => Int, { description: "Fixed part in minor units of the payment's currency." })
   fixedAmount!: number;
+
+  @Field(() => Boolean, {
+    description:
+      'Does a refund give back the fee in proportion? Default true: a fully refunded session costs the driver and the operator nothing.',
+  })
+  refundApplicationFee!: boolean;
 }
 
 @ObjectType({
@@ -42,6 +48,7 @@ export class OperatorPaymentAccount extends BaseEntity {
     | 'onboardingStatus'
     | 'feeBasisPoints'
     | 'feeFixedAmount'
+    | 'refundApplicationFee'
     | 'providerStateAt'
     | 'feePolicy';
 
@@ -77,12 +84,19 @@ export class OperatorPaymentAccount extends BaseEntity {
   @Property({ type: 'integer', check: 'fee_fixed_amount >= 0' })
   feeFixedAmount: number = 0;
 
+  @Property({ type: 'boolean', default: true })
+  refundApplicationFee: boolean = true;
+
   @Field(() => Date, { nullable: true, description: "When the provider's view of the account was last applied." })
   @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
   providerStateAt?: Date | null;
 
   @Field(() => FeePolicyView)
   get feePolicy(): FeePolicyView {
-    return Object.assign(new FeePolicyView(), { basisPoints: this.feeBasisPoints, fixedAmount: this.feeFixedAmount });
+    return Object.assign(new FeePolicyView(), {
+      basisPoints: this.feeBasisPoints,
+      fixedAmount: this.feeFixedAmount,
+      refundApplicationFee: this.refundApplicationFee,
+    });
   }
 }

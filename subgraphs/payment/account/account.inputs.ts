@@ -18,4 +18,10 @@ export class SetOperatorFeePolicyInput {
   @Min(0)
   @Max(1_000_000)
   fixedAmount: number = 0;
+
+  @Field(() => Boolean, {
+    defaultValue: true,
+    description: 'Refunds give back the fee in proportion (true) or the platform keeps it (false).',
+  })
+  refundApplicationFee: boolean = true;
 }

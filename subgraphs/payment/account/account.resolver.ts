@@ -98,6 +98,7 @@ export class OperatorPaymentsResolver {
     return this.accounts.setFeePolicy(input.operatorId, {
       basisPoints: input.basisPoints,
       fixedAmount: input.fixedAmount,
+      refundApplicationFee: input.refundApplicationFee,
     });
   }
 }

@@ -72,6 +72,7 @@ export class AccountService {
         (await em.findOne(OperatorPaymentAccount, { operatorId })) ?? em.create(OperatorPaymentAccount, { operatorId });
       row.feeBasisPoints = policy.basisPoints;
       row.feeFixedAmount = policy.fixedAmount;
+      row.refundApplicationFee = policy.refundApplicationFee;
       await em.flush();
       return row;
     });

@@ -319,7 +319,7 @@ export class PaymentService {
         currency: total.currency,
         authorizedAmount: null,
         amount: total.amount,
-        applicationFeeAmount: applicationFeeFor(total.amount, feePolicyOf(account)),
+        applicationFeeAmount: applicationFeeFor(total.amount, account.feePolicy),
         card,
       },
       payment !== null,
@@ -583,7 +583,7 @@ export class PaymentService {
 
   private async feePolicy(em: EntityManager, operatorId: string): Promise<FeePolicy> {
     const account = await this.deps.accounts.find(em, operatorId);
-    return account ? feePolicyOf(account) : ZERO_FEE;
+    return account?.feePolicy ?? ZERO_FEE;
   }
 
   private async sessionForHold(sessionId: string): Promise<SessionForHold> {
@@ -625,11 +625,6 @@ function failureOf(payment: Payment): DomainError {
     ),
   );
 }
-
-const feePolicyOf = (account: { feeBasisPoints: number; feeFixedAmount: number }): FeePolicy => ({
-  basisPoints: account.feeBasisPoints,
-  fixedAmount: account.feeFixedAmount,
-});
 
 function assertMinorUnits(amount: number): void {
   if (!Number.isSafeInteger(amount) || amount < 0)

@@ -23,7 +23,7 @@ registerEnumType(RefundStatus, { name: 'RefundStatus' });
 @ObjectType({ description: 'Money an operator gave back from a payment, on its own account.' })
 @Entity({ tableName: 'refund' })
 export class Refund extends BaseEntity {
-  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'status' | 'providerRefundId' | 'amountMoney';
+  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'status' | 'providerRefundId' | 'amountMoney' | 'refundApplicationFee';
 
   @ManyToOne({ entity: () => Payment, deleteRule: 'restrict', index: true })
   payment!: Payment;
@@ -38,6 +38,13 @@ export class Refund extends BaseEntity {
 
   @Property({ type: 'string', length: 3 })
   currency!: string;
+
+  /**
+   * Gives back the platform's application fee in proportion: the operator's fee policy when the refund was recorded,
+   * kept so that a replay sends the provider the same request (same idempotency key, same parameters).
+   */
+  @Property({ type: 'boolean', default: false })
+  refundApplicationFee: boolean = false;
 
   @Field(() => RefundReason)
   @Enum({ items: () => RefundReason, type: 'string', nativeEnumName: undefined })

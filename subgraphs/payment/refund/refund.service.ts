@@ -5,6 +5,8 @@ import { requireRefund } from '../access.js';
 import { paymentNotRefundable, refundExceedsRemaining } from '../errors.js';
 import { isUuid } from '../../../platform/ids.js';
 import { LockNamespace, locked, type Orm } from '../locks.js';
+import { OperatorPaymentAccount } from '../account/account.entity.js';
+import { ZERO_FEE } from '../payment/fees.js';
 import { Payment } from '../payment/payment.entity.js';
 import { accountOf } from '../payment/payment.service.js';
 import { PaymentStatus } from '../payment/payment.status.js';
@@ -58,7 +60,15 @@ export class RefundService {
       const remaining = remainingOf(payment, refunds);
       const amount = request.amount ?? remaining;
       if (amount <= 0 || amount > remaining) throw refundExceedsRemaining(remaining, payment.currency);
-      const refund = tx.create(Refund, { payment, amount, currency: payment.currency, reason: request.reason });
+      const policy =
+        (await tx.findOne(OperatorPaymentAccount, { operatorId: payment.operatorId }))?.feePolicy ?? ZERO_FEE;
+      const refund = tx.create(Refund, {
+        payment,
+        amount,
+        currency: payment.currency,
+        reason: request.reason,
+        refundApplicationFee: policy.refundApplicationFee,
+      });
       await tx.flush();
       return { refund, submit: true };
     });
@@ -80,6 +90,7 @@ export class RefundService {
         account: accountOf(payment),
         amount: refund.amount,
         reason: refund.reason,
+        refundApplicationFee: refund.refundApplicationFee,
         refundId: refund.id,
       },
       idempotencyKey.refund(refund.id),

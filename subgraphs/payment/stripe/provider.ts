@@ -347,7 +347,15 @@ export class PaymentProvider {
   }
 
   refund(
-    input: { paymentIntentId: string; account: string; amount: number; reason: RefundReason; refundId: string },
+    input: {
+      paymentIntentId: string;
+      account: string;
+      amount: number;
+      reason: RefundReason;
+      /** Give back the platform's application fee in proportion to the refund. */
+      refundApplicationFee: boolean;
+      refundId: string;
+    },
     idempotencyKey: string,
   ): Promise<ProviderRefund> {
     return this.call('refunds.create', async () => {
@@ -356,6 +364,7 @@ export class PaymentProvider {
           payment_intent: input.paymentIntentId,
           amount: input.amount,
           reason: REFUND_REASONS[input.reason],
+          refund_application_fee: input.refundApplicationFee,
           metadata: { refundId: input.refundId },
         },
         ON(input.account, idempotencyKey),
