@@ -228,12 +228,15 @@ export class SimulatedCharger {
     clearInterval(this.heartbeatTimer);
     for (const connector of this.connectors) clearInterval(connector.transaction?.timer);
     const deadline = Date.now() + CLOSE_DRAIN_MS;
-    // A settled call may start the next step (StopTransaction → StatusNotification): drain until none is left.
-    while (this.inFlight.size && Date.now() < deadline)
+    // A settled call may start the next step (StopTransaction → StatusNotification): its caller gets a turn
+    // (setImmediate) before we look again, and we drain until none is left.
+    while (this.inFlight.size && Date.now() < deadline) {
       await Promise.race([
         Promise.allSettled([...this.inFlight]),
         sleep(deadline - Date.now(), undefined, { ref: false }),
       ]);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     await this.rpc.close({ code: 1001, reason: 'charger going away' }).catch(() => undefined);
   }
 
