@@ -230,155 +230,162 @@ async function meteredEnergy(site: Site, driver: TokenClaims, sessionId: string)
   return energyWh;
 }
 
-describe.each(['ocpp1.6', 'ocpp2.0.1'] as const)('a simulated %s charger through the gateway', (protocol) => {
-  it('app start → remote start confirmed → meter values in the session and live → app stop → the charger stops → paid', async () => {
-    const site = await chargerSite(protocol);
-    const driver = await driverWithCard();
-    const { sessionId, transactionId } = await startInApp(site, driver);
-    const live = await liveFor(driver, sessionId);
-    try {
-      await liveSessionUntil(live, 's', (s) => s.status === 'ACTIVE');
-      const energyWh = await meteredEnergy(site, driver, sessionId);
-      const seen = await liveSessionUntil(live, 's', (s) => s.energyWh >= energyWh);
-      expect(site.meters).toContain(seen.energyWh);
-      expect(seen).toMatchObject({ status: 'ACTIVE', cost: { total: { amount: priceOf(seen.energyWh) } } });
+// Each wait is bounded (POLL); the test's own limit leaves room for several of them on a loaded machine.
+describe.each(['ocpp1.6', 'ocpp2.0.1'] as const)(
+  'a simulated %s charger through the gateway',
+  { timeout: 60_000 },
+  (protocol) => {
+    it('app start → remote start confirmed → meter values in the session and live → app stop → the charger stops → paid', async () => {
+      const site = await chargerSite(protocol);
+      const driver = await driverWithCard();
+      const { sessionId, transactionId } = await startInApp(site, driver);
+      const live = await liveFor(driver, sessionId);
+      try {
+        await liveSessionUntil(live, 's', (s) => s.status === 'ACTIVE');
+        const energyWh = await meteredEnergy(site, driver, sessionId);
+        const seen = await liveSessionUntil(live, 's', (s) => s.energyWh >= energyWh);
+        await vi.waitFor(() => expect(site.meters).toContain(seen.energyWh), POLL);
+        expect(seen).toMatchObject({ status: 'ACTIVE', cost: { total: { amount: priceOf(seen.energyWh) } } });
 
+        const stopped = site.charger.waitFor('transactionStopped');
+        await stopInApp(driver, sessionId);
+        const end = await stopped;
+        expect(end).toMatchObject({ reason: 'Remote', transactionId });
+        await expectPaid(site.operator, driver, sessionId, end.energyWh, 'DRIVER');
+        await expectLiveEnd(live, 's', end.energyWh);
+      } finally {
+        live.close();
+      }
+    });
+
+    it('a stop at the charger (cable unplugged) ends the session the same way', async () => {
+      const site = await chargerSite(protocol);
+      const driver = await driverWithCard();
+      const { sessionId } = await startInApp(site, driver);
+      await meteredEnergy(site, driver, sessionId);
+      const end = await site.charger.unplug(1);
+      expect(end?.reason).toBe('EVDisconnected');
+      await expectPaid(site.operator, driver, sessionId, end!.energyWh, 'CHARGER');
+    });
+
+    it("RFID: a linked tag at the charger starts a session for its driver, held on the operator's account", async () => {
+      const site = await chargerSite(protocol);
+      const driver = await driverWithCard();
+      const idTag = `RF${randomBytes(6).toString('hex').toUpperCase()}`;
+      ok(
+        await p.stack.query(`mutation ($tag: String!) { linkRfidTag(idTag: $tag) { idTag } }`, { tag: idTag }, driver),
+      );
+
+      const result = await site.charger.plugInAndPresentTag(1, idTag);
+      expect(result).toMatchObject({ accepted: true, transaction: { connector: 1, idTag } });
+      const [session] = await sessionsOf(p, driver);
+      expect(session.status).toBe('ACTIVE');
+      expect(await sessionView(driver, session.id)).toMatchObject({
+        chargePointId: site.charger.chargePointId,
+        payment: { status: 'AUTHORIZED', authorizedAmount: { amount: HOLD, currency: 'EUR' } },
+      });
+      expect(await intentsOn(site.operator)).toEqual([{ status: 'requires_capture', amount: HOLD, received: 0 }]);
+
+      await meteredEnergy(site, driver, session.id);
+      const end = await site.charger.stopLocally(1);
+      expect(end?.reason).toBe('Local');
+      await expectPaid(site.operator, driver, session.id, end!.energyWh, 'CHARGER');
+    });
+
+    it('an unknown tag is refused at Authorize: no session, no hold', async () => {
+      const site = await chargerSite(protocol);
+      const result = await site.charger.plugInAndPresentTag(1, `UNKNOWN${randomBytes(4).toString('hex')}`);
+      expect(result).toEqual({ accepted: false, status: 'Invalid', stage: 'Authorize' });
+      const { chargingSessions } = ok(
+        await p.stack.query<{ chargingSessions: { edges: unknown[] } }>(
+          `query ($stationId: ID!) { chargingSessions(filter: { stationId: $stationId }) { edges { node { id } } } }`,
+          { stationId: site.operator.stationId },
+          adminOf(site.operator.id),
+        ),
+      );
+      expect(chargingSessions.edges).toEqual([]);
+      expect(paymentRequestsOn(site.operator)).toEqual([]);
+      expect(site.charger.status(1)).toBe('Available');
+    });
+
+    it('the catalogue shows a connector with an ACTIVE session as not AVAILABLE; availableOnly leaves it out', async () => {
+      const site = await chargerSite(protocol);
+      const stationIds = async (availableOnly: boolean) => {
+        const { stations } = ok(
+          await p.stack.query<{ stations: { edges: Array<{ node: { id: string } }> } }>(
+            `query ($filter: StationFilter) { stations(filter: $filter) { edges { node { id } } } }`,
+            { filter: { operatorId: site.operator.id, availableOnly } },
+          ),
+        );
+        return stations.edges.map((edge) => edge.node.id);
+      };
+      expect(await stationIds(true)).toEqual([site.operator.stationId]);
+
+      const driver = await driverWithCard();
+      const { sessionId } = await startInApp(site, driver);
+      const busy = await connectorStatus(site.operator);
+      expect(busy).not.toBe('AVAILABLE');
+      expect(busy).toBe('CHARGING');
+      expect(await stationIds(true)).toEqual([]);
+      expect(await stationIds(false)).toEqual([site.operator.stationId]);
+
+      await meteredEnergy(site, driver, sessionId);
+      const stopped = site.charger.waitFor('transactionStopped');
+      await stopInApp(driver, sessionId);
+      await expectPaid(site.operator, driver, sessionId, (await stopped).energyWh, 'DRIVER');
+      await expect.poll(() => connectorStatus(site.operator), POLL).toBe('AVAILABLE');
+      expect(await stationIds(true)).toEqual([site.operator.stationId]);
+    });
+
+    it('an offline charger cannot be started: CHARGER_UNAVAILABLE, no session, no hold', async () => {
+      const site = await chargerSite(protocol);
+      await site.charger.close();
+      await expect.poll(() => connectorStatus(site.operator), POLL).toBe('OFFLINE');
+      const driver = await driverWithCard();
+      const refused = await tryStartSession(p, driver, site.operator);
+      expect(reasonOf(refused)).toBe('CHARGER_UNAVAILABLE');
+      expect(await sessionsOf(p, driver)).toEqual([]);
+      expect(paymentRequestsOn(site.operator)).toEqual([]);
+    });
+
+    it('a charger refusing the remote start leaves a FAILED session and its hold released', async () => {
+      const site = await chargerSite(protocol, { refuseRemoteStart: true });
+      const driver = await driverWithCard();
+      const refusedAtCharger = site.charger.waitFor('remoteStartRefused');
+      const refused = await tryStartSession(p, driver, site.operator);
+      expect(reasonOf(refused)).toBe('CHARGER_REJECTED');
+      await refusedAtCharger;
+      const [session] = await sessionsOf(p, driver);
+      await expect.poll(async () => (await sessionView(driver, session.id)).payment?.status, POLL).toBe('CANCELED');
+      expect(await sessionView(driver, session.id)).toMatchObject({
+        status: 'FAILED',
+        stopReason: 'START_REJECTED',
+        energyWh: 0,
+        payment: { status: 'CANCELED', authorizedAmount: { amount: HOLD } },
+      });
+      expect(await intentsOn(site.operator)).toEqual([{ status: 'canceled', amount: HOLD, received: 0 }]);
+      expect(p.emulator.balanceOf(site.operator.account, 'eur')).toEqual({ available: 0, pending: 0 });
+      await expect.poll(() => connectorStatus(site.operator), POLL).toBe('AVAILABLE');
+    });
+
+    it('two OCPP replicas: a start and a stop through the gateway reach the charger connected to the other one', async () => {
+      const config = p.stack.config;
+      const replica = await createOcppServer({ config, logger: createLogger('ocpp-replica-2', config.LOG_LEVEL) });
+      replicas.push(replica);
+      const site = await chargerSite(protocol, {}, await replica.listen(0));
+      const id = site.charger.chargePointId;
+      // The subgraphs send commands to the first replica (OCPP_URL); only the second holds this charger's socket.
+      expect(replica.connections.get(id)).toBeDefined();
+      expect(p.stack.ocpp.connections.get(id)).toBeUndefined();
+
+      const driver = await driverWithCard();
+      const { sessionId, transactionId } = await startInApp(site, driver);
+      await meteredEnergy(site, driver, sessionId);
       const stopped = site.charger.waitFor('transactionStopped');
       await stopInApp(driver, sessionId);
       const end = await stopped;
       expect(end).toMatchObject({ reason: 'Remote', transactionId });
       await expectPaid(site.operator, driver, sessionId, end.energyWh, 'DRIVER');
-      await expectLiveEnd(live, 's', end.energyWh);
-    } finally {
-      live.close();
-    }
-  });
-
-  it('a stop at the charger (cable unplugged) ends the session the same way', async () => {
-    const site = await chargerSite(protocol);
-    const driver = await driverWithCard();
-    const { sessionId } = await startInApp(site, driver);
-    await meteredEnergy(site, driver, sessionId);
-    const end = await site.charger.unplug(1);
-    expect(end?.reason).toBe('EVDisconnected');
-    await expectPaid(site.operator, driver, sessionId, end!.energyWh, 'CHARGER');
-  });
-
-  it("RFID: a linked tag at the charger starts a session for its driver, held on the operator's account", async () => {
-    const site = await chargerSite(protocol);
-    const driver = await driverWithCard();
-    const idTag = `RF${randomBytes(6).toString('hex').toUpperCase()}`;
-    ok(await p.stack.query(`mutation ($tag: String!) { linkRfidTag(idTag: $tag) { idTag } }`, { tag: idTag }, driver));
-
-    const result = await site.charger.plugInAndPresentTag(1, idTag);
-    expect(result).toMatchObject({ accepted: true, transaction: { connector: 1, idTag } });
-    const [session] = await sessionsOf(p, driver);
-    expect(session.status).toBe('ACTIVE');
-    expect(await sessionView(driver, session.id)).toMatchObject({
-      chargePointId: site.charger.chargePointId,
-      payment: { status: 'AUTHORIZED', authorizedAmount: { amount: HOLD, currency: 'EUR' } },
     });
-    expect(await intentsOn(site.operator)).toEqual([{ status: 'requires_capture', amount: HOLD, received: 0 }]);
-
-    await meteredEnergy(site, driver, session.id);
-    const end = await site.charger.stopLocally(1);
-    expect(end?.reason).toBe('Local');
-    await expectPaid(site.operator, driver, session.id, end!.energyWh, 'CHARGER');
-  });
-
-  it('an unknown tag is refused at Authorize: no session, no hold', async () => {
-    const site = await chargerSite(protocol);
-    const result = await site.charger.plugInAndPresentTag(1, `UNKNOWN${randomBytes(4).toString('hex')}`);
-    expect(result).toEqual({ accepted: false, status: 'Invalid', stage: 'Authorize' });
-    const { chargingSessions } = ok(
-      await p.stack.query<{ chargingSessions: { edges: unknown[] } }>(
-        `query ($stationId: ID!) { chargingSessions(filter: { stationId: $stationId }) { edges { node { id } } } }`,
-        { stationId: site.operator.stationId },
-        adminOf(site.operator.id),
-      ),
-    );
-    expect(chargingSessions.edges).toEqual([]);
-    expect(paymentRequestsOn(site.operator)).toEqual([]);
-    expect(site.charger.status(1)).toBe('Available');
-  });
-
-  it('the catalogue shows a connector with an ACTIVE session as not AVAILABLE; availableOnly leaves it out', async () => {
-    const site = await chargerSite(protocol);
-    const stationIds = async (availableOnly: boolean) => {
-      const { stations } = ok(
-        await p.stack.query<{ stations: { edges: Array<{ node: { id: string } }> } }>(
-          `query ($filter: StationFilter) { stations(filter: $filter) { edges { node { id } } } }`,
-          { filter: { operatorId: site.operator.id, availableOnly } },
-        ),
-      );
-      return stations.edges.map((edge) => edge.node.id);
-    };
-    expect(await stationIds(true)).toEqual([site.operator.stationId]);
-
-    const driver = await driverWithCard();
-    const { sessionId } = await startInApp(site, driver);
-    const busy = await connectorStatus(site.operator);
-    expect(busy).not.toBe('AVAILABLE');
-    expect(busy).toBe('CHARGING');
-    expect(await stationIds(true)).toEqual([]);
-    expect(await stationIds(false)).toEqual([site.operator.stationId]);
-
-    await meteredEnergy(site, driver, sessionId);
-    const stopped = site.charger.waitFor('transactionStopped');
-    await stopInApp(driver, sessionId);
-    await expectPaid(site.operator, driver, sessionId, (await stopped).energyWh, 'DRIVER');
-    await expect.poll(() => connectorStatus(site.operator), POLL).toBe('AVAILABLE');
-    expect(await stationIds(true)).toEqual([site.operator.stationId]);
-  });
-
-  it('an offline charger cannot be started: CHARGER_UNAVAILABLE, no session, no hold', async () => {
-    const site = await chargerSite(protocol);
-    await site.charger.close();
-    await expect.poll(() => connectorStatus(site.operator), POLL).toBe('OFFLINE');
-    const driver = await driverWithCard();
-    const refused = await tryStartSession(p, driver, site.operator);
-    expect(reasonOf(refused)).toBe('CHARGER_UNAVAILABLE');
-    expect(await sessionsOf(p, driver)).toEqual([]);
-    expect(paymentRequestsOn(site.operator)).toEqual([]);
-  });
-
-  it('a charger refusing the remote start leaves a FAILED session and its hold released', async () => {
-    const site = await chargerSite(protocol, { refuseRemoteStart: true });
-    const driver = await driverWithCard();
-    const refusedAtCharger = site.charger.waitFor('remoteStartRefused');
-    const refused = await tryStartSession(p, driver, site.operator);
-    expect(reasonOf(refused)).toBe('CHARGER_REJECTED');
-    await refusedAtCharger;
-    const [session] = await sessionsOf(p, driver);
-    await expect.poll(async () => (await sessionView(driver, session.id)).payment?.status, POLL).toBe('CANCELED');
-    expect(await sessionView(driver, session.id)).toMatchObject({
-      status: 'FAILED',
-      stopReason: 'START_REJECTED',
-      energyWh: 0,
-      payment: { status: 'CANCELED', authorizedAmount: { amount: HOLD } },
-    });
-    expect(await intentsOn(site.operator)).toEqual([{ status: 'canceled', amount: HOLD, received: 0 }]);
-    expect(p.emulator.balanceOf(site.operator.account, 'eur')).toEqual({ available: 0, pending: 0 });
-    await expect.poll(() => connectorStatus(site.operator), POLL).toBe('AVAILABLE');
-  });
-
-  it('two OCPP replicas: a start and a stop through the gateway reach the charger connected to the other one', async () => {
-    const config = p.stack.config;
-    const replica = await createOcppServer({ config, logger: createLogger('ocpp-replica-2', config.LOG_LEVEL) });
-    replicas.push(replica);
-    const site = await chargerSite(protocol, {}, await replica.listen(0));
-    const id = site.charger.chargePointId;
-    // The subgraphs send commands to the first replica (OCPP_URL); only the second holds this charger's socket.
-    expect(replica.connections.get(id)).toBeDefined();
-    expect(p.stack.ocpp.connections.get(id)).toBeUndefined();
-
-    const driver = await driverWithCard();
-    const { sessionId, transactionId } = await startInApp(site, driver);
-    await meteredEnergy(site, driver, sessionId);
-    const stopped = site.charger.waitFor('transactionStopped');
-    await stopInApp(driver, sessionId);
-    const end = await stopped;
-    expect(end).toMatchObject({ reason: 'Remote', transactionId });
-    await expectPaid(site.operator, driver, sessionId, end.energyWh, 'DRIVER');
-  });
-});
+  },
+);
