@@ -120,6 +120,8 @@ interface Connector {
 }
 
 const ENERGY = 'Energy.Active.Import.Register';
+/** How long close() waits for the charger's own calls under way. */
+const CLOSE_DRAIN_MS = 5_000;
 
 /**
  * A simulated charge point speaking OCPP 1.6-J or 2.0.1 through ocpp-rpc's client (a real OCPP library, nothing of
@@ -142,6 +144,8 @@ export class SimulatedCharger {
   private connection = 0;
   private closed = false;
   private bootedOnce = false;
+  /** Calls to the CSMS not answered yet: close() waits for them. */
+  private readonly inFlight = new Set<Promise<unknown>>();
   /** Transactions found open in the state file, ended after the first boot. */
   private interrupted: SavedConnector[] = [];
 
@@ -214,12 +218,25 @@ export class SimulatedCharger {
     await booted;
   }
 
-  /** Disconnects like a charger losing power: open transactions stay open on the CSMS side. */
+  /**
+   * Disconnects like a charger losing power: open transactions stay open on the CSMS side. Its own calls under way
+   * are answered first (bounded), so none is cut off by the close ("Client going away") after its caller moved on.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.heartbeatTimer);
     for (const connector of this.connectors) clearInterval(connector.transaction?.timer);
+    const deadline = Date.now() + CLOSE_DRAIN_MS;
+    // A settled call may start the next step (StopTransaction → StatusNotification): its caller gets a turn
+    // (setImmediate) before we look again, and we drain until none is left.
+    while (this.inFlight.size && Date.now() < deadline) {
+      await Promise.race([
+        Promise.allSettled([...this.inFlight]),
+        sleep(deadline - Date.now(), undefined, { ref: false }),
+      ]);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     await this.rpc.close({ code: 1001, reason: 'charger going away' }).catch(() => undefined);
   }
 
@@ -826,8 +843,10 @@ export class SimulatedCharger {
   // ---------------------------------------------------------------- calls
 
   private async call<T = Record<string, unknown>>(method: string, params: Record<string, unknown>): Promise<T> {
+    const call = this.rpc.call(method, params);
+    this.inFlight.add(call);
     try {
-      return (await this.rpc.call(method, params)) as T;
+      return (await call) as T;
     } catch (error) {
       const code = rpcErrorCode(error);
       if (!this.closed) {
@@ -835,6 +854,8 @@ export class SimulatedCharger {
         this.emit('callFailed', { method, message: describe(error), code });
       }
       throw error;
+    } finally {
+      this.inFlight.delete(call);
     }
   }
 

@@ -20,6 +20,8 @@ export class ScriptedCsms {
   readonly clients = new Map<string, ServerClient>();
   private readonly server = new RPCServer({ protocols: ['ocpp1.6', 'ocpp2.0.1'], strictMode: true });
   private nextTransactionId = 42;
+  /** Methods whose next call is answered only when the test releases it. */
+  private readonly gates = new Map<string, { arrived: () => void; released: Promise<void> }>();
   url = '';
 
   async listen(): Promise<void> {
@@ -32,6 +34,12 @@ export class ScriptedCsms {
       const tagStatus = (tag: string) => (/^(GOOD|APP)/.test(tag) ? 'Accepted' : 'Invalid');
       client.handle(async ({ method, params }) => {
         this.received.push({ identity: client.identity!, method: method!, params: params ?? {} });
+        const gate = this.gates.get(method!);
+        if (gate) {
+          this.gates.delete(method!);
+          gate.arrived();
+          await gate.released;
+        }
         const p = params ?? {};
         switch (method) {
           case 'BootNotification':
@@ -53,6 +61,19 @@ export class ScriptedCsms {
     });
     const http = await this.server.listen(0, '127.0.0.1');
     this.url = `ws://127.0.0.1:${(http.address() as AddressInfo).port}/ocpp`;
+  }
+
+  /**
+   * Holds back the answer to the next `method` call: `arrived` resolves when it is in, and the answer goes out once
+   * `release` is called.
+   */
+  holdNext(method: string): { arrived: Promise<void>; release: () => void } {
+    let release!: () => void;
+    let arrived!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const isIn = new Promise<void>((resolve) => (arrived = resolve));
+    this.gates.set(method, { arrived, released });
+    return { arrived: isIn, release };
   }
 
   /** What one charge point sent, optionally of one action. */

@@ -268,6 +268,25 @@ describe.each(['ocpp1.6', 'ocpp2.0.1'] as const)('simulated charger, %s', (proto
     expect(statuses(id, protocol, 1)).toEqual(['Available', 'Available']);
     if (!v16) expect(csms.from(id, 'BootNotification')[1].params).toMatchObject({ reason: 'Unknown' });
   });
+
+  it('close() lets its own call under way be answered first: the stop is delivered, nothing is cut off', async () => {
+    const lines: string[] = [];
+    const charger = await startCharger(protocol, { log: (line) => lines.push(line) });
+    await charger.plugInAndPresentTag(1, 'GOOD-CLOSE');
+    const stop = csms.holdNext(v16 ? 'StopTransaction' : 'TransactionEvent');
+    const stopping = charger.unplug(1);
+    await stop.arrived;
+    const closing = charger.close();
+    // close() waits for the answer: the socket is still open after a turn of the event loop.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(charger.connected).toBe(true);
+    stop.release();
+    await closing;
+    expect(charger.connected).toBe(false);
+    expect(await stopping).toMatchObject({ reason: 'EVDisconnected' });
+    // Without the wait the pending call is rejected ("Client going away") and the charger logs the stop as failed.
+    expect(lines.filter((line) => /failed/.test(line))).toEqual([]);
+  });
 });
 
 describe('simulated charger memory (stateFile)', () => {

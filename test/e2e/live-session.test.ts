@@ -18,7 +18,13 @@ import {
   type Operator,
   type PaymentStack,
 } from '../payment/support.js';
-import { LiveSocket, type LiveMessage } from '../support/live-socket.js';
+import {
+  LIVE_SESSION as LIVE,
+  liveSessionOf as sessionOf,
+  liveSessionUntil as until,
+  LiveSocket,
+  openLiveAs,
+} from '../support/live-socket.js';
 
 /*
  * Live sessions through the gateway over a real WebSocket (graphql-ws), the whole platform on real PostgreSQL.
@@ -27,14 +33,6 @@ import { LiveSocket, type LiveMessage } from '../support/live-socket.js';
  */
 
 const LIMITS = { LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION: '4', LIVE_MAX_CONNECTIONS_PER_IDENTITY: '3' };
-const LIVE = `subscription Live($id: ID!) { chargingSessionUpdated(id: $id) { id status energyWh cost { total { amount currency } } } }`;
-
-interface SessionView {
-  id: string;
-  status: string;
-  energyWh: number;
-  cost: { total: { amount: number; currency: string } };
-}
 
 let p: PaymentStack;
 let bus: Bus;
@@ -58,11 +56,8 @@ afterAll(async () => {
 const wsUrl = () => p.stack.gatewayUrl.replace(/^http/, 'ws');
 const bearer = async (who: TokenClaims) => ({ authorization: `Bearer ${await p.stack.token(who)}` });
 
-async function connect(who: TokenClaims): Promise<LiveSocket> {
-  const opened = await LiveSocket.open(p.stack.gatewayUrl, await bearer(who));
-  if (!('socket' in opened)) throw new Error(`refused: ${opened.closed.code} ${opened.closed.reason}`);
-  return opened.socket;
-}
+const connect = async (who: TokenClaims): Promise<LiveSocket> =>
+  openLiveAs(p.stack.gatewayUrl, (await bearer(who)).authorization);
 
 /** A driver with a card and an ACTIVE session on `connector` of `at`. */
 async function activeSession(at: Operator, connector: number): Promise<{ driver: TokenClaims; sessionId: string }> {
@@ -101,20 +96,6 @@ async function meter(at: Operator, sessionId: string, energyWh: number): Promise
 async function stop(driver: TokenClaims, sessionId: string): Promise<void> {
   ok(await p.stack.query(`mutation ($id: ID!) { stopChargingSession(id: $id) { id } }`, { id: sessionId }, driver));
   await changed(sessionId);
-}
-
-const sessionOf = (message: LiveMessage): SessionView => {
-  expect(message.type).toBe('next');
-  expect(message.payload?.errors).toBeUndefined();
-  return message.payload?.data?.chargingSessionUpdated as SessionView;
-};
-
-/** Takes `next` messages for `id` until one satisfies `done`. */
-async function until(socket: LiveSocket, id: string, done: (session: SessionView) => boolean): Promise<SessionView> {
-  for (;;) {
-    const session = sessionOf(await socket.take(id));
-    if (done(session)) return session;
-  }
 }
 
 describe('live session (graphql-ws at /graphql)', () => {

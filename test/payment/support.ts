@@ -91,10 +91,18 @@ interface OperatorOptions {
   onboard?: boolean;
   /** Post-paid: sessions start without a hold and are charged off-session at the end (default: a hold at start). */
   postPaid?: boolean;
+  /** The station's connectors (default: two CCS2 at 150 kW and a TYPE2 at 22 kW). */
+  connectors?: Array<{ standard: string; powerKw: number }>;
 }
 
+const DEFAULT_CONNECTORS = [
+  { standard: 'CCS2', powerKw: 150 },
+  { standard: 'CCS2', powerKw: 150 },
+  { standard: 'TYPE2', powerKw: 22 },
+];
+
 /**
- * An operator with a tariff and one station (3 connectors), onboarded at the provider unless told otherwise, post-paid
+ * An operator with a tariff and one station (3 connectors unless told otherwise), onboarded at the provider unless told otherwise, post-paid
  * only when told.
  */
 export async function createOperator(p: PaymentStack, name: string, options: OperatorOptions): Promise<Operator> {
@@ -150,11 +158,7 @@ export async function createOperator(p: PaymentStack, name: string, options: Ope
           location: { latitude: 48.1, longitude: 11.5 },
           timezone: 'Europe/Berlin',
           tariffId: tariff.id,
-          connectors: [
-            { standard: 'CCS2', powerKw: 150 },
-            { standard: 'CCS2', powerKw: 150 },
-            { standard: 'TYPE2', powerKw: 22 },
-          ],
+          connectors: options.connectors ?? DEFAULT_CONNECTORS,
         },
       },
       platformAdmin,

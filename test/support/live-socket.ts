@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { expect } from 'vitest';
 
 /** A graphql-transport-ws message as the server sends it. */
 export interface LiveMessage {
@@ -93,4 +94,40 @@ export class LiveSocket {
   close(): void {
     this.socket.close(1000);
   }
+}
+
+/** The live session subscription the app uses, with the fields the tests read. */
+export const LIVE_SESSION = `subscription Live($id: ID!) { chargingSessionUpdated(id: $id) { id status energyWh cost { total { amount currency } } } }`;
+
+export interface LiveSessionView {
+  id: string;
+  status: string;
+  energyWh: number;
+  cost: { total: { amount: number; currency: string } };
+}
+
+/** The session of a `next` message; any other message, or one with errors, fails the test. */
+export function liveSessionOf(message: LiveMessage): LiveSessionView {
+  expect(message.type).toBe('next');
+  expect(message.payload?.errors).toBeUndefined();
+  return message.payload?.data?.chargingSessionUpdated as LiveSessionView;
+}
+
+/** Takes `next` messages for `id` until one satisfies `done`. */
+export async function liveSessionUntil(
+  socket: LiveSocket,
+  id: string,
+  done: (session: LiveSessionView) => boolean,
+): Promise<LiveSessionView> {
+  for (;;) {
+    const session = liveSessionOf(await socket.take(id));
+    if (done(session)) return session;
+  }
+}
+
+/** A live connection as `authorization` (a Bearer header value); a refused one fails the test with how it closed. */
+export async function openLiveAs(graphqlUrl: string, authorization: string): Promise<LiveSocket> {
+  const opened = await LiveSocket.open(graphqlUrl, { authorization });
+  if (!('socket' in opened)) throw new Error(`refused: ${opened.closed.code} ${opened.closed.reason}`);
+  return opened.socket;
 }

@@ -76,17 +76,7 @@ export class SessionLifecycle {
     this.logger.info({ sessionId, reason: increment.reason }, 'hold not incremented; stopping the session');
     if (session.chargePointId && session.transactionId) {
       try {
-        const { accepted } = await this.runtime.chargers.send(session.chargePointId, {
-          action: 'StopCharging',
-          transactionId: session.transactionId,
-        });
-        if (accepted) {
-          await writes.changeLocked({ id: sessionId }, {}, (s) => {
-            if (s.status === ChargingSessionStatus.ACTIVE && !s.stopRequestedAt)
-              s.requestStop(now, StopReason.HOLD_LIMIT);
-          });
-          return 'stopping';
-        }
+        if ((await writes.stopAtCharger(sessionId, {}, StopReason.HOLD_LIMIT, now)) !== 'refused') return 'stopping';
         this.logger.warn({ sessionId }, 'charger refused to stop at the hold limit; ending the session');
       } catch (error) {
         if (!isChargerUnreachable(error)) throw error;

@@ -216,12 +216,9 @@ export class ChargingSessionService {
     const current = await this.get(id);
     if (current.status === ChargingSessionStatus.ACTIVE && current.chargePointId && current.transactionId) {
       if (current.stopRequestedAt) return current; // already stopping: the charger's report ends it
-      let accepted = false;
+      let outcome: 'stopping' | 'already' | 'refused';
       try {
-        ({ accepted } = await this.runtime.chargers.send(current.chargePointId, {
-          action: 'StopCharging',
-          transactionId: current.transactionId,
-        }));
+        outcome = await this.writes.stopAtCharger(id, scope, reason);
       } catch (error) {
         if (!isChargerUnreachable(error)) throw error;
         this.ctx.logger.warn(
@@ -230,11 +227,9 @@ export class ChargingSessionService {
         );
         return this.endNow(id, scope, reason);
       }
-      if (!accepted) throw new DomainError(ErrorCode.CHARGER_REJECTED, 'The charger refused to stop charging.');
-      const { session } = await this.writes.changeLocked({ id }, scope, (s) => {
-        if (s.status === ChargingSessionStatus.ACTIVE && !s.stopRequestedAt) s.requestStop(new Date(), reason);
-      });
-      return session;
+      if (outcome === 'refused')
+        throw new DomainError(ErrorCode.CHARGER_REJECTED, 'The charger refused to stop charging.');
+      return this.get(id);
     }
     return this.endNow(id, scope, reason);
   }

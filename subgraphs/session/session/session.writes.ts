@@ -106,6 +106,42 @@ export class SessionWrites {
     return row.id;
   }
 
+  /**
+   * Tells an ACTIVE session's charger to stop for `reason`, recording the request first: the charger may report the
+   * stop before its answer to the command is back (always so across replicas), and the session must then end with
+   * this reason, not CHARGER. A refused or failed command withdraws the request (a failure is rethrown).
+   * 'already': a stop is under way, or the session is not ACTIVE at a charger.
+   */
+  async stopAtCharger(
+    sessionId: string,
+    scope: SessionScope,
+    reason: StopReason,
+    now = new Date(),
+  ): Promise<'stopping' | 'already' | 'refused'> {
+    const { result: target } = await this.changeLocked({ id: sessionId }, scope, (s) => {
+      if (s.status !== ChargingSessionStatus.ACTIVE || s.stopRequestedAt || !s.chargePointId || !s.transactionId)
+        return undefined;
+      s.requestStop(now, reason);
+      return { chargePointId: s.chargePointId, transactionId: s.transactionId };
+    });
+    if (!target) return 'already';
+    let accepted = false;
+    try {
+      ({ accepted } = await this.runtime.chargers.send(target.chargePointId, {
+        action: 'StopCharging',
+        transactionId: target.transactionId,
+      }));
+    } finally {
+      if (!accepted)
+        await this.changeLocked({ id: sessionId }, {}, (s) => {
+          if (s.status !== ChargingSessionStatus.ACTIVE || s.stopRequestedAt?.getTime() !== now.getTime()) return;
+          s.stopRequestedAt = null;
+          s.stopReason = null;
+        });
+    }
+    return accepted ? 'stopping' : 'refused';
+  }
+
   /** Ends a session that is still PENDING (a failed start); one that started meanwhile is left as it is. */
   async failIfPending(sessionId: string, reason: StopReason, now = new Date()): Promise<ChargingSession> {
     const { session } = await this.changeLocked({ id: sessionId }, {}, (s) => {

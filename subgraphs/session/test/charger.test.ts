@@ -43,6 +43,7 @@ afterAll(async () => {
 beforeEach(() => {
   charger.answers = {};
   charger.onCommand = undefined;
+  charger.beforeAnswer = undefined;
   upstreams.hold = 'AUTHORIZED';
   upstreams.increment = 'yes';
   upstreams.charge = 'ok';
@@ -350,9 +351,33 @@ describe('an app start at a charge point', () => {
     const ended = dataOf(await stop(driver, id)).stopChargingSession;
     expect(ended).toMatchObject({ status: 'COMPLETED', stopReason: 'DRIVER', energyWh: 2_000 });
     charger.answers.StopCharging = 'Rejected';
-    const other = await running(upstreams.addStation());
+    const otherStation = upstreams.addStation();
+    const other = await running(otherStation);
     expect(errorCode(await stop(other.driver, other.id))).toBe('CHARGER_REJECTED');
     expect((await row(other.id)).status).toBe('ACTIVE');
+    // The refused stop was withdrawn: the next one is sent to the charger again, not taken as under way.
+    charger.answers = {};
+    expect(dataOf(await stop(other.driver, other.id)).stopChargingSession).toMatchObject({
+      status: 'ACTIVE',
+      stopReason: 'DRIVER',
+      stopRequestedAt: expect.any(String),
+    });
+    const stops = commandsFor(otherStation).filter((c) => c.command.action === 'StopCharging');
+    expect(stops).toHaveLength(2);
+  });
+
+  it("the charger's stop report arriving before its answer to our stop: the session ends with the driver's reason", async () => {
+    const station = upstreams.addStation();
+    const { id, driver, transactionId } = await running(station);
+    // As across OCPP replicas: the charger's StopTransaction is in before its answer to StopCharging is back.
+    charger.beforeAnswer = async ({ command }) => {
+      if (command.action === 'StopCharging') dataOf(await chargerStop(station, { transactionId }));
+    };
+    expect(dataOf(await stop(driver, id)).stopChargingSession).toMatchObject({
+      status: 'COMPLETED',
+      stopReason: 'DRIVER',
+    });
+    expect(await row(id)).toMatchObject({ status: 'COMPLETED', stopReason: 'DRIVER' });
   });
 });
 

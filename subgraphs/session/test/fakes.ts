@@ -13,18 +13,20 @@ import { newId } from '../../../platform/ids.js';
  *    every payment and connector call.
  */
 
-type Handler = (body: string, req: http.IncomingMessage) => { status: number; json: unknown } | 'hang';
+type Answer = { status: number; json: unknown } | 'hang';
+type Handler = (body: string, req: http.IncomingMessage) => Answer | Promise<Answer>;
 
 async function serve(handler: Handler): Promise<{ server: http.Server; url: string }> {
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
     req.on('end', () => {
-      const answer = handler(body, req);
-      if (answer === 'hang') return; // never answers: the caller's deadline runs out
-      res.statusCode = answer.status;
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify(answer.json));
+      void Promise.resolve(handler(body, req)).then((answer) => {
+        if (answer === 'hang') return; // never answers: the caller's deadline runs out
+        res.statusCode = answer.status;
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify(answer.json));
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -55,6 +57,8 @@ export class FakeCharger {
   private readonly verifier = new IdentityVerifier([DEV_SUBGRAPH_SECRET]);
   /** Called for each accepted command (e.g. to confirm a start like a real charger would). */
   onCommand?: (command: ReceivedCommand) => void;
+  /** Awaited before an Accepted answer goes back (e.g. the charger reports the stop first, as across replicas). */
+  beforeAnswer?: (command: ReceivedCommand) => Promise<void>;
 
   async listen(): Promise<string> {
     const { server, url } = await serve((body, req) => {
@@ -71,7 +75,9 @@ export class FakeCharger {
         if (answer === 'Unavailable')
           return { status: 409, json: { error: { code: 'CHARGER_UNAVAILABLE', message: 'not connected' } } };
         if (answer === 'Accepted') setImmediate(() => this.onCommand?.(received));
-        return { status: 200, json: { accepted: answer === 'Accepted', detail: answer } };
+        const result = { status: 200, json: { accepted: answer === 'Accepted', detail: answer } };
+        const before = answer === 'Accepted' ? this.beforeAnswer : undefined;
+        return before ? before(received).then(() => result) : result;
       } catch {
         this.unsigned++;
         return { status: 401, json: { error: { code: 'UNAUTHENTICATED' } } };
