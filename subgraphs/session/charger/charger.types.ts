@@ -15,9 +15,9 @@ export enum IdTagStatus {
 }
 registerEnumType(IdTagStatus, { name: 'IdTagStatus', description: "A charger's idTag, as OCPP answers it." });
 
-@InputType('ChargerAuthorizeInput')
-@Directive('@inaccessible')
-export class ChargerAuthorizeInput {
+/** Every charger call names the charge point and the station it logged in for (its fields are inherited). */
+@InputType()
+abstract class ChargerCallInput {
   @Field(() => String)
   @Length(1, 100)
   chargePointId!: string;
@@ -25,7 +25,19 @@ export class ChargerAuthorizeInput {
   @Field(() => ID)
   @Length(1, 100)
   stationId!: string;
+}
 
+/** A call about one of the charge point's transactions. */
+@InputType()
+abstract class ChargerTransactionCallInput extends ChargerCallInput {
+  @Field(() => String)
+  @Length(1, 64)
+  transactionId!: string;
+}
+
+@InputType('ChargerAuthorizeInput')
+@Directive('@inaccessible')
+export class ChargerAuthorizeInput extends ChargerCallInput {
   @Field(() => String)
   @Length(1, 36)
   idTag!: string;
@@ -33,15 +45,7 @@ export class ChargerAuthorizeInput {
 
 @InputType('ChargerStartTransactionInput')
 @Directive('@inaccessible')
-export class ChargerStartTransactionInput {
-  @Field(() => String)
-  @Length(1, 100)
-  chargePointId!: string;
-
-  @Field(() => ID)
-  @Length(1, 100)
-  stationId!: string;
-
+export class ChargerStartTransactionInput extends ChargerCallInput {
   @Field(() => ID)
   @Length(1, 100)
   connectorId!: string;
@@ -86,19 +90,7 @@ export class ChargerTransactionStart {
 
 @InputType('ChargerMeterValueInput')
 @Directive('@inaccessible')
-export class ChargerMeterValueInput {
-  @Field(() => String)
-  @Length(1, 100)
-  chargePointId!: string;
-
-  @Field(() => ID)
-  @Length(1, 100)
-  stationId!: string;
-
-  @Field(() => String)
-  @Length(1, 64)
-  transactionId!: string;
-
+export class ChargerMeterValueInput extends ChargerTransactionCallInput {
   @Field(() => Int, { description: "The charger's energy register (Energy.Active.Import.Register, Wh)." })
   @Min(0)
   energyRegisterWh!: number;
@@ -130,19 +122,7 @@ export class ChargerMeterValueResult {
 
 @InputType('ChargerStopTransactionInput')
 @Directive('@inaccessible')
-export class ChargerStopTransactionInput {
-  @Field(() => String)
-  @Length(1, 100)
-  chargePointId!: string;
-
-  @Field(() => ID)
-  @Length(1, 100)
-  stationId!: string;
-
-  @Field(() => String)
-  @Length(1, 64)
-  transactionId!: string;
-
+export class ChargerStopTransactionInput extends ChargerTransactionCallInput {
   @Field(() => Int, { nullable: true, description: 'Energy register at the stop (Wh).' })
   @IsOptional()
   @Min(0)
