@@ -15,6 +15,8 @@ const settingsSchema = z.object({
   /** Meter values arriving within this tick go to the session subgraph in one call. */
   OCPP_METER_BATCH_MS: z.coerce.number().int().min(0).max(1_000).default(5),
   OCPP_METER_BATCH_MAX: z.coerce.number().int().min(1).max(5_000).default(500),
+  /** Calls of meter values under way at once; values arriving meanwhile join the next batch. */
+  OCPP_METER_BATCH_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(2),
   /** Heartbeats (last seen) are reported at most this often; connects and disconnects at once. */
   OCPP_PRESENCE_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(2_000),
 });
