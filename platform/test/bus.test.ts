@@ -39,11 +39,11 @@ describe('the bus', () => {
 
   it('publishEach sends every message of a batch, in order, in one call', async () => {
     const seen: unknown[] = [];
-    const all = next<void>((resolve) => {
-      void bus.subscribe('session_changed', (message) => {
-        seen.push(message);
-        if (seen.length === 3) resolve();
-      });
+    let allArrived!: () => void;
+    const all = next<void>((resolve) => (allArrived = resolve));
+    await bus.subscribe('session_changed', (message) => {
+      seen.push(message);
+      if (seen.length === 3) allArrived();
     });
     await sender.publishEach('session_changed', [{ id: 'b-1' }, { id: 'b-2' }, { id: 'b-3' }]);
     await all;

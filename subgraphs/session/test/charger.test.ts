@@ -538,12 +538,13 @@ describe('a batch of meter values (one transaction for the whole batch)', () => 
       const [a, c] = [upstreams.addStation(), upstreams.addStation()];
       const [ta, tc] = [await running(a), await running(c)];
       const marker = newId();
-      const markerSeen = new Promise<void>((resolve) => {
-        void bus.subscribe('session_changed', (payload) => {
-          const { id } = payload as { id: string };
-          seen.push(id);
-          if (id === marker) resolve();
-        });
+      let markerArrived!: () => void;
+      const markerSeen = new Promise<void>((resolve) => (markerArrived = resolve));
+      // Listening before anything is published (subscribe resolves once LISTEN ran).
+      await bus.subscribe('session_changed', (payload) => {
+        const { id } = payload as { id: string };
+        seen.push(id);
+        if (id === marker) markerArrived();
       });
       await apply([
         valueOf(a, ta.transactionId, 2_000, secondsAgo(300)),
