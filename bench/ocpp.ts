@@ -20,6 +20,7 @@
  *   options: --steps 1000,2500,5000 --charging 500 --rates 500,1000,2000 --hold <s> --meter-seconds <s>
  *            --client ws|rpc --generators <n> --base-port <n> --budget <s> --embedded-pg --keep
  *            --node-options "<flags>"   (the OCPP replica's, instead of its manifest's NODE_OPTIONS)
+ *            --profile ocpp,session      (CPU profiles of those processes in the run's logs/cpuprofile-<process>)
  */
 import 'reflect-metadata';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
@@ -42,7 +43,7 @@ import {
   waitReady,
   type GroupUsage,
 } from './gateways/processes.js';
-import { deployedNodeOptions, portsFrom, startBackend, startDatabase } from './gateways/stack.js';
+import { cpuProfileArgs, deployedNodeOptions, portsFrom, startBackend, startDatabase } from './gateways/stack.js';
 import type { ClientKind } from './ocpp/charger.js';
 
 export interface OcppBenchOptions {
@@ -60,6 +61,8 @@ export interface OcppBenchOptions {
   keep: boolean;
   /** Node options of the OCPP replica instead of its manifest's (experiments: `--node-options "…"`). */
   nodeOptions?: string[];
+  /** Processes to run under --cpu-prof: `ocpp` and/or subgraph names (`--profile ocpp,session`). */
+  profile: string[];
 }
 
 export function ocppOptions(argv: string[] = process.argv.slice(2)): OcppBenchOptions & { help: boolean } {
@@ -81,6 +84,7 @@ export function ocppOptions(argv: string[] = process.argv.slice(2)): OcppBenchOp
       'embedded-pg': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       'node-options': { type: 'string' },
+      profile: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -103,6 +107,7 @@ export function ocppOptions(argv: string[] = process.argv.slice(2)): OcppBenchOp
     embeddedPg: args['embedded-pg'] === true,
     keep: args.keep === true,
     nodeOptions: str(args['node-options'])?.split(/\s+/).filter(Boolean),
+    profile: str(args.profile)?.split(',').filter(Boolean) ?? [],
   };
   for (const n of [...options.steps, ...options.rates, options.charging, options.generators, options.basePort])
     if (!Number.isInteger(n) || n < 1)
@@ -175,12 +180,17 @@ export async function runOcppBench(
       logDir,
       workDir,
       extraEnv: { OCPP_URL: ocppUrl, OCPP_PORT: String(ocppPort), ...OCPP_BENCH_ENV },
+      profile: options.profile,
     });
     say(
       `subgraphs ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (${database.origin}, databases ${backend.prefix}_*)`,
     );
     const nodeArgs = options.nodeOptions ?? deployedNodeOptions('ocpp');
-    const ocpp = await startNode('ocpp', 'ocpp/main.ts', { env: backend.env, nodeArgs, logDir });
+    const ocpp = await startNode('ocpp', 'ocpp/main.ts', {
+      env: backend.env,
+      nodeArgs: options.profile.includes('ocpp') ? [...nodeArgs, ...cpuProfileArgs(logDir, 'ocpp')] : nodeArgs,
+      logDir,
+    });
     await waitReady(ocpp, `${ocppUrl}/health/ready`, 60_000);
     const nodeOptions = nodeArgs.join(' ');
     say(`OCPP replica ready (pid ${ocpp.pid}, ${nodeOptions || 'no NODE_OPTIONS'})`);

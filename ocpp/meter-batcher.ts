@@ -12,6 +12,8 @@ interface Pending {
  * Meter values of every charger that arrive within one short tick (or up to `max` of them) go to the session
  * subgraph in ONE `chargerMeterValues` call; each submitter learns its own value's result when the batch returns,
  * so each charger's CALLRESULT is sent only once its value was applied.
+ * At most `maxInFlight` calls are under way at once: what arrives meanwhile waits for the next one, so under load the
+ * batches grow (the session subgraph's cost is mostly per call) instead of the calls piling up.
  */
 export class MeterBatcher {
   private queue: Pending[] = [];
@@ -19,10 +21,11 @@ export class MeterBatcher {
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
-    private readonly platform: ChargerPlatform,
+    private readonly platform: Pick<ChargerPlatform, 'chargerMeterValues'>,
     private readonly logger: Logger,
     private readonly tickMs: number,
     private readonly max: number,
+    private readonly maxInFlight: number,
   ) {}
 
   submit(value: MeterValueInput): Promise<MeterValueResult> {
@@ -33,19 +36,26 @@ export class MeterBatcher {
     });
   }
 
-  /** Sends what is queued now (and waits for every batch in flight). */
+  /** Sends everything queued (and waits until no batch is in flight). */
   async drain(): Promise<void> {
-    this.flush();
-    await Promise.all([...this.inFlight]);
+    while (this.queue.length > 0 || this.inFlight.size > 0) {
+      this.flush();
+      await Promise.race([...this.inFlight]);
+    }
   }
 
+  /** Sends what is queued, in batches of at most `max`, while fewer than `maxInFlight` calls are under way. */
   private flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.queue.length === 0) return;
-    const batch = this.queue.splice(0, this.queue.length);
-    const sending = this.send(batch).finally(() => this.inFlight.delete(sending));
-    this.inFlight.add(sending);
+    while (this.queue.length > 0 && this.inFlight.size < this.maxInFlight) {
+      const batch = this.queue.splice(0, this.max);
+      const sending: Promise<void> = this.send(batch).finally(() => {
+        this.inFlight.delete(sending);
+        this.flush(); // what queued up meanwhile has waited long enough
+      });
+      this.inFlight.add(sending);
+    }
   }
 
   private async send(batch: Pending[]): Promise<void> {

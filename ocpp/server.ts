@@ -110,7 +110,13 @@ export async function createOcppServer(options: OcppServerOptions): Promise<Ocpp
   const lifecycle = new Lifecycle();
   const connections = new ConnectionRegistry();
   const presence = new PresenceReporter(platform, logger, settings.OCPP_PRESENCE_FLUSH_MS);
-  const meters = new MeterBatcher(platform, logger, settings.OCPP_METER_BATCH_MS, settings.OCPP_METER_BATCH_MAX);
+  const meters = new MeterBatcher(
+    platform,
+    logger,
+    settings.OCPP_METER_BATCH_MS,
+    settings.OCPP_METER_BATCH_MAX,
+    settings.OCPP_METER_BATCH_IN_FLIGHT,
+  );
   const router = new CommandRouter(connections, bus, settings, logger);
   await router.start();
   const deps: ConnectionDeps = { platform, meters, presence, logger, settings };

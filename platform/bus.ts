@@ -51,6 +51,15 @@ export class Bus {
     await this.publisher.query('select pg_notify($1, $2)', [channel, JSON.stringify(payload)]);
   }
 
+  /** Several messages on one channel in one round trip (in order), e.g. a hint per session a batch changed. */
+  async publishEach(channel: BusChannel, payloads: object[]): Promise<void> {
+    if (payloads.length === 0) return;
+    await this.publisher.query(
+      'select pg_notify($1, p) from unnest($2::text[]) with ordinality as m(p, n) order by n',
+      [channel, payloads.map((payload) => JSON.stringify(payload))],
+    );
+  }
+
   /** Calls `handler` for each message on `channel`; returns the unsubscribe. */
   async subscribe(channel: BusChannel, handler: (payload: unknown) => void): Promise<() => void> {
     let set = this.handlers.get(channel);

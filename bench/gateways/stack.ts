@@ -105,6 +105,7 @@ export async function startBackend({
   logDir,
   workDir,
   extraEnv = {},
+  profile = [],
 }: {
   ports: Ports;
   databaseUrl: string;
@@ -112,6 +113,8 @@ export async function startBackend({
   workDir: string;
   /** Settings for every process (e.g. OCPP_URL for the OCPP benchmark). */
   extraEnv?: Record<string, string>;
+  /** Subgraphs to run under --cpu-prof (profiles in <logDir>/cpuprofile-subgraph-<name>/, written at exit). */
+  profile?: string[];
 }): Promise<Backend> {
   for (const port of [...Object.values(ports.subgraphs), ports.stripe]) await assertPortFree(port);
   const secrets = freshSecrets();
@@ -159,7 +162,11 @@ export async function startBackend({
   });
   const subgraphs = {} as Record<SubgraphName, Child>;
   for (const name of SUBGRAPH_NAMES)
-    subgraphs[name] = await startNode(`subgraph-${name}`, `subgraphs/${name}/main.ts`, { env, logDir });
+    subgraphs[name] = await startNode(`subgraph-${name}`, `subgraphs/${name}/main.ts`, {
+      env,
+      logDir,
+      nodeArgs: profile.includes(name) ? cpuProfileArgs(logDir, `subgraph-${name}`) : [],
+    });
   await Promise.all([
     waitReady(stripe, `${stripeUrl}/_emulator/health`),
     ...SUBGRAPH_NAMES.map((name) =>
@@ -418,4 +425,9 @@ export async function launchTargets(
     running.push({ ...spec, url, child });
   }
   return running;
+}
+
+/** Node flags that write a CPU profile of the process (every thread of it) into <logDir>/cpuprofile-<name>/ at exit. */
+export function cpuProfileArgs(logDir: string, name: string): string[] {
+  return ['--cpu-prof', '--cpu-prof-dir', path.join(logDir, `cpuprofile-${name.replace(/[^a-z0-9-]/gi, '_')}`)];
 }

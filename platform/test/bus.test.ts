@@ -37,6 +37,19 @@ describe('the bus', () => {
     stop();
   });
 
+  it('publishEach sends every message of a batch, in order, in one call', async () => {
+    const seen: unknown[] = [];
+    let allArrived!: () => void;
+    const all = next<void>((resolve) => (allArrived = resolve));
+    await bus.subscribe('session_changed', (message) => {
+      seen.push(message);
+      if (seen.length === 3) allArrived();
+    });
+    await sender.publishEach('session_changed', [{ id: 'b-1' }, { id: 'b-2' }, { id: 'b-3' }]);
+    await all;
+    expect(seen).toEqual([{ id: 'b-1' }, { id: 'b-2' }, { id: 'b-3' }]);
+  });
+
   it('listens again after its connection is killed, and says so', async () => {
     const reconnected = next<void>((resolve) => bus.onReconnect(resolve));
     const admin = new pg.Client({ connectionString: url });

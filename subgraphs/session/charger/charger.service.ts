@@ -9,6 +9,7 @@ import { requireService } from '../access.js';
 import { ChargingSession, ChargingSessionStatus, OPEN_STATUSES, StopReason } from '../session/session.entity.js';
 import { connectorOf, nearHoldLimit } from '../session/session.service.js';
 import { SessionWrites } from '../session/session.writes.js';
+import { applyMeterBatch } from './meter-batch.js';
 import {
   ChargerMeterValueResult,
   IdTagStatus,
@@ -192,8 +193,19 @@ export class ChargerService {
   /**
    * MeterValues of many chargers at once (the OCPP process batches them per tick); one result per value, same order.
    * Each value is checked (plausibility.ts) and applied under its session's lock; a refused one writes nothing.
+   * The whole batch goes in one transaction (meter-batch.ts). Should that transaction fail (nothing is written then),
+   * each value is tried again on its own, so one value the database rejects cannot refuse a whole tick of chargers.
    */
   async meterValues(values: ChargerMeterValueInput[], now = new Date()): Promise<ChargerMeterValueResult[]> {
+    try {
+      return await applyMeterBatch(this.ctx.em, this.runtime, this.ctx.logger, values, now);
+    } catch (error) {
+      this.ctx.logger.warn({ err: error, values: values.length }, 'meter value batch failed; applying one by one');
+      return this.meterValuesOneByOne(values, now);
+    }
+  }
+
+  private async meterValuesOneByOne(values: ChargerMeterValueInput[], now: Date): Promise<ChargerMeterValueResult[]> {
     const results: ChargerMeterValueResult[] = new Array<ChargerMeterValueResult>(values.length);
     const groups = new Map<string, number[]>();
     values.forEach((v, i) => {

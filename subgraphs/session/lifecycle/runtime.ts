@@ -20,10 +20,14 @@ export class SessionRuntime {
 
   /** After a committed change: `session_changed {id}` (a hint for live subscribers; losing one is harmless). */
   async changed(...ids: string[]): Promise<void> {
-    for (const id of new Set(ids))
-      await this.bus
-        .publish('session_changed', { id })
-        .catch((error: unknown) => this.logger.warn({ err: error, sessionId: id }, 'session_changed not published'));
+    // One round trip for a whole batch of meter values, not one per session.
+    const unique = [...new Set(ids)];
+    await this.bus
+      .publishEach(
+        'session_changed',
+        unique.map((id) => ({ id })),
+      )
+      .catch((error: unknown) => this.logger.warn({ err: error, sessionIds: unique }, 'session_changed not published'));
   }
 
   startTimeoutLater(sessionId: string): Promise<void> {

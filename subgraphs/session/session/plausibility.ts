@@ -14,13 +14,16 @@ export interface Reading {
   measuredAt: Date;
 }
 
+/** What the rule reads of a session: the entity, or the batch path's in-memory state of one (charger/meter-batch.ts). */
+export type ReadingBaseline = Pick<ChargingSession, 'startedAt' | 'energyWh' | 'lastMeterAt' | 'connectorPowerKw'>;
+
 /**
  * The plausibility rule for a meter value of an ACTIVE session, the same for the charger and the manual path:
  * time and energy never go back, and the energy gained since the last value is at most what the connector can
  * deliver in the time elapsed (power × elapsed × 1.1 + 100 Wh). Returns false for an exact repeat (chargers resend;
  * accepted, nothing to write); throws METER_VALUE_IMPLAUSIBLE (or BAD_USER_INPUT for a time outside the session).
  */
-export function checkReading(session: ChargingSession, reading: Reading, now: Date): boolean {
+export function checkReading(session: ReadingBaseline, reading: Reading, now: Date): boolean {
   const { energyWh, measuredAt } = reading;
   if (measuredAt < session.startedAt) throw badInput('measuredAt is before the session started.', 'measuredAt');
   if (measuredAt.getTime() > now.getTime() + MAX_METER_CLOCK_SKEW_MS)

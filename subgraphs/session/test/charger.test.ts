@@ -8,6 +8,9 @@ import { createSessionSubgraph, type SessionServices } from '../index.js';
 import { MeterValue } from '../session/meter-value.entity.js';
 import { ChargingSession } from '../session/session.entity.js';
 import { RfidTag } from '../rfid/rfid.entity.js';
+import { applyMeterBatch } from '../charger/meter-batch.js';
+import type { ChargerMeterValueInput } from '../charger/charger.types.js';
+import { newId } from '../../../platform/ids.js';
 import { FakeCharger, FakeUpstreams, type FakeStation } from './fakes.js';
 import { chargerService, dataOf, errorCode, newDriver, platformAdmin } from './harness.js';
 
@@ -161,6 +164,10 @@ const connectorStates = (sessionId: string) =>
     .map((c) => (c.variables.input as { state: string }).state)
     .filter((state, i, all) => state !== all[i - 1]);
 const secondsAgo = (s: number) => new Date(Date.now() - s * 1000);
+/** A time `s` seconds back, give or take the few seconds a test runs (for times the test set with secondsAgo). */
+const secondsAgoAbout = (s: number) => ({
+  asymmetricMatch: (at: unknown) => at instanceof Date && Math.abs(at.getTime() - (Date.now() - s * 1000)) < 10_000,
+});
 
 /** An app start the charger confirmed: the session is ACTIVE with a transaction, created `ago` seconds back. */
 async function running(station: FakeStation, driver = newDriver(), ago = 600) {
@@ -452,6 +459,131 @@ describe('charger reports', () => {
     expect(
       dataOf(await chargerStart(station, { idTag: 'whatever', transactionId: 'tx-201-a' })).chargerStartTransaction,
     ).toEqual(answer);
+  });
+});
+
+describe('a batch of meter values (one transaction for the whole batch)', () => {
+  const logger = createLogger('test', 'silent');
+  const valueOf = (
+    station: FakeStation,
+    transactionId: string,
+    energyRegisterWh: number,
+    measuredAt: Date,
+    stationId = station.id,
+  ): ChargerMeterValueInput => ({
+    chargePointId: station.chargePoint!.chargePointId,
+    stationId,
+    transactionId,
+    energyRegisterWh,
+    measuredAt,
+  });
+  // Straight at the set-based path: it throws when its transaction fails, where the resolver would fall back.
+  const apply = (values: ChargerMeterValueInput[]) =>
+    applyMeterBatch(session.orm.em.fork(), services.runtime, logger, values, new Date());
+  const meterRows = (sessionId: string) => session.orm.em.fork().count(MeterValue, { session: sessionId });
+
+  it('several sessions, several values of one in order, and every refusal: one result each, only accepted rows written', async () => {
+    const [a, b, c, d] = [
+      upstreams.addStation(),
+      upstreams.addStation(),
+      upstreams.addStation(),
+      upstreams.addStation(),
+    ];
+    const [ta, tb, tc, td] = [await running(a), await running(b), await running(c), await running(d)];
+    dataOf(await chargerStop(d, { transactionId: td.transactionId, meterStopWh: 1_000 }));
+
+    const results = await apply([
+      valueOf(a, ta.transactionId, 2_000, secondsAgo(300)), // a: 1,000 Wh
+      valueOf(b, tb.transactionId, 1_500, secondsAgo(300)), // b: 500 Wh
+      valueOf(a, ta.transactionId, 2_600, secondsAgo(200)), // a: 1,600 Wh (≤ 772 Wh gained in 100 s)
+      valueOf(c, tc.transactionId, 9_000, secondsAgo(299)), // 8,000 Wh in 301 s at 22 kW: implausible
+      valueOf(a, ta.transactionId, 2_600, secondsAgo(200)), // resend: accepted, nothing written
+      valueOf(b, tb.transactionId, 1_600, secondsAgo(200), a.id), // names another station
+      valueOf(a, '999999998', 2_000, secondsAgo(100)), // unknown transaction
+      valueOf(b, tb.transactionId, 1_400, secondsAgo(100)), // backwards after the batch's own earlier value
+      valueOf(a, ta.transactionId, 2_900, secondsAgo(100)), // a: 1,900 Wh
+      valueOf(c, tc.transactionId, 500, secondsAgo(100)), // register below its start (1,000 Wh)
+      valueOf(d, td.transactionId, 1_200, secondsAgo(100)), // an ended session
+    ]);
+
+    expect(results.map((r) => [r.accepted, r.code ?? null, r.message ?? null])).toEqual([
+      [true, null, null],
+      [true, null, null],
+      [true, null, null],
+      [
+        false,
+        'METER_VALUE_IMPLAUSIBLE',
+        'energyWh rose by 8000 Wh in 301 s: more than the 22 kW connector can deliver.',
+      ],
+      [true, null, null],
+      [false, 'FORBIDDEN', 'This transaction belongs to another station.'],
+      [false, 'NOT_FOUND', 'No transaction 999999998 at this charge point.'],
+      [false, 'METER_VALUE_IMPLAUSIBLE', 'energyWh went backwards: 400 Wh is less than the last value of 500 Wh.'],
+      [true, null, null],
+      [false, 'METER_VALUE_IMPLAUSIBLE', 'The energy register (500 Wh) is below its value at the start (1000 Wh).'],
+      [
+        false,
+        'CONFLICT',
+        `Cannot record meter values for charging session ${td.id}: it has already ended (COMPLETED).`,
+      ],
+    ]);
+    expect(await row(ta.id)).toMatchObject({ energyWh: 1_900, lastMeterAt: secondsAgoAbout(100) });
+    expect(await meterRows(ta.id)).toBe(3);
+    expect(await row(tb.id)).toMatchObject({ energyWh: 500 });
+    expect(await meterRows(tb.id)).toBe(1);
+    expect(await row(tc.id)).toMatchObject({ energyWh: 0, lastMeterAt: null });
+    expect(await meterRows(tc.id)).toBe(0);
+    expect(await row(td.id)).toMatchObject({ status: 'COMPLETED', energyWh: 0 });
+    expect(await meterRows(td.id)).toBe(1); // its stop's final value, nothing of the batch
+  });
+
+  it('through chargerMeterValues the results are the same as the set-based path gives', async () => {
+    const a = upstreams.addStation();
+    const ta = await running(a);
+    const results = dataOf(
+      await meter(a, [
+        { transactionId: ta.transactionId, energyRegisterWh: 2_000, measuredAt: secondsAgo(300) },
+        { transactionId: ta.transactionId, energyRegisterWh: 1_900, measuredAt: secondsAgo(200) },
+        { transactionId: ta.transactionId, energyRegisterWh: 2_100, measuredAt: secondsAgo(100) },
+      ]),
+    ).chargerMeterValues;
+    expect(results.map((r) => [r.accepted, r.code])).toEqual([
+      [true, null],
+      [false, 'METER_VALUE_IMPLAUSIBLE'],
+      [true, null],
+    ]);
+    expect((await row(ta.id)).energyWh).toBe(1_100);
+    expect(await meterRows(ta.id)).toBe(2);
+  });
+
+  it('publishes session_changed once per accepted session of the batch, none for a session whose values were all refused', async () => {
+    const bus = await Bus.connect(busDatabaseUrl(config), createLogger('test', 'silent'));
+    try {
+      const seen: string[] = [];
+      const [a, c] = [upstreams.addStation(), upstreams.addStation()];
+      const [ta, tc] = [await running(a), await running(c)];
+      const marker = newId();
+      let markerArrived!: () => void;
+      const markerSeen = new Promise<void>((resolve) => (markerArrived = resolve));
+      // Listening before anything is published (subscribe resolves once LISTEN ran).
+      await bus.subscribe('session_changed', (payload) => {
+        const { id } = payload as { id: string };
+        seen.push(id);
+        if (id === marker) markerArrived();
+      });
+      await apply([
+        valueOf(a, ta.transactionId, 2_000, secondsAgo(300)),
+        valueOf(a, ta.transactionId, 2_500, secondsAgo(200)),
+        valueOf(c, tc.transactionId, 90_000, secondsAgo(200)),
+      ]);
+      // Published after the batch's, so once it arrives every message of the batch has arrived before it.
+      await services.runtime.changed(marker);
+      await markerSeen;
+      expect(seen.filter((id) => id === ta.id)).toHaveLength(1);
+      expect(seen).not.toContain(tc.id);
+    } finally {
+      await bus.close();
+    }
   });
 });
 
