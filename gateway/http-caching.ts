@@ -33,7 +33,8 @@ export function httpCaching(cache: SharedResponseCache | undefined): ApolloServe
         },
         async willSendResponse(requestContext) {
           const { headers } = requestContext.response.http;
-          headers.set('vary', 'Authorization');
+          const vary = headers.get('vary');
+          headers.set('vary', vary ? `${vary}, Authorization` : 'Authorization');
           const maxAge = servedMaxAge ?? publicMaxAge(requestContext);
           if (maxAge === undefined) {
             headers.set('cache-control', NOT_SHARED);

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseUrl } from '../../platform/database-admin.js';
 import type { TokenClaims } from '../../dev/tokens.js';
 import { Role } from '../../platform/identity.js';
 import { processMetrics } from '../../platform/metrics.js';
@@ -256,6 +258,26 @@ describe('the shared cache of anonymous answers', () => {
     const name = await get(staticQuery, { id: stationId });
     expect(name.cacheControl).toBe('public, max-age=290');
     expect(await stationCalls()).toBe(calls + 2); // the mutation and the expired status page; the name was shared
+  });
+
+  it('answers every one of identical anonymous GETs in flight at once cacheable, not only the first', async () => {
+    const query = 'query Crowd($id: ID!) { station(id: $id) { id timezone location { longitude } } }';
+    // The station table locked, the first execution waits in PostgreSQL until all five are in flight and share it.
+    const lock = new pg.Client({ connectionString: databaseUrl(stack.config, 'station') });
+    await lock.connect();
+    await get(query, { id: stationId }, driverA); // registers the persisted query, outside the crowd
+    const before = await stationCalls();
+    await lock.query('begin; lock table "station" in access exclusive mode');
+    const crowd = Promise.all(Array.from({ length: 5 }, () => get(query, { id: stationId })));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await lock.query('commit');
+    const answers = await crowd;
+    await lock.end();
+    expect(await stationCalls()).toBe(before + 1);
+    for (const answer of answers) {
+      expect(answer.body).toEqual(answers[0].body);
+      expect(answer.cacheControl).toBe('public, max-age=300');
+    }
   });
 
   it('bounds a stations list filtered by availability by the status hint', async () => {
