@@ -13,6 +13,8 @@ export interface StackOptions {
   env: NodeJS.ProcessEnv;
   /** Listen on free ports instead of the configured ones (tests). */
   ephemeralPorts?: boolean;
+  /** The gateway's clock for its shared response cache (tests move it by hand); default the process's. */
+  gatewayClock?: () => number;
 }
 
 export interface Stack {
@@ -32,7 +34,7 @@ export interface Stack {
  * OCPP port is bound first (subgraphs send it commands: they need OCPP_URL); the OCPP process itself is built after
  * the subgraphs (it calls the station and session subgraphs) and then serves on that listener.
  */
-export async function startStack({ env, ephemeralPorts = false }: StackOptions): Promise<Stack> {
+export async function startStack({ env, ephemeralPorts = false, gatewayClock }: StackOptions): Promise<Stack> {
   const urls: Record<string, string> = {};
   const subgraphs: Stack['subgraphs'] = {};
   const started: Array<{ close(): Promise<void> }> = [];
@@ -72,6 +74,7 @@ export async function startStack({ env, ephemeralPorts = false }: StackOptions):
       logger: createLogger('gateway', config.LOG_LEVEL),
       supergraphSdl,
       env,
+      clock: gatewayClock,
     });
     started.push(gateway);
     const gatewayUrl = await gateway.listen(ephemeralPorts ? 0 : config.GATEWAY_PORT);

@@ -4,19 +4,29 @@
  * entries live in the gateway's own PostgreSQL database (`<DATABASE_PREFIX>_gateway`, table `apq_cache`).
  * Errors are misses: with the database away, clients fall back to sending the full query (the APQ protocol's
  * PERSISTED_QUERY_NOT_FOUND round trip), and nothing fails.
+ * Entries found are also kept in this process's memory until they expire (bounded, least recently used out): a hash
+ * names one query text for ever, so a copy can never be wrong, and a persisted-query GET (the CDN-cacheable kind)
+ * needs no round trip to PostgreSQL to learn its query.
  */
 import type { KeyValueCache, KeyValueCacheSetOptions } from '@apollo/utils.keyvaluecache';
+import { LRUCache } from 'lru-cache';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { ensureDatabase } from '../platform/database-admin.js';
 
 export const APQ_TABLE = 'apq_cache';
 const DEFAULT_TTL_SECONDS = 24 * 3600;
+/** Characters of query text kept in memory. */
+const MEMORY_BYTES = 16 * 1024 * 1024;
 
 export class PostgresApqCache implements KeyValueCache<string> {
   private pool?: pg.Pool;
   private ready?: Promise<pg.Pool>;
   private warned = false;
+  private readonly memory = new LRUCache<string, string>({
+    maxSize: MEMORY_BYTES,
+    sizeCalculation: (value, key) => value.length + key.length,
+  });
 
   constructor(
     private readonly url: string,
@@ -47,12 +57,17 @@ export class PostgresApqCache implements KeyValueCache<string> {
   }
 
   async get(key: string): Promise<string | undefined> {
+    const known = this.memory.get(key);
+    if (known !== undefined) return known;
     return this.quietly(async (pool) => {
-      const { rows } = await pool.query<{ value: string }>(
-        `select value from ${APQ_TABLE} where key = $1 and expires_at > now()`,
+      const { rows } = await pool.query<{ value: string; ttl_ms: number }>(
+        `select value, extract(epoch from expires_at - now()) * 1000 as ttl_ms
+           from ${APQ_TABLE} where key = $1 and expires_at > now()`,
         [key],
       );
-      return rows[0]?.value;
+      const found = rows[0];
+      if (found) this.memory.set(key, found.value, { ttl: Math.max(1, Math.floor(Number(found.ttl_ms))) });
+      return found?.value;
     });
   }
 
@@ -64,12 +79,14 @@ export class PostgresApqCache implements KeyValueCache<string> {
          on conflict (key) do update set value = excluded.value, expires_at = excluded.expires_at`,
         [key, value, ttl],
       );
+      this.memory.set(key, value, { ttl: ttl * 1000 });
       // Expired entries go now and then, by whichever replica happens to write.
       if (Math.random() < 0.01) await pool.query(`delete from ${APQ_TABLE} where expires_at < now()`);
     });
   }
 
   async delete(key: string): Promise<boolean | void> {
+    this.memory.delete(key);
     await this.quietly((pool) => pool.query(`delete from ${APQ_TABLE} where key = $1`, [key]));
   }
 

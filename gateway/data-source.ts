@@ -56,7 +56,8 @@ const PARTNER_FAILED = {
  *   UPSTREAM_UNAVAILABLE on its part of the result, and is logged for us;
  * - it receives no header of ours: not our signed identity, not the client's token; only, if it has a secret, a
  *   token signed with that secret carrying the role and a pseudonym (see partner-config.ts);
- * - its cache-control headers do not shape our responses.
+ * - its cache-control headers do not shape our responses: whatever it says, an answer holding its data is never
+ *   stored by a shared cache (gateway/http-caching.ts).
  * Settings are looked up per call, so a reloaded supergraph changes them without replacing the data source.
  */
 export class PartnerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
@@ -90,6 +91,8 @@ export class PartnerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       );
       return { errors: errorsForFailedCall(options, PARTNER_FAILED) };
     }
+    // Data we cannot vouch for is never public: its part makes the whole response uncacheable.
+    options.incomingRequestContext.overallCachePolicy.restrict({ maxAge: 0 });
     this.inFlight++;
     try {
       const response = await super.process(options);

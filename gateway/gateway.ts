@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -25,6 +26,8 @@ import { checkSubgraphs } from './health.js';
 import { gatewayDatabaseUrl, mutationRateLimit } from './rate-limit.js';
 import { loadSupergraphEnv } from './partner-config.js';
 import { SupergraphSource } from './supergraph.js';
+import { httpCaching } from './http-caching.js';
+import { SharedResponseCache } from './response-cache.js';
 import { Bus, busDatabaseUrl } from '../platform/bus.js';
 import { loadLiveSettings } from './live-config.js';
 import { createLiveServer } from './live-server.js';
@@ -42,6 +45,8 @@ export interface GatewayOptions {
   supergraphSdl: string;
   /** Environment with the live-supergraph and partner settings (SUPERGRAPH_*, PARTNER_*); default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** Monotonic milliseconds for the shared response cache's max-ages (tests move it by hand). */
+  clock?: () => number;
 }
 
 export interface Gateway {
@@ -58,6 +63,7 @@ export async function createGateway({
   logger,
   supergraphSdl,
   env = process.env,
+  clock,
 }: GatewayOptions): Promise<Gateway> {
   // Without this, @apollo/gateway probes cloud metadata endpoints and exports usage metrics to Apollo: our data
   // and our network stay ours.
@@ -113,6 +119,10 @@ export async function createGateway({
   const hardened = hardening({ production: config.NODE_ENV === 'production' });
   // Persisted queries shared by every replica (in the gateway's database), not in this process's memory.
   const apq = new PostgresApqCache(gatewayDatabaseUrl(config), logger);
+  const responseCache =
+    config.RESPONSE_CACHE_MAX_BYTES > 0
+      ? new SharedResponseCache({ maxBytes: config.RESPONSE_CACHE_MAX_BYTES, now: clock })
+      : undefined;
   const server = new ApolloServer<GatewayContext>({
     gateway: new CoalescingGateway(gateway, config.OPERATION_DEDUPE),
     validationRules: hardened.validationRules,
@@ -128,6 +138,9 @@ export async function createGateway({
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      // The policy is still computed from the subgraphs' headers; httpCaching writes the header, knowing the caller.
+      ApolloServerPluginCacheControl({ calculateHttpHeaders: false }),
+      httpCaching(responseCache),
       ...hardened.plugins,
       graphqlMetricsPlugin('gateway'),
       mutationRateLimit({ config, logger, httpServer }),

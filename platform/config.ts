@@ -53,6 +53,15 @@ const envSchema = z.object({
   SUBGRAPH_DEDUPE: z.stringbool().default(true),
   /** Gateway: identical operations (queries) in flight at once for the same caller share one execution. */
   OPERATION_DEDUPE: z.stringbool().default(true),
+  /**
+   * Gateway: memory for the shared cache of anonymous public GET answers (gateway/response-cache.ts), in bytes of
+   * JSON; 0 turns it off (the Cache-Control headers for CDNs and browsers stay).
+   */
+  RESPONSE_CACHE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(32 * 1024 * 1024),
   /** The browser IDE at GET / and /graphql (analysts use it in production too; turn off where unwanted). */
   IDE_ENABLED: z.stringbool().default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

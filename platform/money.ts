@@ -46,6 +46,8 @@ export function minorDigits(currency: string): number {
   description: 'An amount of money in integer minor units (e.g. cents; yen have none) of an ISO 4217 currency.',
 })
 @Directive('@shareable')
+// As cacheable as the field holding it (a tariff's fee, a session's cost): see platform/subgraph/cache-control.ts.
+@Directive('@cacheControl(inheritMaxAge: true)')
 export class Money {
   @Field(() => Int, { description: 'Integer amount in the minor unit of the currency.' })
   amount!: number;

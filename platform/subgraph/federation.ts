@@ -3,6 +3,7 @@ import { printSchemaWithDirectives, type IResolvers } from '@graphql-tools/utils
 import { Kind, parse, visit, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap, type ContainerType, type NonEmptyArray, type PubSub } from 'type-graphql';
 import { authChecker } from './auth.js';
+import { CACHE_CONTROL_SDL } from './cache-control.js';
 import type { RequestContext } from './context.js';
 
 /** The one Federation version every subgraph links; composition and the gateway (2.14) accept it. */
@@ -59,7 +60,7 @@ export async function buildFederatedSchema(options: FederatedSchemaOptions): Pro
     pubSub: NO_PUBSUB,
   });
   const typeDefs = markEnumsInaccessible(
-    parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`),
+    parse(`${FEDERATION_LINK}\n${CACHE_CONTROL_SDL}\n${printSchemaWithDirectives(schema)}`),
     new Set(options.inaccessibleEnums ?? []),
   );
   const resolvers = mergeResolvers(createResolversMap(schema) as ReferenceResolvers, options.referenceResolvers ?? {});

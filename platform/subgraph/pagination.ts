@@ -1,6 +1,7 @@
 import { ArgsType, Directive, Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import { Max, Min } from 'class-validator';
 import { badInput } from '../errors.js';
+import { INHERIT_MAX_AGE } from './cache-control.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -18,6 +19,7 @@ export class PageArgs {
 
 @ObjectType({ description: 'Relay page information.' })
 @Directive('@shareable')
+@Directive(INHERIT_MAX_AGE)
 export class PageInfo {
   @Field(() => Boolean)
   hasNextPage!: boolean;
@@ -39,6 +41,7 @@ export interface Connection<T> {
 /** Builds `<Name>Edge` and `<Name>Connection` GraphQL types for a node type. */
 export function ConnectionType<T extends object>(nodeType: ClassType<T>, name: string) {
   @ObjectType(`${name}Edge`)
+  @Directive(INHERIT_MAX_AGE)
   class EdgeType implements Edge<T> {
     @Field(() => String)
     cursor!: string;
@@ -48,6 +51,7 @@ export function ConnectionType<T extends object>(nodeType: ClassType<T>, name: s
   }
 
   @ObjectType(`${name}Connection`, { description: `A page of ${name} objects.` })
+  @Directive(INHERIT_MAX_AGE)
   class ConnectionClass implements Connection<T> {
     @Field(() => [EdgeType])
     edges!: EdgeType[];

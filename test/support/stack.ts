@@ -1,7 +1,7 @@
 import { SUBGRAPH_NAMES } from '../../platform/config.js';
 import { busDatabaseUrl } from '../../platform/bus.js';
 import { databaseUrl, dropDatabase } from '../../platform/database-admin.js';
-import { startStack, type Stack } from '../../dev/stack.js';
+import { startStack, type Stack, type StackOptions } from '../../dev/stack.js';
 import { gatewayDatabaseUrl } from '../../gateway/rate-limit.js';
 import { signDevToken, type TokenClaims } from '../../dev/tokens.js';
 import { testEnv } from './config.js';
@@ -25,9 +25,12 @@ export interface TestStack extends Stack {
 }
 
 /** The whole platform on free ports, over real HTTP, on databases of its own. */
-export async function startTestStack(overrides: Record<string, string> = {}): Promise<TestStack> {
+export async function startTestStack(
+  overrides: Record<string, string> = {},
+  options: Pick<StackOptions, 'gatewayClock'> = {},
+): Promise<TestStack> {
   const env = testEnv(overrides);
-  const stack = await startStack({ env, ephemeralPorts: true });
+  const stack = await startStack({ env, ephemeralPorts: true, ...options });
   const token = (who: TokenClaims) => signDevToken(who, stack.config.JWT_SECRET);
   return Object.assign(stack, {
     token,

@@ -7,6 +7,7 @@ import { ChargePoint } from './charge-point.entity.js';
 import { ChargePointPresenceInput, RegisterChargePointInput } from './charge-point.inputs.js';
 import { ChargePointService, visibleChargePoints } from './charge-point.service.js';
 import { ChargePointLogin, RegisteredChargePoint } from './charge-point.types.js';
+import { PRIVATE_DATA } from '../../../platform/subgraph/cache-control.js';
 
 @Resolver(() => ChargePoint)
 export class ChargePointResolver {
@@ -84,6 +85,7 @@ export class StationChargePointsResolver {
     nullable: true,
     description: "The station's charge points (at most one); null unless you manage its operator.",
   })
+  @Directive(PRIVATE_DATA)
   chargePoints(@Root() station: Station, @Ctx() ctx: RequestContext): Promise<ChargePoint[] | null> {
     return visibleChargePoints(ctx, station);
   }

@@ -1,8 +1,9 @@
 import { Entity, Enum, Formula, Index, ManyToOne, OptionalProps, Property, Unique } from '@mikro-orm/core';
-import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Directive, Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { BaseEntity } from '../../../platform/subgraph/entity.js';
 import { Station } from '../station/station.entity.js';
 import { effectiveStatusSql, statusSourceSql } from './connector.status.js';
+import { CATALOGUE, CONNECTOR_STATUS } from '../cache-hints.js';
 
 export enum ConnectorStandard {
   CCS2 = 'CCS2',
@@ -58,6 +59,7 @@ export type ConnectorOccupancy = ConnectorSessionState.STARTING | ConnectorSessi
 export const MAX_POWER_KW = 1000;
 
 @ObjectType({ description: 'One plug of a station.' })
+@Directive(CATALOGUE)
 @Entity({ tableName: 'connector' })
 @Unique({ properties: ['station', 'ocppConnectorId'] })
 export class Connector extends BaseEntity {
@@ -111,10 +113,12 @@ export class Connector extends BaseEntity {
       "The effective status: OFFLINE while the station's charge point is not connected; else the charger's (or, " +
       "without a charge point, the operator's); never AVAILABLE while a platform session holds the connector.",
   })
+  @Directive(CONNECTOR_STATUS)
   @Formula((table) => effectiveStatusSql(table.alias), { type: 'string' })
   status!: ConnectorStatus;
 
   @Field(() => ConnectorStatusSource)
+  @Directive(CONNECTOR_STATUS)
   @Formula((table) => statusSourceSql(table.alias), { type: 'string' })
   statusSource!: ConnectorStatusSource;
 }

@@ -1,10 +1,11 @@
-import { Args, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { Args, Ctx, Directive, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../../platform/subgraph/context.js';
 import type { ReferenceResolvers } from '../../../platform/subgraph/federation.js';
 import { PageArgs } from '../../../platform/subgraph/pagination.js';
 import { StationConnection } from '../station/station.resolver.js';
 import { StationService } from '../station/station.service.js';
 import { Operator } from '../references.js';
+import { CATALOGUE } from '../cache-hints.js';
 
 /** Contributes `Operator.stations` to the operator subgraph's entity. */
 @Resolver(() => Operator)
@@ -15,6 +16,7 @@ export class OperatorStationsResolver {
     nullable: true,
     description: "The operator's stations, oldest first (null when the station service is unavailable).",
   })
+  @Directive(CATALOGUE)
   stations(@Root() operator: Operator, @Args(() => PageArgs) page: PageArgs, @Ctx() ctx: RequestContext) {
     return new StationService(ctx).stationsOf(operator.id, page);
   }

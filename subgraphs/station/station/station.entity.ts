@@ -2,8 +2,11 @@ import { Embeddable, Embedded, Entity, Index, ManyToOne, OptionalProps, Property
 import { Directive, Field, Float, ObjectType } from 'type-graphql';
 import { BaseEntity } from '../../../platform/subgraph/entity.js';
 import { Tariff } from '../tariff/tariff.entity.js';
+import { INHERIT_MAX_AGE } from '../../../platform/subgraph/cache-control.js';
+import { CATALOGUE } from '../cache-hints.js';
 
 @ObjectType({ description: 'A postal address.' })
+@Directive(INHERIT_MAX_AGE)
 @Embeddable()
 export class Address {
   @Field(() => String)
@@ -24,6 +27,7 @@ export class Address {
 }
 
 @ObjectType({ description: 'A WGS 84 position in decimal degrees.' })
+@Directive(INHERIT_MAX_AGE)
 @Embeddable()
 export class GeoPoint {
   @Field(() => Float)
@@ -37,6 +41,7 @@ export class GeoPoint {
 
 @ObjectType({ description: 'A charging station: a place with connectors, run by one operator under one tariff.' })
 @Directive('@key(fields: "id")')
+@Directive(CATALOGUE)
 @Entity({ tableName: 'station' })
 // (operator_id, id) serves both "stations of an operator" and its keyset pages in id order.
 @Index({ properties: ['operatorId', 'id'] })

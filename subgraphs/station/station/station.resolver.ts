@@ -3,7 +3,9 @@ import {
   Args,
   Authorized,
   Ctx,
+  Directive,
   FieldResolver,
+  Info,
   ID,
   Mutation,
   ObjectType,
@@ -11,6 +13,8 @@ import {
   Resolver,
   Root,
 } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { restrictCacheHint } from '../../../platform/subgraph/cache-control.js';
 import type { RequestContext } from '../../../platform/subgraph/context.js';
 import type { ReferenceResolvers } from '../../../platform/subgraph/federation.js';
 import { Role } from '../../../platform/identity.js';
@@ -21,6 +25,7 @@ import { Operator } from '../references.js';
 import { Tariff } from '../tariff/tariff.entity.js';
 import { TariffService } from '../tariff/tariff.service.js';
 import { Station } from './station.entity.js';
+import { CATALOGUE, CONNECTOR_STATUS_MAX_AGE_SECONDS } from '../cache-hints.js';
 import { CreateStationInput, StationFilter, UpdateStationInput } from './station.inputs.js';
 import { StationService, stationById } from './station.service.js';
 
@@ -30,6 +35,7 @@ export class StationConnection extends ConnectionType(Station, 'Station') {}
 @Resolver(() => Station)
 export class StationResolver {
   @Query(() => Station, { description: 'One station; part of the public catalogue.' })
+  @Directive(CATALOGUE)
   station(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Station> {
     return new StationService(ctx).get(id);
   }
@@ -37,11 +43,15 @@ export class StationResolver {
   @Query(() => StationConnection, {
     description: 'Stations matching the filter, oldest first; part of the public catalogue.',
   })
+  @Directive(CATALOGUE)
   stations(
     @Arg('filter', () => StationFilter, { nullable: true }) filter: StationFilter | undefined,
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
   ) {
+    // Which stations match `availableOnly` is a fact about connector statuses: as fresh as a status must be.
+    if (filter?.availableOnly) restrictCacheHint(info, CONNECTOR_STATUS_MAX_AGE_SECONDS);
     return new StationService(ctx).list(filter, page);
   }
 
@@ -67,6 +77,7 @@ export class StationResolver {
   }
 
   @FieldResolver(() => Operator)
+  @Directive(CATALOGUE)
   operator(@Root() station: Station): Operator {
     return Operator.ref(station.operatorId);
   }

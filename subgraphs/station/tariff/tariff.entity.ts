@@ -2,6 +2,7 @@ import { Entity, Index, OptionalProps, Property } from '@mikro-orm/core';
 import { Directive, Field, Int, ObjectType } from 'type-graphql';
 import { Decimal } from '../../../platform/subgraph/decimal.js';
 import { BaseEntity } from '../../../platform/subgraph/entity.js';
+import { CATALOGUE } from '../cache-hints.js';
 
 /**
  * numeric(18,6): the Decimal scalar's range (12 integer and 6 fractional digits), exact in the database.
@@ -13,6 +14,7 @@ const decimalColumn = () => ({ type: 'decimal', precision: 18, scale: 6, runtime
   description: 'How an operator prices charging. Prices are net; tax is added on top when a session is priced.',
 })
 @Directive('@key(fields: "id")')
+@Directive(CATALOGUE)
 @Entity({ tableName: 'tariff' })
 export class Tariff extends BaseEntity {
   [OptionalProps]?: 'createdAt' | 'updatedAt';

@@ -1,16 +1,18 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, Directive, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../../platform/subgraph/context.js';
 import type { ReferenceResolvers } from '../../../platform/subgraph/federation.js';
 import { Role } from '../../../platform/identity.js';
 import { Money } from '../../../platform/money.js';
 import { Operator } from '../references.js';
 import { Tariff } from './tariff.entity.js';
+import { CATALOGUE } from '../cache-hints.js';
 import { CreateTariffInput } from './tariff.inputs.js';
 import { TariffService, tariffById } from './tariff.service.js';
 
 @Resolver(() => Tariff)
 export class TariffResolver {
   @Query(() => Tariff, { description: 'One tariff; part of the public catalogue.' })
+  @Directive(CATALOGUE)
   tariff(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Tariff> {
     return new TariffService(ctx).get(id);
   }
@@ -25,6 +27,7 @@ export class TariffResolver {
   }
 
   @FieldResolver(() => Operator)
+  @Directive(CATALOGUE)
   operator(@Root() tariff: Tariff): Operator {
     return Operator.ref(tariff.operatorId);
   }
