@@ -94,6 +94,9 @@ export class Sweeper {
 
   private async sweep(now: Date, graceMs: number, refundSettleAfterMs: number | undefined): Promise<SweepReport> {
     const report: SweepReport = { scanned: 0, charged: 0, alreadyPaid: 0, flagged: [], deferred: 0 };
+    // Refunds first: they need only this database and the provider, not the session subgraph the pass below pages.
+    if (this.options.refunds && refundSettleAfterMs !== undefined)
+      report.refunds = await this.options.refunds.sweepPending(now, refundSettleAfterMs);
     const pageSize = this.options.pageSize ?? 100;
     const horizon = now.getTime() - this.options.lookbackMs;
     let after: string | undefined;
@@ -113,8 +116,6 @@ export class Sweeper {
       if (!page.hasNextPage || !page.endCursor || recent.length < page.sessions.length) break;
       after = page.endCursor;
     }
-    if (this.options.refunds && refundSettleAfterMs !== undefined)
-      report.refunds = await this.options.refunds.sweepPending(now, refundSettleAfterMs);
     for (const failed of report.refunds?.failed ?? [])
       this.options.logger.error(failed, 'sweeper could not settle a pending refund');
     const refundsMoved = (report.refunds?.settled ?? 0) + (report.refunds?.resubmitted ?? 0);
