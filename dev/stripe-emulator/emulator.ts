@@ -14,7 +14,9 @@ import { captureRoutes } from './resources/payment-intent-capture.js';
 import { confirmRoutes } from './resources/payment-intent-confirm.js';
 import { paymentIntentRoutes } from './resources/payment-intents.js';
 import { paymentMethodRoutes } from './resources/payment-methods.js';
+import { settleRefund } from './resources/refund-settlement.js';
 import { refundRoutes } from './resources/refunds.js';
+import type { RefundObject } from './state/objects.js';
 import { FaultQueue } from './state/faults.js';
 import { IdempotencyStore } from './state/idempotency.js';
 import { snapshotState, StateFile } from './state/persistence.js';
@@ -100,6 +102,18 @@ export class Emulator {
 
   newEventCollector(requestId: string | null, idempotencyKey: string | null): EventCollector {
     return new EventCollector({ id: requestId, idempotencyKey }, this.webhooks.enabled);
+  }
+
+  /** `settleRefund` of the public API and the emulator page: the refund's later outcome, its events delivered. */
+  settleRefund(accountId: string, refundId: string): RefundObject {
+    const account = this.state.find(accountId);
+    const refund = account?.refunds.get(refundId);
+    if (!account || !refund) throw new Error(`no refund ${refundId} on ${accountId}`);
+    const events = this.newEventCollector(null, null);
+    settleRefund(account, refund, events);
+    this.stateChanged();
+    this.webhooks.enqueue(events.emitted);
+    return refund;
   }
 
   /** Resolves ids for `expand[]`, looking on the acting account (and the platform for application fees). */

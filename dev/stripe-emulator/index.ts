@@ -6,6 +6,7 @@ import { Emulator } from './emulator.js';
 import { listen } from './http/server.js';
 import { balanceOf } from './resources/ledger.js';
 import type { FaultKind, FaultMatch } from './state/faults.js';
+import type { RefundObject } from './state/objects.js';
 import type { RequestLogEntry } from './state/request-log.js';
 
 export interface StripeEmulatorOptions {
@@ -40,6 +41,11 @@ export interface StripeEmulator {
   /** test/inspection helpers, not part of Stripe's API */
   balanceOf(accountId: string | 'platform', currency: string): { available: number; pending: number };
   requests(): Array<{ method: string; path: string; account?: string; idempotencyKey?: string; status: number }>;
+  /**
+   * Runs the later half of a refund test card now (`pm_card_pendingRefund`: pending → succeeded;
+   * `pm_card_refundFail`: succeeded → failed), with its events; returns the refund. Throws when it has none.
+   */
+  settleRefund(accountId: string, refundId: string): RefundObject;
   /** resolves when all queued webhook deliveries (incl. retries due) are done */
   flushWebhooks(): Promise<void>;
   /** forgets all state (and removes the data file, if any) */
@@ -81,6 +87,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
       return balanceOf(account, currency.toLowerCase());
     },
     requests: (): RequestLogEntry[] => emulator.requestLog.snapshot(),
+    settleRefund: (accountId, refundId) => emulator.settleRefund(accountId, refundId),
     flushWebhooks: () => emulator.webhooks.flush(),
     reset: () => emulator.reset(),
     async close() {

@@ -40,6 +40,13 @@ const envSchema = z.object({
     .int()
     .positive()
     .default(30 * 24 * 3600_000),
+  // A refund still PENDING this long after its last change is re-read from the provider (or re-sent if it never got
+  // there). Stripe confirms most card refunds within minutes; its webhooks may be lost or late.
+  SWEEPER_REFUND_SETTLE_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(15 * 60_000),
 });
 
 export interface PaymentConfig {
@@ -55,7 +62,7 @@ export interface PaymentConfig {
   };
   onboarding: { returnUrl: string; refreshUrl: string };
   /** `cron` null: off in this process. */
-  sweeper: { cron: string | null; graceMs: number; lookbackMs: number };
+  sweeper: { cron: string | null; graceMs: number; lookbackMs: number; refundSettleAfterMs: number };
 }
 
 /**
@@ -107,6 +114,7 @@ export function loadPaymentConfig(env: NodeJS.ProcessEnv): PaymentConfig {
       cron: e.SWEEPER_CRON === 'off' ? null : e.SWEEPER_CRON,
       graceMs: e.SWEEPER_GRACE_MS,
       lookbackMs: e.SWEEPER_LOOKBACK_MS,
+      refundSettleAfterMs: e.SWEEPER_REFUND_SETTLE_AFTER_MS,
     },
   };
 }

@@ -102,7 +102,7 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
     const cards = new CardService(orm, provider);
     const payments = new PaymentService({ orm, provider, accounts, cards, sessions, logger });
     const refunds = new RefundService(orm, provider);
-    const webhooks = new WebhookService(orm, provider, payments, accounts, logger);
+    const webhooks = new WebhookService(orm, provider, payments, accounts, refunds, logger);
     const sweeper = new Sweeper({
       orm,
       sessions,
@@ -110,6 +110,8 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
       logger,
       graceMs: settings.sweeper.graceMs,
       lookbackMs: settings.sweeper.lookbackMs,
+      refunds,
+      refundSettleAfterMs: settings.sweeper.refundSettleAfterMs,
     });
     orm.em.getEventManager().registerSubscriber(new DeclineRecorder()); // analytics: declined attempts, same transaction
     const bus = await Bus.connect(busDatabaseUrl(config), logger);

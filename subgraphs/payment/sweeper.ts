@@ -7,6 +7,7 @@ import { Payment } from './payment/payment.entity.js';
 import type { PaymentService } from './payment/payment.service.js';
 import { PaymentStatus } from './payment/payment.status.js';
 import type { SessionDirectory } from './charging-session/session.directory.js';
+import type { RefundService, RefundSweepReport } from './refund/refund.service.js';
 
 export interface SweepReport {
   scanned: number;
@@ -16,6 +17,8 @@ export interface SweepReport {
   flagged: Array<{ sessionId: string; reason: string }>;
   /** Transient failures (provider or session subgraph down): left for the next sweep. */
   deferred: number;
+  /** Pending refunds looked at (when the sweeper has the refund service). */
+  refunds?: RefundSweepReport;
 }
 
 export interface SweeperOptions {
@@ -31,6 +34,9 @@ export interface SweeperOptions {
    */
   lookbackMs: number;
   pageSize?: number;
+  /** Settles refunds still PENDING `refundSettleAfterMs` after their last change (none when absent). */
+  refunds?: RefundService;
+  refundSettleAfterMs?: number;
 }
 
 /** Failures recorded by the sweeper itself that a later sweep may clear (the driver adds a card, the operator onboards). */
@@ -38,7 +44,8 @@ const RETRYABLE_FLAGS = new Set(['payment_method_required', 'operator_not_payabl
 const TRANSIENT = new Set(['PAYMENT_PROVIDER_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE']);
 
 /**
- * No session is left unbilled: pages through COMPLETED sessions (from the session subgraph, as a service) and
+ * No session is left unbilled, no refund left pending (after the sessions, refunds still PENDING past
+ * `refundSettleAfterMs` are settled from the provider or re-sent: `RefundService.sweepPending`): pages through COMPLETED sessions (from the session subgraph, as a service) and
  * charges those without a succeeded payment through the same path as `chargeSession`, or flags them
  * (`needsAttention` + reason). Declined cards are flagged, not retried: re-trying a declined card is what gets a
  * merchant's retries blocked by the networks. Two replicas may sweep at once: every charge and flag runs under the
@@ -73,16 +80,23 @@ export class Sweeper {
     await this.running?.catch(() => undefined);
   }
 
-  /** One pass; `overrides` let tests sweep without the grace period. */
-  runOnce(overrides: { now?: Date; graceMs?: number } = {}): Promise<SweepReport> {
-    this.running ??= this.sweep(overrides.now ?? new Date(), overrides.graceMs ?? this.options.graceMs).finally(() => {
+  /** One pass; `overrides` let tests sweep without the grace periods. */
+  runOnce(overrides: { now?: Date; graceMs?: number; refundSettleAfterMs?: number } = {}): Promise<SweepReport> {
+    this.running ??= this.sweep(
+      overrides.now ?? new Date(),
+      overrides.graceMs ?? this.options.graceMs,
+      overrides.refundSettleAfterMs ?? this.options.refundSettleAfterMs,
+    ).finally(() => {
       this.running = undefined;
     });
     return this.running;
   }
 
-  private async sweep(now: Date, graceMs: number): Promise<SweepReport> {
+  private async sweep(now: Date, graceMs: number, refundSettleAfterMs: number | undefined): Promise<SweepReport> {
     const report: SweepReport = { scanned: 0, charged: 0, alreadyPaid: 0, flagged: [], deferred: 0 };
+    // Refunds first: they need only this database and the provider, not the session subgraph the pass below pages.
+    if (this.options.refunds && refundSettleAfterMs !== undefined)
+      report.refunds = await this.options.refunds.sweepPending(now, refundSettleAfterMs);
     const pageSize = this.options.pageSize ?? 100;
     const horizon = now.getTime() - this.options.lookbackMs;
     let after: string | undefined;
@@ -102,7 +116,10 @@ export class Sweeper {
       if (!page.hasNextPage || !page.endCursor || recent.length < page.sessions.length) break;
       after = page.endCursor;
     }
-    if (report.charged || report.flagged.length)
+    for (const failed of report.refunds?.failed ?? [])
+      this.options.logger.error(failed, 'sweeper could not settle a pending refund');
+    const refundsMoved = (report.refunds?.settled ?? 0) + (report.refunds?.resubmitted ?? 0);
+    if (report.charged || report.flagged.length || refundsMoved)
       this.options.logger.info({ ...report, flagged: report.flagged.length }, 'sweep finished');
     return report;
   }

@@ -167,6 +167,17 @@ describe(`conformance with ${SPEC_DIR}`, () => {
     await stripe.refunds.retrieve(refund.id, {}, onAccount);
     await stripe.refunds.update(refund.id, { metadata: { note: 'n' } }, onAccount);
     await stripe.refunds.list({ charge: chargeId }, onAccount);
+    // Refund test cards: a pending refund that succeeds later, a succeeded one that fails later (its events and the
+    // failed refund with failure_reason and failure_balance_transaction are checked below like every response).
+    for (const card of ['pm_card_pendingRefund', 'pm_card_refundFail']) {
+      const paid = await stripe.paymentIntents.create(
+        { amount: 2000, currency: 'eur', payment_method: card, confirm: true, allowed_payment_method_types: ['card'] },
+        onAccount,
+      );
+      const later = await stripe.refunds.create({ payment_intent: paid.id, amount: 500 }, onAccount);
+      emulator.settleRefund(account, later.id);
+      await stripe.refunds.retrieve(later.id, { expand: ['failure_balance_transaction'] }, onAccount);
+    }
 
     await stripe.balance.retrieve({}, onAccount);
     await stripe.balance.retrieve();

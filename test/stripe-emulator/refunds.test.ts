@@ -162,4 +162,106 @@ describe('refunds', () => {
       code: 'parameter_missing',
     });
   });
+
+  describe('refund test cards (Stripe docs "Testing", Refunds)', () => {
+    async function paidWith(card: string): Promise<{ account: string; intent: Stripe.PaymentIntent }> {
+      const { account, paymentMethod } = await chargeableAccount(emulator, stripe, card);
+      const intent = await stripe.paymentIntents.create(
+        {
+          amount: 10_000,
+          currency: 'eur',
+          payment_method: paymentMethod,
+          confirm: true,
+          off_session: true,
+          ...CARD_ONLY,
+        },
+        { stripeAccount: account },
+      );
+      return { account, intent };
+    }
+    const eventsOf = async (account: string, limit: number) =>
+      (await stripe.events.list({ limit }, { stripeAccount: account })).data.map((e) => ({
+        type: e.type,
+        status: (e.data.object as Stripe.Refund).status,
+        previous: e.data.previous_attributes,
+      }));
+
+    it('pm_card_pendingRefund: the refund begins pending and succeeds when settled', async () => {
+      const { account, intent } = await paidWith('pm_card_pendingRefund');
+      const onAccount = { stripeAccount: account };
+      const before = emulator.balanceOf(account, 'eur').available;
+      const refund = await stripe.refunds.create({ payment_intent: intent.id, amount: 4000 }, onAccount);
+      expect(refund.status).toBe('pending');
+      // Counted on the charge and debited at once, as Stripe does for a pending card refund.
+      const charge = String(intent.latest_charge);
+      expect((await stripe.charges.retrieve(charge, {}, onAccount)).amount_refunded).toBe(4000);
+      expect(emulator.balanceOf(account, 'eur').available).toBe(before - 4000);
+
+      const settled = emulator.settleRefund(account, refund.id);
+      expect(settled).toMatchObject({ id: refund.id, status: 'succeeded' });
+      expect(settled.failure_reason).toBeUndefined();
+      expect((await stripe.refunds.retrieve(refund.id, {}, onAccount)).status).toBe('succeeded');
+      expect((await stripe.charges.retrieve(charge, {}, onAccount)).amount_refunded).toBe(4000);
+      expect(emulator.balanceOf(account, 'eur').available).toBe(before - 4000);
+      expect(await eventsOf(account, 2)).toEqual([
+        { type: 'refund.updated', status: 'succeeded', previous: { status: 'pending' } },
+        { type: 'charge.refund.updated', status: 'succeeded', previous: { status: 'pending' } },
+      ]);
+      // Settled once: nothing further happens.
+      expect(() => emulator.settleRefund(account, refund.id)).toThrow(/no later outcome/);
+    });
+
+    it('pm_card_refundFail: the refund begins succeeded, then fails and gives the amount back', async () => {
+      const { account, intent } = await paidWith('pm_card_refundFail');
+      const onAccount = { stripeAccount: account };
+      const before = emulator.balanceOf(account, 'eur').available;
+      const charge = String(intent.latest_charge);
+      const refund = await stripe.refunds.create({ payment_intent: intent.id, amount: 4000 }, onAccount);
+      expect(refund.status).toBe('succeeded');
+      expect(emulator.balanceOf(account, 'eur').available).toBe(before - 4000);
+
+      emulator.settleRefund(account, refund.id);
+      const failed = await stripe.refunds.retrieve(refund.id, { expand: ['failure_balance_transaction'] }, onAccount);
+      expect(failed).toMatchObject({ status: 'failed', failure_reason: 'expired_or_canceled_card' });
+      expect(failed.failure_balance_transaction).toMatchObject({
+        type: 'refund_failure',
+        amount: 4000,
+        fee: 0,
+        net: 4000,
+        source: refund.id,
+      });
+      expect(await stripe.charges.retrieve(charge, {}, onAccount)).toMatchObject({
+        amount_refunded: 0,
+        refunded: false,
+      });
+      expect(emulator.balanceOf(account, 'eur').available).toBe(before);
+      expect(await eventsOf(account, 3)).toEqual([
+        { type: 'refund.failed', status: 'failed', previous: { status: 'succeeded' } },
+        { type: 'refund.updated', status: 'failed', previous: { status: 'succeeded' } },
+        { type: 'charge.refund.updated', status: 'failed', previous: { status: 'succeeded' } },
+      ]);
+      // The failed amount can be refunded again (on this card, again asynchronously).
+      const again = await stripe.refunds.create({ payment_intent: intent.id, amount: 10_000 }, onAccount);
+      expect(again.amount).toBe(10_000);
+    });
+
+    it('settles through the emulator page too, and refuses a refund of an ordinary card', async () => {
+      const { account, intent } = await paidWith('pm_card_pendingRefund');
+      const refund = await stripe.refunds.create({ payment_intent: intent.id }, { stripeAccount: account });
+      const page = `${emulator.url}/_emulator/accounts/${account}/refunds/${refund.id}/settle`;
+      const settled = await fetch(page, { method: 'POST' });
+      expect(settled.status).toBe(200);
+      expect(await settled.json()).toMatchObject({ id: refund.id, status: 'succeeded' });
+      expect((await fetch(page, { method: 'POST' })).status).toBe(400);
+
+      const visa = await paidWith('pm_card_visa');
+      const ordinary = await stripe.refunds.create({ payment_intent: visa.intent.id }, { stripeAccount: visa.account });
+      expect(ordinary.status).toBe('succeeded');
+      expect(() => emulator.settleRefund(visa.account, ordinary.id)).toThrow(/no later outcome/);
+      const missing = await fetch(`${emulator.url}/_emulator/accounts/${visa.account}/refunds/re_nope/settle`, {
+        method: 'POST',
+      });
+      expect(missing.status).toBe(404);
+    });
+  });
 });

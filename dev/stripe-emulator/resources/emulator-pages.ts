@@ -11,6 +11,7 @@ import type { AccountState } from '../state/store.js';
 import { ONBOARDING_PATH_PREFIX } from './account-links.js';
 import { completeOnboarding, findConnectedAccount } from './accounts.js';
 import { completeAuthentication } from './payment-intent-confirm.js';
+import { settleRefund } from './refund-settlement.js';
 
 /**
  * Emulator-only endpoints (not Stripe's API, no API key needed):
@@ -18,6 +19,7 @@ import { completeAuthentication } from './payment-intent-confirm.js';
  *   GET  /_emulator/connect/onboarding/{token}                 the page an account link points at
  *   POST /_emulator/accounts/{account}/onboard                  finish onboarding without a browser
  *   GET  /_emulator/payment_intents/{intent}/authenticate       the 3-D Secure step (?account=…&outcome=fail)
+ *   POST /_emulator/accounts/{account}/refunds/{refund}/settle  the later outcome of a refund test card
  */
 interface Page {
   status: number;
@@ -97,6 +99,22 @@ function authenticatePage(emulator: Emulator, intentId: string, url: URL, events
   };
 }
 
+function settleRefundPage(emulator: Emulator, accountId: string, refundId: string, events: EventCollector): Page {
+  const account = emulator.state.find(accountId);
+  const refund = account?.refunds.get(refundId);
+  if (!account || !refund)
+    return {
+      status: 404,
+      json: { error: { type: 'invalid_request_error', message: `No such refund: '${refundId}' on '${accountId}'` } },
+    };
+  try {
+    return { status: 200, json: settleRefund(account, refund, events) };
+  } catch (error) {
+    if (error instanceof ApiError) return { status: error.status, json: error.toBody() };
+    throw error;
+  }
+}
+
 function route(emulator: Emulator, method: string, url: URL, events: EventCollector): Page {
   const path = url.pathname;
   if (method === 'GET' && path === '/_emulator/health')
@@ -105,6 +123,9 @@ function route(emulator: Emulator, method: string, url: URL, events: EventCollec
     return onboardingPage(emulator, path.slice(ONBOARDING_PATH_PREFIX.length), events);
   const onboard = /^\/_emulator\/accounts\/([^/]+)\/onboard$/.exec(path);
   if (method === 'POST' && onboard) return onboardAccount(emulator, decodeURIComponent(onboard[1]), events);
+  const settle = /^\/_emulator\/accounts\/([^/]+)\/refunds\/([^/]+)\/settle$/.exec(path);
+  if (method === 'POST' && settle)
+    return settleRefundPage(emulator, decodeURIComponent(settle[1]), decodeURIComponent(settle[2]), events);
   const authenticate = /^\/_emulator\/payment_intents\/([^/]+)\/authenticate$/.exec(path);
   if (method === 'GET' && authenticate)
     return authenticatePage(emulator, decodeURIComponent(authenticate[1]), url, events);
@@ -115,7 +136,7 @@ export function handleEmulatorPage(emulator: Emulator, req: IncomingMessage, res
   req.resume(); // bodies of these endpoints carry nothing the emulator needs
   const events = emulator.newEventCollector(null, null);
   const page = route(emulator, (req.method ?? 'GET').toUpperCase(), url, events);
-  // Onboarding and 3-D Secure pages change accounts and intents (health and error pages change nothing).
+  // Onboarding, 3-D Secure and refund settlement pages change accounts, intents and refunds (health and error pages change nothing).
   if (page.status === 200 && url.pathname !== '/_emulator/health') emulator.stateChanged();
   if (page.json !== undefined) send(res, page.status, 'application/json', JSON.stringify(page.json, null, 2));
   else send(res, page.status, HTML_TYPE, page.html ?? '');

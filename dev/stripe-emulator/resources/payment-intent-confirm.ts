@@ -129,6 +129,10 @@ function assertConfirmable(intent: PaymentIntentObject): void {
   }
 }
 
+function isDeclining(outcome: string): outcome is keyof typeof DECLINES {
+  return Object.hasOwn(DECLINES, outcome);
+}
+
 /** Runs a confirmation: the test card decides between approval, decline and authentication. */
 export function confirmIntent(ctx: ApiContext, intent: PaymentIntentObject, options: ConfirmOptions): void {
   assertConfirmable(intent);
@@ -139,7 +143,8 @@ export function confirmIntent(ctx: ApiContext, intent: PaymentIntentObject, opti
     throw invalidRequest(RETURN_URL_REQUIRED, { param: 'return_url' });
   }
   const outcome = cardOutcomeOf(ctx.account, method);
-  if (outcome === 'approve' || outcome === 'decline_increments') return authorize(ctx, intent, method);
+  // Every other outcome approves the charge (what sets it apart shows later: increments, refunds).
+  if (!isDeclining(outcome)) return authorize(ctx, intent, method);
   if (outcome === 'require_authentication' && !options.offSession && !options.errorOnRequiresAction) {
     return requireAction(ctx, intent, options.returnUrl);
   }

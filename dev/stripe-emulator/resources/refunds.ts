@@ -8,6 +8,7 @@ import type { ChargeObject, RefundObject } from '../state/objects.js';
 import { refundApplicationFee } from './application-fees.js';
 import { recordBalanceTransaction } from './ledger.js';
 import { findCharge, findPaymentIntent } from './lookups.js';
+import { refundCardOf } from './refund-settlement.js';
 
 const REASONS = ['duplicate', 'fraudulent', 'requested_by_customer'] as const;
 
@@ -99,7 +100,8 @@ function createRefund(ctx: ApiContext): JsonObject {
     reason,
     receipt_number: null,
     source_transfer_reversal: null,
-    status: 'succeeded',
+    // Stripe's pending-refund card: the refund waits for the issuer (counted and debited already, as on Stripe).
+    status: refundCardOf(account, charge) === 'refund_pending' ? 'pending' : 'succeeded',
     transfer_reversal: null,
   });
   charge.amount_refunded += amount;

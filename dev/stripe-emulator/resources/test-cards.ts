@@ -3,9 +3,18 @@ import { createHash } from 'node:crypto';
 /**
  * How a charge on a test card ends, like Stripe's test-mode cards. `decline_increments`: the authorization is
  * approved, every incremental authorization of it is declined (the issuer will not raise the hold).
+ * `refund_pending` / `refund_fails`: the charge is approved; its refunds settle later (Stripe docs, "Testing",
+ * Refunds): they begin `pending` and later succeed, or begin `succeeded` and later fail
+ * (`expired_or_canceled_card`). "Later" is when a test settles them (`settleRefund`, README).
  */
 export type CardOutcome =
-  'approve' | 'decline_generic' | 'decline_insufficient_funds' | 'require_authentication' | 'decline_increments';
+  | 'approve'
+  | 'decline_generic'
+  | 'decline_insufficient_funds'
+  | 'require_authentication'
+  | 'decline_increments'
+  | 'refund_pending'
+  | 'refund_fails';
 
 export interface TestCard {
   /** suffix of the shortcut ids: `pm_card_<name>` and `tok_<name>` */
@@ -55,13 +64,31 @@ const CARDS: readonly TestCard[] = [
   // Express, Discover and UnionPay only), so the charge reports `incremental_authorization.status: unavailable`.
   { name: 'jcb', number: '3566002020360505', brand: 'jcb', country: 'JP', funding: 'credit', outcome: 'approve' },
   // Emulator-only (Stripe documents no such card): holds fine, every increment is declined (402 card_declined).
+  // Its number is not one of Stripe's (4000000000007726 is Stripe's pending-refund card).
   {
     name: 'incrementDeclined',
-    number: '4000000000007726',
+    number: '4000000000007700',
     brand: 'visa',
     country: 'US',
     funding: 'credit',
     outcome: 'decline_increments',
+  },
+  // Stripe's refund test cards: "Asynchronous success" and "Asynchronous failure".
+  {
+    name: 'pendingRefund',
+    number: '4000000000007726',
+    brand: 'visa',
+    country: 'US',
+    funding: 'credit',
+    outcome: 'refund_pending',
+  },
+  {
+    name: 'refundFail',
+    number: '4000000000005126',
+    brand: 'visa',
+    country: 'US',
+    funding: 'credit',
+    outcome: 'refund_fails',
   },
 ];
 

@@ -188,8 +188,11 @@ export type RefundObject = {
   reason: string | null;
   receipt_number: null;
   source_transfer_reversal: null;
-  status: 'succeeded';
+  status: 'pending' | 'succeeded' | 'failed';
   transfer_reversal: null;
+  /** Only once the refund failed (Stripe omits them before). */
+  failure_reason?: string;
+  failure_balance_transaction?: string;
 };
 
 export type ChargeObject = {

@@ -147,6 +147,8 @@ const CARD_OUTCOMES: Record<CardOutcome, true> = {
   decline_insufficient_funds: true,
   require_authentication: true,
   decline_increments: true,
+  refund_pending: true,
+  refund_fails: true,
 };
 
 function isCardOutcome(value: unknown): value is CardOutcome {

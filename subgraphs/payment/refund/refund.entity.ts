@@ -11,11 +11,15 @@ export enum RefundReason {
 }
 registerEnumType(RefundReason, { name: 'RefundReason' });
 
+/** Transitions: refund.status.ts (PENDING → SUCCEEDED → FAILED; PENDING → FAILED | CANCELED). */
 export enum RefundStatus {
   /** Recorded before the provider call; or the provider reports it as still processing. */
   PENDING = 'PENDING',
+  /** The provider accepted it; a card refund can still fail afterwards (the issuer refuses it). */
   SUCCEEDED = 'SUCCEEDED',
+  /** Final: the money stayed with the operator; its amount is refundable again. */
   FAILED = 'FAILED',
+  /** Final: canceled before it was sent; its amount is refundable again. */
   CANCELED = 'CANCELED',
 }
 registerEnumType(RefundStatus, { name: 'RefundStatus' });
@@ -23,7 +27,14 @@ registerEnumType(RefundStatus, { name: 'RefundStatus' });
 @ObjectType({ description: 'Money an operator gave back from a payment, on its own account.' })
 @Entity({ tableName: 'refund' })
 export class Refund extends BaseEntity {
-  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'status' | 'providerRefundId' | 'amountMoney' | 'refundApplicationFee';
+  [OptionalProps]?:
+    | 'createdAt'
+    | 'updatedAt'
+    | 'status'
+    | 'providerRefundId'
+    | 'amountMoney'
+    | 'refundApplicationFee'
+    | 'failureReason';
 
   @ManyToOne({ entity: () => Payment, deleteRule: 'restrict', index: true })
   payment!: Payment;
@@ -53,6 +64,11 @@ export class Refund extends BaseEntity {
   @Field(() => RefundStatus)
   @Enum({ items: () => RefundStatus, type: 'string', nativeEnumName: undefined })
   status: RefundStatus = RefundStatus.PENDING;
+
+  /** The provider's reason once the refund FAILED (e.g. `expired_or_canceled_card`); null otherwise. */
+  @Field(() => String, { nullable: true, description: "Why the refund failed, in the provider's words (when FAILED)." })
+  @Property({ type: 'string', length: 255, nullable: true })
+  failureReason?: string | null;
 
   @Field(() => Money, { name: 'amount' })
   get amountMoney(): Money {

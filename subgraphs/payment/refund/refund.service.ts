@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { groupedBy } from '../../../platform/subgraph/context.js';
 import { badInput, notFound } from '../../../platform/errors.js';
 import type { Identity } from '../../../platform/identity.js';
@@ -11,8 +12,9 @@ import { Payment } from '../payment/payment.entity.js';
 import { accountOf } from '../payment/payment.service.js';
 import { PaymentStatus } from '../payment/payment.status.js';
 import { idempotencyKey } from '../stripe/keys.js';
-import type { PaymentProvider } from '../stripe/provider.js';
+import { ProviderFailure, type PaymentProvider, type ProviderRefund } from '../stripe/provider.js';
 import { Refund, RefundStatus, type RefundReason } from './refund.entity.js';
+import { nextRefundStatus, refundedAmountOf } from './refund.status.js';
 
 export interface RefundRequest {
   paymentId: string;
@@ -95,17 +97,103 @@ export class RefundService {
       },
       idempotencyKey.refund(refund.id),
     );
-    refund.providerRefundId = result.id;
-    refund.status = result.status;
-    // Monotone: a charge.refunded webhook may already have counted it (it sets max(refunded, provider total)).
-    const succeeded = all.filter((r) => r.status === RefundStatus.SUCCEEDED).reduce((sum, r) => sum + r.amount, 0);
-    payment.refundedAmount = Math.max(payment.refundedAmount, succeeded);
+    applyProviderRefund(refund, result);
+    await this.recountRefunded(payment, all, result.chargeId);
   }
+
+  /**
+   * Applies the provider's current state of one refund of `payment` (re-fetched: an event's copy may be stale) and
+   * recounts the payment's refunded amount. Runs under the session's lock. A refund made outside ChargeGraph has no
+   * row here and only moves the amount. Returns whether anything changed.
+   */
+  async settle(tx: EntityManager, payment: Payment, providerRefundId: string): Promise<boolean> {
+    const current = await this.provider.retrieveRefund(providerRefundId, accountOf(payment));
+    const refunds = await tx.find(Refund, { payment }, { orderBy: { id: 'asc' } });
+    const refund =
+      refunds.find((r) => r.providerRefundId === current.id) ??
+      refunds.find((r) => r.id === current.refundId && !r.providerRefundId);
+    const before = { status: refund?.status, refunded: payment.refundedAmount };
+    if (refund) applyProviderRefund(refund, current);
+    await this.recountRefunded(payment, refunds, current.chargeId);
+    await tx.flush();
+    return refund?.status !== before.status || payment.refundedAmount !== before.refunded;
+  }
+
+  /** Recounts `refundedAmount` by the one rule (refund.status.ts), from the provider's fresh total on the charge. */
+  async recountRefunded(payment: Payment, refunds: Refund[], chargeId: string | null): Promise<void> {
+    if (!chargeId) return;
+    const charge = await this.provider.retrieveCharge(chargeId, accountOf(payment));
+    payment.refundedAmount = refundedAmountOf(payment, refunds, charge.amountRefunded);
+  }
+
+  /**
+   * The way out for refunds no event settled: each one still PENDING after `olderThanMs` is settled by the
+   * provider's current state, and one never submitted (the provider's answer was lost) is sent again with its
+   * idempotency key (a refund the provider did create comes back as that same refund). Provider outages leave them
+   * for the next sweep.
+   */
+  async sweepPending(now: Date, olderThanMs: number, limit = 100): Promise<RefundSweepReport> {
+    const report: RefundSweepReport = { settled: 0, resubmitted: 0, unchanged: 0, deferred: 0, failed: [] };
+    const stale = await this.orm.em
+      .fork()
+      .find(
+        Refund,
+        { status: RefundStatus.PENDING, updatedAt: { $lt: new Date(now.getTime() - olderThanMs) } },
+        { populate: ['payment'], orderBy: { updatedAt: 'asc' }, limit },
+      );
+    for (const found of stale) {
+      try {
+        const outcome = await locked(this.orm, LockNamespace.SESSION, found.payment.sessionId, async (tx) => {
+          const refund = await tx.findOneOrFail(Refund, { id: found.id }, { populate: ['payment'] });
+          if (refund.status !== RefundStatus.PENDING) return 'unchanged';
+          if (isUnsubmitted(refund)) {
+            await this.submit(refund.payment, refund, await tx.find(Refund, { payment: refund.payment }));
+            await tx.flush();
+            return 'resubmitted';
+          }
+          const changed = await this.settle(tx, refund.payment, refund.providerRefundId ?? '');
+          // Still pending at the provider: touched, so the next look comes after another `olderThanMs`.
+          if (!changed) refund.updatedAt = now;
+          await tx.flush();
+          return changed ? 'settled' : 'unchanged';
+        });
+        report[outcome] += 1;
+      } catch (error) {
+        // One refund the provider refuses to talk about must not hold up the others; the sweeper logs it.
+        if (error instanceof ProviderFailure && error.kind === 'unavailable') report.deferred += 1;
+        else report.failed.push({ refundId: found.id, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    return report;
+  }
+}
+
+export interface RefundSweepReport {
+  /** PENDING refunds moved on by the provider's state (succeeded, failed, canceled). */
+  settled: number;
+  /** Refunds whose provider call was lost, sent again with their key. */
+  resubmitted: number;
+  /** Still pending at the provider. */
+  unchanged: number;
+  /** The provider was unavailable: left for the next sweep. */
+  deferred: number;
+  /** Anything else (logged by the sweeper; tried again next sweep). */
+  failed: Array<{ refundId: string; error: string }>;
+}
+
+/** The provider's state of a refund, through the forward-only state machine (late reads never go back). */
+function applyProviderRefund(refund: Refund, current: ProviderRefund): void {
+  refund.providerRefundId ??= current.id;
+  refund.status = nextRefundStatus(refund.status, current.status);
+  if (refund.status === RefundStatus.FAILED) refund.failureReason ??= current.failureReason ?? 'unknown';
 }
 
 const isUnsubmitted = (refund: Refund) => refund.status === RefundStatus.PENDING && !refund.providerRefundId;
 
-/** What can still be refunded: refunds in flight count as taken. Refunds made outside ChargeGraph arrive via webhook. */
+/**
+ * What can still be refunded: refunds in flight count as taken, failed and canceled ones do not (their amount is
+ * free again). Refunds made outside ChargeGraph arrive via webhook in `refundedAmount`.
+ */
 export function remainingOf(payment: Payment, refunds: Refund[]): number {
   const taken = refunds
     .filter((r) => r.status === RefundStatus.PENDING || r.status === RefundStatus.SUCCEEDED)

@@ -58,6 +58,19 @@ export interface ProviderRefund {
   id: string;
   status: RefundStatus;
   amount: number;
+  chargeId: string | null;
+  paymentIntentId: string | null;
+  /** Set once the refund failed (`expired_or_canceled_card`, `lost_or_stolen_card`, …). */
+  failureReason: string | null;
+  /** Our refund id, as written into the refund's metadata when we created it. */
+  refundId: string | null;
+}
+
+/** A refund event, translated: which refund and the state the event saw (the refund itself is re-fetched). */
+export interface ProviderRefundUpdate {
+  providerRefundId: string;
+  status: RefundStatus;
+  failureReason: string | null;
 }
 
 /** A verified provider event, reduced to what we act on. The object itself is always re-fetched. */
@@ -71,6 +84,8 @@ export interface ProviderEvent {
   paymentIdHint?: string;
   /** charge.dispute.*: the disputed charge and the dispute's state as the event saw it. */
   dispute?: { chargeId: string; status: DisputeStatus };
+  /** refund.updated, refund.failed, charge.refund.updated (refund events, in whichever name Stripe sends them). */
+  refund?: ProviderRefundUpdate;
 }
 
 export type ProviderFailureKind = 'declined' | 'action_required' | 'unavailable';
@@ -369,8 +384,15 @@ export class PaymentProvider {
         },
         ON(input.account, idempotencyKey),
       );
-      return { id: refund.id, amount: refund.amount, status: refundStatus(refund.status) };
+      return toRefund(refund);
     });
+  }
+
+  /** The refund's current state on the operator's account (the sweeper's way to settle one no event settled). */
+  retrieveRefund(refundId: string, account: string): Promise<ProviderRefund> {
+    return this.call('refunds.retrieve', async () =>
+      toRefund(await this.stripe.refunds.retrieve(refundId, {}, ON(account))),
+    );
   }
 
   // ---- Webhooks --------------------------------------------------------------------------------------------
@@ -506,6 +528,18 @@ function refundStatus(status: string | null): RefundStatus {
   }
 }
 
+function toRefund(refund: Stripe.Refund): ProviderRefund {
+  return {
+    id: refund.id,
+    amount: refund.amount,
+    status: refundStatus(refund.status),
+    chargeId: idOf(refund.charge),
+    paymentIntentId: idOf(refund.payment_intent),
+    failureReason: refund.failure_reason ?? null,
+    refundId: refund.metadata?.refundId ?? null,
+  };
+}
+
 function disputeStatus(status: string): DisputeStatus {
   if (status === 'won' || status === 'warning_closed' || status === 'prevented') return DisputeStatus.WON;
   if (status === 'lost') return DisputeStatus.LOST;
@@ -575,6 +609,15 @@ function toEvent(event: Stripe.Event, account: string | null): ProviderEvent {
   if (event.type === 'charge.dispute.created' || event.type === 'charge.dispute.closed') {
     const chargeId = idOf(event.data.object.charge);
     if (chargeId) base.dispute = { chargeId, status: disputeStatus(event.data.object.status) };
+  }
+  // A refund's changes, under each name Stripe sends them (`charge.refund.updated` for card refunds too).
+  if (event.type === 'refund.updated' || event.type === 'refund.failed' || event.type === 'charge.refund.updated') {
+    const refund = event.data.object;
+    base.refund = {
+      providerRefundId: refund.id,
+      status: refundStatus(refund.status),
+      failureReason: refund.failure_reason ?? null,
+    };
   }
   return base;
 }

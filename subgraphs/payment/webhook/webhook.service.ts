@@ -6,6 +6,8 @@ import { LockNamespace, locked, type Orm } from '../locks.js';
 import { Payment } from '../payment/payment.entity.js';
 import type { PaymentService } from '../payment/payment.service.js';
 import { nextDisputeStatus } from '../payment/payment.status.js';
+import { Refund } from '../refund/refund.entity.js';
+import type { RefundService } from '../refund/refund.service.js';
 import type { PaymentProvider, ProviderEvent } from '../stripe/provider.js';
 
 export type WebhookResult = 'applied' | 'unchanged' | 'duplicate' | 'ignored';
@@ -30,12 +32,14 @@ export class WebhookService {
     private readonly provider: PaymentProvider,
     private readonly payments: PaymentService,
     private readonly accounts: AccountService,
+    private readonly refunds: RefundService,
     private readonly logger: Logger,
   ) {}
 
   async handle(event: ProviderEvent): Promise<WebhookResult> {
     if (INTENT_EVENTS.has(event.type)) return this.onIntent(event);
     if (event.type === 'charge.refunded') return this.onRefunded(event);
+    if (event.refund) return this.onRefundUpdated(event, event.refund.providerRefundId);
     if (event.type === 'charge.dispute.created' || event.type === 'charge.dispute.closed') return this.onDispute(event);
     if (event.type === 'account.updated') return this.onAccount(event);
     return 'ignored';
@@ -55,17 +59,29 @@ export class WebhookService {
     );
   }
 
+  /** The charge's refunded total changed: recounted under the lock from a fresh read (refund.status.ts rule). */
   private async onRefunded(event: ProviderEvent): Promise<WebhookResult> {
     if (!event.account) return 'ignored';
     const charge = await this.provider.retrieveCharge(event.objectId, event.account);
     const payment = await this.paymentOfIntent(charge.paymentIntentId, event.account);
     if (!payment) return 'ignored';
     return this.onPayment(event, payment.sessionId, payment.id, async (tx, current) => {
-      if (charge.amountRefunded <= current.refundedAmount) return false;
-      current.refundedAmount = Math.min(charge.amountRefunded, current.amount ?? charge.amountRefunded);
+      const before = current.refundedAmount;
+      await this.refunds.recountRefunded(current, await tx.find(Refund, { payment: current }), charge.id);
       await tx.flush();
-      return true;
+      return current.refundedAmount !== before;
     });
+  }
+
+  /** A refund moved (pending → succeeded, succeeded → failed, …): its state machine and the payment's refunded amount. */
+  private async onRefundUpdated(event: ProviderEvent, providerRefundId: string): Promise<WebhookResult> {
+    if (!event.account) return 'ignored';
+    const refund = await this.provider.retrieveRefund(providerRefundId, event.account);
+    const payment = await this.paymentOfIntent(refund.paymentIntentId, event.account);
+    if (!payment) return 'ignored';
+    return this.onPayment(event, payment.sessionId, payment.id, (tx, current) =>
+      this.refunds.settle(tx, current, providerRefundId),
+    );
   }
 
   private async onDispute(event: ProviderEvent): Promise<WebhookResult> {
