@@ -9,7 +9,7 @@ import { requireService } from '../access.js';
 import { ChargingSession, ChargingSessionStatus, OPEN_STATUSES, StopReason } from '../session/session.entity.js';
 import { connectorOf, nearHoldLimit } from '../session/session.service.js';
 import { SessionWrites } from '../session/session.writes.js';
-import { applyMeterBatch } from './meter-batch.js';
+import { applyMeterBatch, checkChargerReading } from './meter-batch.js';
 import {
   ChargerMeterValueResult,
   IdTagStatus,
@@ -227,15 +227,8 @@ export class ChargerService {
         { chargePointId: value.chargePointId, transactionId: value.transactionId },
         {},
         (s, em) => {
-          if (s.stationId !== value.stationId) throw forbidden('This transaction belongs to another station.');
-          s.assertActive('record meter values for');
+          if (!checkChargerReading(s, value, now)) return false;
           const energyWh = value.energyRegisterWh - (s.meterStartWh ?? 0);
-          if (energyWh < 0)
-            throw new DomainError(
-              ErrorCode.METER_VALUE_IMPLAUSIBLE,
-              `The energy register (${value.energyRegisterWh} Wh) is below its start value (${s.meterStartWh} Wh).`,
-            );
-          if (!checkReading(s, { energyWh, measuredAt: value.measuredAt }, now)) return false;
           em.create(MeterValue, {
             session: s,
             energyWh,

@@ -71,7 +71,7 @@ export async function applyMeterBatch(
           `No transaction ${value.transactionId} at this charge point.`,
         );
       try {
-        if (!check(state, value, now)) {
+        if (!checkChargerReading(state.session, value, now, state)) {
           state.touched = true;
           return ChargerMeterValueResult.ok();
         }
@@ -123,20 +123,25 @@ export async function applyMeterBatch(
 }
 
 /**
- * The one-by-one path's rules, against the session as the batch's earlier values left it: false for an exact
- * resend (accepted, nothing to write); a DomainError for a refusal.
+ * A charger's meter value for `session`, by the rules of every path (batched or one by one), against `baseline`:
+ * the session as the batch's earlier values left it, or the session itself. False for an exact resend (accepted,
+ * nothing to write); a DomainError for a refusal.
  */
-function check(state: Progress, value: ChargerMeterValueInput, now: Date): boolean {
-  const s = state.session;
-  if (s.stationId !== value.stationId) throw forbidden('This transaction belongs to another station.');
-  s.assertActive('record meter values for');
-  const energyWh = value.energyRegisterWh - (s.meterStartWh ?? 0);
+export function checkChargerReading(
+  session: ChargingSession,
+  value: ChargerMeterValueInput,
+  now: Date,
+  baseline: ReadingBaseline = session,
+): boolean {
+  if (session.stationId !== value.stationId) throw forbidden('This transaction belongs to another station.');
+  session.assertActive('record meter values for');
+  const energyWh = value.energyRegisterWh - (session.meterStartWh ?? 0);
   if (energyWh < 0)
     throw new DomainError(
       ErrorCode.METER_VALUE_IMPLAUSIBLE,
-      `The energy register (${value.energyRegisterWh} Wh) is below its value at the start (${s.meterStartWh} Wh).`,
+      `The energy register (${value.energyRegisterWh} Wh) is below its start value (${session.meterStartWh} Wh).`,
     );
-  return checkReading(state, { energyWh, measuredAt: value.measuredAt }, now);
+  return checkReading(baseline, { energyWh, measuredAt: value.measuredAt }, now);
 }
 
 /** Every changed session's energy and last meter time in one statement. */

@@ -520,7 +520,7 @@ describe('a batch of meter values (one transaction for the whole batch)', () => 
       [false, 'NOT_FOUND', 'No transaction 999999998 at this charge point.'],
       [false, 'METER_VALUE_IMPLAUSIBLE', 'energyWh went backwards: 400 Wh is less than the last value of 500 Wh.'],
       [true, null, null],
-      [false, 'METER_VALUE_IMPLAUSIBLE', 'The energy register (500 Wh) is below its value at the start (1000 Wh).'],
+      [false, 'METER_VALUE_IMPLAUSIBLE', 'The energy register (500 Wh) is below its start value (1000 Wh).'],
       [
         false,
         'CONFLICT',
