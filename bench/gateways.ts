@@ -7,6 +7,8 @@
  * the same connections, every query against every target in interleaved rounds, sampling CPU and RSS of every
  * process from /proc. Writes bench-results/gateways-<time>/gateways.{json,md} (and bench-results/gateways-latest.*,
  * git-ignored) and prints the table; the processes' logs are in bench-results/gateways-<time>/logs.
+ * The peers and autocannon are bench/'s own dependencies: `npm run bench` runs bench/setup.ts first, which installs
+ * them on first use (bench/README.md).
  *
  *   npm run bench                                 # full run (≈ 9 min on 2 cores)
  *   npm run bench -- --quick                      # smoke (≈ 1.5 min): core targets, 1 round of 2 s, no warm-up

@@ -297,7 +297,7 @@ const hive =
   async ({ backend, port, workers, logDir, nodeArgs }) => {
     const child = await startNode(
       `gateway-hive${rust ? '-rust' : ''}${dedupe ? '' : '-nodedupe'}`,
-      'node_modules/@graphql-hive/gateway/dist/bin.js',
+      'bench/node_modules/@graphql-hive/gateway/dist/bin.js',
       {
         args: [
           'supergraph',
