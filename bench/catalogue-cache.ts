@@ -13,14 +13,9 @@ import 'reflect-metadata';
 import { createHash, randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { startStack } from '../dev/stack.js';
+import { dropStackDatabases, startStack } from '../dev/stack.js';
 import { signDevToken } from '../dev/tokens.js';
-import { SUBGRAPH_NAMES } from '../platform/config.js';
-import { databaseUrl, dropDatabase } from '../platform/database-admin.js';
 import { Role } from '../platform/identity.js';
-import { gatewayDatabaseUrl } from '../gateway/rate-limit.js';
-import { busDatabaseUrl } from '../platform/bus.js';
-import { ocppDatabaseUrl } from '../ocpp/config.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, connections: { type: 'string' } } });
 const SECONDS = Number(values.seconds ?? 5);
@@ -107,13 +102,7 @@ async function measure(cache: boolean): Promise<void> {
     );
   } finally {
     await stack.close();
-    const databases = [
-      ...SUBGRAPH_NAMES.map((name) => databaseUrl(stack.config, name)),
-      gatewayDatabaseUrl(stack.config),
-      ocppDatabaseUrl(stack.config),
-      busDatabaseUrl(stack.config),
-    ];
-    await Promise.all(databases.map((database) => dropDatabase(database)));
+    await dropStackDatabases(stack.config);
   }
 }
 

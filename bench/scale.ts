@@ -18,10 +18,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { addDays, seedBulk, type BulkResult } from '../dev/bulk-data.js';
-import { startStack, type Stack } from '../dev/stack.js';
+import { dropStackDatabases, startStack, type Stack } from '../dev/stack.js';
 import { signDevToken, type TokenClaims } from '../dev/tokens.js';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../platform/config.js';
-import { databaseUrl, dropDatabase } from '../platform/database-admin.js';
+import type { SubgraphName } from '../platform/config.js';
 import { Role } from '../platform/identity.js';
 
 const { values } = parseArgs({
@@ -406,6 +405,6 @@ try {
   process.exitCode = verdict === 'PASS' ? 0 : 1;
 } finally {
   await stack.close();
-  if (!values.keep) await Promise.all(SUBGRAPH_NAMES.map((name) => dropDatabase(databaseUrl(stack.config, name))));
+  if (!values.keep) await dropStackDatabases(stack.config);
   else log(`kept databases ${prefix}_*`);
 }

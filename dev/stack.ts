@@ -2,11 +2,15 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, SUBGRAPH_NAMES, type Config, type SubgraphName } from '../platform/config.js';
+import { busDatabaseUrl } from '../platform/bus.js';
+import { databaseUrl, dropDatabase } from '../platform/database-admin.js';
 import { createLogger } from '../platform/logger.js';
 import { createSubgraph, type Subgraph } from '../platform/subgraph/server.js';
 import { subgraphModules } from '../subgraphs/index.js';
 import { createGateway, type Gateway } from '../gateway/gateway.js';
 import { createOcppServer, type OcppServer } from '../ocpp/server.js';
+import { ocppDatabaseUrl } from '../ocpp/config.js';
+import { gatewayDatabaseUrl } from '../gateway/rate-limit.js';
 
 export interface StackOptions {
   /** Environment the processes would see (DATABASE_URL, secrets, …). */
@@ -106,4 +110,15 @@ async function freePort(): Promise<number> {
 /** Gateway first (stops taking requests), then the OCPP process (reports chargers disconnected), then subgraphs. */
 async function closeAll(started: Array<{ close(): Promise<void> }>): Promise<void> {
   for (const part of [...started].reverse()) await part.close().catch(() => {});
+}
+
+/** Drops every database a stack of this config made (each subgraph's, the gateway's, the OCPP process's, the bus). */
+export async function dropStackDatabases(config: Config): Promise<void> {
+  const databases = [
+    ...SUBGRAPH_NAMES.map((name) => databaseUrl(config, name)),
+    gatewayDatabaseUrl(config),
+    ocppDatabaseUrl(config),
+    busDatabaseUrl(config),
+  ];
+  await Promise.all(databases.map((url) => dropDatabase(url)));
 }

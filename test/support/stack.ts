@@ -1,11 +1,6 @@
-import { SUBGRAPH_NAMES } from '../../platform/config.js';
-import { busDatabaseUrl } from '../../platform/bus.js';
-import { databaseUrl, dropDatabase } from '../../platform/database-admin.js';
-import { startStack, type Stack, type StackOptions } from '../../dev/stack.js';
-import { gatewayDatabaseUrl } from '../../gateway/rate-limit.js';
+import { dropStackDatabases, startStack, type Stack, type StackOptions } from '../../dev/stack.js';
 import { signDevToken, type TokenClaims } from '../../dev/tokens.js';
 import { testEnv } from './config.js';
-import { ocppDatabaseUrl } from '../../ocpp/config.js';
 
 export interface GraphQLResponse<T> {
   status: number;
@@ -48,13 +43,7 @@ export async function startTestStack(
     },
     async destroy() {
       await stack.close();
-      const databases = [
-        ...SUBGRAPH_NAMES.map((name) => databaseUrl(stack.config, name)),
-        gatewayDatabaseUrl(stack.config),
-        ocppDatabaseUrl(stack.config),
-        busDatabaseUrl(stack.config),
-      ];
-      await Promise.all(databases.map((url) => dropDatabase(url)));
+      await dropStackDatabases(stack.config);
     },
   });
 }
