@@ -44,7 +44,12 @@ const busCommandSchema = z.discriminatedUnion('type', [
     chargePointId: z.string(),
     command: commandSchema,
   }),
-  z.object({ type: z.literal('claim'), replicaId: z.string(), chargePointId: z.string() }),
+  z.object({
+    type: z.literal('claim'),
+    replicaId: z.string(),
+    chargePointId: z.string(),
+    connectedAt: z.number(),
+  }),
 ]);
 /** On bus `ocpp_reply`: `ack` (I hold it, executing), then the outcome. */
 const busReplySchema = z.object({
@@ -86,9 +91,10 @@ export class CommandRouter {
   }
 
   /** Another replica (or this one) took a new connection of this charger: older sockets elsewhere are stale. */
-  async claim(chargePointId: string): Promise<void> {
+  async claim(connection: Pick<Connection, 'chargePointId' | 'connectedAt'>): Promise<void> {
+    const { chargePointId, connectedAt } = connection;
     await this.bus
-      .publish('ocpp_command', { type: 'claim', replicaId: this.replicaId, chargePointId })
+      .publish('ocpp_command', { type: 'claim', replicaId: this.replicaId, chargePointId, connectedAt })
       .catch((error: unknown) => this.logger.warn({ err: error, chargePointId }, 'could not claim a charger'));
   }
 
@@ -191,7 +197,8 @@ export class CommandRouter {
     const connection = this.connections.get(message.chargePointId);
     if (!connection) return;
     if (message.type === 'claim') {
-      if (message.replicaId === this.replicaId) return;
+      // A claim delayed on the bus must not close the newer socket that made it stale.
+      if (message.replicaId === this.replicaId || connection.connectedAt > message.connectedAt) return;
       connection.logger.info('charger connected to another replica; closing the stale socket here');
       await connection.close('replaced', CLOSE.REPLACED, 'Connected elsewhere').catch(() => {});
       return;

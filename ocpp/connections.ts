@@ -50,6 +50,8 @@ export class Connection {
   readonly chargePointId: string;
   readonly protocol: Protocol;
   readonly logger: Logger;
+  /** When the socket was accepted: between replicas, the newer connection of a charger wins. */
+  readonly connectedAt = Date.now();
   boot: { vendor?: string; model?: string; firmwareVersion?: string } = {};
   lastSeen = new Date();
   closedBy: CloseCause | undefined;

@@ -162,7 +162,7 @@ export async function createOcppServer(options: OcppServerOptions): Promise<Ocpp
     if (previous) void previous.close('replaced', CLOSE.REPLACED, 'Replaced by a new connection').catch(() => {});
     metrics.connected.inc({ protocol: connection.protocol });
     presence.reportNow(connection.presence(true));
-    void router.claim(connection.chargePointId);
+    void router.claim(connection);
     connection.logger.info({ stationId: login.stationId }, 'charge point connected');
     client.once('close', ({ code, reason }: { code: number; reason: string }) => {
       metrics.connected.dec({ protocol: connection.protocol });

@@ -170,6 +170,15 @@ describe('commands across replicas (bus)', () => {
     expect(platform.presenceOf('CMD-MOVER').every((report) => report.connected)).toBe(true);
     expect(await clientFor(a).send('CMD-MOVER', start)).toEqual({ accepted: true, detail: 'Accepted' });
   });
+  it('a claim that arrives late (older than the socket it would close) leaves the newer socket open', async () => {
+    const { client } = await connect(a, 'CMD-LATE-CLAIM', 'ocpp1.6');
+    const connectedAt = a.server.connections.get('CMD-LATE-CLAIM')?.connectedAt ?? 0;
+    await b.server.router.claim({ chargePointId: 'CMD-LATE-CLAIM', connectedAt: connectedAt - 1 });
+    // The bus delivers in order: the command after the claim finds the socket still there.
+    expect(await clientFor(b).send('CMD-LATE-CLAIM', start)).toEqual({ accepted: true, detail: 'Accepted' });
+    expect(client.state).toBe(1);
+    expect(a.server.connections.get('CMD-LATE-CLAIM')).toBeDefined();
+  });
 });
 
 describe('POST /commands is for signed services only', () => {

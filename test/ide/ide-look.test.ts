@@ -262,7 +262,8 @@ describe('the result view', () => {
       await page.getByRole('button', { name: 'JSON', exact: true }).click();
       await expect.poll(() => page.locator('.graphiql-response .result-window').isVisible()).toBe(true);
       expect(await page.locator('.cg-chart').count()).toBe(0);
-      expect(await editorText(page, '.graphiql-response')).toContain('"paymentCount": 3');
+      // The editor fills its lines after it becomes visible again.
+      await expect.poll(() => editorText(page, '.graphiql-response')).toContain('"paymentCount": 3');
       await page.getByRole('button', { name: 'Chart', exact: true }).click();
       await page.locator('.cg-chart canvas').waitFor();
 
