@@ -10,6 +10,8 @@ import { SessionJob, type SessionJobData } from './jobs.js';
  * after-commit effects (bus notifications, jobs). Built once in `provide`.
  */
 export class SessionRuntime {
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+
   constructor(
     readonly settings: SessionConfig,
     readonly chargers: ChargerCommandClient,
@@ -17,6 +19,15 @@ export class SessionRuntime {
     private readonly bus: Bus,
     private readonly jobs: JobQueue,
   ) {}
+
+  /** Work in flight per key in this process: a second caller with the same key waits for the first one's outcome. */
+  singleFlight<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const running = this.inFlight.get(key);
+    if (running) return running as Promise<T>;
+    const started = work().finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, started);
+    return started;
+  }
 
   /** After a committed change: `session_changed {id}` (a hint for live subscribers; losing one is harmless). */
   async changed(...ids: string[]): Promise<void> {

@@ -272,6 +272,10 @@ export class ChargingSession extends BaseEntity {
   @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
   settledAt?: Date | null;
 
+  /** Until when one settler (the job, or a stop settling at once, on any replica) has this session to itself. */
+  @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
+  settleClaimedUntil?: Date | null;
+
   @Field(() => Int, { description: 'Energy delivered so far (Wh), from the latest meter value.' })
   @Property({ type: 'integer' })
   energyWh: number = 0;

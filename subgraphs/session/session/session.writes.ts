@@ -23,6 +23,12 @@ const RETRYABLE = new Set<string>([
   ErrorCode.SERVICE_UNAVAILABLE,
 ]);
 
+/** Longer than one settle takes (a charge with the SDK's retries); a settler that crashed frees the session after it. */
+const SETTLE_LEASE_MS = 2 * 60_000;
+
+/** `busy`: another replica holds the session's settle lease right now. */
+export type SettleOutcome = 'settled' | 'open' | 'already' | 'busy';
+
 /**
  * The writes every path shares (app, charger, jobs): a session changed under its row lock, then — after the commit —
  * the bus notified and, when the change ended the session, the settle job queued.
@@ -156,27 +162,55 @@ export class SessionWrites {
    * hold of a FAILED/CANCELLED one. Throws when a retry can help (the job retries); a final payment error (e.g.
    * PAYMENT_DECLINED) is logged and settled: the payment subgraph keeps it flagged for attention.
    */
-  async settle(sessionId: string, now = new Date()): Promise<'settled' | 'open' | 'already'> {
-    const session = await this.em.fork().findOne(ChargingSession, { id: sessionId });
-    if (!session) return 'already';
-    if (session.isOpen()) return 'open';
-    if (session.settledAt) return 'already';
-    await this.upstream.markConnector(
-      { stationId: session.stationId, connectorId: session.connectorId, sessionId },
-      'ENDED',
+  async settle(sessionId: string, now = new Date()): Promise<SettleOutcome> {
+    // One settler per session in this process: the job and a stop settling at once wait for the same outcome.
+    return this.runtime.singleFlight(`settle:${sessionId}`, () => this.settleClaimed(sessionId, now));
+  }
+
+  /** Across replicas: a lease on the row; a settler that crashed loses it after SETTLE_LEASE_MS. */
+  private async settleClaimed(sessionId: string, now: Date): Promise<SettleOutcome> {
+    const em = this.em.fork();
+    const claimed = await em.nativeUpdate(
+      ChargingSession,
+      {
+        id: sessionId,
+        settledAt: null,
+        status: { $nin: [ChargingSessionStatus.PENDING, ChargingSessionStatus.ACTIVE] },
+        $or: [{ settleClaimedUntil: null }, { settleClaimedUntil: { $lt: now } }],
+      },
+      { settleClaimedUntil: new Date(now.getTime() + SETTLE_LEASE_MS) },
     );
+    const session = await em.findOne(ChargingSession, { id: sessionId });
+    if (!session || session.settledAt) return 'already';
+    if (session.isOpen()) return 'open';
+    // Another replica is settling it right now; the sweep re-queues it should that one never finish.
+    if (claimed === 0) return 'busy';
     try {
-      if (session.status === ChargingSessionStatus.COMPLETED) await this.upstream.charge(sessionId);
-      else await this.upstream.releaseHold(sessionId);
-    } catch (error) {
-      const code = error instanceof DomainError ? String(error.extensions.code) : undefined;
-      if (!code || RETRYABLE.has(code)) throw error;
-      this.ctx.logger.warn(
-        { sessionId, code, err: error },
-        'session settled with a payment error; left to the payment subgraph',
+      await this.upstream.markConnector(
+        { stationId: session.stationId, connectorId: session.connectorId, sessionId },
+        'ENDED',
       );
+      try {
+        if (session.status === ChargingSessionStatus.COMPLETED) await this.upstream.charge(sessionId);
+        else await this.upstream.releaseHold(sessionId);
+      } catch (error) {
+        const code = error instanceof DomainError ? String(error.extensions.code) : undefined;
+        if (!code || RETRYABLE.has(code)) throw error;
+        this.ctx.logger.warn(
+          { sessionId, code, err: error },
+          'session settled with a payment error; left to the payment subgraph',
+        );
+      }
+    } catch (error) {
+      // Give the lease back so that the job's retry need not wait for it to run out.
+      await em.nativeUpdate(ChargingSession, { id: sessionId }, { settleClaimedUntil: null });
+      throw error;
     }
-    await this.em.fork().nativeUpdate(ChargingSession, { id: sessionId, settledAt: null }, { settledAt: now });
+    await em.nativeUpdate(
+      ChargingSession,
+      { id: sessionId, settledAt: null },
+      { settledAt: now, settleClaimedUntil: null },
+    );
     await this.runtime.changed(sessionId);
     return 'settled';
   }
