@@ -155,6 +155,9 @@ export function attachOcpp201(connection: Connection): void {
       if (!params.evse && params.eventType === 'Started')
         throw occurrenceViolation('TransactionEvent Started needs the EVSE the transaction runs on.');
       if (params.evse) {
+        // One transaction per EVSE (it has one connector): an older one there is over, so the map stays bounded by
+        // the station's EVSEs whatever a charger sends.
+        for (const [id, other] of transactions) if (other.evseId === params.evse.id) transactions.delete(id);
         transaction = { evseId: params.evse.id, started: false, remoteStartId };
         transactions.set(transactionId, transaction);
       }
