@@ -9,6 +9,7 @@ import { applicationFeeRoutes } from './resources/application-fees.js';
 import { balanceRoutes } from './resources/balance.js';
 import { chargeRoutes } from './resources/charges.js';
 import { customerRoutes } from './resources/customers.js';
+import { closeDispute, disputeRoutes, findDispute, type DisputeOutcome } from './resources/disputes.js';
 import { eventRoutes } from './resources/events.js';
 import { captureRoutes } from './resources/payment-intent-capture.js';
 import { confirmRoutes } from './resources/payment-intent-confirm.js';
@@ -16,7 +17,7 @@ import { paymentIntentRoutes } from './resources/payment-intents.js';
 import { paymentMethodRoutes } from './resources/payment-methods.js';
 import { settleRefund } from './resources/refund-settlement.js';
 import { refundRoutes } from './resources/refunds.js';
-import type { RefundObject } from './state/objects.js';
+import type { DisputeObject, RefundObject } from './state/objects.js';
 import { FaultQueue } from './state/faults.js';
 import { IdempotencyStore } from './state/idempotency.js';
 import { snapshotState, StateFile } from './state/persistence.js';
@@ -45,6 +46,7 @@ export class Emulator {
     ...captureRoutes,
     ...chargeRoutes,
     ...refundRoutes,
+    ...disputeRoutes,
     ...balanceRoutes,
     ...applicationFeeRoutes,
     ...eventRoutes,
@@ -116,6 +118,17 @@ export class Emulator {
     return refund;
   }
 
+  /** `closeDispute` of the public API: closes an open dispute won or lost, its events delivered. */
+  closeDispute(accountId: string, disputeId: string, outcome: DisputeOutcome): DisputeObject {
+    const account = this.state.find(accountId);
+    if (!account) throw new Error(`no account ${accountId}`);
+    const events = this.newEventCollector(null, null);
+    const dispute = closeDispute(account, findDispute(account, disputeId, 'dispute'), outcome, events);
+    this.stateChanged();
+    this.webhooks.enqueue(events.emitted);
+    return dispute;
+  }
+
   /** Resolves ids for `expand[]`, looking on the acting account (and the platform for application fees). */
   resolverFor(account: AccountState): Resolver {
     const state = this.state;
@@ -126,6 +139,7 @@ export class Emulator {
       cus: (id) => account.customers.get(id),
       txn: (id) => account.balanceTransactions.get(id),
       re: (id) => account.refunds.get(id),
+      dp: (id) => account.disputes.get(id),
       fee: (id) => state.platform.applicationFees.get(id),
       acct: (id) => state.find(id)?.account,
     };

@@ -6,7 +6,8 @@ import { Emulator } from './emulator.js';
 import { listen } from './http/server.js';
 import { balanceOf } from './resources/ledger.js';
 import type { FaultKind, FaultMatch } from './state/faults.js';
-import type { RefundObject } from './state/objects.js';
+import type { DisputeOutcome } from './resources/disputes.js';
+import type { DisputeObject, RefundObject } from './state/objects.js';
 import type { RequestLogEntry } from './state/request-log.js';
 
 export interface StripeEmulatorOptions {
@@ -46,6 +47,14 @@ export interface StripeEmulator {
    * `pm_card_refundFail`: succeeded → failed), with its events; returns the refund. Throws when it has none.
    */
   settleRefund(accountId: string, refundId: string): RefundObject;
+  /**
+   * Closes an open dispute (from `pm_card_createDispute`) now, as Stripe does once the card network decides: `won`
+   * reinstates the disputed amount (not the dispute fee), `lost` keeps it withdrawn; with its events. Throws when the
+   * dispute is unknown (as `resource_missing`) or already closed.
+   */
+  closeDispute(accountId: string, disputeId: string, outcome: DisputeOutcome): DisputeObject;
+  /** The disputes on an account, newest first (inspection; Stripe's `GET /v1/disputes` is not emulated). */
+  disputesOf(accountId: string): DisputeObject[];
   /** resolves when all queued webhook deliveries (incl. retries due) are done */
   flushWebhooks(): Promise<void>;
   /** forgets all state (and removes the data file, if any) */
@@ -88,6 +97,12 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     },
     requests: (): RequestLogEntry[] => emulator.requestLog.snapshot(),
     settleRefund: (accountId, refundId) => emulator.settleRefund(accountId, refundId),
+    closeDispute: (accountId, disputeId, outcome) => emulator.closeDispute(accountId, disputeId, outcome),
+    disputesOf(accountId) {
+      const account = emulator.state.find(accountId);
+      if (!account) throw new Error(`unknown account ${accountId}`);
+      return account.disputes.newestFirst();
+    },
     flushWebhooks: () => emulator.webhooks.flush(),
     reset: () => emulator.reset(),
     async close() {
@@ -102,4 +117,6 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
 }
 
 export type { FaultKind, FaultMatch } from './state/faults.js';
+export type { DisputeOutcome } from './resources/disputes.js';
+export type { DisputeObject } from './state/objects.js';
 export { PLATFORM_ACCOUNT_ID } from './resources/accounts.js';

@@ -9,7 +9,7 @@ import { checkRequest, loadSpec, mapLimited, SchemaChecker, SPEC_AVAILABLE, SPEC
 import { recordingHttpClient, type RecordedExchange } from './support/recording-http-client.js';
 
 /** Endpoints the emulator serves beyond the spec subset (documented in the README). */
-const EXTENSIONS = ['GET /v1/payment_methods/{payment_method}'];
+const EXTENSIONS = ['GET /v1/payment_methods/{payment_method}', 'GET /v1/disputes/{dispute}'];
 
 const SCHEMA_BY_OBJECT: Record<string, string> = {
   account: 'account',
@@ -19,6 +19,7 @@ const SCHEMA_BY_OBJECT: Record<string, string> = {
   balance_transaction: 'balance_transaction',
   charge: 'charge',
   customer: 'customer',
+  dispute: 'dispute',
   event: 'event',
   payment_intent: 'payment_intent',
   payment_method: 'payment_method',
@@ -177,6 +178,23 @@ describe(`conformance with ${SPEC_DIR}`, () => {
       const later = await stripe.refunds.create({ payment_intent: paid.id, amount: 500 }, onAccount);
       emulator.settleRefund(account, later.id);
       await stripe.refunds.retrieve(later.id, { expand: ['failure_balance_transaction'] }, onAccount);
+    }
+
+    // The dispute test card: a dispute opens on capture (events carry it); one closes won, one lost.
+    for (const outcome of ['won', 'lost'] as const) {
+      const disputed = await stripe.paymentIntents.create(
+        {
+          amount: 3000,
+          currency: 'eur',
+          payment_method: 'pm_card_createDispute',
+          confirm: true,
+          allowed_payment_method_types: ['card'],
+        },
+        onAccount,
+      );
+      const [dispute] = emulator.disputesOf(account).filter((d) => d.payment_intent === disputed.id);
+      emulator.closeDispute(account, dispute.id, outcome);
+      await stripe.disputes.retrieve(dispute.id, { expand: ['charge'] }, onAccount);
     }
 
     await stripe.balance.retrieve({}, onAccount);

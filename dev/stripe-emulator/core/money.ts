@@ -105,3 +105,15 @@ export function formatAmount(amount: number, currency: string): string {
   const major = isZeroDecimal(currency) ? String(amount) : (amount / 100).toFixed(2);
   return `${major} ${currency.toUpperCase()}`;
 }
+
+/**
+ * Stripe's dispute fee, withdrawn with the disputed amount and kept whatever the outcome (Stripe support, "Dispute
+ * fees" and "June 2025 pricing updates for disputes": the counter fee is returned on a win, the dispute fee is not).
+ * USD 15.00 (US pricing); EUR 20.00 (EEA pricing since 10 April 2023, up from EUR 15.00). Other currencies: 1500
+ * minor units, a stand-in for "USD 15.00 or the equivalent in local currency".
+ */
+const DISPUTE_FEE: Record<string, number> = { usd: 1500, eur: 2000 };
+
+export function disputeFee(currency: string): number {
+  return DISPUTE_FEE[currency] ?? 1500;
+}

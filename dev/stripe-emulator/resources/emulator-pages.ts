@@ -11,6 +11,7 @@ import type { AccountState } from '../state/store.js';
 import { ONBOARDING_PATH_PREFIX } from './account-links.js';
 import { completeOnboarding, findConnectedAccount } from './accounts.js';
 import { completeAuthentication } from './payment-intent-confirm.js';
+import { closeDispute } from './disputes.js';
 import { settleRefund } from './refund-settlement.js';
 
 /**
@@ -20,6 +21,7 @@ import { settleRefund } from './refund-settlement.js';
  *   POST /_emulator/accounts/{account}/onboard                  finish onboarding without a browser
  *   GET  /_emulator/payment_intents/{intent}/authenticate       the 3-D Secure step (?account=…&outcome=fail)
  *   POST /_emulator/accounts/{account}/refunds/{refund}/settle  the later outcome of a refund test card
+ *   POST /_emulator/accounts/{account}/disputes/{dispute}/close?outcome=won|lost  the card network's decision
  */
 interface Page {
   status: number;
@@ -115,6 +117,34 @@ function settleRefundPage(emulator: Emulator, accountId: string, refundId: strin
   }
 }
 
+function closeDisputePage(
+  emulator: Emulator,
+  accountId: string,
+  disputeId: string,
+  url: URL,
+  events: EventCollector,
+): Page {
+  const account = emulator.state.find(accountId);
+  const dispute = account?.disputes.get(disputeId);
+  if (!account || !dispute)
+    return {
+      status: 404,
+      json: { error: { type: 'invalid_request_error', message: `No such dispute: '${disputeId}' on '${accountId}'` } },
+    };
+  const outcome = url.searchParams.get('outcome');
+  if (outcome !== 'won' && outcome !== 'lost')
+    return {
+      status: 400,
+      json: { error: { type: 'invalid_request_error', message: 'outcome must be won or lost', param: 'outcome' } },
+    };
+  try {
+    return { status: 200, json: closeDispute(account, dispute, outcome, events) };
+  } catch (error) {
+    if (error instanceof ApiError) return { status: error.status, json: error.toBody() };
+    throw error;
+  }
+}
+
 function route(emulator: Emulator, method: string, url: URL, events: EventCollector): Page {
   const path = url.pathname;
   if (method === 'GET' && path === '/_emulator/health')
@@ -126,6 +156,9 @@ function route(emulator: Emulator, method: string, url: URL, events: EventCollec
   const settle = /^\/_emulator\/accounts\/([^/]+)\/refunds\/([^/]+)\/settle$/.exec(path);
   if (method === 'POST' && settle)
     return settleRefundPage(emulator, decodeURIComponent(settle[1]), decodeURIComponent(settle[2]), events);
+  const close = /^\/_emulator\/accounts\/([^/]+)\/disputes\/([^/]+)\/close$/.exec(path);
+  if (method === 'POST' && close)
+    return closeDisputePage(emulator, decodeURIComponent(close[1]), decodeURIComponent(close[2]), url, events);
   const authenticate = /^\/_emulator\/payment_intents\/([^/]+)\/authenticate$/.exec(path);
   if (method === 'GET' && authenticate)
     return authenticatePage(emulator, decodeURIComponent(authenticate[1]), url, events);
@@ -136,7 +169,7 @@ export function handleEmulatorPage(emulator: Emulator, req: IncomingMessage, res
   req.resume(); // bodies of these endpoints carry nothing the emulator needs
   const events = emulator.newEventCollector(null, null);
   const page = route(emulator, (req.method ?? 'GET').toUpperCase(), url, events);
-  // Onboarding, 3-D Secure and refund settlement pages change accounts, intents and refunds (health and error pages change nothing).
+  // Onboarding, 3-D Secure, refund settlement and dispute closing pages change accounts, intents and refunds (health and error pages change nothing).
   if (page.status === 200 && url.pathname !== '/_emulator/health') emulator.stateChanged();
   if (page.json !== undefined) send(res, page.status, 'application/json', JSON.stringify(page.json, null, 2));
   else send(res, page.status, HTML_TYPE, page.html ?? '');

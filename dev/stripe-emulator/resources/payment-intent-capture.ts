@@ -5,6 +5,7 @@ import type { ParamReader } from '../core/params.js';
 import type { ApiContext, RouteDefinition } from '../http/router.js';
 import type { ChargeObject, PaymentIntentObject } from '../state/objects.js';
 import { captureCharge } from './charges.js';
+import { disputeIfTestCard } from './disputes.js';
 import { findCharge, findPaymentIntent } from './lookups.js';
 import { checkApplicationFee } from './payment-intent-rules.js';
 import { cardOutcomeOf } from './payment-methods.js';
@@ -52,6 +53,7 @@ function capturePaymentIntent(ctx: ApiContext): JsonObject {
   if (applicationFee !== undefined) intent.application_fee_amount = applicationFee;
   ctx.events.emit(account, 'charge.captured', charge);
   ctx.events.emit(account, 'payment_intent.succeeded', intent);
+  disputeIfTestCard(account, charge, ctx.events);
   return intent;
 }
 

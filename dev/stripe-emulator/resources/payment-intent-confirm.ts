@@ -4,6 +4,7 @@ import type { ApiContext, RouteDefinition } from '../http/router.js';
 import type { PaymentIntentObject, PaymentMethodObject } from '../state/objects.js';
 import type { AccountState } from '../state/store.js';
 import { captureCharge, createCharge, type Decline } from './charges.js';
+import { disputeIfTestCard } from './disputes.js';
 import { findPaymentIntent } from './lookups.js';
 import {
   assignPaymentMethod,
@@ -109,6 +110,7 @@ function authorize(ctx: ApiContext, intent: PaymentIntentObject, method: Payment
   intent.amount_received = intent.amount;
   ctx.events.emit(ctx.account, 'charge.succeeded', charge);
   ctx.events.emit(ctx.account, 'payment_intent.succeeded', intent);
+  disputeIfTestCard(ctx.account, charge, ctx.events);
 }
 
 function paymentMethodOf(ctx: ApiContext, intent: PaymentIntentObject): PaymentMethodObject {

@@ -64,6 +64,11 @@ function createRefund(ctx: ApiContext): JsonObject {
       { param: params.has('charge') ? 'charge' : 'payment_intent' },
     );
   }
+  // Stripe: a disputed charge cannot be refunded (the dispute already took the money back).
+  if (charge.disputed)
+    throw invalidRequest(`Charge ${charge.id} has been charged back; cannot issue a refund.`, {
+      code: 'charge_disputed',
+    });
   const remaining = charge.amount - charge.amount_refunded;
   if (remaining === 0)
     throw invalidRequest(`Charge ${charge.id} has already been refunded.`, { code: 'charge_already_refunded' });

@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto';
  * `refund_pending` / `refund_fails`: the charge is approved; its refunds settle later (Stripe docs, "Testing",
  * Refunds): they begin `pending` and later succeed, or begin `succeeded` and later fail
  * (`expired_or_canceled_card`). "Later" is when a test settles them (`settleRefund`, README).
+ * `dispute_fraudulent`: the charge succeeds, then the cardholder disputes it as fraudulent (docs "Testing", Disputes);
+ * the dispute closes when a test says so (`closeDispute`, README).
  */
 export type CardOutcome =
   | 'approve'
@@ -14,7 +16,8 @@ export type CardOutcome =
   | 'require_authentication'
   | 'decline_increments'
   | 'refund_pending'
-  | 'refund_fails';
+  | 'refund_fails'
+  | 'dispute_fraudulent';
 
 export interface TestCard {
   /** suffix of the shortcut ids: `pm_card_<name>` and `tok_<name>` */
@@ -89,6 +92,15 @@ const CARDS: readonly TestCard[] = [
     country: 'US',
     funding: 'credit',
     outcome: 'refund_fails',
+  },
+  // Stripe's dispute test card "Fraudulent" (pm_card_createDispute): a dispute opens as soon as the charge is captured.
+  {
+    name: 'createDispute',
+    number: '4000000000000259',
+    brand: 'visa',
+    country: 'US',
+    funding: 'credit',
+    outcome: 'dispute_fraudulent',
   },
 ];
 

@@ -297,5 +297,37 @@ export type ApplicationFeeObject = {
   refunds: { object: 'list'; data: FeeRefundObject[]; has_more: boolean; url: string };
 };
 
+export type DisputeStatus =
+  | 'warning_needs_response'
+  | 'warning_under_review'
+  | 'warning_closed'
+  | 'needs_response'
+  | 'under_review'
+  | 'won'
+  | 'lost';
+
+/** Every evidence field of the 2023-08-16 schema (`dispute_evidence`), all empty until evidence is given. */
+export type DisputeEvidence = Record<string, string | null>;
+
+export type DisputeObject = {
+  id: string;
+  object: 'dispute';
+  amount: number;
+  /** The withdrawal and, once won, the reinstatement, as full objects (Stripe embeds them). */
+  balance_transactions: BalanceTransactionObject[];
+  charge: string;
+  created: number;
+  currency: string;
+  evidence: DisputeEvidence;
+  evidence_details: { due_by: number | null; has_evidence: boolean; past_due: boolean; submission_count: number };
+  is_charge_refundable: boolean;
+  livemode: false;
+  metadata: Metadata;
+  payment_intent: string | null;
+  payment_method_details: { card: { brand: string; network_reason_code: string | null }; type: 'card' };
+  reason: string;
+  status: DisputeStatus;
+};
+
 /** An Event as stored: `body` is the exact JSON returned by the API and sent to webhooks. */
 export type EventRecord = { id: string; created: number; type: string; body: JsonObject };

@@ -11,7 +11,8 @@
  *     idempotency: [{ accountId, key, endpoint, fingerprint, response: { status, body, requestId } }] }
  *
  *   AccountSnapshot = { account, customers, paymentMethods, cardOutcomes: [[paymentMethodId, outcome]],
- *     paymentIntents, charges, refunds, balanceTransactions, applicationFees, events }
+ *     paymentIntents, charges, refunds, balanceTransactions, applicationFees, disputes, events }
+ *   (`disputes` came later in the same version: a file without it loads with none)
  *
  * Objects are stored exactly as the API returns them (events as `{ id, created, type, body }`). Only
  * completed idempotent results are kept; ids are random, so there are no counters to keep. Not kept:
@@ -28,6 +29,7 @@ import type {
   BalanceTransactionObject,
   ChargeObject,
   CustomerObject,
+  DisputeObject,
   EventRecord,
   PaymentIntentObject,
   PaymentMethodObject,
@@ -49,6 +51,8 @@ export interface AccountSnapshot {
   refunds: RefundObject[];
   balanceTransactions: BalanceTransactionObject[];
   applicationFees: ApplicationFeeObject[];
+  /** Absent in files written before disputes existed. */
+  disputes?: DisputeObject[];
   events: EventRecord[];
 }
 
@@ -78,6 +82,7 @@ function snapshotAccount(account: AccountState): AccountSnapshot {
     refunds: account.refunds.all(),
     balanceTransactions: account.balanceTransactions.all(),
     applicationFees: account.applicationFees.all(),
+    disputes: account.disputes.all(),
     events: account.events.all(),
   };
 }
@@ -149,6 +154,7 @@ const CARD_OUTCOMES: Record<CardOutcome, true> = {
   decline_increments: true,
   refund_pending: true,
   refund_fails: true,
+  dispute_fraudulent: true,
 };
 
 function isCardOutcome(value: unknown): value is CardOutcome {
@@ -181,6 +187,9 @@ function restoreAccount(target: AccountState, value: unknown, where: string): vo
   for (const item of list<BalanceTransactionObject>('balanceTransactions', 'balance_transaction'))
     target.balanceTransactions.add(item);
   for (const item of list<ApplicationFeeObject>('applicationFees', 'application_fee')) target.applicationFees.add(item);
+  // Added to version 1 later: older files have no disputes.
+  if (snapshot.disputes !== undefined)
+    for (const item of list<DisputeObject>('disputes', 'dispute')) target.disputes.add(item);
   for (const event of events(snapshot.events, `${where}.events`)) target.events.add(event);
   array(snapshot.cardOutcomes, `${where}.cardOutcomes`).forEach((entry, index) => {
     const at = `${where}.cardOutcomes[${index}]`;

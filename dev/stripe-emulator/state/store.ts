@@ -7,6 +7,7 @@ import type {
   BalanceTransactionObject,
   ChargeObject,
   CustomerObject,
+  DisputeObject,
   EventRecord,
   PaymentIntentObject,
   PaymentMethodObject,
@@ -24,6 +25,7 @@ export class AccountState {
   readonly refunds = new Collection<RefundObject>();
   readonly balanceTransactions = new Collection<BalanceTransactionObject>();
   readonly applicationFees = new Collection<ApplicationFeeObject>();
+  readonly disputes = new Collection<DisputeObject>();
   readonly events = new Collection<EventRecord>();
 
   constructor(
@@ -44,6 +46,7 @@ export class AccountState {
       this.refunds.size +
       this.balanceTransactions.size +
       this.applicationFees.size +
+      this.disputes.size +
       this.events.size
     );
   }
