@@ -233,9 +233,13 @@ describe('federation', () => {
 
   it('adds Station.sessions, newest first, for many stations in one SQL statement', async () => {
     let result: Awaited<ReturnType<typeof stations>> | undefined;
-    const statements = await countStatements(h.session.orm, async () => {
-      result = await stations({}, platformAdmin);
-    });
+    const statements = await countStatements(
+      h.session.orm,
+      async () => {
+        result = await stations({}, platformAdmin);
+      },
+      { within: true },
+    );
     expect(statements).toBe(1);
     expect(sessionIds(dataOf(result!))).toEqual([newestFirst(sessions[0], sessions[1], sessions[3]), [sessions[2].id]]);
     // Rows from the window-function query hydrate like any other: snapshot and price included.
