@@ -41,6 +41,55 @@ export function minorDigits(currency: string): number {
   return 2;
 }
 
+/*
+ * The integer helpers every money path uses: one rounding rule, one integer check, one bigint → number conversion.
+ */
+
+/** numerator / denominator rounded half up, for a non-negative numerator and a positive denominator. */
+export function roundHalfUp(numerator: bigint, denominator: bigint): bigint {
+  if (numerator < 0n || denominator <= 0n)
+    throw new RangeError('roundHalfUp takes a non-negative numerator and a positive denominator');
+  const quotient = numerator / denominator;
+  return 2n * (numerator % denominator) >= denominator ? quotient + 1n : quotient;
+}
+
+/** `amount × basisPoints / 10000`, rounded half up (in bigint: the product can exceed 2^53). */
+export const basisPointsOf = (amount: number, basisPoints: number): number =>
+  toSafeNumber(
+    roundHalfUp(
+      BigInt(nonNegativeInteger(amount, 'amount')) * BigInt(nonNegativeInteger(basisPoints, 'basisPoints')),
+      10_000n,
+    ),
+  );
+
+/** `part / whole` of `amount`, rounded half up: e.g. the share of a fee that a partial refund gives back. */
+export function proportionOf(amount: number, part: number, whole: number): number {
+  if (nonNegativeInteger(whole, 'whole') === 0) return 0;
+  return toSafeNumber(
+    roundHalfUp(BigInt(nonNegativeInteger(amount, 'amount')) * BigInt(nonNegativeInteger(part, 'part')), BigInt(whole)),
+  );
+}
+
+/** True for a whole, non-negative number of minor units that JavaScript represents exactly. */
+export const isMinorUnits = (value: number): boolean => Number.isSafeInteger(value) && value >= 0;
+
+/** The value when it is a non-negative safe integer; a RangeError naming it otherwise. */
+export function nonNegativeInteger(value: number, name: string): number {
+  if (!isMinorUnits(value)) throw new RangeError(`${name} must be a non-negative integer, got ${value}`);
+  return value;
+}
+
+/** A bigint as a number, or a RangeError when it would lose precision. */
+export function toSafeNumber(value: bigint): number {
+  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER))
+    throw new RangeError(`integer ${value} exceeds the safe range`);
+  return Number(value);
+}
+
+/** `sum()`/`count()` come back from PostgreSQL as bigint strings: exact integers or an error, never a float. */
+export const exactInteger = (value: string | number | bigint | null | undefined): number =>
+  value == null ? 0 : toSafeNumber(BigInt(value));
+
 /** An amount of money: integer minor units (cents, yen) and its ISO 4217 currency. */
 @ObjectType({
   description: 'An amount of money in integer minor units (e.g. cents; yen have none) of an ISO 4217 currency.',

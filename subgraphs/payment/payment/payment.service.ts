@@ -17,7 +17,8 @@ import {
   sessionNotCompleted,
 } from '../errors.js';
 import { isUuid } from '../../../platform/ids.js';
-import { LockNamespace, locked, safeInteger, type Orm } from '../locks.js';
+import { LockNamespace, locked, type Orm } from '../locks.js';
+import { exactInteger, isMinorUnits, nonNegativeInteger } from '../../../platform/money.js';
 import type { SessionDirectory, SessionForCharge, SessionForHold } from '../charging-session/session.directory.js';
 import { idempotencyKey } from '../stripe/keys.js';
 import { ProviderFailure, type PaymentProvider } from '../stripe/provider.js';
@@ -118,7 +119,7 @@ export class PaymentService {
     const hold = session.tariff?.preAuthorization;
     if (!hold || hold.amount <= 0)
       throw conflict("This session's tariff has no pre-authorisation amount: it is charged when it completes.");
-    assertMinorUnits(hold.amount);
+    nonNegativeInteger(hold.amount, 'hold amount');
     const account = await this.deps.accounts.payable(this.deps.orm.em.fork(), session.operator.id);
 
     const act = await locked(this.deps.orm, LockNamespace.SESSION, sessionId, async (tx) => {
@@ -199,7 +200,7 @@ export class PaymentService {
    */
   async incrementSessionHold(identity: Identity, sessionId: string, amount: number): Promise<HoldIncrement> {
     requireService(identity);
-    if (!Number.isSafeInteger(amount) || amount <= 0)
+    if (!isMinorUnits(amount) || amount === 0)
       throw badInput('amount is a positive integer of minor units (the new total to authorise).', 'amount');
     if (!isUuid(sessionId)) throw notFound('ChargingSession', sessionId);
     return locked(this.deps.orm, LockNamespace.SESSION, sessionId, async (tx) => {
@@ -244,7 +245,7 @@ export class PaymentService {
     if (session.status !== 'COMPLETED') throw sessionNotCompleted(session.status);
     const total = session.cost?.total;
     if (!total) throw new Error(`completed session ${sessionId} has no total cost`);
-    assertMinorUnits(total.amount);
+    nonNegativeInteger(total.amount, 'session total');
 
     // Most retries (double taps, concurrent callers, the sweeper) end here without taking the lock.
     const paid = await this.deps.orm.em.fork().findOne(Payment, { sessionId, status: PaymentStatus.SUCCEEDED });
@@ -573,11 +574,11 @@ export class PaymentService {
     );
     return rows.map((row) => ({
       currency: row.currency,
-      gross: safeInteger(row.gross),
-      applicationFees: safeInteger(row.fees),
-      refunded: safeInteger(row.refunded),
-      net: safeInteger(row.net),
-      paymentCount: safeInteger(row.payments),
+      gross: exactInteger(row.gross),
+      applicationFees: exactInteger(row.fees),
+      refunded: exactInteger(row.refunded),
+      net: exactInteger(row.net),
+      paymentCount: exactInteger(row.payments),
     }));
   }
 
@@ -624,11 +625,6 @@ function failureOf(payment: Payment): DomainError {
       payment.failureMessage ?? 'The card was declined; save another card and try again.',
     ),
   );
-}
-
-function assertMinorUnits(amount: number): void {
-  if (!Number.isSafeInteger(amount) || amount < 0)
-    throw new Error(`amount ${amount} is not a non-negative integer of minor units`);
 }
 
 function requiredAmount(amount: number | null | undefined): number {

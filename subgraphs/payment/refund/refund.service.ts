@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { groupedBy } from '../../../platform/subgraph/context.js';
 import { badInput, notFound } from '../../../platform/errors.js';
+import { isMinorUnits } from '../../../platform/money.js';
 import type { Identity } from '../../../platform/identity.js';
 import { requireRefund } from '../access.js';
 import { paymentNotRefundable, refundExceedsRemaining } from '../errors.js';
@@ -40,7 +41,7 @@ export class RefundService {
       : null;
     if (!found) throw notFound('Payment', request.paymentId);
     requireRefund(identity, found); // before anything is written
-    if (request.amount !== undefined && (!Number.isSafeInteger(request.amount) || request.amount <= 0)) {
+    if (request.amount !== undefined && (!isMinorUnits(request.amount) || request.amount === 0)) {
       throw badInput('A refund amount is a positive integer of minor units.', 'amount');
     }
 

@@ -1,5 +1,5 @@
 import { decimalToMicros, DECIMAL_SCALE } from '../../../platform/subgraph/decimal.js';
-import { minorDigits } from '../../../platform/money.js';
+import { minorDigits, nonNegativeInteger, roundHalfUp, toSafeNumber } from '../../../platform/money.js';
 
 /*
  * Pricing rule — the only place a session's price is computed (live cost and final cost alike).
@@ -51,14 +51,6 @@ const WH_PER_KWH = 1000n;
 const SECONDS_PER_HOUR = 3600n;
 const BASIS_POINTS = 10_000n;
 
-/** numerator / denominator rounded half up, for non-negative integers. */
-export function roundHalfUp(numerator: bigint, denominator: bigint): bigint {
-  if (numerator < 0n || denominator <= 0n)
-    throw new RangeError('roundHalfUp takes a non-negative numerator and a positive denominator');
-  const quotient = numerator / denominator;
-  return 2n * (numerator % denominator) >= denominator ? quotient + 1n : quotient;
-}
-
 /** quantity / unitsPerPriceUnit × price, converted to minor units of the currency and rounded half up. */
 function amountInMinorUnits(quantity: number, unitsPerPriceUnit: bigint, price: string, currency: string): bigint {
   const minorPerMajor = 10n ** BigInt(minorDigits(currency));
@@ -96,15 +88,4 @@ export function priceSession(tariff: PricingTariff, { energyWh, seconds }: Consu
     tax: toSafeNumber(tax),
     total: toSafeNumber(subtotal + tax),
   };
-}
-
-function nonNegativeInteger(value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value < 0)
-    throw new RangeError(`${name} must be a non-negative integer, got ${value}`);
-  return value;
-}
-
-function toSafeNumber(value: bigint): number {
-  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`amount ${value} is too large to represent`);
-  return Number(value);
 }
