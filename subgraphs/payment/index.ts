@@ -31,6 +31,8 @@ import { Sweeper } from './sweeper.js';
 import { ProcessedWebhookEvent } from './webhook/webhook.entity.js';
 import { webhookRoutes } from './webhook/webhook.routes.js';
 import { WebhookService } from './webhook/webhook.service.js';
+import { LedgerEntry } from './ledger/ledger-entry.entity.js';
+import { PaymentLedgerResolver } from './ledger/ledger.resolver.js';
 
 /** The services `provide` builds, once per process. */
 export interface PaymentServices {
@@ -73,6 +75,7 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
     ProcessedWebhookEvent,
     PaymentDecline,
     PaymentRevenueDaily,
+    LedgerEntry,
   ],
   migrations,
   resolvers: [
@@ -82,6 +85,7 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
     SessionPaymentResolver,
     RefundResolver,
     OperatorAnalyticsResolver,
+    PaymentLedgerResolver,
   ],
   orphanedTypes: [Operator, ChargingSession],
   referenceResolvers: paymentReferences,

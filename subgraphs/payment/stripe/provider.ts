@@ -49,9 +49,18 @@ export interface ProviderIntent {
 export interface ProviderCharge {
   id: string;
   paymentIntentId: string | null;
+  currency: string;
+  amountCaptured: number;
   /** Refunded from what was captured (not counting the released part of a partially captured hold). */
   amountRefunded: number;
   disputed: boolean;
+  /** The balance transaction that credited the capture to the account; null before the capture. */
+  balanceTransactionId: string | null;
+  /** The provider's own fee on that balance transaction (its `stripe_fee` part). */
+  providerFee: number;
+  /** The platform's application fee taken from the charge, and how much of it was given back with refunds. */
+  applicationFeeAmount: number;
+  applicationFeeRefunded: number;
 }
 
 export interface ProviderRefund {
@@ -64,6 +73,9 @@ export interface ProviderRefund {
   failureReason: string | null;
   /** Our refund id, as written into the refund's metadata when we created it. */
   refundId: string | null;
+  /** The balance transaction that took the refund from the account, and the one that gave it back if it failed. */
+  transactionId: string | null;
+  failureTransactionId: string | null;
 }
 
 /** A refund event, translated: which refund and the state the event saw (the refund itself is re-fetched). */
@@ -349,14 +361,28 @@ export class PaymentProvider {
 
   retrieveCharge(chargeId: string, account: string): Promise<ProviderCharge> {
     return this.call('charges.retrieve', async () => {
-      const charge = await this.stripe.charges.retrieve(chargeId, {}, ON(account));
+      const charge = await this.stripe.charges.retrieve(
+        chargeId,
+        { expand: ['balance_transaction', 'application_fee'] },
+        ON(account),
+      );
       // Stripe counts the uncaptured remainder of a partial capture in `amount_refunded`; it was never charged.
       const released = charge.captured ? charge.amount - charge.amount_captured : 0;
+      const txn = typeof charge.balance_transaction === 'object' ? charge.balance_transaction : null;
+      const fee = typeof charge.application_fee === 'object' ? charge.application_fee : null;
       return {
         id: charge.id,
         paymentIntentId: idOf(charge.payment_intent),
+        currency: charge.currency.toUpperCase(),
+        amountCaptured: charge.amount_captured,
         amountRefunded: Math.max(0, charge.amount_refunded - released),
         disputed: charge.disputed,
+        balanceTransactionId: idOf(charge.balance_transaction),
+        providerFee: (txn?.fee_details ?? [])
+          .filter((detail) => detail.type === 'stripe_fee')
+          .reduce((sum, detail) => sum + detail.amount, 0),
+        applicationFeeAmount: charge.application_fee_amount ?? 0,
+        applicationFeeRefunded: fee?.amount_refunded ?? 0,
       };
     });
   }
@@ -537,6 +563,8 @@ function toRefund(refund: Stripe.Refund): ProviderRefund {
     paymentIntentId: idOf(refund.payment_intent),
     failureReason: refund.failure_reason ?? null,
     refundId: refund.metadata?.refundId ?? null,
+    transactionId: idOf(refund.balance_transaction),
+    failureTransactionId: idOf(refund.failure_balance_transaction),
   };
 }
 

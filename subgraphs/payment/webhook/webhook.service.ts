@@ -6,6 +6,8 @@ import { LockNamespace, locked, type Orm } from '../locks.js';
 import { Payment } from '../payment/payment.entity.js';
 import type { PaymentService } from '../payment/payment.service.js';
 import { nextDisputeStatus } from '../payment/payment.status.js';
+import { setDisputeStatus } from '../payment/payment.transitions.js';
+import { Books } from '../ledger/books.js';
 import { Refund } from '../refund/refund.entity.js';
 import type { RefundService } from '../refund/refund.service.js';
 import type { PaymentProvider, ProviderEvent } from '../stripe/provider.js';
@@ -66,10 +68,15 @@ export class WebhookService {
     const payment = await this.paymentOfIntent(charge.paymentIntentId, event.account);
     if (!payment) return 'ignored';
     return this.onPayment(event, payment.sessionId, payment.id, async (tx, current) => {
-      const before = current.refundedAmount;
-      await this.refunds.recountRefunded(current, await tx.find(Refund, { payment: current }), charge.id);
+      const books = await Books.open(tx, current.id);
+      const changed = await this.refunds.recountRefunded(
+        current,
+        await tx.find(Refund, { payment: current }),
+        charge.id,
+        books,
+      );
       await tx.flush();
-      return current.refundedAmount !== before;
+      return changed;
     });
   }
 
@@ -92,11 +99,9 @@ export class WebhookService {
     const payment = await this.paymentOfIntent(charge.paymentIntentId, event.account);
     if (!payment) return 'ignored';
     return this.onPayment(event, payment.sessionId, payment.id, async (tx, current) => {
-      const next = nextDisputeStatus(current.disputeStatus, incoming);
-      if (next === current.disputeStatus) return false;
-      current.disputeStatus = next;
+      const changed = setDisputeStatus(current, nextDisputeStatus(current.disputeStatus, incoming));
       await tx.flush();
-      return true;
+      return changed;
     });
   }
 
