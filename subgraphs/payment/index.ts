@@ -33,6 +33,9 @@ import { webhookRoutes } from './webhook/webhook.routes.js';
 import { WebhookService } from './webhook/webhook.service.js';
 import { LedgerEntry } from './ledger/ledger-entry.entity.js';
 import { PaymentLedgerResolver } from './ledger/ledger.resolver.js';
+import { Dispute } from './dispute/dispute.entity.js';
+import { DisputeService } from './dispute/dispute.service.js';
+import { PaymentDisputesResolver } from './dispute/dispute.resolver.js';
 
 /** The services `provide` builds, once per process. */
 export interface PaymentServices {
@@ -42,6 +45,7 @@ export interface PaymentServices {
   cards: CardService;
   payments: PaymentService;
   refunds: RefundService;
+  disputes: DisputeService;
   webhooks: WebhookService;
   sweeper: Sweeper;
   sessions: SessionDirectory;
@@ -76,6 +80,7 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
     PaymentDecline,
     PaymentRevenueDaily,
     LedgerEntry,
+    Dispute,
   ],
   migrations,
   resolvers: [
@@ -86,6 +91,7 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
     RefundResolver,
     OperatorAnalyticsResolver,
     PaymentLedgerResolver,
+    PaymentDisputesResolver,
   ],
   orphanedTypes: [Operator, ChargingSession],
   referenceResolvers: paymentReferences,
@@ -106,7 +112,8 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
     const cards = new CardService(orm, provider);
     const payments = new PaymentService({ orm, provider, accounts, cards, sessions, logger });
     const refunds = new RefundService(orm, provider);
-    const webhooks = new WebhookService(orm, provider, payments, accounts, refunds, logger);
+    const disputes = new DisputeService(orm, provider, logger);
+    const webhooks = new WebhookService(orm, provider, payments, accounts, refunds, disputes, logger);
     const sweeper = new Sweeper({
       orm,
       sessions,
@@ -116,6 +123,8 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
       lookbackMs: settings.sweeper.lookbackMs,
       refunds,
       refundSettleAfterMs: settings.sweeper.refundSettleAfterMs,
+      disputes,
+      disputeRecheckAfterMs: settings.sweeper.disputeRecheckAfterMs,
     });
     orm.em.getEventManager().registerSubscriber(new DeclineRecorder()); // analytics: declined attempts, same transaction
     const bus = await Bus.connect(busDatabaseUrl(config), logger);
@@ -139,7 +148,9 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
       .register(PaymentResolver, new PaymentResolver(payments, provider))
       .register(RefundResolver, new RefundResolver(refunds))
       .register(SessionPaymentResolver, new SessionPaymentResolver())
-      .register(OperatorAnalyticsResolver, new OperatorAnalyticsResolver());
+      .register(OperatorAnalyticsResolver, new OperatorAnalyticsResolver())
+      .register(PaymentLedgerResolver, new PaymentLedgerResolver())
+      .register(PaymentDisputesResolver, new PaymentDisputesResolver());
     options.onServices?.({
       settings,
       provider,
@@ -147,6 +158,7 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
       cards,
       payments,
       refunds,
+      disputes,
       webhooks,
       sweeper,
       sessions,

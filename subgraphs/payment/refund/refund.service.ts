@@ -4,7 +4,7 @@ import { badInput, notFound } from '../../../platform/errors.js';
 import { isMinorUnits } from '../../../platform/money.js';
 import type { Identity } from '../../../platform/identity.js';
 import { requireRefund } from '../access.js';
-import { paymentNotRefundable, refundExceedsRemaining } from '../errors.js';
+import { paymentDisputed, paymentNotRefundable, refundExceedsRemaining } from '../errors.js';
 import { isUuid } from '../../../platform/ids.js';
 import { LockNamespace, locked, type Orm } from '../locks.js';
 import { OperatorPaymentAccount } from '../account/account.entity.js';
@@ -49,6 +49,8 @@ export class RefundService {
     const planned = await locked(this.orm, LockNamespace.SESSION, found.sessionId, async (tx) => {
       const payment = await tx.findOneOrFail(Payment, { id: found.id });
       if (payment.status !== PaymentStatus.SUCCEEDED) throw paymentNotRefundable(payment.status);
+      // A disputed charge cannot be refunded: the dispute already takes (or took) the money back to the card.
+      if (payment.disputeStatus) throw paymentDisputed(payment.disputeStatus);
       const refunds = await tx.find(Refund, { payment }, { orderBy: { id: 'asc' } });
       const books = await Books.open(tx, payment.id);
 

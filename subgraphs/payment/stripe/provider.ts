@@ -78,6 +78,19 @@ export interface ProviderRefund {
   failureTransactionId: string | null;
 }
 
+/** A dispute as the provider holds it now, with the balance transactions that moved its money. */
+export interface ProviderDispute {
+  id: string;
+  chargeId: string | null;
+  amount: number;
+  currency: string;
+  reason: string;
+  status: DisputeStatus;
+  evidenceDueBy: Date | null;
+  /** Signed: a withdrawal is negative (with the provider's dispute fee), a reinstatement positive. */
+  transactions: Array<{ id: string; amount: number; fee: number }>;
+}
+
 /** A refund event, translated: which refund and the state the event saw (the refund itself is re-fetched). */
 export interface ProviderRefundUpdate {
   providerRefundId: string;
@@ -94,8 +107,8 @@ export interface ProviderEvent {
   objectId: string;
   /** payment_intent.*: our payment id from the intent's metadata, only to find which lock to take. */
   paymentIdHint?: string;
-  /** charge.dispute.*: the disputed charge and the dispute's state as the event saw it. */
-  dispute?: { chargeId: string; status: DisputeStatus };
+  /** charge.dispute.*: which dispute of which charge (the dispute itself is re-fetched). */
+  dispute?: { disputeId: string; chargeId: string };
   /** refund.updated, refund.failed, charge.refund.updated (refund events, in whichever name Stripe sends them). */
   refund?: ProviderRefundUpdate;
 }
@@ -421,6 +434,22 @@ export class PaymentProvider {
     );
   }
 
+  retrieveDispute(disputeId: string, account: string): Promise<ProviderDispute> {
+    return this.call('disputes.retrieve', async () => {
+      const dispute = await this.stripe.disputes.retrieve(disputeId, {}, ON(account));
+      return {
+        id: dispute.id,
+        chargeId: idOf(dispute.charge),
+        amount: dispute.amount,
+        currency: dispute.currency.toUpperCase(),
+        reason: dispute.reason,
+        status: disputeStatus(dispute.status),
+        evidenceDueBy: dispute.evidence_details?.due_by ? new Date(dispute.evidence_details.due_by * 1000) : null,
+        transactions: dispute.balance_transactions.map((txn) => ({ id: txn.id, amount: txn.amount, fee: txn.fee })),
+      };
+    });
+  }
+
   // ---- Webhooks --------------------------------------------------------------------------------------------
 
   /**
@@ -634,9 +663,15 @@ function toEvent(event: Stripe.Event, account: string | null): ProviderEvent {
   ) {
     base.paymentIdHint = object.metadata?.paymentId;
   }
-  if (event.type === 'charge.dispute.created' || event.type === 'charge.dispute.closed') {
+  if (
+    event.type === 'charge.dispute.created' ||
+    event.type === 'charge.dispute.updated' ||
+    event.type === 'charge.dispute.closed' ||
+    event.type === 'charge.dispute.funds_withdrawn' ||
+    event.type === 'charge.dispute.funds_reinstated'
+  ) {
     const chargeId = idOf(event.data.object.charge);
-    if (chargeId) base.dispute = { chargeId, status: disputeStatus(event.data.object.status) };
+    if (chargeId) base.dispute = { disputeId: event.data.object.id, chargeId };
   }
   // A refund's changes, under each name Stripe sends them (`charge.refund.updated` for card refunds too).
   if (event.type === 'refund.updated' || event.type === 'refund.failed' || event.type === 'charge.refund.updated') {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { balancesOf } from '../ledger/books.js';
 import { LedgerEntry, LedgerEntryKind as K } from '../ledger/ledger-entry.entity.js';
+import { Dispute } from '../dispute/dispute.entity.js';
 import { Refund } from '../refund/refund.entity.js';
 import {
   adminOf,
@@ -12,6 +13,7 @@ import {
   newDriver,
   onboardedOperator,
   paymentRow,
+  reasonOf,
   refund,
   session,
   startHarness,
@@ -141,5 +143,92 @@ describe('the payment ledger', () => {
       /append-only: DELETE refused/,
     );
     expect((await h.subgraph.orm.em.fork().findOneOrFail(LedgerEntry, { id: entry.id })).amount).toBe(entry.amount);
+  });
+});
+
+describe('disputes that finish', () => {
+  const disputeOf = (paymentId: string) =>
+    h.subgraph.orm.em.fork().findOneOrFail(Dispute, { payment: paymentId }, { populate: ['payment'] });
+
+  /** A 2000 EUR cents session charged with Stripe's dispute test card: the dispute opens on capture. */
+  async function disputed() {
+    const operator = await onboardedOperator(h);
+    const driver = newDriver();
+    await driverWithCard(h, driver, 'pm_card_createDispute');
+    const s = session(h, { driverId: driver.sub!, operatorId: operator.id });
+    complete(s, 2000);
+    const paid = dataOf(await charge(h, driver, s.id)).chargeSession;
+    expect(paid.status).toBe('SUCCEEDED');
+    await h.emulator.flushWebhooks(); // charge.dispute.created, charge.dispute.funds_withdrawn
+    return { operator, admin: adminOf(operator.id), paid, sessionId: s.id };
+  }
+
+  it('opens with amount, reason and due date, withdraws the money and the fee; lost, the money stays out', async () => {
+    const { operator, admin, paid, sessionId } = await disputed();
+    const dispute = await disputeOf(paid.id);
+    expect(dispute).toMatchObject({
+      status: 'OPEN',
+      amount: 2000,
+      reason: 'fraudulent',
+      fundsWithdrawn: 2000,
+      fee: 2000,
+    });
+    const due = dispute.evidenceDueBy!.getTime() - Date.now();
+    expect(due).toBeGreaterThan(6 * 86_400_000);
+    expect(due).toBeLessThan(8 * 86_400_000);
+    expect((await kindsOf(paid.id)).slice(-3)).toEqual([
+      [K.DISPUTE_OPENED, 2000],
+      [K.DISPUTE_FUNDS_WITHDRAWN, 2000],
+      [K.PROVIDER_FEE, 2000],
+    ]);
+    expect(await operatorMoney(paid.id)).toBe(balance(operator.account));
+    expect(reasonOf(await refund(h, admin, paid.id, 100))).toBe('PAYMENT_NOT_REFUNDABLE');
+
+    h.emulator.closeDispute(operator.account, dispute.providerDisputeId, 'lost');
+    await h.emulator.flushWebhooks();
+    expect(await disputeOf(paid.id)).toMatchObject({ status: 'LOST', fundsReinstated: 0 });
+    expect((await kindsOf(paid.id)).at(-1)).toEqual([K.DISPUTE_LOST, 2000]);
+    expect(await operatorMoney(paid.id)).toBe(balance(operator.account));
+    expect(await paymentRow(h, sessionId)).toMatchObject({ disputeStatus: 'LOST' });
+
+    const query = `query ($id: ID!) { _entities(representations: [{ __typename: "Payment", id: $id }]) {
+      ... on Payment { disputeStatus disputes { status reason amount { amount currency } fundsWithdrawn { amount }
+        fundsReinstated { amount } fee { amount } } } } }`;
+    type View = { _entities: Array<{ disputeStatus: string; disputes: unknown[] }> };
+    expect(dataOf(await h.subgraph.run<View>(query, { id: paid.id }, admin))._entities[0]).toEqual({
+      disputeStatus: 'LOST',
+      disputes: [
+        {
+          status: 'LOST',
+          reason: 'fraudulent',
+          amount: { amount: 2000, currency: 'EUR' },
+          fundsWithdrawn: { amount: 2000 },
+          fundsReinstated: { amount: 0 },
+          fee: { amount: 2000 },
+        },
+      ],
+    });
+  });
+
+  it('won with its closing events lost: the sweeper re-reads it, the money comes back (the fee does not)', async () => {
+    const { operator, paid } = await disputed();
+    const dispute = await disputeOf(paid.id);
+    h.emulator.setWebhookUrl(undefined); // funds_reinstated and closed never arrive
+    try {
+      h.emulator.closeDispute(operator.account, dispute.providerDisputeId, 'won');
+    } finally {
+      h.emulator.setWebhookUrl(h.webhookUrl);
+    }
+    expect((await disputeOf(paid.id)).status).toBe('OPEN');
+    const report = await h.services.sweeper.runOnce({ disputeRecheckAfterMs: 0 });
+    expect(report.disputes?.settled).toBeGreaterThanOrEqual(1);
+    expect(await disputeOf(paid.id)).toMatchObject({ status: 'WON', fundsWithdrawn: 2000, fundsReinstated: 2000 });
+    expect((await kindsOf(paid.id)).slice(-2)).toEqual([
+      [K.DISPUTE_FUNDS_REINSTATED, 2000],
+      [K.DISPUTE_WON, 2000],
+    ]);
+    expect(await operatorMoney(paid.id)).toBe(balance(operator.account));
+    await h.services.sweeper.runOnce({ disputeRecheckAfterMs: 0 }); // a closed dispute is not looked at again
+    expect((await kindsOf(paid.id)).filter(([kind]) => kind === K.DISPUTE_FUNDS_REINSTATED)).toHaveLength(1);
   });
 });
