@@ -26,7 +26,8 @@ import { ChargingSession } from './references.js';
 import { SessionChangePublisher } from './charging-session/session-changes.js';
 import { SessionDirectory } from './charging-session/session.directory.js';
 import { createStripeClient } from './stripe/client.js';
-import { PaymentProvider } from './stripe/provider.js';
+import type { PaymentProvider } from './provider/payment-provider.js';
+import { StripeProvider } from './stripe/provider.js';
 import { Sweeper } from './sweeper.js';
 import { ProcessedWebhookEvent } from './webhook/webhook.entity.js';
 import { webhookRoutes } from './webhook/webhook.routes.js';
@@ -102,7 +103,7 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
         { host: settings.stripe.api.host, port: settings.stripe.api.port },
         'payment provider API overridden (emulator): no real money moves',
       );
-    const provider = new PaymentProvider(
+    const provider = new StripeProvider(
       createStripeClient(settings.stripe),
       { platform: settings.stripe.webhookSecret, connect: settings.stripe.connectWebhookSecret },
       logger,
@@ -143,7 +144,7 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
     }
 
     const container = new ResolverContainer()
-      .register(OperatorPaymentsResolver, new OperatorPaymentsResolver(accounts, payments))
+      .register(OperatorPaymentsResolver, new OperatorPaymentsResolver(accounts))
       .register(CardResolver, new CardResolver(cards))
       .register(PaymentResolver, new PaymentResolver(payments, provider))
       .register(RefundResolver, new RefundResolver(refunds))

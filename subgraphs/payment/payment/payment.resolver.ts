@@ -6,11 +6,12 @@ import { canSeeCard, canSeeClientSecret, canSeePayment, requireSeePayment } from
 import { Refund } from '../refund/refund.entity.js';
 import { refundsByPayment } from '../refund/refund.service.js';
 import { ChargingSession, Operator } from '../references.js';
-import type { PaymentProvider } from '../stripe/provider.js';
-import { Payment } from './payment.entity.js';
+import type { PaymentProvider } from '../provider/payment-provider.js';
+import { accountOf, Payment } from './payment.entity.js';
 import { AuthorizeChargingSessionInput } from './payment.inputs.js';
 import { Receipt, SessionHoldIncrement } from './payment.types.js';
-import { accountOf, paymentById, paymentBySession, type PaymentService } from './payment.service.js';
+import { paymentById, paymentBySession } from './payment.reads.js';
+import type { PaymentService } from './payment.service.js';
 import { PaymentStatus } from './payment.status.js';
 import { Money } from '../../../platform/money.js';
 
