@@ -41,6 +41,27 @@ export function minorDigits(currency: string): number {
   return 2;
 }
 
+/** numerator / denominator rounded half up (halves go away from zero), for a non-negative numerator. */
+export function roundHalfUp(numerator: bigint, denominator: bigint): bigint {
+  if (numerator < 0n || denominator <= 0n)
+    throw new RangeError('roundHalfUp takes a non-negative numerator and a positive denominator');
+  const quotient = numerator / denominator;
+  return 2n * (numerator % denominator) >= denominator ? quotient + 1n : quotient;
+}
+
+const BASIS_POINTS = 10_000n;
+
+/**
+ * The tax of one priced line: net × rate / 10000, rounded half up on that line alone. Session prices and receipts
+ * both use it, so a receipt's lines add up exactly to the price charged (tax is never rounded on a sum).
+ */
+export function lineTax(net: number, taxRateBasisPoints: number): number {
+  if (!Number.isSafeInteger(net) || net < 0) throw new RangeError(`net must be a non-negative integer, got ${net}`);
+  if (!Number.isSafeInteger(taxRateBasisPoints) || taxRateBasisPoints < 0)
+    throw new RangeError(`taxRateBasisPoints must be a non-negative integer, got ${taxRateBasisPoints}`);
+  return Number(roundHalfUp(BigInt(net) * BigInt(taxRateBasisPoints), BASIS_POINTS));
+}
+
 /** An amount of money: integer minor units (cents, yen) and its ISO 4217 currency. */
 @ObjectType({
   description: 'An amount of money in integer minor units (e.g. cents; yen have none) of an ISO 4217 currency.',

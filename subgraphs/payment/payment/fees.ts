@@ -1,3 +1,5 @@
+import { roundHalfUp } from '../../../platform/money.js';
+
 /** The platform's share of a payment, set per operator by platform admins (default: nothing). */
 export interface FeePolicy {
   /** Percentage in basis points (100 = 1 %), 0–10000. */
@@ -22,7 +24,7 @@ export function applicationFeeFor(amount: number, policy: Pick<FeePolicy, 'basis
   if (!Number.isSafeInteger(amount) || amount < 0)
     throw new RangeError(`amount must be a non-negative integer of minor units, got ${amount}`);
   if (amount === 0) return 0;
-  const proportional = (BigInt(amount) * BigInt(policy.basisPoints) + 5_000n) / 10_000n;
+  const proportional = roundHalfUp(BigInt(amount) * BigInt(policy.basisPoints), 10_000n);
   const fee = proportional + BigInt(policy.fixedAmount);
   return Number(fee > BigInt(amount) ? BigInt(amount) : fee);
 }
