@@ -27,6 +27,11 @@ import { SessionChangePublisher } from './charging-session/session-changes.js';
 import { SessionDirectory } from './charging-session/session.directory.js';
 import { createStripeClient } from './stripe/client.js';
 import { PaymentProvider } from './stripe/provider.js';
+import { IssuedReceipt, ReceiptCounter } from './receipt/receipt.entity.js';
+import { ReceiptResolver } from './receipt/receipt.resolver.js';
+import { RECEIPTS_PATH, receiptRoutes } from './receipt/receipt.routes.js';
+import { ReceiptService } from './receipt/receipt.service.js';
+import { ReceiptSources } from './receipt/receipt.sources.js';
 import { Sweeper } from './sweeper.js';
 import { ProcessedWebhookEvent } from './webhook/webhook.entity.js';
 import { webhookRoutes } from './webhook/webhook.routes.js';
@@ -43,6 +48,7 @@ export interface PaymentServices {
   webhooks: WebhookService;
   sweeper: Sweeper;
   sessions: SessionDirectory;
+  receipts: ReceiptService;
   /** The platform bus (`session_changed` after every committed payment change). */
   bus: Bus;
   /** pg-boss in the payment database (the sweeper's cron). */
@@ -73,6 +79,8 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
     ProcessedWebhookEvent,
     PaymentDecline,
     PaymentRevenueDaily,
+    IssuedReceipt,
+    ReceiptCounter,
   ],
   migrations,
   resolvers: [
@@ -82,6 +90,7 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
     SessionPaymentResolver,
     RefundResolver,
     OperatorAnalyticsResolver,
+    ReceiptResolver,
   ],
   orphanedTypes: [Operator, ChargingSession],
   referenceResolvers: paymentReferences,
@@ -102,6 +111,7 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
     const cards = new CardService(orm, provider);
     const payments = new PaymentService({ orm, provider, accounts, cards, sessions, logger });
     const refunds = new RefundService(orm, provider);
+    const receipts = new ReceiptService(orm, new ReceiptSources(sessions, services));
     const webhooks = new WebhookService(orm, provider, payments, accounts, refunds, logger);
     const sweeper = new Sweeper({
       orm,
@@ -135,7 +145,8 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
       .register(PaymentResolver, new PaymentResolver(payments, provider))
       .register(RefundResolver, new RefundResolver(refunds))
       .register(SessionPaymentResolver, new SessionPaymentResolver())
-      .register(OperatorAnalyticsResolver, new OperatorAnalyticsResolver());
+      .register(OperatorAnalyticsResolver, new OperatorAnalyticsResolver())
+      .register(ReceiptResolver, new ReceiptResolver(receipts));
     options.onServices?.({
       settings,
       provider,
@@ -146,12 +157,14 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
       webhooks,
       sweeper,
       sessions,
+      receipts,
       bus,
       jobs,
     });
     return {
       container,
       routes: webhookRoutes(provider, webhooks, logger),
+      signedRoutes: { path: RECEIPTS_PATH, routes: receiptRoutes(orm, receipts, logger) },
       // Jobs first (running sweeps finish and may still publish), then the bus.
       async close() {
         await jobs.stop();

@@ -19,6 +19,18 @@ export interface SessionForCharge extends SessionFacts {
   cost: { total: { amount: number; currency: string } | null } | null;
 }
 
+type Amount = { amount: number; currency: string };
+
+/** What a receipt copies from the session: its times, energy, station, tax rate and priced parts. */
+export interface SessionForReceipt extends SessionFacts {
+  startedAt: string;
+  endedAt: string | null;
+  energyWh: number;
+  station: { id: string };
+  tariff: { currency: string; taxRateBasisPoints: number };
+  cost: { energy: Amount; time: Amount; sessionFee: Amount; tax: Amount; total: Amount };
+}
+
 export interface CompletedSession {
   id: string;
   startedAt: string;
@@ -51,6 +63,16 @@ export class SessionDirectory {
       'ChargingSession',
       sessionId,
       `${BASE} cost { total { amount currency } }`,
+    );
+  }
+
+  forReceipt(sessionId: string): Promise<SessionForReceipt | null> {
+    const amount = '{ amount currency }';
+    return this.entities.resolveOne<SessionForReceipt>(
+      'session',
+      'ChargingSession',
+      sessionId,
+      `${BASE} startedAt endedAt energyWh station { id } tariff { currency taxRateBasisPoints } cost { energy ${amount} time ${amount} sessionFee ${amount} tax ${amount} total ${amount} }`,
     );
   }
 

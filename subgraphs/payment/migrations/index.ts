@@ -3,6 +3,7 @@ import { Migration20261124084528 } from './Migration20261124084528.js';
 import { Migration20261124092953 } from './Migration20261124092953.js';
 import { Migration20261203062133 } from './Migration20261203062133.js';
 import { Migration20261203065431 } from './Migration20261203065431.js';
+import { Migration20261203122235 } from './Migration20261203122235.js';
 
 /** Committed migrations in order; add new ones with `npm run migration:create -- payment`. */
 export const migrations: MigrationObject[] = [
@@ -10,4 +11,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261124092953', class: Migration20261124092953 },
   { name: 'Migration20261203062133', class: Migration20261203062133 },
   { name: 'Migration20261203065431', class: Migration20261203065431 },
+  { name: 'Migration20261203122235', class: Migration20261203122235 },
 ];
