@@ -49,7 +49,7 @@ export function receiptProxy({
         signal: AbortSignal.timeout(timeoutMs),
       });
       const body = Buffer.from(await upstream.arrayBuffer());
-      res.status(upstream.status);
+      res.status(upstream.status).setHeader('x-content-type-options', 'nosniff');
       for (const name of PASSED_HEADERS) {
         const value = upstream.headers.get(name);
         if (value) res.setHeader(name, value);
