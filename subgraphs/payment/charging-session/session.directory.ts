@@ -66,12 +66,13 @@ export class SessionDirectory {
     );
   }
 
-  forReceipt(sessionId: string): Promise<SessionForReceipt | null> {
+  /** Several sessions in one `_entities` call (the receipts of a page of payments). */
+  forReceipts(sessionIds: string[]): Promise<Array<SessionForReceipt | null>> {
     const amount = '{ amount currency }';
-    return this.entities.resolveOne<SessionForReceipt>(
+    return this.entities.resolve<SessionForReceipt>(
       'session',
       'ChargingSession',
-      sessionId,
+      sessionIds,
       `${BASE} startedAt endedAt energyWh station { id } tariff { currency taxRateBasisPoints } cost { energy ${amount} time ${amount} sessionFee ${amount} tax ${amount} total ${amount} }`,
     );
   }

@@ -17,7 +17,12 @@ export class ReceiptResolver {
       'Once the payment succeeded with an amount: issued by the operator on first read, numbered per operator. The card is shown to the paying driver only.',
   })
   async receipt(@Root() payment: Payment, @Ctx() ctx: RequestContext): Promise<Receipt | null> {
-    const issued = await this.receipts.receiptOf(payment, await ctx.loader(issuedReceiptByPayment).load(payment.id));
+    const facts = ctx.loader(this.receipts.sources.loader);
+    const issued = await this.receipts.receiptOf(
+      payment,
+      await ctx.loader(issuedReceiptByPayment).load(payment.id),
+      (subject) => facts.load(subject),
+    );
     if (!issued) return null;
     const refunds = await ctx.loader(refundsByPayment).load(payment.id);
     return receiptView(issued, refunds, canSeeCard(ctx.identity, payment));

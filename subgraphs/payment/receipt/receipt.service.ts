@@ -3,13 +3,13 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { LoaderFactory } from '../../../platform/subgraph/context.js';
 import { Money } from '../../../platform/money.js';
 import { isUuid } from '../../../platform/ids.js';
-import type { Orm } from '../locks.js';
+import { locked, LockNamespace, type Orm } from '../locks.js';
 import type { Payment } from '../payment/payment.entity.js';
 import { PaymentStatus } from '../payment/payment.status.js';
 import { RefundStatus, type Refund } from '../refund/refund.entity.js';
 import { IssuedReceipt } from './receipt.entity.js';
 import { chargeLines, lineTotal, rateOf, refundLine, sumOf, type PricedSession } from './receipt.lines.js';
-import type { ReceiptFacts, ReceiptSources } from './receipt.sources.js';
+import type { ReceiptFacts, ReceiptSources, ReceiptSubject } from './receipt.sources.js';
 import { Receipt, ReceiptLine, ReceiptMerchant, ReceiptStation } from './receipt.types.js';
 
 /** Only a succeeded payment that took money has a receipt. */
@@ -25,29 +25,51 @@ export const formatReceiptNumber = (sequence: number) => String(sequence).padSta
  * Issues receipts on first read and shows them. Numbers are gapless per operator: the operator's counter row is
  * advanced (`insert … on conflict do update … returning`) in the same transaction that stores the receipt, so a
  * number is taken only by a receipt that commits; the upsert's row lock makes concurrent issues of one operator
- * wait for each other, one number each. Two first reads of one payment: the second insert hits the unique payment
- * id, its transaction (counter included) rolls back, and it reads the winner's receipt.
+ * wait for each other, one number each. First reads of one payment: in one process they share one issue; across
+ * replicas the payment's advisory lock lets one issue it and the others find it (the unique payment id backs both).
  */
 export class ReceiptService {
   constructor(
     private readonly orm: Orm,
-    private readonly sources: ReceiptSources,
+    readonly sources: ReceiptSources,
   ) {}
 
-  /** The issued receipt of the payment, issuing it now when there is none yet; null when it has no receipt. */
-  async receiptOf(payment: Payment, issued?: IssuedReceipt | null): Promise<IssuedReceipt | null> {
+  /** Issues under way in this process, by payment: concurrent first reads of one payment share one issue. */
+  private readonly issuing = new Map<string, Promise<IssuedReceipt>>();
+
+  /**
+   * The issued receipt of the payment, issuing it now when there is none yet; null when it has no receipt.
+   * `issued`: what a request's loader found (null: none yet; left out: looked up here); `gather`: how to get the
+   * facts (a request batches them for all its receipts).
+   */
+  async receiptOf(
+    payment: Payment,
+    issued?: IssuedReceipt | null,
+    gather: (subject: ReceiptSubject) => Promise<ReceiptFacts> = (subject) => this.sources.gather(subject),
+  ): Promise<IssuedReceipt | null> {
     if (!hasReceipt(payment)) return null;
-    if (issued) return issued;
-    const found = await this.orm.em.fork().findOne(IssuedReceipt, { paymentId: payment.id });
-    return found ?? this.issue(payment);
+    const existing =
+      issued !== undefined ? issued : await this.orm.em.fork().findOne(IssuedReceipt, { paymentId: payment.id });
+    if (existing) return existing;
+    let issue = this.issuing.get(payment.id);
+    if (!issue) {
+      issue = this.issue(payment, gather).finally(() => this.issuing.delete(payment.id));
+      this.issuing.set(payment.id, issue);
+    }
+    return issue;
   }
 
-  private async issue(payment: Payment & { amount: number }): Promise<IssuedReceipt> {
-    // Facts first, outside the transaction: no counter row stays locked while other subgraphs answer.
-    const facts = await this.sources.gather(payment.sessionId, payment.operatorId);
-    const em = this.orm.em.fork();
+  private async issue(
+    payment: Payment & { amount: number },
+    gather: (subject: ReceiptSubject) => Promise<ReceiptFacts>,
+  ): Promise<IssuedReceipt> {
+    // Facts first, outside the transaction: no lock is held while other subgraphs answer.
+    const facts = await gather({ sessionId: payment.sessionId, operatorId: payment.operatorId });
     try {
-      return await em.transactional(async (tx) => {
+      return await locked(this.orm, LockNamespace.RECEIPT, payment.id, async (tx) => {
+        // Another replica may have issued it while we gathered: then its receipt, and no number is taken.
+        const found = await tx.findOne(IssuedReceipt, { paymentId: payment.id });
+        if (found) return found;
         const [counter] = await tx.execute<Array<{ last_number: number }>>(
           `insert into receipt_counter (operator_id, last_number) values (?, 1)
            on conflict (operator_id) do update set last_number = receipt_counter.last_number + 1
@@ -60,7 +82,7 @@ export class ReceiptService {
       });
     } catch (error) {
       if (!(error instanceof UniqueConstraintViolationException)) throw error;
-      // Another first read of this payment issued it meanwhile; our number went back with our transaction.
+      // Belt and braces (the lock above prevents it): the other receipt won; our number went back with our rollback.
       return await this.orm.em.fork().findOneOrFail(IssuedReceipt, { paymentId: payment.id });
     }
   }

@@ -11,7 +11,9 @@ import { IDENTITY_HEADER, Role, signIdentity, type Identity } from '../../../pla
 import { lineTax } from '../../../platform/money.js';
 import { createLogger } from '../../../platform/logger.js';
 import { testConfig } from '../../../test/support/config.js';
+import { Payment } from '../payment/payment.entity.js';
 import { IssuedReceipt } from '../receipt/receipt.entity.js';
+import { ReceiptService } from '../receipt/receipt.service.js';
 import { chargeLines, splitGross, sumOf } from '../receipt/receipt.lines.js';
 import {
   adminOf,
@@ -312,6 +314,21 @@ describe('receipt numbers', () => {
     expect(new Set(reads.map((r) => r!.number))).toEqual(new Set(['000001']));
     const next = await paidSession(operator);
     expect((await readReceipt(next.paymentId, next.driver))!.number).toBe('000002');
+  });
+});
+
+describe('receipt issue across replicas', () => {
+  it('lets one of two replicas issue a payment read on both at once; the other finds it, no number is lost', async () => {
+    const operator = await merchant();
+    const { paymentId } = await paidSession(operator);
+    const payment = await h.subgraph.orm.em.fork().findOneOrFail(Payment, { id: paymentId });
+    // Two services on the same database, as two replicas would be (no shared in-process state).
+    const replicas = [h.services.receipts, new ReceiptService(h.subgraph.orm, h.services.receipts.sources)];
+    const issued = await Promise.all(replicas.flatMap((r) => [r.receiptOf(payment, null), r.receiptOf(payment, null)]));
+    expect(new Set(issued.map((r) => r!.number))).toEqual(new Set([1]));
+    const next = await paidSession(operator);
+    const nextPayment = await h.subgraph.orm.em.fork().findOneOrFail(Payment, { id: next.paymentId });
+    expect((await replicas[1].receiptOf(nextPayment))!.number).toBe(2);
   });
 });
 
