@@ -41,7 +41,11 @@ export function minorDigits(currency: string): number {
   return 2;
 }
 
-/** numerator / denominator rounded half up (halves go away from zero), for a non-negative numerator. */
+/*
+ * The integer helpers every money path uses: one rounding rule, one integer check, one bigint → number conversion.
+ */
+
+/** numerator / denominator rounded half up, for a non-negative numerator and a positive denominator. */
 export function roundHalfUp(numerator: bigint, denominator: bigint): bigint {
   if (numerator < 0n || denominator <= 0n)
     throw new RangeError('roundHalfUp takes a non-negative numerator and a positive denominator');
@@ -49,18 +53,49 @@ export function roundHalfUp(numerator: bigint, denominator: bigint): bigint {
   return 2n * (numerator % denominator) >= denominator ? quotient + 1n : quotient;
 }
 
-const BASIS_POINTS = 10_000n;
+/** `amount × basisPoints / 10000`, rounded half up (in bigint: the product can exceed 2^53). */
+export const basisPointsOf = (amount: number, basisPoints: number): number =>
+  toSafeNumber(
+    roundHalfUp(
+      BigInt(nonNegativeInteger(amount, 'amount')) * BigInt(nonNegativeInteger(basisPoints, 'basisPoints')),
+      10_000n,
+    ),
+  );
+
+/** `part / whole` of `amount`, rounded half up: e.g. the share of a fee that a partial refund gives back. */
+export function proportionOf(amount: number, part: number, whole: number): number {
+  if (nonNegativeInteger(whole, 'whole') === 0) return 0;
+  return toSafeNumber(
+    roundHalfUp(BigInt(nonNegativeInteger(amount, 'amount')) * BigInt(nonNegativeInteger(part, 'part')), BigInt(whole)),
+  );
+}
+
+/** True for a whole, non-negative number of minor units that JavaScript represents exactly. */
+export const isMinorUnits = (value: number): boolean => Number.isSafeInteger(value) && value >= 0;
+
+/** The value when it is a non-negative safe integer; a RangeError naming it otherwise. */
+export function nonNegativeInteger(value: number, name: string): number {
+  if (!isMinorUnits(value)) throw new RangeError(`${name} must be a non-negative integer, got ${value}`);
+  return value;
+}
+
+/** A bigint as a number, or a RangeError when it would lose precision. */
+export function toSafeNumber(value: bigint): number {
+  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER))
+    throw new RangeError(`integer ${value} exceeds the safe range`);
+  return Number(value);
+}
+
+/** `sum()`/`count()` come back from PostgreSQL as bigint strings: exact integers or an error, never a float. */
+export const exactInteger = (value: string | number | bigint | null | undefined): number =>
+  value == null ? 0 : toSafeNumber(BigInt(value));
 
 /**
  * The tax of one priced line: net × rate / 10000, rounded half up on that line alone. Session prices and receipts
  * both use it, so a receipt's lines add up exactly to the price charged (tax is never rounded on a sum).
  */
-export function lineTax(net: number, taxRateBasisPoints: number): number {
-  if (!Number.isSafeInteger(net) || net < 0) throw new RangeError(`net must be a non-negative integer, got ${net}`);
-  if (!Number.isSafeInteger(taxRateBasisPoints) || taxRateBasisPoints < 0)
-    throw new RangeError(`taxRateBasisPoints must be a non-negative integer, got ${taxRateBasisPoints}`);
-  return Number(roundHalfUp(BigInt(net) * BigInt(taxRateBasisPoints), BASIS_POINTS));
-}
+export const lineTax = (net: number, taxRateBasisPoints: number): number =>
+  basisPointsOf(nonNegativeInteger(net, 'net'), nonNegativeInteger(taxRateBasisPoints, 'taxRateBasisPoints'));
 
 /** An amount of money: integer minor units (cents, yen) and its ISO 4217 currency. */
 @ObjectType({

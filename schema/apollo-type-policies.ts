@@ -6,7 +6,7 @@
  *   import { possibleTypes, typePolicies } from './apollo-type-policies';
  *   const cache = new InMemoryCache({ possibleTypes, typePolicies });
  *
- * - Entities (an identity: `__typename` + `id`; select `id` wherever you select one): ChargePoint, ChargingSession, Connector, Operator, OperatorPaymentAccount, Payment, PaymentMethod, ReceiptStation, Refund, Station, Tariff.
+ * - Entities (an identity: `__typename` + `id`; select `id` wherever you select one): ChargePoint, ChargingSession, Connector, Dispute, LedgerEntry, Operator, OperatorPaymentAccount, Payment, PaymentMethod, ReceiptStation, Refund, Station, Tariff.
  * - Values (no identity; merged into the value cached at the same field): Address, ChargingSessionConnection, ChargingSessionEdge, EnergyStats, FeePolicy, GeoPoint, Money, OnboardingLink, OperatorConnection, OperatorEdge, PageInfo, PaymentConnection, PaymentEdge, PaymentStats, Receipt, ReceiptLine, ReceiptMerchant, RegisteredChargePoint, RevenueBucket, RevenueByCurrency, RfidTag, SessionCost, StationConnection, StationEdge, TariffSnapshot, Utilisation.
  * - Fields holding a list of objects: a newer answer for the same arguments replaces the cached list.
  */
@@ -17,6 +17,8 @@ export const entityTypes = [
   'ChargePoint',
   'ChargingSession',
   'Connector',
+  'Dispute',
+  'LedgerEntry',
   'Operator',
   'OperatorPaymentAccount',
   'Payment',
@@ -72,7 +74,7 @@ export const typePolicies: TypePolicies = {
   OperatorConnection: { merge: true, fields: { edges: { merge: false } } },
   OperatorEdge: { merge: true },
   PageInfo: { merge: true },
-  Payment: { fields: { refunds: { merge: false } } },
+  Payment: { fields: { disputes: { merge: false }, ledger: { merge: false }, refunds: { merge: false } } },
   PaymentConnection: { merge: true, fields: { edges: { merge: false } } },
   PaymentEdge: { merge: true },
   PaymentStats: { merge: true },

@@ -13,7 +13,8 @@ import { Role, type Identity } from '../../platform/identity.js';
  *  - the payment account (`Operator.paymentAccount`, onboarding): that operator's admins and the platform;
  *  - revenue (`Operator.revenue`, an aggregate): that operator's admins, the platform and analysts;
  *  - cards (`myPaymentMethods`, save, remove): the driver themselves;
- *  - refunds: the receiving operator's admins and the platform; fee policies: the platform;
+ *  - refunds, disputes' books and the ledger (`Payment.ledger`): the receiving operator's admins and the platform;
+ *    fee policies: the platform;
  *  - session holds placed, raised and released by the session subgraph: SERVICE only;
  *  - ANALYST and PARTNER change nothing here; PARTNER and anonymous callers see nothing here.
  * Provider ids (acct_, pi_, pm_, cus_, re_) are never fields of the schema.
@@ -56,6 +57,10 @@ export function requireRevenueAccess(identity: Identity, operatorId: string): vo
   if (identity.role !== Role.ANALYST && !canManageOperator(identity, operatorId))
     throw forbidden("Only this operator's admins and analysts may read its revenue.");
 }
+
+/** The books of a payment (ledger entries, provider fees): the receiving operator's admins and the platform. */
+export const canSeeBooks = (identity: Identity, payment: Owned): boolean =>
+  canManageOperator(identity, payment.operatorId);
 
 /** The 3-D Secure client secret: only the paying driver ever needs it. */
 export const canSeeClientSecret = (identity: Identity, payment: Owned): boolean =>

@@ -47,6 +47,12 @@ const envSchema = z.object({
     .int()
     .min(0)
     .default(15 * 60_000),
+  // An open dispute untouched this long is re-read from the provider (its closing event may have been lost).
+  SWEEPER_DISPUTE_RECHECK_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(24 * 3600_000),
 });
 
 export interface PaymentConfig {
@@ -62,7 +68,13 @@ export interface PaymentConfig {
   };
   onboarding: { returnUrl: string; refreshUrl: string };
   /** `cron` null: off in this process. */
-  sweeper: { cron: string | null; graceMs: number; lookbackMs: number; refundSettleAfterMs: number };
+  sweeper: {
+    cron: string | null;
+    graceMs: number;
+    lookbackMs: number;
+    refundSettleAfterMs: number;
+    disputeRecheckAfterMs: number;
+  };
 }
 
 /**
@@ -115,6 +127,7 @@ export function loadPaymentConfig(env: NodeJS.ProcessEnv): PaymentConfig {
       graceMs: e.SWEEPER_GRACE_MS,
       lookbackMs: e.SWEEPER_LOOKBACK_MS,
       refundSettleAfterMs: e.SWEEPER_REFUND_SETTLE_AFTER_MS,
+      disputeRecheckAfterMs: e.SWEEPER_DISPUTE_RECHECK_AFTER_MS,
     },
   };
 }

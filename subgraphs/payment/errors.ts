@@ -42,6 +42,12 @@ export const paymentNotRefundable = (status: string) =>
   paymentError('PAYMENT_NOT_REFUNDABLE', `Only succeeded payments can be refunded; this one is ${status}.`, {
     paymentStatus: status,
   });
+export const paymentDisputed = (disputeStatus: string) =>
+  paymentError(
+    'PAYMENT_NOT_REFUNDABLE',
+    `This payment is disputed (${disputeStatus}): the card network settles it, it cannot be refunded.`,
+    { disputeStatus },
+  );
 export const refundExceedsRemaining = (remaining: number, currency: string) =>
   paymentError('REFUND_EXCEEDS_REMAINING', `At most ${remaining} (minor units of ${currency}) can still be refunded.`, {
     remaining,

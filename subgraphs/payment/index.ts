@@ -36,6 +36,11 @@ import { Sweeper } from './sweeper.js';
 import { ProcessedWebhookEvent } from './webhook/webhook.entity.js';
 import { webhookRoutes } from './webhook/webhook.routes.js';
 import { WebhookService } from './webhook/webhook.service.js';
+import { LedgerEntry } from './ledger/ledger-entry.entity.js';
+import { PaymentLedgerResolver } from './ledger/ledger.resolver.js';
+import { Dispute } from './dispute/dispute.entity.js';
+import { DisputeService } from './dispute/dispute.service.js';
+import { PaymentDisputesResolver } from './dispute/dispute.resolver.js';
 
 /** The services `provide` builds, once per process. */
 export interface PaymentServices {
@@ -45,6 +50,7 @@ export interface PaymentServices {
   cards: CardService;
   payments: PaymentService;
   refunds: RefundService;
+  disputes: DisputeService;
   webhooks: WebhookService;
   sweeper: Sweeper;
   sessions: SessionDirectory;
@@ -79,6 +85,8 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
     ProcessedWebhookEvent,
     PaymentDecline,
     PaymentRevenueDaily,
+    LedgerEntry,
+    Dispute,
     IssuedReceipt,
     ReceiptCounter,
   ],
@@ -90,6 +98,8 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
     SessionPaymentResolver,
     RefundResolver,
     OperatorAnalyticsResolver,
+    PaymentLedgerResolver,
+    PaymentDisputesResolver,
     ReceiptResolver,
   ],
   orphanedTypes: [Operator, ChargingSession],
@@ -111,8 +121,9 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
     const cards = new CardService(orm, provider);
     const payments = new PaymentService({ orm, provider, accounts, cards, sessions, logger });
     const refunds = new RefundService(orm, provider);
+    const disputes = new DisputeService(orm, provider, logger);
     const receipts = new ReceiptService(orm, new ReceiptSources(sessions, services));
-    const webhooks = new WebhookService(orm, provider, payments, accounts, refunds, logger);
+    const webhooks = new WebhookService(orm, provider, payments, accounts, refunds, disputes, logger);
     const sweeper = new Sweeper({
       orm,
       sessions,
@@ -122,6 +133,8 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
       lookbackMs: settings.sweeper.lookbackMs,
       refunds,
       refundSettleAfterMs: settings.sweeper.refundSettleAfterMs,
+      disputes,
+      disputeRecheckAfterMs: settings.sweeper.disputeRecheckAfterMs,
     });
     orm.em.getEventManager().registerSubscriber(new DeclineRecorder()); // analytics: declined attempts, same transaction
     const bus = await Bus.connect(busDatabaseUrl(config), logger);
@@ -146,6 +159,8 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
       .register(RefundResolver, new RefundResolver(refunds))
       .register(SessionPaymentResolver, new SessionPaymentResolver())
       .register(OperatorAnalyticsResolver, new OperatorAnalyticsResolver())
+      .register(PaymentLedgerResolver, new PaymentLedgerResolver())
+      .register(PaymentDisputesResolver, new PaymentDisputesResolver())
       .register(ReceiptResolver, new ReceiptResolver(receipts));
     options.onServices?.({
       settings,
@@ -154,6 +169,7 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
       cards,
       payments,
       refunds,
+      disputes,
       webhooks,
       sweeper,
       sessions,

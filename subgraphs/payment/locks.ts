@@ -36,12 +36,3 @@ export function locked<T>(
     return work(em);
   });
 }
-
-/** `sum()`/`count()` come back from PostgreSQL as bigint strings: exact integers or an error, never a float. */
-export function safeInteger(value: string | number | bigint | null | undefined): number {
-  if (value == null) return 0;
-  const big = BigInt(value);
-  if (big > BigInt(Number.MAX_SAFE_INTEGER) || big < BigInt(Number.MIN_SAFE_INTEGER))
-    throw new RangeError(`integer ${big} exceeds the safe range`);
-  return Number(big);
-}

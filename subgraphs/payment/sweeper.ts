@@ -8,6 +8,7 @@ import type { PaymentService } from './payment/payment.service.js';
 import { PaymentStatus } from './payment/payment.status.js';
 import type { SessionDirectory } from './charging-session/session.directory.js';
 import type { RefundService, RefundSweepReport } from './refund/refund.service.js';
+import type { DisputeService } from './dispute/dispute.service.js';
 
 export interface SweepReport {
   scanned: number;
@@ -19,6 +20,8 @@ export interface SweepReport {
   deferred: number;
   /** Pending refunds looked at (when the sweeper has the refund service). */
   refunds?: RefundSweepReport;
+  /** Open disputes re-read from the provider (when the sweeper has the dispute service). */
+  disputes?: { settled: number; deferred: number };
 }
 
 export interface SweeperOptions {
@@ -37,6 +40,9 @@ export interface SweeperOptions {
   /** Settles refunds still PENDING `refundSettleAfterMs` after their last change (none when absent). */
   refunds?: RefundService;
   refundSettleAfterMs?: number;
+  /** Re-reads disputes still OPEN `disputeRecheckAfterMs` after their last change (none when absent). */
+  disputes?: DisputeService;
+  disputeRecheckAfterMs?: number;
 }
 
 /** Failures recorded by the sweeper itself that a later sweep may clear (the driver adds a card, the operator onboards). */
@@ -81,22 +87,32 @@ export class Sweeper {
   }
 
   /** One pass; `overrides` let tests sweep without the grace periods. */
-  runOnce(overrides: { now?: Date; graceMs?: number; refundSettleAfterMs?: number } = {}): Promise<SweepReport> {
+  runOnce(
+    overrides: { now?: Date; graceMs?: number; refundSettleAfterMs?: number; disputeRecheckAfterMs?: number } = {},
+  ): Promise<SweepReport> {
     this.running ??= this.sweep(
       overrides.now ?? new Date(),
       overrides.graceMs ?? this.options.graceMs,
       overrides.refundSettleAfterMs ?? this.options.refundSettleAfterMs,
+      overrides.disputeRecheckAfterMs ?? this.options.disputeRecheckAfterMs,
     ).finally(() => {
       this.running = undefined;
     });
     return this.running;
   }
 
-  private async sweep(now: Date, graceMs: number, refundSettleAfterMs: number | undefined): Promise<SweepReport> {
+  private async sweep(
+    now: Date,
+    graceMs: number,
+    refundSettleAfterMs: number | undefined,
+    disputeRecheckAfterMs: number | undefined,
+  ): Promise<SweepReport> {
     const report: SweepReport = { scanned: 0, charged: 0, alreadyPaid: 0, flagged: [], deferred: 0 };
-    // Refunds first: they need only this database and the provider, not the session subgraph the pass below pages.
+    // Refunds and disputes first: they need only this database and the provider, not the session subgraph.
     if (this.options.refunds && refundSettleAfterMs !== undefined)
       report.refunds = await this.options.refunds.sweepPending(now, refundSettleAfterMs);
+    if (this.options.disputes && disputeRecheckAfterMs !== undefined)
+      report.disputes = await this.options.disputes.sweepOpen(now, disputeRecheckAfterMs);
     const pageSize = this.options.pageSize ?? 100;
     const horizon = now.getTime() - this.options.lookbackMs;
     let after: string | undefined;

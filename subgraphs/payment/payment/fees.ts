@@ -1,4 +1,4 @@
-import { roundHalfUp } from '../../../platform/money.js';
+import { basisPointsOf, nonNegativeInteger } from '../../../platform/money.js';
 
 /** The platform's share of a payment, set per operator by platform admins (default: nothing). */
 export interface FeePolicy {
@@ -17,14 +17,10 @@ export const ZERO_FEE: FeePolicy = Object.freeze({ basisPoints: 0, fixedAmount: 
 
 /**
  * `amount × basisPoints / 10000`, rounded half up to a whole minor unit, plus the fixed part; never more than the
- * amount itself. Integer arithmetic in BigInt: `amount × basisPoints` can exceed 2^53 for large amounts.
+ * amount itself (integer arithmetic: platform/money.ts).
  * Works the same for zero-decimal currencies (JPY): amounts are always whole minor units.
  */
 export function applicationFeeFor(amount: number, policy: Pick<FeePolicy, 'basisPoints' | 'fixedAmount'>): number {
-  if (!Number.isSafeInteger(amount) || amount < 0)
-    throw new RangeError(`amount must be a non-negative integer of minor units, got ${amount}`);
-  if (amount === 0) return 0;
-  const proportional = roundHalfUp(BigInt(amount) * BigInt(policy.basisPoints), 10_000n);
-  const fee = proportional + BigInt(policy.fixedAmount);
-  return Number(fee > BigInt(amount) ? BigInt(amount) : fee);
+  if (nonNegativeInteger(amount, 'amount') === 0) return 0;
+  return Math.min(amount, basisPointsOf(amount, policy.basisPoints) + policy.fixedAmount);
 }

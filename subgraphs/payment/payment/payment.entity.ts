@@ -24,7 +24,8 @@ export class Payment extends BaseEntity {
     | 'amountMoney'
     | 'authorizedAmountMoney'
     | 'applicationFee'
-    | 'refundedAmountMoney';
+    | 'refundedAmountMoney'
+    | 'applicationFeeRefundedAmount';
 
   /** At most one payment per session, whatever the retries: the database says so. */
   @Unique()
@@ -76,7 +77,18 @@ export class Payment extends BaseEntity {
   @Property({ type: 'integer', check: 'refunded_amount >= 0' })
   refundedAmount: number = 0;
 
-  @Field(() => DisputeStatus, { nullable: true })
+  /** The part of the application fee the platform gave back with refunds (fee policy). Private. */
+  @Property({ type: 'integer', default: 0, check: 'application_fee_refunded_amount >= 0' })
+  applicationFeeRefundedAmount: number = 0;
+
+  /** What the provider charged the operator for processing this payment, from its balance transaction. Private. */
+  @Property({ type: 'integer', nullable: true, check: 'provider_fee_amount >= 0' })
+  providerFeeAmount?: number | null;
+
+  @Field(() => DisputeStatus, {
+    nullable: true,
+    description: "The state of the payment's latest dispute, if any (the disputes themselves: `disputes`).",
+  })
   @Enum({ items: () => DisputeStatus, type: 'string', nativeEnumName: undefined, nullable: true })
   disputeStatus?: DisputeStatus | null;
 

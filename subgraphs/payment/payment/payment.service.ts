@@ -17,7 +17,8 @@ import {
   sessionNotCompleted,
 } from '../errors.js';
 import { isUuid } from '../../../platform/ids.js';
-import { LockNamespace, locked, safeInteger, type Orm } from '../locks.js';
+import { LockNamespace, locked, type Orm } from '../locks.js';
+import { exactInteger, isMinorUnits, nonNegativeInteger } from '../../../platform/money.js';
 import type { SessionDirectory, SessionForCharge, SessionForHold } from '../charging-session/session.directory.js';
 import { idempotencyKey } from '../stripe/keys.js';
 import { ProviderFailure, type PaymentProvider } from '../stripe/provider.js';
@@ -27,13 +28,19 @@ import { AttemptKind, canStartNewAttempt, PaymentStatus } from './payment.status
 import { countCappedCapture } from '../metrics.js';
 import {
   applyIntent,
+  applySettlement,
+  fixAmount,
   flag,
   markCanceled,
   markFailed,
   openAttempt,
   raiseAuthorization,
+  recordUnbillable,
   settleAtZero,
 } from './payment.transitions.js';
+import { Books } from '../ledger/books.js';
+import { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
+import type { ProviderIntent } from '../stripe/provider.js';
 
 export interface PaymentServiceDeps {
   orm: Orm;
@@ -118,7 +125,7 @@ export class PaymentService {
     const hold = session.tariff?.preAuthorization;
     if (!hold || hold.amount <= 0)
       throw conflict("This session's tariff has no pre-authorisation amount: it is charged when it completes.");
-    assertMinorUnits(hold.amount);
+    nonNegativeInteger(hold.amount, 'hold amount');
     const account = await this.deps.accounts.payable(this.deps.orm.em.fork(), session.operator.id);
 
     const act = await locked(this.deps.orm, LockNamespace.SESSION, sessionId, async (tx) => {
@@ -148,6 +155,7 @@ export class PaymentService {
           card,
         },
         existing !== null,
+        existing ? await Books.open(tx, existing.id) : Books.fresh(tx),
       );
       await tx.flush();
       return true;
@@ -185,7 +193,9 @@ export class PaymentService {
         { paymentIntentId: requiredIntent(payment), account: accountOf(payment), reason: 'abandoned' },
         idempotencyKey.cancel(payment.id, payment.attempt),
       );
-      if (!applyIntent(payment, intent) && payment.status !== PaymentStatus.CANCELED) markCanceled(payment);
+      const books = await Books.open(tx, payment.id);
+      if (!applyIntent(payment, intent, books) && payment.status !== PaymentStatus.CANCELED)
+        markCanceled(payment, books);
       await tx.flush();
       return payment;
     });
@@ -199,7 +209,7 @@ export class PaymentService {
    */
   async incrementSessionHold(identity: Identity, sessionId: string, amount: number): Promise<HoldIncrement> {
     requireService(identity);
-    if (!Number.isSafeInteger(amount) || amount <= 0)
+    if (!isMinorUnits(amount) || amount === 0)
       throw badInput('amount is a positive integer of minor units (the new total to authorise).', 'amount');
     if (!isUuid(sessionId)) throw notFound('ChargingSession', sessionId);
     return locked(this.deps.orm, LockNamespace.SESSION, sessionId, async (tx) => {
@@ -225,7 +235,7 @@ export class PaymentService {
         );
         return { incremented: false, authorizedAmount: authorized, reason: result.reason };
       }
-      raiseAuthorization(payment, result.intent.amountCapturable);
+      raiseAuthorization(payment, result.intent.amountCapturable, await Books.open(tx, payment.id));
       await tx.flush();
       const now = payment.authorizedAmount ?? authorized;
       return { incremented: now >= amount, authorizedAmount: now, reason: now >= amount ? null : 'not_raised' };
@@ -244,7 +254,7 @@ export class PaymentService {
     if (session.status !== 'COMPLETED') throw sessionNotCompleted(session.status);
     const total = session.cost?.total;
     if (!total) throw new Error(`completed session ${sessionId} has no total cost`);
-    assertMinorUnits(total.amount);
+    nonNegativeInteger(total.amount, 'session total');
 
     // Most retries (double taps, concurrent callers, the sweeper) end here without taking the lock.
     const paid = await this.deps.orm.em.fork().findOne(Payment, { sessionId, status: PaymentStatus.SUCCEEDED });
@@ -279,8 +289,15 @@ export class PaymentService {
         if (payment.currency !== total.currency)
           throw new Error(`session ${session.id} is priced in ${total.currency} but held in ${payment.currency}`);
         const amount = this.cappedAtHold(session.id, payment, total.amount);
-        payment.amount = amount;
-        payment.applicationFeeAmount = applicationFeeFor(amount, await this.feePolicy(tx, session.operator.id));
+        fixAmount(
+          payment,
+          {
+            amount,
+            applicationFeeAmount: applicationFeeFor(amount, await this.feePolicy(tx, session.operator.id)),
+            uncollected: total.amount - amount,
+          },
+          await Books.open(tx, payment.id),
+        );
         await tx.flush();
       }
       return true;
@@ -323,6 +340,7 @@ export class PaymentService {
         card,
       },
       payment !== null,
+      payment ? await Books.open(tx, payment.id) : Books.fresh(tx),
     );
     await tx.flush();
     return true;
@@ -361,12 +379,13 @@ export class PaymentService {
     return locked(this.deps.orm, LockNamespace.SESSION, sessionId, async (tx) => {
       const payment = await tx.findOne(Payment, { sessionId });
       if (!payment) return { payment: null };
+      const books = await Books.open(tx, payment.id);
       try {
-        await this.step(tx, payment);
+        await this.step(tx, payment, books);
       } catch (error) {
         // Declines and authentication failures are answers, not outages: record them, then tell the client.
         if (error instanceof ProviderFailure && error.kind !== 'unavailable') {
-          const kept = this.recordFailure(tx, payment, error);
+          const kept = this.recordFailure(tx, payment, error, books);
           await tx.flush();
           return { payment: kept, error };
         }
@@ -377,19 +396,33 @@ export class PaymentService {
     });
   }
 
-  private async step(tx: EntityManager, payment: Payment): Promise<void> {
+  private async step(tx: EntityManager, payment: Payment, books: Books): Promise<void> {
     if (payment.status === PaymentStatus.REQUIRES_ACTION && payment.paymentIntentId) {
       // The driver may have completed 3-D Secure since: ask the provider.
-      applyIntent(payment, await this.deps.provider.retrieveIntent(payment.paymentIntentId, accountOf(payment)));
+      const intent = await this.deps.provider.retrieveIntent(payment.paymentIntentId, accountOf(payment));
+      await this.applyAndBook(payment, intent, books);
     }
     if (payment.status === PaymentStatus.PENDING) {
-      if (payment.kind === AttemptKind.HOLD) await this.placeHold(tx, payment);
-      else await this.chargeOffSession(tx, payment);
+      if (payment.kind === AttemptKind.HOLD) await this.placeHold(tx, payment, books);
+      else await this.chargeOffSession(tx, payment, books);
     }
-    if (payment.status === PaymentStatus.AUTHORIZED && payment.amount != null) await this.settleHold(payment);
+    if (payment.status === PaymentStatus.AUTHORIZED && payment.amount != null) await this.settleHold(payment, books);
   }
 
-  private async placeHold(tx: EntityManager, payment: Payment): Promise<void> {
+  /**
+   * Applies the provider's view of an intent and, once it succeeded, books the money it moved from the charge's
+   * balance transaction (one more provider read; a replay books nothing twice). True when the payment changed.
+   */
+  private async applyAndBook(payment: Payment, intent: ProviderIntent, books: Books): Promise<boolean> {
+    const changed = applyIntent(payment, intent, books);
+    const booked = books.sum(LedgerEntryKind.CAPTURED) + books.sum(LedgerEntryKind.CHARGED) > 0;
+    if (payment.status !== PaymentStatus.SUCCEEDED || !payment.amount || booked) return changed;
+    if (!intent.latestChargeId || intent.id !== payment.paymentIntentId) return changed;
+    const charge = await this.deps.provider.retrieveCharge(intent.latestChargeId, accountOf(payment));
+    return applySettlement(payment, charge, books) || changed;
+  }
+
+  private async placeHold(tx: EntityManager, payment: Payment, books: Books): Promise<void> {
     const paymentMethodId = await this.cloneCard(tx, payment);
     const intent = await this.deps.provider.createHold(
       {
@@ -403,7 +436,7 @@ export class PaymentService {
       },
       idempotencyKey.hold(payment.id, payment.attempt),
     );
-    applyIntent(payment, intent);
+    await this.applyAndBook(payment, intent, books);
   }
 
   /**
@@ -412,7 +445,7 @@ export class PaymentService {
    *  - total = 0: cancel the hold; the payment is SUCCEEDED with amount 0;
    *  - a total above the hold was capped at the authorised amount in step 1 (`cappedAtHold`): never more.
    */
-  private async settleHold(payment: Payment): Promise<void> {
+  private async settleHold(payment: Payment, books: Books): Promise<void> {
     const paymentIntentId = requiredIntent(payment);
     const authorized = requiredAmount(payment.authorizedAmount);
     const amount = requiredAmount(payment.amount);
@@ -421,7 +454,7 @@ export class PaymentService {
         { paymentIntentId, account: accountOf(payment), reason: 'abandoned' },
         idempotencyKey.cancel(payment.id, payment.attempt),
       );
-      settleAtZero(payment);
+      settleAtZero(payment, books);
       return;
     }
     if (amount > authorized) throw new Error(`payment ${payment.id}: ${amount} planned above the hold ${authorized}`);
@@ -434,13 +467,13 @@ export class PaymentService {
       },
       idempotencyKey.capture(payment.id, payment.attempt),
     );
-    applyIntent(payment, intent);
+    await this.applyAndBook(payment, intent, books);
   }
 
-  private async chargeOffSession(tx: EntityManager, payment: Payment): Promise<void> {
+  private async chargeOffSession(tx: EntityManager, payment: Payment, books: Books): Promise<void> {
     const amount = requiredAmount(payment.amount);
     if (amount === 0) {
-      settleAtZero(payment);
+      settleAtZero(payment, books);
       return;
     }
     const paymentMethodId = await this.cloneCard(tx, payment);
@@ -457,7 +490,7 @@ export class PaymentService {
       },
       idempotencyKey.charge(payment.id, payment.attempt),
     );
-    applyIntent(payment, intent);
+    await this.applyAndBook(payment, intent, books);
   }
 
   /** The driver's platform card, cloned onto the operator's account (direct charges happen there). */
@@ -482,12 +515,14 @@ export class PaymentService {
    * A declined hold leaves nothing behind (the row goes, so a new card starts over with new ids and keys); a
    * declined charge stays FAILED with its reason, so operators and the sweeper see it.
    */
-  private recordFailure(tx: EntityManager, payment: Payment, failure: ProviderFailure): Payment | null {
-    if (payment.kind === AttemptKind.HOLD && payment.attempt === 1 && payment.status === PaymentStatus.PENDING) {
+  private recordFailure(tx: EntityManager, payment: Payment, failure: ProviderFailure, books: Books): Payment | null {
+    const firstHold =
+      payment.kind === AttemptKind.HOLD && payment.attempt === 1 && payment.status === PaymentStatus.PENDING;
+    markFailed(payment, failure.failureCode, failure.failureMessage, books); // the ledger keeps it either way
+    if (firstHold) {
       tx.remove(payment);
       return null;
     }
-    markFailed(payment, failure.failureCode, failure.failureMessage);
     return payment;
   }
 
@@ -511,14 +546,11 @@ export class PaymentService {
           operatorId: session.operator.id,
           driverId: session.driverId,
           kind: AttemptKind.CHARGE,
-          attempt: 0,
           providerAccountId: null,
           currency: (total?.currency ?? 'XXX').toUpperCase(),
-          amount: total?.amount ?? null,
           timeZone: session.timeZone ?? null,
         });
-        markFailed(row, reason, null);
-        flag(row, reason);
+        recordUnbillable(row, total?.amount ?? null, reason, Books.fresh(tx));
       }
       await tx.flush();
     });
@@ -529,7 +561,7 @@ export class PaymentService {
   /** Applies the provider's current state of one of our intents (re-fetched, so event order does not matter). */
   async applyProviderIntent(tx: EntityManager, payment: Payment, paymentIntentId: string): Promise<boolean> {
     const intent = await this.deps.provider.retrieveIntent(paymentIntentId, accountOf(payment));
-    const applied = applyIntent(payment, intent);
+    const applied = await this.applyAndBook(payment, intent, await Books.open(tx, payment.id));
     await tx.flush();
     return applied;
   }
@@ -573,11 +605,11 @@ export class PaymentService {
     );
     return rows.map((row) => ({
       currency: row.currency,
-      gross: safeInteger(row.gross),
-      applicationFees: safeInteger(row.fees),
-      refunded: safeInteger(row.refunded),
-      net: safeInteger(row.net),
-      paymentCount: safeInteger(row.payments),
+      gross: exactInteger(row.gross),
+      applicationFees: exactInteger(row.fees),
+      refunded: exactInteger(row.refunded),
+      net: exactInteger(row.net),
+      paymentCount: exactInteger(row.payments),
     }));
   }
 
@@ -624,11 +656,6 @@ function failureOf(payment: Payment): DomainError {
       payment.failureMessage ?? 'The card was declined; save another card and try again.',
     ),
   );
-}
-
-function assertMinorUnits(amount: number): void {
-  if (!Number.isSafeInteger(amount) || amount < 0)
-    throw new Error(`amount ${amount} is not a non-negative integer of minor units`);
 }
 
 function requiredAmount(amount: number | null | undefined): number {

@@ -1,9 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { groupedBy } from '../../../platform/subgraph/context.js';
 import { badInput, notFound } from '../../../platform/errors.js';
+import { isMinorUnits } from '../../../platform/money.js';
 import type { Identity } from '../../../platform/identity.js';
 import { requireRefund } from '../access.js';
-import { paymentNotRefundable, refundExceedsRemaining } from '../errors.js';
+import { paymentDisputed, paymentNotRefundable, refundExceedsRemaining } from '../errors.js';
 import { isUuid } from '../../../platform/ids.js';
 import { LockNamespace, locked, type Orm } from '../locks.js';
 import { OperatorPaymentAccount } from '../account/account.entity.js';
@@ -12,9 +13,10 @@ import { Payment } from '../payment/payment.entity.js';
 import { accountOf } from '../payment/payment.service.js';
 import { PaymentStatus } from '../payment/payment.status.js';
 import { idempotencyKey } from '../stripe/keys.js';
-import { ProviderFailure, type PaymentProvider, type ProviderRefund } from '../stripe/provider.js';
+import { ProviderFailure, type PaymentProvider } from '../stripe/provider.js';
+import { Books } from '../ledger/books.js';
 import { Refund, RefundStatus, type RefundReason } from './refund.entity.js';
-import { nextRefundStatus, refundedAmountOf } from './refund.status.js';
+import { applyProviderRefund, recountRefunded, requestRefund } from './refund.transitions.js';
 
 export interface RefundRequest {
   paymentId: string;
@@ -40,19 +42,22 @@ export class RefundService {
       : null;
     if (!found) throw notFound('Payment', request.paymentId);
     requireRefund(identity, found); // before anything is written
-    if (request.amount !== undefined && (!Number.isSafeInteger(request.amount) || request.amount <= 0)) {
+    if (request.amount !== undefined && (!isMinorUnits(request.amount) || request.amount === 0)) {
       throw badInput('A refund amount is a positive integer of minor units.', 'amount');
     }
 
     const planned = await locked(this.orm, LockNamespace.SESSION, found.sessionId, async (tx) => {
       const payment = await tx.findOneOrFail(Payment, { id: found.id });
       if (payment.status !== PaymentStatus.SUCCEEDED) throw paymentNotRefundable(payment.status);
+      // A disputed charge cannot be refunded: the dispute already takes (or took) the money back to the card.
+      if (payment.disputeStatus) throw paymentDisputed(payment.disputeStatus);
       const refunds = await tx.find(Refund, { payment }, { orderBy: { id: 'asc' } });
+      const books = await Books.open(tx, payment.id);
 
       // A refund whose provider answer was lost (outage): replay its key first. If this request asks for the
       // same thing, it is the client's retry of that refund.
       for (const unknown of refunds.filter(isUnsubmitted)) {
-        await this.submit(payment, unknown, refunds);
+        await this.submit(payment, unknown, refunds, books);
         if (unknown.reason === request.reason && (request.amount === undefined || request.amount === unknown.amount)) {
           await tx.flush();
           return { refund: unknown, submit: false };
@@ -64,13 +69,12 @@ export class RefundService {
       if (amount <= 0 || amount > remaining) throw refundExceedsRemaining(remaining, payment.currency);
       const policy =
         (await tx.findOne(OperatorPaymentAccount, { operatorId: payment.operatorId }))?.feePolicy ?? ZERO_FEE;
-      const refund = tx.create(Refund, {
+      const refund = requestRefund(
         payment,
-        amount,
-        currency: payment.currency,
-        reason: request.reason,
-        refundApplicationFee: policy.refundApplicationFee,
-      });
+        { amount, reason: request.reason, refundApplicationFee: policy.refundApplicationFee },
+        books,
+      );
+      tx.persist(refund);
       await tx.flush();
       return { refund, submit: true };
     });
@@ -79,13 +83,18 @@ export class RefundService {
     return locked(this.orm, LockNamespace.SESSION, found.sessionId, async (tx) => {
       const refund = await tx.findOneOrFail(Refund, { id: planned.refund.id }, { populate: ['payment'] });
       if (isUnsubmitted(refund))
-        await this.submit(refund.payment, refund, await tx.find(Refund, { payment: refund.payment }));
+        await this.submit(
+          refund.payment,
+          refund,
+          await tx.find(Refund, { payment: refund.payment }),
+          await Books.open(tx, refund.payment.id),
+        );
       await tx.flush();
       return refund;
     });
   }
 
-  private async submit(payment: Payment, refund: Refund, all: Refund[]): Promise<void> {
+  private async submit(payment: Payment, refund: Refund, all: Refund[], books: Books): Promise<void> {
     const result = await this.provider.refund(
       {
         paymentIntentId: intentOf(payment),
@@ -97,8 +106,8 @@ export class RefundService {
       },
       idempotencyKey.refund(refund.id),
     );
-    applyProviderRefund(refund, result);
-    await this.recountRefunded(payment, all, result.chargeId);
+    applyProviderRefund(payment, refund, result, books);
+    await this.recountRefunded(payment, all, result.chargeId, books);
   }
 
   /**
@@ -109,21 +118,25 @@ export class RefundService {
   async settle(tx: EntityManager, payment: Payment, providerRefundId: string): Promise<boolean> {
     const current = await this.provider.retrieveRefund(providerRefundId, accountOf(payment));
     const refunds = await tx.find(Refund, { payment }, { orderBy: { id: 'asc' } });
+    const books = await Books.open(tx, payment.id);
     const refund =
       refunds.find((r) => r.providerRefundId === current.id) ??
-      refunds.find((r) => r.id === current.refundId && !r.providerRefundId);
-    const before = { status: refund?.status, refunded: payment.refundedAmount };
-    if (refund) applyProviderRefund(refund, current);
-    await this.recountRefunded(payment, refunds, current.chargeId);
+      refunds.find((r) => r.id === current.refundId && !r.providerRefundId) ??
+      null;
+    const moved = applyProviderRefund(payment, refund, current, books);
+    const recounted = await this.recountRefunded(payment, refunds, current.chargeId, books);
     await tx.flush();
-    return refund?.status !== before.status || payment.refundedAmount !== before.refunded;
+    return moved || recounted;
   }
 
-  /** Recounts `refundedAmount` by the one rule (refund.status.ts), from the provider's fresh total on the charge. */
-  async recountRefunded(payment: Payment, refunds: Refund[], chargeId: string | null): Promise<void> {
-    if (!chargeId) return;
+  /**
+   * Recounts the refunded amount by the one rule (refund.status.ts) and the application fee given back, from the
+   * provider's fresh charge. True when either changed.
+   */
+  async recountRefunded(payment: Payment, refunds: Refund[], chargeId: string | null, books: Books): Promise<boolean> {
+    if (!chargeId) return false;
     const charge = await this.provider.retrieveCharge(chargeId, accountOf(payment));
-    payment.refundedAmount = refundedAmountOf(payment, refunds, charge.amountRefunded);
+    return recountRefunded(payment, refunds, charge, books);
   }
 
   /**
@@ -147,7 +160,12 @@ export class RefundService {
           const refund = await tx.findOneOrFail(Refund, { id: found.id }, { populate: ['payment'] });
           if (refund.status !== RefundStatus.PENDING) return 'unchanged';
           if (isUnsubmitted(refund)) {
-            await this.submit(refund.payment, refund, await tx.find(Refund, { payment: refund.payment }));
+            await this.submit(
+              refund.payment,
+              refund,
+              await tx.find(Refund, { payment: refund.payment }),
+              await Books.open(tx, refund.payment.id),
+            );
             await tx.flush();
             return 'resubmitted';
           }
@@ -179,13 +197,6 @@ export interface RefundSweepReport {
   deferred: number;
   /** Anything else (logged by the sweeper; tried again next sweep). */
   failed: Array<{ refundId: string; error: string }>;
-}
-
-/** The provider's state of a refund, through the forward-only state machine (late reads never go back). */
-function applyProviderRefund(refund: Refund, current: ProviderRefund): void {
-  refund.providerRefundId ??= current.id;
-  refund.status = nextRefundStatus(refund.status, current.status);
-  if (refund.status === RefundStatus.FAILED) refund.failureReason ??= current.failureReason ?? 'unknown';
 }
 
 const isUnsubmitted = (refund: Refund) => refund.status === RefundStatus.PENDING && !refund.providerRefundId;

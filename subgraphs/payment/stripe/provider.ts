@@ -49,9 +49,18 @@ export interface ProviderIntent {
 export interface ProviderCharge {
   id: string;
   paymentIntentId: string | null;
+  currency: string;
+  amountCaptured: number;
   /** Refunded from what was captured (not counting the released part of a partially captured hold). */
   amountRefunded: number;
   disputed: boolean;
+  /** The balance transaction that credited the capture to the account; null before the capture. */
+  balanceTransactionId: string | null;
+  /** The provider's own fee on that balance transaction (its `stripe_fee` part). */
+  providerFee: number;
+  /** The platform's application fee taken from the charge, and how much of it was given back with refunds. */
+  applicationFeeAmount: number;
+  applicationFeeRefunded: number;
 }
 
 export interface ProviderRefund {
@@ -64,6 +73,22 @@ export interface ProviderRefund {
   failureReason: string | null;
   /** Our refund id, as written into the refund's metadata when we created it. */
   refundId: string | null;
+  /** The balance transaction that took the refund from the account, and the one that gave it back if it failed. */
+  transactionId: string | null;
+  failureTransactionId: string | null;
+}
+
+/** A dispute as the provider holds it now, with the balance transactions that moved its money. */
+export interface ProviderDispute {
+  id: string;
+  chargeId: string | null;
+  amount: number;
+  currency: string;
+  reason: string;
+  status: DisputeStatus;
+  evidenceDueBy: Date | null;
+  /** Signed: a withdrawal is negative (with the provider's dispute fee), a reinstatement positive. */
+  transactions: Array<{ id: string; amount: number; fee: number }>;
 }
 
 /** A refund event, translated: which refund and the state the event saw (the refund itself is re-fetched). */
@@ -82,8 +107,8 @@ export interface ProviderEvent {
   objectId: string;
   /** payment_intent.*: our payment id from the intent's metadata, only to find which lock to take. */
   paymentIdHint?: string;
-  /** charge.dispute.*: the disputed charge and the dispute's state as the event saw it. */
-  dispute?: { chargeId: string; status: DisputeStatus };
+  /** charge.dispute.*: which dispute of which charge (the dispute itself is re-fetched). */
+  dispute?: { disputeId: string; chargeId: string };
   /** refund.updated, refund.failed, charge.refund.updated (refund events, in whichever name Stripe sends them). */
   refund?: ProviderRefundUpdate;
 }
@@ -349,14 +374,28 @@ export class PaymentProvider {
 
   retrieveCharge(chargeId: string, account: string): Promise<ProviderCharge> {
     return this.call('charges.retrieve', async () => {
-      const charge = await this.stripe.charges.retrieve(chargeId, {}, ON(account));
+      const charge = await this.stripe.charges.retrieve(
+        chargeId,
+        { expand: ['balance_transaction', 'application_fee'] },
+        ON(account),
+      );
       // Stripe counts the uncaptured remainder of a partial capture in `amount_refunded`; it was never charged.
       const released = charge.captured ? charge.amount - charge.amount_captured : 0;
+      const txn = typeof charge.balance_transaction === 'object' ? charge.balance_transaction : null;
+      const fee = typeof charge.application_fee === 'object' ? charge.application_fee : null;
       return {
         id: charge.id,
         paymentIntentId: idOf(charge.payment_intent),
+        currency: charge.currency.toUpperCase(),
+        amountCaptured: charge.amount_captured,
         amountRefunded: Math.max(0, charge.amount_refunded - released),
         disputed: charge.disputed,
+        balanceTransactionId: idOf(charge.balance_transaction),
+        providerFee: (txn?.fee_details ?? [])
+          .filter((detail) => detail.type === 'stripe_fee')
+          .reduce((sum, detail) => sum + detail.amount, 0),
+        applicationFeeAmount: charge.application_fee_amount ?? 0,
+        applicationFeeRefunded: fee?.amount_refunded ?? 0,
       };
     });
   }
@@ -393,6 +432,22 @@ export class PaymentProvider {
     return this.call('refunds.retrieve', async () =>
       toRefund(await this.stripe.refunds.retrieve(refundId, {}, ON(account))),
     );
+  }
+
+  retrieveDispute(disputeId: string, account: string): Promise<ProviderDispute> {
+    return this.call('disputes.retrieve', async () => {
+      const dispute = await this.stripe.disputes.retrieve(disputeId, {}, ON(account));
+      return {
+        id: dispute.id,
+        chargeId: idOf(dispute.charge),
+        amount: dispute.amount,
+        currency: dispute.currency.toUpperCase(),
+        reason: dispute.reason,
+        status: disputeStatus(dispute.status),
+        evidenceDueBy: dispute.evidence_details?.due_by ? new Date(dispute.evidence_details.due_by * 1000) : null,
+        transactions: dispute.balance_transactions.map((txn) => ({ id: txn.id, amount: txn.amount, fee: txn.fee })),
+      };
+    });
   }
 
   // ---- Webhooks --------------------------------------------------------------------------------------------
@@ -537,6 +592,8 @@ function toRefund(refund: Stripe.Refund): ProviderRefund {
     paymentIntentId: idOf(refund.payment_intent),
     failureReason: refund.failure_reason ?? null,
     refundId: refund.metadata?.refundId ?? null,
+    transactionId: idOf(refund.balance_transaction),
+    failureTransactionId: idOf(refund.failure_balance_transaction),
   };
 }
 
@@ -606,9 +663,15 @@ function toEvent(event: Stripe.Event, account: string | null): ProviderEvent {
   ) {
     base.paymentIdHint = object.metadata?.paymentId;
   }
-  if (event.type === 'charge.dispute.created' || event.type === 'charge.dispute.closed') {
+  if (
+    event.type === 'charge.dispute.created' ||
+    event.type === 'charge.dispute.updated' ||
+    event.type === 'charge.dispute.closed' ||
+    event.type === 'charge.dispute.funds_withdrawn' ||
+    event.type === 'charge.dispute.funds_reinstated'
+  ) {
     const chargeId = idOf(event.data.object.charge);
-    if (chargeId) base.dispute = { chargeId, status: disputeStatus(event.data.object.status) };
+    if (chargeId) base.dispute = { disputeId: event.data.object.id, chargeId };
   }
   // A refund's changes, under each name Stripe sends them (`charge.refund.updated` for card refunds too).
   if (event.type === 'refund.updated' || event.type === 'refund.failed' || event.type === 'charge.refund.updated') {

@@ -8,7 +8,20 @@ import {
   nextDisputeStatus,
   PaymentStatus,
 } from '../payment/payment.status.js';
-import { applyIntent, openAttempt, raiseAuthorization, settleAtZero } from '../payment/payment.transitions.js';
+import {
+  applyIntent,
+  applySettlement,
+  fixAmount,
+  markCanceled,
+  openAttempt,
+  raiseAuthorization,
+  settleAtZero,
+} from '../payment/payment.transitions.js';
+import { Books, balancesOf } from '../ledger/books.js';
+import { LedgerEntryKind as K } from '../ledger/ledger-entry.entity.js';
+import { Refund, RefundReason, RefundStatus } from '../refund/refund.entity.js';
+import { applyProviderRefund, recountRefunded, requestRefund } from '../refund/refund.transitions.js';
+import type { ProviderCharge, ProviderRefund } from '../stripe/provider.js';
 import type { ProviderIntent } from '../stripe/provider.js';
 import { applicationFeeFor } from '../payment/fees.js';
 
@@ -107,6 +120,7 @@ describe('payment state machine', () => {
         card: null,
       },
       true,
+      Books.detached(),
     );
     expect(failed).toMatchObject({ status: S.PENDING, attempt: 2, paymentIntentId: null, kind: AttemptKind.CHARGE });
     expect(() =>
@@ -122,6 +136,7 @@ describe('payment state machine', () => {
           card: null,
         },
         true,
+        Books.detached(),
       ),
     ).toThrow();
   });
@@ -134,7 +149,7 @@ describe('payment state machine', () => {
     ];
     for (const order of orders) {
       const p = payment(S.PENDING);
-      for (const status of order) applyIntent(p, intent(status));
+      for (const status of order) applyIntent(p, intent(status), Books.detached());
       expect(p.status).toBe(S.SUCCEEDED);
       expect(p.amount).toBe(1234);
       expect(p.applicationFeeAmount).toBe(31);
@@ -143,38 +158,38 @@ describe('payment state machine', () => {
 
   it('ignores intents of another attempt or another payment', () => {
     const p = payment(S.PENDING, 2);
-    expect(applyIntent(p, intent(S.SUCCEEDED, { attempt: 1 }))).toBe(false);
-    expect(applyIntent(p, intent(S.SUCCEEDED, { attempt: 2, paymentId: 'other' }))).toBe(false);
+    expect(applyIntent(p, intent(S.SUCCEEDED, { attempt: 1 }), Books.detached())).toBe(false);
+    expect(applyIntent(p, intent(S.SUCCEEDED, { attempt: 2, paymentId: 'other' }), Books.detached())).toBe(false);
     const bound = payment(S.AUTHORIZED, 2, 'pi_new');
-    expect(applyIntent(bound, intent(S.CANCELED, { id: 'pi_superseded_hold' }))).toBe(false);
+    expect(applyIntent(bound, intent(S.CANCELED, { id: 'pi_superseded_hold' }), Books.detached())).toBe(false);
     expect(bound.status).toBe(S.AUTHORIZED);
   });
 
   it('records why an attempt failed', () => {
     const p = payment(S.PENDING);
-    expect(applyIntent(p, intent(S.FAILED))).toBe(true);
+    expect(applyIntent(p, intent(S.FAILED), Books.detached())).toBe(true);
     expect(p).toMatchObject({ status: S.FAILED, failureCode: 'insufficient_funds' });
   });
 
   it('settles a zero-priced session without a charge', () => {
     const p = payment(S.AUTHORIZED, 1, 'pi_1');
-    settleAtZero(p);
+    settleAtZero(p, Books.detached());
     expect(p).toMatchObject({ status: S.SUCCEEDED, amount: 0, applicationFeeAmount: 0 });
-    expect(() => settleAtZero(payment(S.FAILED))).toThrow();
+    expect(() => settleAtZero(payment(S.FAILED), Books.detached())).toThrow();
   });
 
   it('raises an open hold only upwards, and never once it is priced or no longer authorised', () => {
     const p = Object.assign(payment(S.AUTHORIZED, 1, 'pi_1'), { authorizedAmount: 5000 });
-    expect(raiseAuthorization(p, 8000)).toBe(true);
-    expect(raiseAuthorization(p, 6000)).toBe(false);
+    expect(raiseAuthorization(p, 8000, Books.detached())).toBe(true);
+    expect(raiseAuthorization(p, 6000, Books.detached())).toBe(false);
     expect(p.authorizedAmount).toBe(8000);
     // A webhook (amount_capturable_updated) after a lost increment answer raises it too.
-    expect(applyIntent(p, intent(S.AUTHORIZED, { amountCapturable: 9000 }))).toBe(true);
+    expect(applyIntent(p, intent(S.AUTHORIZED, { amountCapturable: 9000 }), Books.detached())).toBe(true);
     expect(p.authorizedAmount).toBe(9000);
     const priced = Object.assign(payment(S.AUTHORIZED, 1, 'pi_1'), { authorizedAmount: 5000, amount: 4000 });
-    expect(raiseAuthorization(priced, 8000)).toBe(false);
+    expect(raiseAuthorization(priced, 8000, Books.detached())).toBe(false);
     const captured = Object.assign(payment(S.SUCCEEDED, 1, 'pi_1'), { authorizedAmount: 5000 });
-    expect(raiseAuthorization(captured, 8000)).toBe(false);
+    expect(raiseAuthorization(captured, 8000, Books.detached())).toBe(false);
   });
 
   it('moves disputes forward only', () => {
@@ -182,5 +197,140 @@ describe('payment state machine', () => {
     expect(nextDisputeStatus(DisputeStatus.OPEN, DisputeStatus.WON)).toBe(DisputeStatus.WON);
     expect(nextDisputeStatus(DisputeStatus.LOST, DisputeStatus.OPEN)).toBe(DisputeStatus.LOST); // late "created"
     expect(nextDisputeStatus(null, DisputeStatus.LOST)).toBe(DisputeStatus.LOST); // "closed" first
+  });
+});
+
+describe('the ledger: each transition books what it did', () => {
+  const kinds = (books: Books) => books.entries().map((e) => [e.kind, e.amount]);
+  const charge = (extra: Partial<ProviderCharge> = {}): ProviderCharge => ({
+    id: 'ch_1',
+    paymentIntentId: 'pi_1',
+    currency: 'EUR',
+    amountCaptured: 4000,
+    amountRefunded: 0,
+    disputed: false,
+    balanceTransactionId: 'txn_charge',
+    providerFee: 83,
+    applicationFeeAmount: 100,
+    applicationFeeRefunded: 0,
+    ...extra,
+  });
+
+  it('a hold: opened, placed, raised, amount fixed with the uncollected rest, captured with its fees, released rest', () => {
+    const books = Books.detached();
+    const p = Object.assign(payment(S.PENDING), { id: 'p1', sessionId: 's1', operatorId: 'o1' });
+    openAttempt(
+      p,
+      {
+        kind: AttemptKind.HOLD,
+        providerAccountId: 'acct_1',
+        currency: 'EUR',
+        authorizedAmount: 5000,
+        amount: null,
+        applicationFeeAmount: null,
+        card: null,
+      },
+      false,
+      books,
+    );
+    applyIntent(p, intent(S.AUTHORIZED, { amountCapturable: 5000 }), books);
+    raiseAuthorization(p, 6000, books);
+    fixAmount(p, { amount: 6000, applicationFeeAmount: 100, uncollected: 250 }, books);
+    applyIntent(p, intent(S.SUCCEEDED, { amountReceived: 4000, applicationFeeAmount: 100 }), books);
+    expect(applySettlement(p, charge(), books)).toBe(true);
+    expect(applySettlement(p, charge(), books)).toBe(false); // a replay books nothing twice
+    expect(kinds(books)).toEqual([
+      [K.ATTEMPT_OPENED, 5000],
+      [K.HOLD_PLACED, 5000],
+      [K.HOLD_INCREMENTED, 1000],
+      [K.AMOUNT_FIXED, 6000],
+      [K.UNCOLLECTED, 250],
+      [K.HOLD_RELEASED, 2000],
+      [K.CAPTURED, 4000],
+      [K.APPLICATION_FEE_TAKEN, 100],
+      [K.PROVIDER_FEE, 83],
+    ]);
+    expect(books.entries().every((e) => e.currency === 'EUR' && e.paymentId === 'p1' && e.attempt === 1)).toBe(true);
+    expect(balancesOf(books.entries()).get('EUR')).toEqual({ operator: 4000 - 100 - 83, platform: 100 });
+    expect(p.providerFeeAmount).toBe(83);
+  });
+
+  it('a failure and a cancel book the code and what was held', () => {
+    const failed = Books.detached();
+    applyIntent(payment(S.PENDING), intent(S.FAILED), failed);
+    expect(failed.entries().map((e) => [e.kind, e.code])).toEqual([[K.FAILED, 'insufficient_funds']]);
+    const canceled = Books.detached();
+    markCanceled(Object.assign(payment(S.AUTHORIZED, 1, 'pi_1'), { authorizedAmount: 5000 }), canceled);
+    expect(kinds(canceled)).toEqual([[K.HOLD_RELEASED, 5000]]);
+  });
+
+  it('a refund: requested, debited, succeeded, then failed gives the money back; the fee given back is booked once', () => {
+    const books = Books.detached();
+    const p = Object.assign(payment(S.SUCCEEDED, 1, 'pi_1'), { amount: 4000, applicationFeeAmount: 100 });
+    const refund = requestRefund(
+      p,
+      { amount: 1000, reason: RefundReason.REQUESTED_BY_CUSTOMER, refundApplicationFee: true },
+      books,
+    );
+    const provider = (extra: Partial<ProviderRefund>): ProviderRefund => ({
+      id: 're_1',
+      status: RefundStatus.SUCCEEDED,
+      amount: 1000,
+      chargeId: 'ch_1',
+      paymentIntentId: 'pi_1',
+      failureReason: null,
+      refundId: refund.id,
+      transactionId: 'txn_refund',
+      failureTransactionId: null,
+      ...extra,
+    });
+    applyProviderRefund(p, refund, provider({}), books);
+    applyProviderRefund(p, refund, provider({}), books); // replayed event
+    recountRefunded(p, [refund], charge({ amountRefunded: 1000, applicationFeeRefunded: 25 }), books);
+    recountRefunded(p, [refund], charge({ amountRefunded: 1000, applicationFeeRefunded: 25 }), books);
+    expect(p).toMatchObject({ refundedAmount: 1000, applicationFeeRefundedAmount: 25 });
+    const failure = provider({
+      status: RefundStatus.FAILED,
+      failureReason: 'expired_or_canceled_card',
+      failureTransactionId: 'txn_refund_failure',
+    });
+    applyProviderRefund(p, refund, failure, books);
+    applyProviderRefund(p, refund, provider({}), books); // a late "succeeded" read changes nothing
+    recountRefunded(p, [refund], charge({ amountRefunded: 0, applicationFeeRefunded: 25 }), books);
+    expect(refund.status).toBe(RefundStatus.FAILED);
+    expect(p.refundedAmount).toBe(0);
+    expect(kinds(books)).toEqual([
+      [K.REFUND_REQUESTED, 1000],
+      [K.REFUND_DEBITED, 1000],
+      [K.REFUND_SUCCEEDED, 1000],
+      [K.APPLICATION_FEE_REFUNDED, 25],
+      [K.REFUND_FAILED, 1000],
+    ]);
+    // Debit and credit cancel out; the fee given back stays given back (as at the provider).
+    expect(balancesOf(books.entries()).get('EUR')).toEqual({ operator: 25, platform: -25 });
+  });
+
+  it('a refund the provider never debited and then failed moves no money', () => {
+    const books = Books.detached();
+    const p = Object.assign(payment(S.SUCCEEDED, 1, 'pi_1'), { amount: 4000 });
+    const refund = Object.assign(new Refund(), { payment: p, amount: 500, currency: 'EUR' });
+    applyProviderRefund(
+      p,
+      refund,
+      {
+        id: 're_2',
+        status: RefundStatus.FAILED,
+        amount: 500,
+        chargeId: 'ch_1',
+        paymentIntentId: 'pi_1',
+        failureReason: 'declined',
+        refundId: refund.id,
+        transactionId: null,
+        failureTransactionId: null,
+      },
+      books,
+    );
+    expect(kinds(books)).toEqual([[K.REFUND_CANCELED, 500]]);
+    expect(balancesOf(books.entries()).get('EUR')).toEqual({ operator: 0, platform: 0 });
   });
 });

@@ -5,7 +5,8 @@ import { isUuid } from '../../../platform/ids.js';
 import { LockNamespace, locked, type Orm } from '../locks.js';
 import { Payment } from '../payment/payment.entity.js';
 import type { PaymentService } from '../payment/payment.service.js';
-import { nextDisputeStatus } from '../payment/payment.status.js';
+import type { DisputeService } from '../dispute/dispute.service.js';
+import { Books } from '../ledger/books.js';
 import { Refund } from '../refund/refund.entity.js';
 import type { RefundService } from '../refund/refund.service.js';
 import type { PaymentProvider, ProviderEvent } from '../stripe/provider.js';
@@ -33,6 +34,7 @@ export class WebhookService {
     private readonly payments: PaymentService,
     private readonly accounts: AccountService,
     private readonly refunds: RefundService,
+    private readonly disputes: DisputeService,
     private readonly logger: Logger,
   ) {}
 
@@ -40,7 +42,7 @@ export class WebhookService {
     if (INTENT_EVENTS.has(event.type)) return this.onIntent(event);
     if (event.type === 'charge.refunded') return this.onRefunded(event);
     if (event.refund) return this.onRefundUpdated(event, event.refund.providerRefundId);
-    if (event.type === 'charge.dispute.created' || event.type === 'charge.dispute.closed') return this.onDispute(event);
+    if (event.dispute) return this.onDispute(event);
     if (event.type === 'account.updated') return this.onAccount(event);
     return 'ignored';
   }
@@ -66,10 +68,15 @@ export class WebhookService {
     const payment = await this.paymentOfIntent(charge.paymentIntentId, event.account);
     if (!payment) return 'ignored';
     return this.onPayment(event, payment.sessionId, payment.id, async (tx, current) => {
-      const before = current.refundedAmount;
-      await this.refunds.recountRefunded(current, await tx.find(Refund, { payment: current }), charge.id);
+      const books = await Books.open(tx, current.id);
+      const changed = await this.refunds.recountRefunded(
+        current,
+        await tx.find(Refund, { payment: current }),
+        charge.id,
+        books,
+      );
       await tx.flush();
-      return current.refundedAmount !== before;
+      return changed;
     });
   }
 
@@ -84,20 +91,17 @@ export class WebhookService {
     );
   }
 
+  /** A dispute opened, moved its money or closed: applied from the provider's current dispute (monotone merge). */
   private async onDispute(event: ProviderEvent): Promise<WebhookResult> {
     if (!event.account || !event.dispute) return 'ignored';
-    const incoming = event.dispute.status;
-    const charge = await this.provider.retrieveCharge(event.dispute.chargeId, event.account);
-    if (!charge.disputed) return 'ignored';
+    const { disputeId, chargeId } = event.dispute;
+    const charge = await this.provider.retrieveCharge(chargeId, event.account);
+    if (!charge.disputed) return 'ignored'; // the provider knows of no dispute on it (a forged or stray event)
     const payment = await this.paymentOfIntent(charge.paymentIntentId, event.account);
     if (!payment) return 'ignored';
-    return this.onPayment(event, payment.sessionId, payment.id, async (tx, current) => {
-      const next = nextDisputeStatus(current.disputeStatus, incoming);
-      if (next === current.disputeStatus) return false;
-      current.disputeStatus = next;
-      await tx.flush();
-      return true;
-    });
+    return this.onPayment(event, payment.sessionId, payment.id, (tx, current) =>
+      this.disputes.settle(tx, current, disputeId),
+    );
   }
 
   private async onAccount(event: ProviderEvent): Promise<WebhookResult> {

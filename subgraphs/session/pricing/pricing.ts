@@ -1,5 +1,5 @@
 import { decimalToMicros, DECIMAL_SCALE } from '../../../platform/subgraph/decimal.js';
-import { lineTax, minorDigits, roundHalfUp } from '../../../platform/money.js';
+import { lineTax, minorDigits, nonNegativeInteger, roundHalfUp, toSafeNumber } from '../../../platform/money.js';
 
 /*
  * Pricing rule — the only place a session's price is computed (live cost and final cost alike).
@@ -53,8 +53,6 @@ const MICROS_PER_MAJOR = 10n ** BigInt(DECIMAL_SCALE);
 const WH_PER_KWH = 1000n;
 const SECONDS_PER_HOUR = 3600n;
 
-export { roundHalfUp };
-
 /** quantity / unitsPerPriceUnit × price, converted to minor units of the currency and rounded half up. */
 function amountInMinorUnits(quantity: number, unitsPerPriceUnit: bigint, price: string, currency: string): bigint {
   const minorPerMajor = 10n ** BigInt(minorDigits(currency));
@@ -95,15 +93,4 @@ export function priceSession(tariff: PricingTariff, { energyWh, seconds }: Consu
     tax: toSafeNumber(tax),
     total: toSafeNumber(subtotal + tax),
   };
-}
-
-function nonNegativeInteger(value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value < 0)
-    throw new RangeError(`${name} must be a non-negative integer, got ${value}`);
-  return value;
-}
-
-function toSafeNumber(value: bigint): number {
-  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`amount ${value} is too large to represent`);
-  return Number(value);
 }

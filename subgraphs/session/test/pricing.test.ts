@@ -3,7 +3,6 @@ import {
   billableSeconds,
   energyAmount,
   priceSession,
-  roundHalfUp,
   taxAmount,
   timeAmount,
   type PricingTariff,
@@ -16,26 +15,6 @@ const eur: PricingTariff = {
   sessionFeeAmount: 50,
   taxRateBasisPoints: 1900,
 };
-
-describe('roundHalfUp', () => {
-  it.each([
-    [0n, 7n, 0n],
-    [4n, 10n, 0n],
-    [5n, 10n, 1n],
-    [14n, 10n, 1n],
-    [15n, 10n, 2n],
-    [20n, 10n, 2n],
-    [1n, 3n, 0n],
-    [2n, 3n, 1n],
-  ])('%i / %i → %i', (numerator, denominator, expected) => {
-    expect(roundHalfUp(numerator, denominator)).toBe(expected);
-  });
-
-  it('refuses negative numerators and non-positive denominators', () => {
-    expect(() => roundHalfUp(-1n, 2n)).toThrow(RangeError);
-    expect(() => roundHalfUp(1n, 0n)).toThrow(RangeError);
-  });
-});
 
 describe('component amounts', () => {
   it('prices energy per kWh in minor units, rounding half up', () => {
