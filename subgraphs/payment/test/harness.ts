@@ -68,6 +68,8 @@ export class FakeOwners {
   readonly operators = new Map<string, OperatorFact>();
   readonly sessions = new Map<string, SessionFact>();
   readonly stations = new Map<string, StationFact>();
+  /** Every query asked, in order (tests count batched calls). */
+  readonly queries: string[] = [];
   private server?: http.Server;
 
   async listen(): Promise<string> {
@@ -89,6 +91,7 @@ export class FakeOwners {
   }
 
   private answer(query: string, variables: Record<string, unknown>): unknown {
+    this.queries.push(query);
     if (query.includes('_entities')) {
       const representations = variables.representations as Array<{ __typename: string; id: string }>;
       return {

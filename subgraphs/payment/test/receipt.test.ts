@@ -317,6 +317,29 @@ describe('receipt numbers', () => {
   });
 });
 
+describe('receipts of a page of payments', () => {
+  it('issues them with one call per owner subgraph for the whole page, numbered 1..n', async () => {
+    const operator = await merchant();
+    for (let i = 0; i < 5; i++) await paidSession(operator);
+    const asked = h.owners.queries.length;
+    const page = dataOf(
+      await h.subgraph.run<{
+        _entities: Array<{ payments: { edges: Array<{ node: { receipt: { sequence: number; total: Money } } }> } }>;
+      }>(
+        `query ($id: ID!) { _entities(representations: [{ __typename: "Operator", id: $id }]) { ... on Operator { payments(first: 10) { edges { node { receipt { sequence total { amount currency } } } } } } } }`,
+        { id: operator.id },
+        adminOf(operator.id),
+      ),
+    )._entities[0].payments.edges.map((e) => e.node.receipt);
+    expect(page.map((r) => r.sequence).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(page.every((r) => r.total.amount === 646)).toBe(true);
+    const calls = h.owners.queries.slice(asked);
+    expect(calls.filter((q) => q.includes('... on ChargingSession'))).toHaveLength(1);
+    expect(calls.filter((q) => q.includes('... on Operator'))).toHaveLength(1);
+    expect(calls.filter((q) => q.includes('... on Station'))).toHaveLength(1);
+  });
+});
+
 describe('receipt issue across replicas', () => {
   it('lets one of two replicas issue a payment read on both at once; the other finds it, no number is lost', async () => {
     const operator = await merchant();
