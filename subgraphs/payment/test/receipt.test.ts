@@ -307,6 +307,23 @@ describe('receipt numbers', () => {
     expect(await h.subgraph.orm.em.fork().count(IssuedReceipt, { operatorId: operator.id })).toBe(50);
   }, 120_000);
 
+  it('takes no number when the receipt cannot be issued (an owner does not answer): the next issue gets it', async () => {
+    const operator = await merchant();
+    const { paymentId, driver } = await paidSession(operator);
+    const fact = h.owners.operators.get(operator.id)!;
+    h.owners.operators.delete(operator.id);
+    const failed = await h.subgraph.run<{ _entities: Array<{ receipt: ReceiptView | null }> }>(
+      READ,
+      { id: paymentId },
+      driver,
+    );
+    expect(failed.data?._entities[0].receipt).toBeNull();
+    expect(failed.errors?.[0].extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(await h.subgraph.orm.em.fork().count(IssuedReceipt, { operatorId: operator.id })).toBe(0);
+    h.owners.operators.set(operator.id, fact);
+    expect((await readReceipt(paymentId, driver))!.number).toBe('000001');
+  });
+
   it('gives one number to one payment read 10 times at once, and the next payment the next number', async () => {
     const operator = await merchant();
     const { paymentId, driver } = await paidSession(operator);
