@@ -28,6 +28,11 @@ import { SessionDirectory } from './charging-session/session.directory.js';
 import { createStripeClient } from './stripe/client.js';
 import type { PaymentProvider } from './provider/payment-provider.js';
 import { StripeProvider } from './stripe/provider.js';
+import { IssuedReceipt, ReceiptCounter } from './receipt/receipt.entity.js';
+import { ReceiptResolver } from './receipt/receipt.resolver.js';
+import { RECEIPTS_PATH, receiptRoutes } from './receipt/receipt.routes.js';
+import { ReceiptService } from './receipt/receipt.service.js';
+import { ReceiptSources } from './receipt/receipt.sources.js';
 import { Sweeper } from './sweeper.js';
 import { ProcessedWebhookEvent } from './webhook/webhook.entity.js';
 import { webhookRoutes } from './webhook/webhook.routes.js';
@@ -50,6 +55,7 @@ export interface PaymentServices {
   webhooks: WebhookService;
   sweeper: Sweeper;
   sessions: SessionDirectory;
+  receipts: ReceiptService;
   /** The platform bus (`session_changed` after every committed payment change). */
   bus: Bus;
   /** pg-boss in the payment database (the sweeper's cron). */
@@ -82,6 +88,8 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
     PaymentRevenueDaily,
     LedgerEntry,
     Dispute,
+    IssuedReceipt,
+    ReceiptCounter,
   ],
   migrations,
   resolvers: [
@@ -93,6 +101,7 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
     OperatorAnalyticsResolver,
     PaymentLedgerResolver,
     PaymentDisputesResolver,
+    ReceiptResolver,
   ],
   orphanedTypes: [Operator, ChargingSession],
   referenceResolvers: paymentReferences,
@@ -114,6 +123,7 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
     const payments = new PaymentService({ orm, provider, accounts, cards, sessions, logger });
     const refunds = new RefundService(orm, provider);
     const disputes = new DisputeService(orm, provider, logger);
+    const receipts = new ReceiptService(orm, new ReceiptSources(sessions, services));
     const webhooks = new WebhookService(orm, provider, payments, accounts, refunds, disputes, logger);
     const sweeper = new Sweeper({
       orm,
@@ -151,7 +161,8 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
       .register(SessionPaymentResolver, new SessionPaymentResolver())
       .register(OperatorAnalyticsResolver, new OperatorAnalyticsResolver())
       .register(PaymentLedgerResolver, new PaymentLedgerResolver())
-      .register(PaymentDisputesResolver, new PaymentDisputesResolver());
+      .register(PaymentDisputesResolver, new PaymentDisputesResolver())
+      .register(ReceiptResolver, new ReceiptResolver(receipts));
     options.onServices?.({
       settings,
       provider,
@@ -163,12 +174,14 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
       webhooks,
       sweeper,
       sessions,
+      receipts,
       bus,
       jobs,
     });
     return {
       container,
       routes: webhookRoutes(provider, webhooks, logger),
+      signedRoutes: { path: RECEIPTS_PATH, routes: receiptRoutes(orm, receipts, logger) },
       // Jobs first (running sweeps finish and may still publish), then the bus.
       async close() {
         await jobs.stop();

@@ -40,6 +40,22 @@ export class Operator extends BaseEntity {
   @Index()
   status: OperatorStatus = OperatorStatus.ACTIVE;
 
+  // The merchant of record on every receipt of its sessions (receipts keep a copy from when they were issued).
+  @Field(() => String, { nullable: true, description: 'Registered legal name, as printed on receipts.' })
+  @Property({ type: 'string', length: 200, nullable: true })
+  legalName?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Registered address on one line (street, postal code, city, country), as printed on receipts.',
+  })
+  @Property({ type: 'string', length: 500, nullable: true })
+  legalAddress?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'VAT identification number with country prefix (DE123456789).' })
+  @Property({ type: 'string', length: 32, nullable: true })
+  vatId?: string | null;
+
   @Field(() => Boolean, {
     description:
       "Post-paid: this operator's sessions start without a hold on the driver's card and are charged off-session at the end.",
