@@ -66,7 +66,36 @@ export function urlFor(target: RunningTarget, subgraph: SubgraphName | undefined
   return backend.subgraphUrls[subgraph];
 }
 
-export const readBody = (query: ReadQuery) => JSON.stringify({ query: query.query, variables: query.variables });
+/** A read's requests as one target gets them: the bodies, and each request's headers (a token, or a signature). */
+export interface PreparedRead {
+  url: string;
+  bodies: string[];
+  headers: HeadersFor[];
+}
+
+export async function prepareRead(
+  target: RunningTarget,
+  query: ReadQuery,
+  credentials: Credentials,
+  backend: Backend,
+): Promise<PreparedRead> {
+  const headers: HeadersFor[] = [];
+  for (const request of query.requests) headers.push(await credentials.headers(target, request.identity));
+  return {
+    url: urlFor(target, query.direct, backend),
+    bodies: query.requests.map((r) => JSON.stringify({ query: query.query, variables: r.variables })),
+    headers,
+  };
+}
+
+/** About this many requests of each list are verified across targets before the run, and checked under load. */
+const SAMPLES_PER_LIST = 40;
+
+/** The verified sample: every Nth request of a list (all of a short list). */
+export function sampleIndexes(count: number): number[] {
+  const stride = Math.max(1, Math.floor(count / SAMPLES_PER_LIST));
+  return Array.from({ length: Math.ceil(count / stride) }, (_, i) => i * stride);
+}
 
 /** One request as a client would send it; returns the raw body. */
 export async function requestOnce(
@@ -127,31 +156,56 @@ function resultOf(result: autocannon.Result, graphqlErrors = 0, mismatches = res
   };
 }
 
-/** A read under load; every response must equal `expectBody` byte for byte (checked here: autocannon's own check needs fixed headers). */
+interface ReadContext {
+  /** The next request of the list this connection sends, and the one it is waiting for. */
+  next?: number;
+  current?: number;
+}
+
+/**
+ * A read under load: every connection goes through the request list in turn, starting at its own offset (spread
+ * evenly over the list, so connections do not send the same request at the same moment). Sampled responses must
+ * equal that target's verified answer byte for byte (checked here: autocannon's own check needs fixed bodies).
+ */
 export async function runRead(
-  url: string,
-  headersFor: HeadersFor,
-  body: string,
-  expectBody: string,
+  prepared: PreparedRead,
+  expected: Map<number, string>,
   options: LoadOptions,
-): Promise<LoadResult> {
+): Promise<LoadResult & { checked: number }> {
+  const { url, bodies, headers } = prepared;
   let mismatches = 0;
+  let checked = 0;
+  let connections = 0;
+  const spacing = Math.max(1, Math.floor(bodies.length / options.connections));
   const result = await autocannon({
     url,
     requests: [
       {
         method: 'POST',
         path: new URL(url).pathname,
-        body,
-        setupRequest: (request: autocannon.Request) => ({ ...request, headers: headersFor(body) }),
-        onResponse: (status: number, answer: string) => void (status === 200 && answer !== expectBody && mismatches++),
+        setupRequest: (request: autocannon.Request, raw: object) => {
+          const context = raw as ReadContext;
+          context.next ??= (connections++ * spacing) % bodies.length;
+          const index = context.next;
+          context.current = index;
+          context.next = (index + 1) % bodies.length;
+          request.body = bodies[index];
+          request.headers = headers[index](bodies[index]);
+          return request;
+        },
+        onResponse: (status: number, answer: string, raw: object) => {
+          const want = expected.get((raw as ReadContext).current ?? -1);
+          if (status !== 200 || want === undefined) return;
+          checked++;
+          if (answer !== want) mismatches++;
+        },
       },
     ],
     connections: options.connections,
     duration: options.durationSeconds,
     timeout: 10,
   });
-  return resultOf(result, 0, mismatches);
+  return { ...resultOf(result, 0, mismatches), checked };
 }
 
 interface ChainContext {
