@@ -26,6 +26,8 @@ export interface LoadResult {
   /** non-2xx + connection errors + timeouts + body mismatches + GraphQL errors */
   errors: number;
   errorDetail: { non2xx: number; connection: number; timeouts: number; mismatches: number; graphql: number };
+  /** The first wrong answer (its start), so an error count comes with what it was. */
+  firstError?: string;
 }
 
 const identityKey = (identity: Identity) =>
@@ -89,7 +91,7 @@ export async function prepareRead(
 }
 
 /** About this many requests of each list are verified across targets before the run, and checked under load. */
-const SAMPLES_PER_LIST = 40;
+const SAMPLES_PER_LIST = 25;
 
 /** The verified sample: every Nth request of a list (all of a short list). */
 export function sampleIndexes(count: number): number[] {
@@ -106,6 +108,13 @@ export async function requestOnce(
   const response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(15_000) });
   return { status: response.status, text: await response.text() };
 }
+
+/**
+ * An answer that only says a gateway's pooled subgraph socket hung up: the subgraph closed it as idle (Node's
+ * 5 s keep-alive timeout) just as the gateway reused it — the request never reached the subgraph. The checks before
+ * the run ask once more (and say so); under load it counts as an error.
+ */
+export const isHangUp = (text: string) => /socket hang up|ECONNRESET|"UPSTREAM_UNAVAILABLE"/.test(text);
 
 /** Values that differ between two runs of the same writes (ids, times): replaced, so answers compare. */
 export function normalise(value: unknown): unknown {
@@ -174,6 +183,8 @@ export async function runRead(
 ): Promise<LoadResult & { checked: number }> {
   const { url, bodies, headers } = prepared;
   let mismatches = 0;
+  let graphqlErrors = 0;
+  let firstError: string | undefined;
   let checked = 0;
   let connections = 0;
   const spacing = Math.max(1, Math.floor(bodies.length / options.connections));
@@ -194,10 +205,21 @@ export async function runRead(
           return request;
         },
         onResponse: (status: number, answer: string, raw: object) => {
+          if (status !== 200) return; // counted by autocannon
           const want = expected.get((raw as ReadContext).current ?? -1);
-          if (status !== 200 || want === undefined) return;
+          if (want === undefined) {
+            // Not in the verified sample: at least no GraphQL error (none of these reads' data holds that key).
+            if (answer.includes('"errors":')) {
+              graphqlErrors++;
+              firstError ??= answer.slice(0, 300);
+            }
+            return;
+          }
           checked++;
-          if (answer !== want) mismatches++;
+          if (answer !== want) {
+            mismatches++;
+            firstError ??= answer.slice(0, 300);
+          }
         },
       },
     ],
@@ -205,7 +227,7 @@ export async function runRead(
     duration: options.durationSeconds,
     timeout: 10,
   });
-  return { ...resultOf(result, 0, mismatches), checked };
+  return { ...resultOf(result, graphqlErrors, mismatches), firstError, checked };
 }
 
 interface ChainContext {
@@ -250,6 +272,7 @@ export async function runWrite(
   const headers = await writeHeaders(credentials, target, mix, slots);
   const free = slots.map((_, i) => i);
   let graphqlErrors = 0;
+  let firstError: string | undefined;
   const requests: autocannon.Request[] = mix.steps.map((step, index) => ({
     method: 'POST',
     path: new URL(url).pathname,
@@ -273,7 +296,10 @@ export async function runWrite(
       } catch {
         // not JSON: counted below
       }
-      if (!data) graphqlErrors += status === 200 ? 1 : 0; // non-2xx is counted by autocannon
+      if (!data && status === 200) {
+        graphqlErrors++; // non-2xx is counted by autocannon
+        firstError ??= `${step.name}: ${body.slice(0, 300)}`;
+      }
       if (data && step.sessionIdFrom) context.sessionId = step.sessionIdFrom(data);
       // Give the pair back when the chain is over, or when it broke at its start (nothing is left busy); a chain
       // that broke in between keeps its pair until freeConnectors after the run.
@@ -291,7 +317,7 @@ export async function runWrite(
     requests,
     timeout: 10,
   });
-  return resultOf(result, graphqlErrors);
+  return { ...resultOf(result, graphqlErrors), firstError };
 }
 
 /** Stops every ACTIVE session (a chain the end of a run cut off), straight at the session subgraph as a platform admin. */
@@ -333,16 +359,18 @@ export async function writeChainOnce(
   target: RunningTarget,
   mix: WriteMix,
   slot: WriteSlot,
+  retried: string[] = [],
 ): Promise<string[]> {
   const answers: string[] = [];
   let sessionId = '';
   for (const step of mix.steps) {
     const body = JSON.stringify({ query: step.query, variables: step.variables(slot, sessionId) });
-    const { status, text } = await requestOnce(
-      url,
-      (await credentials.headers(target, step.identity(slot)))(body),
-      body,
-    );
+    const headersFor = await credentials.headers(target, step.identity(slot));
+    let { status, text } = await requestOnce(url, headersFor(body), body);
+    if (isHangUp(text)) {
+      retried.push(`${target.name} write-mix ${step.name}`);
+      ({ status, text } = await requestOnce(url, headersFor(body), body));
+    }
     if (status !== 200) throw new Error(`${target.name} ${step.name}: HTTP ${status}: ${text.slice(0, 300)}`);
     const answer = JSON.parse(text) as { data?: Record<string, unknown>; errors?: unknown[] };
     if (answer.errors?.length || !answer.data) throw new Error(`${target.name} ${step.name}: ${text.slice(0, 300)}`);

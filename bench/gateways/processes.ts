@@ -1,9 +1,10 @@
 /**
- * Child processes of the benchmark: started with `node --import tsx`, output kept in a log file, readiness by
- * polling an HTTP URL, stopped by pid (the process we started and the descendants it forked, nothing else).
+ * Child processes of the benchmark: compiled JS started with plain `node`, TypeScript with `node --import tsx`;
+ * output written straight to a log file, readiness by polling an HTTP URL, stopped by pid (the process we started
+ * and the descendants it forked, nothing else).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync, readdirSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -23,7 +24,10 @@ export interface Child {
 
 const running = new Set<Child>();
 
-/** Starts `node [nodeArgs] --import tsx <entry> [args]` from the repository root (tsx reads tsconfig from the cwd). */
+/**
+ * Starts `node [nodeArgs] <entry> [args]` from the repository root, with `--import tsx` for a .ts entry (tsx reads
+ * tsconfig from the cwd). The log file is the child's stdout and stderr: this process relays nothing.
+ */
 export async function startNode(
   name: string,
   entry: string,
@@ -36,14 +40,14 @@ export async function startNode(
 ): Promise<Child> {
   await mkdir(logDir, { recursive: true });
   const logFile = path.join(logDir, `${name}.log`);
-  const log = createWriteStream(logFile);
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry, ...args], {
+  const log = openSync(logFile, 'a');
+  const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...nodeArgs, ...loader, entry, ...args], {
     cwd: REPO_ROOT,
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', log, log],
   });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
+  closeSync(log);
   if (child.pid === undefined) throw new Error(`${name}: could not start ${entry}`);
   const exited = new Promise<string>((resolve) =>
     child.once('exit', (code, signal) => resolve(signal ?? String(code))),

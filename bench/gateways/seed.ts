@@ -43,11 +43,16 @@ export interface BenchData {
 
 export const HISTORY_DRIVER = 'bench-history-driver';
 const HISTORY_SESSIONS = 20;
-/** The varied reads: this many more operators, drivers, and charged sessions per driver. */
+/** The varied reads: this many more operators (each with stations), drivers, and charged sessions per driver. */
 const EXTRA_OPERATORS = 12;
 const EXTRA_STATIONS_PER_OPERATOR = 3;
-const VARIED_DRIVERS = 48;
-const SESSIONS_PER_DRIVER = 3;
+export interface DriverSeed {
+  drivers: number;
+  sessionsPerDriver: number;
+}
+export const FULL_DRIVERS: DriverSeed = { drivers: 48, sessionsPerDriver: 3 };
+/** --quick: fewer chains to seed (the seeding is most of a quick run's set-up). */
+export const QUICK_DRIVERS: DriverSeed = { drivers: 40, sessionsPerDriver: 2 };
 
 export function callerFor(gatewayUrl: string, jwtSecret: string) {
   return async (who: TokenClaims): Promise<GraphQLCall> => {
@@ -80,6 +85,7 @@ export async function seedBenchData(
   jwtSecret: string,
   writeSlots: number,
   log: (line: string) => void,
+  driverSeed: DriverSeed = FULL_DRIVERS,
 ): Promise<BenchData> {
   const as = callerFor(gatewayUrl, jwtSecret);
   const admin = await as(SEED_ADMIN);
@@ -166,9 +172,10 @@ export async function seedBenchData(
     as,
     stations.filter((s) => extra.has(s.operator.id)),
     admins,
+    driverSeed,
   );
   log(
-    `seeded ${extraOperatorIds.length} more operators, ${drivers.length} drivers with ${SESSIONS_PER_DRIVER} charged sessions each at their stations`,
+    `seeded ${extraOperatorIds.length} more operators, ${drivers.length} drivers with ${driverSeed.sessionsPerDriver} charged sessions each at their stations`,
   );
   return {
     operatorIds,
@@ -258,9 +265,10 @@ async function seedDrivers(
   as: (who: TokenClaims) => Promise<GraphQLCall>,
   stations: StationRow[],
   admins: Map<string, GraphQLCall>,
+  { drivers: driverCount, sessionsPerDriver }: DriverSeed,
 ): Promise<Array<{ driver: string; sessionIds: string[] }>> {
   const connectors = stations.flatMap((s) => s.connectors.map((c) => ({ station: s, connectorId: c.id })));
-  const drivers = Array.from({ length: VARIED_DRIVERS }, (_, i) => ({
+  const drivers = Array.from({ length: driverCount }, (_, i) => ({
     driver: `bench-varied-driver-${i + 1}`,
     sessionIds: [] as string[],
   }));
@@ -277,7 +285,7 @@ async function seedDrivers(
       admins.set(operatorId, await as({ role: Role.OPERATOR_ADMIN, sub: 'bench-operator-admin', operatorId }));
   }
   // Round j of every driver before round j + 1: a batch never holds two sessions of one driver (one at a time each).
-  const chains = Array.from({ length: SESSIONS_PER_DRIVER }, (_, j) => drivers.map((_, i) => ({ i, j }))).flat();
+  const chains = Array.from({ length: sessionsPerDriver }, (_, j) => drivers.map((_, i) => ({ i, j }))).flat();
   const parallel = Math.min(10, connectors.length);
   for (let start = 0; start < chains.length; start += parallel) {
     const batch = chains.slice(start, start + parallel);
