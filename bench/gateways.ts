@@ -1,22 +1,37 @@
 /**
  * `npm run bench` — our gateway side by side with its peers, in one run on one machine.
  *
- * Starts PostgreSQL (system or embedded), the Stripe emulator and the four subgraphs once, each in its own
- * process; seeds data through our gateway; starts every gateway under test (same supergraph, same subgraphs, same
- * number of worker processes); checks that all of them give the same answers; then measures, with autocannon and
- * the same connections, every query against every target in interleaved rounds, sampling CPU and RSS of every
- * process from /proc. Writes bench-results/gateways-<time>/gateways.{json,md} (and bench-results/gateways-latest.*,
- * git-ignored) and prints the table; the processes' logs are in bench-results/gateways-<time>/logs.
- * The peers and autocannon are bench/'s own dependencies: `npm run bench` runs bench/setup.ts first, which installs
- * them on first use (bench/README.md).
+ * Runs what production runs: the compiled JS of `npm run build` (dist/, built first when missing or older than a
+ * source) under plain node, with the deployment's log level, pool size and node flags, no source maps and no tsx
+ * (bench/gateways/build.ts; the peers' bench-side entries are bundled to JS). Starts PostgreSQL (system or
+ * embedded), the Stripe emulator and the four subgraphs once, each in its own process; seeds data through our
+ * gateway; starts every gateway under test (same supergraph, same subgraphs, same number of worker processes).
  *
- *   npm run bench                                 # full run (≈ 9 min on 2 cores)
- *   npm run bench -- --quick                      # smoke (≈ 1.5 min): core targets, 1 round of 2 s, no warm-up
+ * Workloads (bench/gateways/queries.ts): the best case — one request sent again and again (catalogue, history,
+ * lookup) — and varied reads, where each request differs from the one before, drawn from a seeded PRNG so every
+ * target gets the identical sequence: catalogue near random places and radii, lookups of random stations, 48 drivers
+ * (each with their own token) reading their history or one of their sessions, admins of 12 operators reading their
+ * payments; and the write mix. Each connection goes through a workload's request list from its own offset.
+ *
+ * Correctness first: every Nth request of each list (all of a best-case one) is asked of every target and the
+ * answers compared (canonical JSON); under load, the responses to those requests must equal the verified bytes and
+ * no other response may carry GraphQL errors. Then every workload against every target in interleaved rounds, with
+ * CPU time from /proc of the gateway, each subgraph and the PostgreSQL backends serving the run's databases
+ * (pg_stat_activity), reported as CPU ms per request. Writes bench-results/gateways-<time>/gateways.{json,md} (and
+ * bench-results/gateways-latest.*, git-ignored) and prints the table; the processes' logs are in
+ * bench-results/gateways-<time>/logs. The peers and autocannon are bench/'s own dependencies: `npm run bench` runs
+ * bench/setup.ts first, which installs them on first use (bench/README.md).
+ *
+ *   npm run bench                                 # full run (≈ 12 min on 2 cores with the OCPP lines)
+ *   npm run bench -- --quick                      # smoke: core targets, 1 round of 2 s, no warm-up, fewer drivers
  *   options: --duration <s> --warmup <s> --rounds <n> --connections <n> --workers <n> --base-port <n>
- *            --targets direct,ours,apollo,hive,hive-rust,…  --queries catalogue,history,lookup,write-mix
+ *            --targets direct,ours,apollo,hive,hive-rust,…
+ *            --workloads catalogue,history,lookup,catalogue-near,lookup-random,drivers-history,drivers-session,
+ *                        operator-payments,write-mix   (--queries: the same)
  *            --profile ours,apollo   (V8 CPU profile of those gateways, written to the run's logs/ on exit)
  *            --embedded-pg           (an embedded PostgreSQL even when DATABASE_URL or the system one answers)
  *            --keep                  (keep the run's databases)
+ *            --tsx                   (run the TypeScript sources under tsx instead of dist/: not what production runs)
  *            --no-ocpp               (skip the OCPP lines)
  *
  * Then the OCPP lines (bench/ocpp.ts, also `npm run bench:ocpp`): chargers one OCPP replica holds connected, and
@@ -380,8 +395,11 @@ async function main(): Promise<void> {
     const { cpuMs: postgresCpuMs } = await postgres.end();
     sampler.untrack('gateway');
     if (workload.kind === 'write') {
-      await new Promise((resolve) => setTimeout(resolve, 500)); // requests cut off by the end of the run finish
-      await freeConnectors(backend);
+      // Requests cut off by the end of the run still finish (a start may land after the first pass): two passes.
+      for (const pause of [500, 1500]) {
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        await freeConnectors(backend);
+      }
     }
     await new Promise((resolve) => setTimeout(resolve, 300));
     return { result, usage, postgresCpuMs, checked };
@@ -441,7 +459,7 @@ async function main(): Promise<void> {
           : '';
         const other = records[records.length - 1].otherCpuPercent;
         say(
-          `round ${round} ${workload.name.padEnd(17)} ${target.name.padEnd(19)} ${String(result.reqPerSec).padStart(8)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  stack ${perRequest(records[records.length - 1]).stack} ms/req  PostgreSQL ${perRequest(records[records.length - 1]).postgres} ms/req  (other CPU ${other} %)${errors}`,
+          `round ${round} ${workload.name.padEnd(17)} ${target.name.padEnd(19)} ${String(result.reqPerSec).padStart(8)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  stack ${perRequest(records[records.length - 1]).stack.toFixed(2)} ms/req  PostgreSQL ${perRequest(records[records.length - 1]).postgres.toFixed(2)} ms/req  (other CPU ${other} %)${errors}`,
         );
       }
     }

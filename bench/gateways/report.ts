@@ -63,7 +63,7 @@ export const STACK = ['gateway', 'operator', 'station', 'session', 'payment'] as
 
 /** CPU ms per response of one run: each process, the stack's sum, and PostgreSQL's backends. */
 export function perRequest(record: RunRecord): Record<string, number> {
-  const n = Math.max(1, record.result.requests);
+  const n = record.result.requests || Number.NaN; // no response in the run: no figure (shown as –)
   const out: Record<string, number> = {};
   for (const name of STACK) out[name] = r2((record.cpuMs[name] ?? 0) / n);
   out.stack = r2(STACK.reduce((sum, name) => sum + (record.cpuMs[name] ?? 0), 0) / n);
@@ -94,7 +94,10 @@ export function aggregate(records: RunRecord[], labels: Map<string, string>): Ro
       errors: runs.reduce((sum, r) => sum + r.result.errors, 0),
       checked: runs.reduce((sum, r) => sum + r.checked, 0),
       cpuMsPerRequest: Object.fromEntries(
-        [...STACK, 'stack', 'postgres'].map((name) => [name, r2(median(runs.map((r) => perRequest(r)[name])))]),
+        [...STACK, 'stack', 'postgres'].map((name) => {
+          const values = runs.map((r) => perRequest(r)[name]).filter(Number.isFinite);
+          return [name, values.length ? r2(median(values)) : Number.NaN];
+        }),
       ),
       gatewayProcesses: gateways.length ? Math.max(...gateways.map((g) => g.processes.length)) : 0,
       gatewayCpuPercent: gateways.length ? r1(median(gateways.map((g) => g.cpuPercent))) : null,
@@ -142,7 +145,7 @@ export interface ReportMeta {
 }
 
 const cell = (value: number | null | undefined, suffix = '') =>
-  value === null || value === undefined ? '–' : `${value}${suffix}`;
+  value === null || value === undefined || Number.isNaN(value) ? '–' : `${value}${suffix}`;
 
 export function markdown(meta: ReportMeta, rows: Row[], ratioList: Ratio[]): string {
   const lines: string[] = [];
@@ -162,7 +165,7 @@ export function markdown(meta: ReportMeta, rows: Row[], ratioList: Ratio[]): str
   for (const row of rows) {
     const c = row.cpuMsPerRequest;
     lines.push(
-      `| ${workloadLabel(row.workload)} | ${row.label} | ${row.reqPerSec} | ${row.p50} | ${row.p99} | ${row.target === 'direct' ? '–' : c.gateway} | ${c.operator} | ${c.station} | ${c.session} | ${c.payment} | ${c.stack} | ${c.postgres} |`,
+      `| ${workloadLabel(row.workload)} | ${row.label} | ${row.reqPerSec} | ${row.p50} | ${row.p99} | ${row.target === 'direct' ? '–' : cell(c.gateway)} | ${cell(c.operator)} | ${cell(c.station)} | ${cell(c.session)} | ${cell(c.payment)} | ${cell(c.stack)} | ${cell(c.postgres)} |`,
     );
   }
   lines.push('');
@@ -243,13 +246,13 @@ export function text(rows: Row[], ratioList: Ratio[], bestCase: Set<string> = ne
     String(r.p50),
     String(r.p99),
     String(r.errors),
-    r.target === 'direct' ? '–' : String(r.cpuMsPerRequest.gateway),
-    String(r.cpuMsPerRequest.operator),
-    String(r.cpuMsPerRequest.station),
-    String(r.cpuMsPerRequest.session),
-    String(r.cpuMsPerRequest.payment),
-    String(r.cpuMsPerRequest.stack),
-    String(r.cpuMsPerRequest.postgres),
+    r.target === 'direct' ? '–' : cell(r.cpuMsPerRequest.gateway),
+    cell(r.cpuMsPerRequest.operator),
+    cell(r.cpuMsPerRequest.station),
+    cell(r.cpuMsPerRequest.session),
+    cell(r.cpuMsPerRequest.payment),
+    cell(r.cpuMsPerRequest.stack),
+    cell(r.cpuMsPerRequest.postgres),
     cell(r.gatewayPeakRssMb),
     String(r.otherCpuPercent),
   ]);
