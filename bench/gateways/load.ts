@@ -218,7 +218,7 @@ export async function runRead(
           checked++;
           if (answer !== want) {
             mismatches++;
-            firstError ??= answer.slice(0, 300);
+            firstError ??= difference(answer, want);
           }
         },
       },
@@ -228,6 +228,14 @@ export async function runRead(
     timeout: 10,
   });
   return { ...resultOf(result, graphqlErrors, mismatches), firstError, checked };
+}
+
+/** Where an answer first differs from the verified one: both, from a little before that point. */
+function difference(answer: string, want: string): string {
+  let at = 0;
+  while (at < answer.length && answer[at] === want[at]) at++;
+  const from = Math.max(0, at - 80);
+  return `at byte ${at}: got …${answer.slice(from, at + 120)}… verified …${want.slice(from, at + 120)}…`;
 }
 
 interface ChainContext {
@@ -320,8 +328,12 @@ export async function runWrite(
   return { ...resultOf(result, graphqlErrors), firstError };
 }
 
-/** Stops every ACTIVE session (a chain the end of a run cut off), straight at the session subgraph as a platform admin. */
-export async function freeConnectors(backend: Backend): Promise<number> {
+/**
+ * Stops every ACTIVE session (chains the end of a run cut off), straight at the session subgraph as a platform
+ * admin, until two passes a second apart find none: a start sent before the end may land well after it on a busy
+ * machine, and a connector left busy would change the catalogue's and the lookups' answers.
+ */
+export async function freeConnectors(backend: Backend, { timeoutMs = 20_000 } = {}): Promise<number> {
   const admin: Identity = { role: Role.PLATFORM_ADMIN, sub: 'bench' };
   const signer = new IdentitySigner('bench', backend.secrets.signing);
   const send = (body: string) =>
@@ -331,7 +343,9 @@ export async function freeConnectors(backend: Backend): Promise<number> {
       body,
     );
   let stopped = 0;
-  for (let attempt = 0; attempt < 5; attempt++) {
+  let quiet = 0;
+  const deadline = Date.now() + timeoutMs;
+  while (quiet < 2 && Date.now() < deadline) {
     const { text } = await send(
       JSON.stringify({
         query: '{ chargingSessions(first: 100, filter: { status: ACTIVE }) { edges { node { id } } } }',
@@ -341,13 +355,14 @@ export async function freeConnectors(backend: Backend): Promise<number> {
       (
         JSON.parse(text) as { data?: { chargingSessions: { edges: Array<{ node: { id: string } }> } } }
       ).data?.chargingSessions.edges.map((e) => e.node.id) ?? [];
-    if (!ids.length) return stopped;
+    quiet = ids.length ? 0 : quiet + 1;
     for (const id of ids) {
       await send(
         JSON.stringify({ query: 'mutation ($id: ID!) { stopChargingSession(id: $id) { id } }', variables: { id } }),
       );
       stopped++;
     }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
   }
   return stopped;
 }

@@ -52,21 +52,32 @@ export interface DriverSeed {
 }
 export const FULL_DRIVERS: DriverSeed = { drivers: 48, sessionsPerDriver: 3 };
 /** --quick: fewer chains to seed (the seeding is most of a quick run's set-up). */
-export const QUICK_DRIVERS: DriverSeed = { drivers: 40, sessionsPerDriver: 2 };
+export const QUICK_DRIVERS: DriverSeed = { drivers: 40, sessionsPerDriver: 1 };
 
 export function callerFor(gatewayUrl: string, jwtSecret: string) {
   return async (who: TokenClaims): Promise<GraphQLCall> => {
     const token = await signDevToken(who, jwtSecret);
     return async <T>(query: string, variables: Record<string, unknown>): Promise<T> => {
-      const response = await fetch(gatewayUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ query, variables }),
-      });
-      const body = (await response.json()) as { data?: T; errors?: Array<{ message: string }> };
+      type Body = { data?: T; errors?: Array<{ message: string; extensions?: { code?: string } }> };
+      let response: Response | undefined;
+      let body: Body = {};
+      // A call that only says "try again" (an idle pooled socket that hung up, the provider briefly unreachable on
+      // a busy machine) is tried again, a few times: seeding must not fail on it. Those errors promise that
+      // nothing was done twice.
+      for (let attempt = 0; attempt < 4; attempt++) {
+        if (attempt) await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+        response = await fetch(gatewayUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ query, variables }),
+        });
+        body = (await response.json()) as Body;
+        const codes = body.errors?.map((e) => e.extensions?.code) ?? [];
+        if (!codes.some((c) => c === 'UPSTREAM_UNAVAILABLE' || c === 'PAYMENT_PROVIDER_UNAVAILABLE')) break;
+      }
       if (body.errors?.length || !body.data)
         throw new Error(
-          `${query.slice(0, 60)}…: ${body.errors?.map((e) => e.message).join('; ') ?? `HTTP ${response.status}`}`,
+          `${query.slice(0, 60)}…: ${body.errors?.map((e) => e.message).join('; ') ?? `HTTP ${response?.status}`}`,
         );
       return body.data;
     };
