@@ -1,4 +1,5 @@
-import { Arg, Args, Authorized, Ctx, ID, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, Directive, ID, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { CATALOGUE } from '../cache-hints.js';
 import { requireUpdateOperator } from '../access.js';
 import type { RequestContext } from '../../../platform/subgraph/context.js';
 import type { ReferenceResolvers } from '../../../platform/subgraph/federation.js';
@@ -15,11 +16,13 @@ export class OperatorConnection extends ConnectionType(Operator, 'Operator') {}
 @Resolver(() => Operator)
 export class OperatorResolver {
   @Query(() => Operator, { description: 'One operator; part of the public catalogue.' })
+  @Directive(CATALOGUE)
   operator(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<OperatorRecord> {
     return new OperatorService(ctx.em).find(id);
   }
 
   @Query(() => OperatorConnection, { description: 'All operators, oldest first.' })
+  @Directive(CATALOGUE)
   operators(@Args(() => PageArgs) page: PageArgs, @Ctx() ctx: RequestContext) {
     return new OperatorService(ctx.em).list(page);
   }
