@@ -1,6 +1,7 @@
 import { Entity, Enum, Index, OptionalProps, Property } from '@mikro-orm/core';
 import { Directive, Field, ObjectType, registerEnumType } from 'type-graphql';
 import { BaseEntity } from '../../../platform/subgraph/entity.js';
+import { CATALOGUE } from '../cache-hints.js';
 
 export enum OperatorStatus {
   ACTIVE = 'ACTIVE',
@@ -15,6 +16,7 @@ registerEnumType(OperatorStatus, {
   description: 'A charging-point operator: owns stations and receives the money for their sessions directly.',
 })
 @Directive('@key(fields: "id")')
+@Directive(CATALOGUE)
 @Entity({ tableName: 'operator' })
 export class Operator extends BaseEntity {
   [OptionalProps]?: 'status' | 'postPaid' | 'createdAt' | 'updatedAt';
