@@ -1,23 +1,16 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { byId } from '../../../platform/subgraph/context.js';
 import { uuidsOnly } from '../../../platform/ids.js';
-import type { OperatorStatus } from './operator.entity.js';
+import type { Operator, OperatorStatus } from './operator.entity.js';
 
 /**
  * What the GraphQL type `Operator` reads. The entity has this shape, and so has a plain row: reads return rows
  * (no entity hydration, no identity map), writes keep the entity.
  */
-export interface OperatorRecord {
-  id: string;
-  createdAt: Date;
-  updatedAt: Date;
-  name: string;
-  country: string;
-  defaultCurrency: string;
-  contactEmail: string;
-  status: OperatorStatus;
-  postPaid: boolean;
-}
+export type OperatorRecord = {
+  // Every property of the entity: a column added there and forgotten here is a compile error, not a null field.
+  [K in keyof Operator as K extends symbol ? never : K]: Operator[K];
+};
 
 interface OperatorColumns {
   id: string;
@@ -28,11 +21,15 @@ interface OperatorColumns {
   default_currency: string;
   contact_email: string;
   status: OperatorStatus;
+  legal_name: string | null;
+  legal_address: string | null;
+  vat_id: string | null;
   post_paid: boolean;
 }
 
 const COLUMNS =
-  'o.id, o.created_at, o.updated_at, o.name, o.country, o.default_currency, o.contact_email, o.status, o.post_paid';
+  'o.id, o.created_at, o.updated_at, o.name, o.country, o.default_currency, o.contact_email, o.status, ' +
+  'o.legal_name, o.legal_address, o.vat_id, o.post_paid';
 
 /** Operators matching `where` (over `operator o`), in the order and number `tail` says. */
 export async function selectOperators(
@@ -55,6 +52,9 @@ export async function selectOperators(
     defaultCurrency: row.default_currency,
     contactEmail: row.contact_email,
     status: row.status,
+    legalName: row.legal_name,
+    legalAddress: row.legal_address,
+    vatId: row.vat_id,
     postPaid: row.post_paid,
   }));
 }
