@@ -126,7 +126,7 @@ describe('analytics over real payments', () => {
       [operator.id],
     );
     expect(declines).toEqual([
-      { session_id: failed.id, kind: 'HOLD', attempt: 1, failure_code: null, time_zone: 'Europe/Berlin' },
+      { session_id: failed.id, kind: 'HOLD', attempt: 1, failure_code: 'generic_decline', time_zone: 'Europe/Berlin' },
       { session_id: s2, kind: 'CHARGE', attempt: 1, failure_code: 'insufficient_funds', time_zone: 'Europe/Berlin' },
     ]);
 

@@ -43,7 +43,7 @@ export class PaymentDecline {
   @Property({ type: 'integer', nullable: true })
   amount?: number | null;
 
-  /** The issuer's reason when known (e.g. insufficient_funds); null for a declined hold (its row is gone). */
+  /** The issuer's reason (e.g. insufficient_funds, generic_decline), for a declined hold too. */
   @Property({ type: 'string', length: 100, nullable: true })
   failureCode?: string | null;
 
