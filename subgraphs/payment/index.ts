@@ -36,6 +36,9 @@ import { PaymentLedgerResolver } from './ledger/ledger.resolver.js';
 import { Dispute } from './dispute/dispute.entity.js';
 import { DisputeService } from './dispute/dispute.service.js';
 import { PaymentDisputesResolver } from './dispute/dispute.resolver.js';
+import { ReconciliationDifference, ReconciliationRun } from './reconciliation/reconciliation.entity.js';
+import { OperatorReconciliationResolver } from './reconciliation/reconciliation.resolver.js';
+import { ReconciliationService } from './reconciliation/reconciliation.service.js';
 
 /** The services `provide` builds, once per process. */
 export interface PaymentServices {
@@ -48,6 +51,7 @@ export interface PaymentServices {
   disputes: DisputeService;
   webhooks: WebhookService;
   sweeper: Sweeper;
+  reconciliation: ReconciliationService;
   sessions: SessionDirectory;
   /** The platform bus (`session_changed` after every committed payment change). */
   bus: Bus;
@@ -81,6 +85,8 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
     PaymentRevenueDaily,
     LedgerEntry,
     Dispute,
+    ReconciliationRun,
+    ReconciliationDifference,
   ],
   migrations,
   resolvers: [
@@ -92,6 +98,7 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
     OperatorAnalyticsResolver,
     PaymentLedgerResolver,
     PaymentDisputesResolver,
+    OperatorReconciliationResolver,
   ],
   orphanedTypes: [Operator, ChargingSession],
   referenceResolvers: paymentReferences,
@@ -126,6 +133,7 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
       disputes,
       disputeRecheckAfterMs: settings.sweeper.disputeRecheckAfterMs,
     });
+    const reconciliation = new ReconciliationService(orm, provider, logger);
     orm.em.getEventManager().registerSubscriber(new DeclineRecorder()); // analytics: declined attempts, same transaction
     const bus = await Bus.connect(busDatabaseUrl(config), logger);
     orm.em.getEventManager().registerSubscriber(new SessionChangePublisher(bus, logger));
@@ -137,6 +145,8 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
         pollingIntervalSeconds: options.jobPollingIntervalSeconds,
       });
       if (settings.sweeper.cron) await sweeper.schedule(jobs, settings.sweeper.cron);
+      // Always worked here (on-demand runs from Operator.reconciliation); the nightly cron only when configured.
+      await reconciliation.schedule(jobs, settings.reconciliation.cron);
     } catch (error) {
       await bus.close();
       throw error;
@@ -150,7 +160,8 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
       .register(SessionPaymentResolver, new SessionPaymentResolver())
       .register(OperatorAnalyticsResolver, new OperatorAnalyticsResolver())
       .register(PaymentLedgerResolver, new PaymentLedgerResolver())
-      .register(PaymentDisputesResolver, new PaymentDisputesResolver());
+      .register(PaymentDisputesResolver, new PaymentDisputesResolver())
+      .register(OperatorReconciliationResolver, new OperatorReconciliationResolver(reconciliation));
     options.onServices?.({
       settings,
       provider,
@@ -161,6 +172,7 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
       disputes,
       webhooks,
       sweeper,
+      reconciliation,
       sessions,
       bus,
       jobs,
