@@ -4,7 +4,9 @@ import { processMetrics } from '../../../platform/metrics.js';
 import { newId } from '../../../platform/ids.js';
 import { LedgerEntry, LedgerEntryKind as K } from '../ledger/ledger-entry.entity.js';
 import { Refund } from '../refund/refund.entity.js';
+import { matchBooks, type BookedEntry } from '../reconciliation/reconciliation.match.js';
 import { ReconciliationService } from '../reconciliation/reconciliation.service.js';
+import type { ProviderBalanceTransaction } from '../stripe/provider.js';
 import {
   adminOf,
   authorize,
@@ -201,12 +203,94 @@ describe('reconciliation with the provider', () => {
     expect(ReconciliationService.JOB).toBe('payment-reconcile');
   });
 
+  it('stores a FAILED run when the provider cannot be read, and the next run succeeds', async () => {
+    const operator = await onboardedOperator(h);
+    await paid(operator.id, 'pm_card_visa', 1200);
+    for (let i = 0; i < 3; i += 1) h.emulator.faults.injectNext('http500', { pathPrefix: '/v1/balance_transactions' });
+    const failed = await reconcile(operator.id);
+    expect(failed).toEqual({ status: 'FAILED', matched: 0, differences: [] });
+    h.emulator.faults.clear();
+    expect(await reconcile(operator.id)).toMatchObject({ status: 'BALANCED', matched: 1 });
+  });
+
+  it('the nightly job without an operator queues one run per operator', async () => {
+    const operator = await onboardedOperator(h);
+    await paid(operator.id, 'pm_card_visa', 900);
+    await h.services.jobs.send(ReconciliationService.JOB, today);
+    expect(await waitForRun(operator.id)).toMatchObject({ status: 'BALANCED', matched: 1 });
+  });
+
   it('refuses drivers and periods longer than a month', async () => {
     const operator = await onboardedOperator(h);
     expect(reasonOf(await readField(operator.id, newDriver()))).toBe('FORBIDDEN');
     expect(reasonOf(await readField(operator.id, adminOf(operator.id), { from: '2026-01-01', to: '2026-03-01' }))).toBe(
       'BAD_USER_INPUT',
     );
+  });
+});
+
+describe('the matching rules', () => {
+  const day = { from: new Date('2026-11-02T00:00:00Z'), to: new Date('2026-11-03T00:00:00Z') };
+  const nextDay = { from: day.to, to: new Date('2026-11-04T00:00:00Z') };
+  const txn = (over: Partial<ProviderBalanceTransaction>): ProviderBalanceTransaction => ({
+    id: 'txn_1',
+    kind: 'CHARGE',
+    providerType: 'charge',
+    amount: 1000,
+    fee: 59,
+    providerFee: 59,
+    applicationFee: 0,
+    net: 941,
+    currency: 'EUR',
+    sourceId: 'ch_1',
+    chargeId: 'ch_1',
+    feeAccountId: null,
+    feeRefundedTotal: null,
+    created: new Date('2026-11-02T23:59:50Z'),
+    ...over,
+  });
+  const entry = (kind: K, amount: number, over: Partial<BookedEntry> = {}): BookedEntry => ({
+    id: newId(),
+    paymentId: 'p1',
+    kind,
+    amount,
+    currency: 'EUR',
+    providerTransactionId: 'txn_1',
+    providerObjectId: 'ch_1',
+    occurredAt: new Date('2026-11-03T00:00:05Z'),
+    ...over,
+  });
+  const booked = [entry(K.CHARGED, 1000), entry(K.PROVIDER_FEE, 59)];
+
+  it('counts money moved before midnight and booked after it once, in the period the provider moved it', () => {
+    expect(matchBooks({ period: day, connected: [txn({})], platform: [], entries: booked })).toEqual({
+      matched: 1,
+      differences: [],
+    });
+    expect(matchBooks({ period: nextDay, connected: [txn({})], platform: [], entries: booked })).toEqual({
+      matched: 0,
+      differences: [],
+    });
+  });
+
+  it('reports a currency that differs, and leaves payouts to the provider', () => {
+    const payout = txn({ id: 'txn_po', kind: 'OTHER', providerType: 'payout', amount: -941, fee: 0, chargeId: null });
+    const result = matchBooks({
+      period: day,
+      connected: [txn({ currency: 'GBP' }), payout],
+      platform: [],
+      entries: booked,
+    });
+    expect(result.matched).toBe(0);
+    expect(result.differences).toEqual([
+      expect.objectContaining({
+        kind: 'AMOUNT_DIFFERS',
+        amount: 0,
+        currency: 'GBP',
+        providerId: 'txn_1',
+        paymentId: 'p1',
+      }),
+    ]);
   });
 });
 
