@@ -1,10 +1,11 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { JobQueue } from '../../../platform/subgraph/jobs.js';
 import { OperatorPaymentAccount } from '../account/account.entity.js';
 import { LedgerEntry } from '../ledger/ledger-entry.entity.js';
 import type { Orm } from '../locks.js';
 import { countReconciliationDifference } from '../metrics.js';
-import type { PaymentProvider } from '../stripe/provider.js';
+import type { PaymentProvider, ProviderBalanceTransaction } from '../stripe/provider.js';
 import { ReconciliationDifference, ReconciliationRun } from './reconciliation.entity.js';
 import { matchBooks } from './reconciliation.match.js';
 import { ReconciliationStatus } from './reconciliation.types.js';
@@ -19,11 +20,16 @@ interface ReconcileJob {
   operatorId?: string;
   from?: string;
   to?: string;
+  /** Set by the nightly fan-out: its runs share one read of the platform's transactions (see `platformRows`). */
+  shared?: boolean;
 }
 
 const DAY_MS = 24 * 3600_000;
 /** Transactions this close to the period are read too: money booked on the other side of midnight is not missing. */
 const NEIGHBOURHOOD_MS = DAY_MS;
+
+/** How long the nightly fan-out's runs reuse one read of the platform's transactions. */
+const SHARED_PLATFORM_READ_MS = 10 * 60_000;
 
 const utcDate = (at: Date) => at.toISOString().slice(0, 10);
 
@@ -35,6 +41,7 @@ const utcDate = (at: Date) => at.toISOString().slice(0, 10);
  */
 export class ReconciliationService {
   static readonly JOB = 'payment-reconcile';
+  private readonly platformReads = new Map<string, { until: number; rows: Promise<ProviderBalanceTransaction[]> }>();
 
   constructor(
     private readonly orm: Orm,
@@ -82,11 +89,11 @@ export class ReconciliationService {
   }
 
   /** Queues a run; a second request for the same operator and period is a no-op while the first waits. */
-  async queue(operatorId: string, period: ReconciliationPeriod): Promise<void> {
+  async queue(operatorId: string, period: ReconciliationPeriod, shared = false): Promise<void> {
     if (!this.jobs) throw new Error('reconciliation: no job queue');
     await this.jobs.send<ReconcileJob>(
       ReconciliationService.JOB,
-      { operatorId, ...period },
+      { operatorId, ...period, shared },
       { singletonKey: `${operatorId}:${period.from}:${period.to}` },
     );
   }
@@ -94,18 +101,60 @@ export class ReconciliationService {
   private async runJob(data: ReconcileJob): Promise<void> {
     const period = data.from && data.to ? { from: data.from, to: data.to } : previousDay(new Date());
     if (data.operatorId) {
-      const run = await this.reconcile(data.operatorId, period);
+      const run = await this.reconcile(data.operatorId, period, data.shared ?? false);
       if (run.status === ReconciliationStatus.FAILED) throw new Error(`reconciliation failed: ${run.error ?? ''}`);
       return;
     }
     const accounts = await this.orm.em
       .fork()
       .find(OperatorPaymentAccount, { providerAccountId: { $ne: null } }, { fields: ['operatorId'] });
-    for (const account of accounts) await this.queue(account.operatorId, period);
+    for (const account of accounts) await this.queue(account.operatorId, period, true);
+  }
+
+  /**
+   * The platform's transactions of the window (every operator's application fees: Stripe filters them by nothing
+   * narrower). The nightly runs of all operators share one read for a few minutes, so a night costs one platform
+   * read, not one per operator; other runs read afresh.
+   */
+  private platformRows(window: { from: Date; to: Date }, shared: boolean): Promise<ProviderBalanceTransaction[]> {
+    if (!shared) return this.provider.listBalanceTransactions(null, window);
+    const key = `${window.from.toISOString()}/${window.to.toISOString()}`;
+    const now = Date.now();
+    for (const [k, read] of this.platformReads) if (read.until < now) this.platformReads.delete(k);
+    const cached = this.platformReads.get(key);
+    if (cached) return cached.rows;
+    const rows = this.provider.listBalanceTransactions(null, window);
+    this.platformReads.set(key, { until: now + SHARED_PLATFORM_READ_MS, rows });
+    rows.catch(() => this.platformReads.delete(key));
+    return rows;
+  }
+
+  /** The operator's entries of the period, plus those under the provider's transaction and charge ids. */
+  private async entriesOf(
+    em: EntityManager,
+    operatorId: string,
+    period: { from: Date; to: Date },
+    txnIds: string[],
+    chargeIds: string[],
+  ): Promise<LedgerEntry[]> {
+    const found = new Map<string, LedgerEntry>();
+    const add = (rows: LedgerEntry[]) => rows.forEach((e) => found.set(e.id, e));
+    add(await em.find(LedgerEntry, { operatorId, occurredAt: { $gte: period.from, $lt: period.to } }));
+    for (let i = 0; i < txnIds.length; i += IDS_PER_QUERY)
+      add(
+        await em.find(LedgerEntry, { operatorId, providerTransactionId: { $in: txnIds.slice(i, i + IDS_PER_QUERY) } }),
+      );
+    for (let i = 0; i < chargeIds.length; i += IDS_PER_QUERY)
+      add(await em.find(LedgerEntry, { operatorId, providerObjectId: { $in: chargeIds.slice(i, i + IDS_PER_QUERY) } }));
+    return [...found.values()];
   }
 
   /** Runs one reconciliation now and stores it (a FAILED run when the provider could not be read). */
-  async reconcile(operatorId: string, period: ReconciliationPeriod): Promise<ReconciliationRun> {
+  async reconcile(
+    operatorId: string,
+    period: ReconciliationPeriod,
+    sharedPlatformRead = false,
+  ): Promise<ReconciliationRun> {
     const em = this.orm.em.fork();
     const run = em.create(ReconciliationRun, {
       operatorId,
@@ -124,22 +173,11 @@ export class ReconciliationService {
       };
       const connected = accountId ? await this.provider.listBalanceTransactions(accountId, window) : [];
       const platform = accountId
-        ? (await this.provider.listBalanceTransactions(null, window)).filter((t) => t.feeAccountId === accountId)
+        ? (await this.platformRows(window, sharedPlatformRead)).filter((t) => t.feeAccountId === accountId)
         : [];
       const txnIds = connected.map((t) => t.id);
       const chargeIds = [...new Set([...connected, ...platform].flatMap((t) => (t.chargeId ? [t.chargeId] : [])))];
-      const entries = await em.find(
-        LedgerEntry,
-        {
-          operatorId,
-          $or: [
-            { occurredAt: { $gte: from, $lt: to } },
-            ...(txnIds.length ? [{ providerTransactionId: { $in: txnIds } }] : []),
-            ...(chargeIds.length ? [{ providerObjectId: { $in: chargeIds } }] : []),
-          ],
-        },
-        { orderBy: { occurredAt: 'asc', id: 'asc' } },
-      );
+      const entries = await this.entriesOf(em, operatorId, { from, to }, txnIds, chargeIds);
       const result = matchBooks({ period: { from, to }, connected, platform, entries });
       run.matched = result.matched;
       run.status = result.differences.length ? ReconciliationStatus.UNBALANCED : ReconciliationStatus.BALANCED;
@@ -164,6 +202,9 @@ export class ReconciliationService {
     return run;
   }
 }
+
+/** Ids per query: a month of a busy operator stays far below PostgreSQL's 65 535 bind parameters. */
+const IDS_PER_QUERY = 5_000;
 
 /** Yesterday, in UTC dates (the nightly run's period). */
 export function previousDay(now: Date): ReconciliationPeriod {
