@@ -5,7 +5,8 @@ import { newId } from '../../../platform/ids.js';
 import { LedgerEntry, LedgerEntryKind as K } from '../ledger/ledger-entry.entity.js';
 import { Refund } from '../refund/refund.entity.js';
 import { matchBooks, type BookedEntry } from '../reconciliation/reconciliation.match.js';
-import { ReconciliationService } from '../reconciliation/reconciliation.service.js';
+import { previousDay, ReconciliationService } from '../reconciliation/reconciliation.service.js';
+import { loadPaymentConfig } from '../config.js';
 import type { ProviderBalanceTransaction } from '../stripe/provider.js';
 import {
   adminOf,
@@ -33,7 +34,7 @@ import {
 let h: Harness;
 let stripe: Stripe;
 beforeAll(async () => {
-  h = await startHarness({ RECONCILIATION_CRON: 'off' });
+  h = await startHarness();
   stripe = new Stripe('sk_test_emulator', { ...h.emulator.clientOptions, maxNetworkRetries: 0 });
 });
 afterAll(() => h?.destroy());
@@ -218,6 +219,13 @@ describe('reconciliation with the provider', () => {
     await paid(operator.id, 'pm_card_visa', 900);
     await h.services.jobs.send(ReconciliationService.JOB, today);
     expect(await waitForRun(operator.id)).toMatchObject({ status: 'BALANCED', matched: 1 });
+  });
+
+  it('runs nightly at 02:30 UTC for the previous day unless switched off', () => {
+    expect(loadPaymentConfig({}).reconciliation.cron).toBe('30 2 * * *');
+    expect(loadPaymentConfig({ RECONCILIATION_CRON: 'off' }).reconciliation.cron).toBeNull();
+    expect(() => loadPaymentConfig({ RECONCILIATION_CRON: 'nightly' })).toThrow(/RECONCILIATION_CRON/);
+    expect(previousDay(new Date('2026-03-01T02:30:00Z'))).toEqual({ from: '2026-02-28', to: '2026-03-01' });
   });
 
   it('refuses drivers and periods longer than a month', async () => {
