@@ -28,6 +28,10 @@ const DAY_MS = 24 * 3600_000;
 /** Transactions this close to the period are read too: money booked on the other side of midnight is not missing. */
 const NEIGHBOURHOOD_MS = DAY_MS;
 
+/** A run made this long after its period ended is final (late webhooks have landed: the nightly run at 02:30 is). */
+const SETTLED_AFTER_MS = 3600_000;
+/** A run of a period that was not over yet is redone on read once it is this old. */
+const REFRESH_OPEN_AFTER_MS = 10 * 60_000;
 /** How long the nightly fan-out's runs reuse one read of the platform's transactions. */
 const SHARED_PLATFORM_READ_MS = 10 * 60_000;
 
@@ -63,10 +67,19 @@ export class ReconciliationService {
     if (cron) await jobs.schedule(ReconciliationService.JOB, cron);
   }
 
-  /** The latest run of the period; none yet: one is queued and a QUEUED placeholder returned. */
+  /**
+   * The latest run of the period; none yet: one is queued and a QUEUED placeholder returned. A run made before the
+   * period was over (and an hour more) is provisional: older than `REFRESH_OPEN_AFTER_MS`, it is returned and a
+   * fresh one queued.
+   */
   async latestOrQueue(operatorId: string, period: ReconciliationPeriod): Promise<ReconciliationRun> {
     const run = await this.latest(operatorId, period);
-    if (run) return run;
+    if (run) {
+      const finished = run.finishedAt?.getTime() ?? 0;
+      const closedAt = Date.parse(`${period.to}T00:00:00Z`) + SETTLED_AFTER_MS;
+      if (finished < closedAt && Date.now() - finished > REFRESH_OPEN_AFTER_MS) await this.queue(operatorId, period);
+      return run;
+    }
     await this.queue(operatorId, period);
     const placeholder = new ReconciliationRun();
     Object.assign(placeholder, {

@@ -4,6 +4,7 @@ import { processMetrics } from '../../../platform/metrics.js';
 import { newId } from '../../../platform/ids.js';
 import { LedgerEntry, LedgerEntryKind as K } from '../ledger/ledger-entry.entity.js';
 import { Refund } from '../refund/refund.entity.js';
+import type { ReconciliationRun } from '../reconciliation/reconciliation.entity.js';
 import { matchBooks, type BookedEntry } from '../reconciliation/reconciliation.match.js';
 import { previousDay, ReconciliationService } from '../reconciliation/reconciliation.service.js';
 import { loadPaymentConfig } from '../config.js';
@@ -204,6 +205,23 @@ describe('reconciliation with the provider', () => {
     expect(ReconciliationService.JOB).toBe('payment-reconcile');
   });
 
+  it('redoes a run made before its period was over once it is old, and shows the old one meanwhile', async () => {
+    const operator = await onboardedOperator(h);
+    await paid(operator.id, 'pm_card_visa', 1100);
+    const first = await reconcile(operator.id);
+    expect(first).toMatchObject({ status: 'BALANCED', matched: 1 });
+    await paid(operator.id, 'pm_card_visa', 1300);
+    // Still fresh: shown as it is, not redone.
+    expect(dataOf(await readField(operator.id))._entities[0].reconciliation).toEqual(first);
+    await h.subgraph.orm.em
+      .fork()
+      .execute(`update reconciliation_run set finished_at = now() - interval '1 hour' where operator_id = ?`, [
+        operator.id,
+      ]);
+    expect(dataOf(await readField(operator.id))._entities[0].reconciliation).toEqual(first);
+    expect(await waitForRun(operator.id, (run) => run.matched === 2)).toMatchObject({ status: 'BALANCED' });
+  });
+
   it('stores a FAILED run when the provider cannot be read, and the next run succeeds', async () => {
     const operator = await onboardedOperator(h);
     await paid(operator.id, 'pm_card_visa', 1200);
@@ -309,10 +327,10 @@ async function counted(kind: string): Promise<number> {
 }
 
 /** The queued job runs on the harness's job worker (polling every 0.5 s): wait for its row. */
-async function waitForRun(operatorId: string) {
+async function waitForRun(operatorId: string, done: (run: ReconciliationRun) => boolean = () => true) {
   for (let i = 0; i < 100; i += 1) {
     const run = await h.services.reconciliation.latest(operatorId, today);
-    if (run) return run;
+    if (run && done(run)) return run;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error('no reconciliation run was stored');
