@@ -60,7 +60,9 @@ export class ReconciliationService {
    */
   async schedule(jobs: JobQueue, cron: string | null): Promise<void> {
     this.jobs = jobs;
+    // `stately` + the singleton key: per operator and period at most one run waiting and one running.
     await jobs.work<ReconcileJob>(ReconciliationService.JOB, (data) => this.runJob(data), {
+      policy: 'stately',
       retryLimit: 3,
       expireInSeconds: 30 * 60,
     });
@@ -101,7 +103,7 @@ export class ReconciliationService {
       );
   }
 
-  /** Queues a run; a second request for the same operator and period is a no-op while the first waits. */
+  /** Queues a run; a second request for the same operator and period is a no-op while the first waits (stately). */
   async queue(operatorId: string, period: ReconciliationPeriod, shared = false): Promise<void> {
     if (!this.jobs) throw new Error('reconciliation: no job queue');
     await this.jobs.send<ReconcileJob>(
