@@ -45,6 +45,7 @@ export default tseslint.config(
       '.data',
       '.cache',
       'bench-results',
+      'bench/.build',
       'test-artifacts',
       'dev/stripe-emulator/spec/stripe-openapi',
     ],

@@ -22,6 +22,7 @@ import { CoalescingGateway } from './coalescing.js';
 import { bodyErrorHandler } from '../platform/http-errors.js';
 import { hardening, LIMITS } from './hardening.js';
 import { createIdeRouter } from './ide/router.js';
+import { receiptProxy } from './receipts.js';
 import { checkSubgraphs } from './health.js';
 import { gatewayDatabaseUrl, mutationRateLimit } from './rate-limit.js';
 import { loadSupergraphEnv } from './partner-config.js';
@@ -188,6 +189,15 @@ export async function createGateway({
     }),
   );
   app.use(createIdeRouter({ enabled: config.IDE_ENABLED, graphqlPath: '/graphql' }));
+  app.use(
+    receiptProxy({
+      verifyToken,
+      paymentUrl: config.subgraphUrls.payment,
+      signingSecret: config.signingSecrets[0],
+      timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+      logger,
+    }),
+  );
   app.use(
     '/graphql',
     express.json({ limit: LIMITS.bodyBytes }),

@@ -90,6 +90,13 @@ export function toSafeNumber(value: bigint): number {
 export const exactInteger = (value: string | number | bigint | null | undefined): number =>
   value == null ? 0 : toSafeNumber(BigInt(value));
 
+/**
+ * The tax of one priced line: net × rate / 10000, rounded half up on that line alone. Session prices and receipts
+ * both use it, so a receipt's lines add up exactly to the price charged (tax is never rounded on a sum).
+ */
+export const lineTax = (net: number, taxRateBasisPoints: number): number =>
+  basisPointsOf(nonNegativeInteger(net, 'net'), nonNegativeInteger(taxRateBasisPoints, 'taxRateBasisPoints'));
+
 /** An amount of money: integer minor units (cents, yen) and its ISO 4217 currency. */
 @ObjectType({
   description: 'An amount of money in integer minor units (e.g. cents; yen have none) of an ISO 4217 currency.',

@@ -6,8 +6,8 @@
  *   import { possibleTypes, typePolicies } from './apollo-type-policies';
  *   const cache = new InMemoryCache({ possibleTypes, typePolicies });
  *
- * - Entities (an identity: `__typename` + `id`; select `id` wherever you select one): ChargePoint, ChargingSession, Connector, Dispute, LedgerEntry, Operator, OperatorPaymentAccount, Payment, PaymentMethod, Reconciliation, Refund, Station, Tariff.
- * - Values (no identity; merged into the value cached at the same field): Address, ChargingSessionConnection, ChargingSessionEdge, EnergyStats, FeePolicy, GeoPoint, Money, OnboardingLink, OperatorConnection, OperatorEdge, PageInfo, PaymentConnection, PaymentEdge, PaymentStats, Receipt, ReconciliationDifference, RegisteredChargePoint, RevenueBucket, RevenueByCurrency, RfidTag, SessionCost, StationConnection, StationEdge, TariffSnapshot, Utilisation.
+ * - Entities (an identity: `__typename` + `id`; select `id` wherever you select one): ChargePoint, ChargingSession, Connector, Dispute, LedgerEntry, Operator, OperatorPaymentAccount, Payment, PaymentMethod, ReceiptStation, Reconciliation, Refund, Station, Tariff.
+ * - Values (no identity; merged into the value cached at the same field): Address, ChargingSessionConnection, ChargingSessionEdge, EnergyStats, FeePolicy, GeoPoint, Money, OnboardingLink, OperatorConnection, OperatorEdge, PageInfo, PaymentConnection, PaymentEdge, PaymentStats, Receipt, ReceiptLine, ReceiptMerchant, ReconciliationDifference, RegisteredChargePoint, RevenueBucket, RevenueByCurrency, RfidTag, SessionCost, StationConnection, StationEdge, TariffSnapshot, Utilisation.
  * - Fields holding a list of objects: a newer answer for the same arguments replaces the cached list.
  */
 import type { PossibleTypesMap, TypePolicies } from '@apollo/client';
@@ -23,6 +23,7 @@ export const entityTypes = [
   'OperatorPaymentAccount',
   'Payment',
   'PaymentMethod',
+  'ReceiptStation',
   'Reconciliation',
   'Refund',
   'Station',
@@ -46,6 +47,8 @@ export const valueTypes = [
   'PaymentEdge',
   'PaymentStats',
   'Receipt',
+  'ReceiptLine',
+  'ReceiptMerchant',
   'ReconciliationDifference',
   'RegisteredChargePoint',
   'RevenueBucket',
@@ -78,7 +81,9 @@ export const typePolicies: TypePolicies = {
   PaymentEdge: { merge: true },
   PaymentStats: { merge: true },
   Query: { fields: { myPaymentMethods: { merge: false }, myRfidTags: { merge: false } } },
-  Receipt: { merge: true },
+  Receipt: { merge: true, fields: { lines: { merge: false } } },
+  ReceiptLine: { merge: true },
+  ReceiptMerchant: { merge: true },
   Reconciliation: { fields: { differences: { merge: false } } },
   ReconciliationDifference: { merge: true },
   RegisteredChargePoint: { merge: true },

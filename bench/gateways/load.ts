@@ -26,6 +26,8 @@ export interface LoadResult {
   /** non-2xx + connection errors + timeouts + body mismatches + GraphQL errors */
   errors: number;
   errorDetail: { non2xx: number; connection: number; timeouts: number; mismatches: number; graphql: number };
+  /** The first wrong answer (its start), so an error count comes with what it was. */
+  firstError?: string;
 }
 
 const identityKey = (identity: Identity) =>
@@ -66,7 +68,36 @@ export function urlFor(target: RunningTarget, subgraph: SubgraphName | undefined
   return backend.subgraphUrls[subgraph];
 }
 
-export const readBody = (query: ReadQuery) => JSON.stringify({ query: query.query, variables: query.variables });
+/** A read's requests as one target gets them: the bodies, and each request's headers (a token, or a signature). */
+export interface PreparedRead {
+  url: string;
+  bodies: string[];
+  headers: HeadersFor[];
+}
+
+export async function prepareRead(
+  target: RunningTarget,
+  query: ReadQuery,
+  credentials: Credentials,
+  backend: Backend,
+): Promise<PreparedRead> {
+  const headers: HeadersFor[] = [];
+  for (const request of query.requests) headers.push(await credentials.headers(target, request.identity));
+  return {
+    url: urlFor(target, query.direct, backend),
+    bodies: query.requests.map((r) => JSON.stringify({ query: query.query, variables: r.variables })),
+    headers,
+  };
+}
+
+/** About this many requests of each list are verified across targets before the run, and checked under load. */
+const SAMPLES_PER_LIST = 25;
+
+/** The verified sample: every Nth request of a list (all of a short list). */
+export function sampleIndexes(count: number): number[] {
+  const stride = Math.max(1, Math.floor(count / SAMPLES_PER_LIST));
+  return Array.from({ length: Math.ceil(count / stride) }, (_, i) => i * stride);
+}
 
 /** One request as a client would send it; returns the raw body. */
 export async function requestOnce(
@@ -77,6 +108,13 @@ export async function requestOnce(
   const response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(15_000) });
   return { status: response.status, text: await response.text() };
 }
+
+/**
+ * An answer that only says a gateway's pooled subgraph socket hung up: the subgraph closed it as idle (Node's
+ * 5 s keep-alive timeout) just as the gateway reused it — the request never reached the subgraph. The checks before
+ * the run ask once more (and say so); under load it counts as an error.
+ */
+export const isHangUp = (text: string) => /socket hang up|ECONNRESET|"UPSTREAM_UNAVAILABLE"/.test(text);
 
 /** Values that differ between two runs of the same writes (ids, times): replaced, so answers compare. */
 export function normalise(value: unknown): unknown {
@@ -127,31 +165,77 @@ function resultOf(result: autocannon.Result, graphqlErrors = 0, mismatches = res
   };
 }
 
-/** A read under load; every response must equal `expectBody` byte for byte (checked here: autocannon's own check needs fixed headers). */
+interface ReadContext {
+  /** The next request of the list this connection sends, and the one it is waiting for. */
+  next?: number;
+  current?: number;
+}
+
+/**
+ * A read under load: every connection goes through the request list in turn, starting at its own offset (spread
+ * evenly over the list, so connections do not send the same request at the same moment). Sampled responses must
+ * equal that target's verified answer byte for byte (checked here: autocannon's own check needs fixed bodies).
+ */
 export async function runRead(
-  url: string,
-  headersFor: HeadersFor,
-  body: string,
-  expectBody: string,
+  prepared: PreparedRead,
+  expected: Map<number, string>,
   options: LoadOptions,
-): Promise<LoadResult> {
+): Promise<LoadResult & { checked: number }> {
+  const { url, bodies, headers } = prepared;
   let mismatches = 0;
+  let graphqlErrors = 0;
+  let firstError: string | undefined;
+  let checked = 0;
+  let connections = 0;
+  const spacing = Math.max(1, Math.floor(bodies.length / options.connections));
   const result = await autocannon({
     url,
     requests: [
       {
         method: 'POST',
         path: new URL(url).pathname,
-        body,
-        setupRequest: (request: autocannon.Request) => ({ ...request, headers: headersFor(body) }),
-        onResponse: (status: number, answer: string) => void (status === 200 && answer !== expectBody && mismatches++),
+        setupRequest: (request: autocannon.Request, raw: object) => {
+          const context = raw as ReadContext;
+          context.next ??= (connections++ * spacing) % bodies.length;
+          const index = context.next;
+          context.current = index;
+          context.next = (index + 1) % bodies.length;
+          request.body = bodies[index];
+          request.headers = headers[index](bodies[index]);
+          return request;
+        },
+        onResponse: (status: number, answer: string, raw: object) => {
+          if (status !== 200) return; // counted by autocannon
+          const want = expected.get((raw as ReadContext).current ?? -1);
+          if (want === undefined) {
+            // Not in the verified sample: at least no GraphQL error (none of these reads' data holds that key).
+            if (answer.includes('"errors":')) {
+              graphqlErrors++;
+              firstError ??= answer.slice(0, 300);
+            }
+            return;
+          }
+          checked++;
+          if (answer !== want) {
+            mismatches++;
+            firstError ??= difference(answer, want);
+          }
+        },
       },
     ],
     connections: options.connections,
     duration: options.durationSeconds,
     timeout: 10,
   });
-  return resultOf(result, 0, mismatches);
+  return { ...resultOf(result, graphqlErrors, mismatches), firstError, checked };
+}
+
+/** Where an answer first differs from the verified one: both, from a little before that point. */
+function difference(answer: string, want: string): string {
+  let at = 0;
+  while (at < answer.length && answer[at] === want[at]) at++;
+  const from = Math.max(0, at - 80);
+  return `at byte ${at}: got …${answer.slice(from, at + 120)}… verified …${want.slice(from, at + 120)}…`;
 }
 
 interface ChainContext {
@@ -196,6 +280,7 @@ export async function runWrite(
   const headers = await writeHeaders(credentials, target, mix, slots);
   const free = slots.map((_, i) => i);
   let graphqlErrors = 0;
+  let firstError: string | undefined;
   const requests: autocannon.Request[] = mix.steps.map((step, index) => ({
     method: 'POST',
     path: new URL(url).pathname,
@@ -219,7 +304,10 @@ export async function runWrite(
       } catch {
         // not JSON: counted below
       }
-      if (!data) graphqlErrors += status === 200 ? 1 : 0; // non-2xx is counted by autocannon
+      if (!data && status === 200) {
+        graphqlErrors++; // non-2xx is counted by autocannon
+        firstError ??= `${step.name}: ${body.slice(0, 300)}`;
+      }
       if (data && step.sessionIdFrom) context.sessionId = step.sessionIdFrom(data);
       // Give the pair back when the chain is over, or when it broke at its start (nothing is left busy); a chain
       // that broke in between keeps its pair until freeConnectors after the run.
@@ -237,11 +325,15 @@ export async function runWrite(
     requests,
     timeout: 10,
   });
-  return resultOf(result, graphqlErrors);
+  return { ...resultOf(result, graphqlErrors), firstError };
 }
 
-/** Stops every ACTIVE session (a chain the end of a run cut off), straight at the session subgraph as a platform admin. */
-export async function freeConnectors(backend: Backend): Promise<number> {
+/**
+ * Stops every ACTIVE session (chains the end of a run cut off), straight at the session subgraph as a platform
+ * admin, until two passes a second apart find none: a start sent before the end may land well after it on a busy
+ * machine, and a connector left busy would change the catalogue's and the lookups' answers.
+ */
+export async function freeConnectors(backend: Backend, { timeoutMs = 20_000 } = {}): Promise<number> {
   const admin: Identity = { role: Role.PLATFORM_ADMIN, sub: 'bench' };
   const signer = new IdentitySigner('bench', backend.secrets.signing);
   const send = (body: string) =>
@@ -251,7 +343,9 @@ export async function freeConnectors(backend: Backend): Promise<number> {
       body,
     );
   let stopped = 0;
-  for (let attempt = 0; attempt < 5; attempt++) {
+  let quiet = 0;
+  const deadline = Date.now() + timeoutMs;
+  while (quiet < 2 && Date.now() < deadline) {
     const { text } = await send(
       JSON.stringify({
         query: '{ chargingSessions(first: 100, filter: { status: ACTIVE }) { edges { node { id } } } }',
@@ -261,13 +355,14 @@ export async function freeConnectors(backend: Backend): Promise<number> {
       (
         JSON.parse(text) as { data?: { chargingSessions: { edges: Array<{ node: { id: string } }> } } }
       ).data?.chargingSessions.edges.map((e) => e.node.id) ?? [];
-    if (!ids.length) return stopped;
+    quiet = ids.length ? 0 : quiet + 1;
     for (const id of ids) {
       await send(
         JSON.stringify({ query: 'mutation ($id: ID!) { stopChargingSession(id: $id) { id } }', variables: { id } }),
       );
       stopped++;
     }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
   }
   return stopped;
 }
@@ -279,16 +374,18 @@ export async function writeChainOnce(
   target: RunningTarget,
   mix: WriteMix,
   slot: WriteSlot,
+  retried: string[] = [],
 ): Promise<string[]> {
   const answers: string[] = [];
   let sessionId = '';
   for (const step of mix.steps) {
     const body = JSON.stringify({ query: step.query, variables: step.variables(slot, sessionId) });
-    const { status, text } = await requestOnce(
-      url,
-      (await credentials.headers(target, step.identity(slot)))(body),
-      body,
-    );
+    const headersFor = await credentials.headers(target, step.identity(slot));
+    let { status, text } = await requestOnce(url, headersFor(body), body);
+    if (isHangUp(text)) {
+      retried.push(`${target.name} write-mix ${step.name}`);
+      ({ status, text } = await requestOnce(url, headersFor(body), body));
+    }
     if (status !== 200) throw new Error(`${target.name} ${step.name}: HTTP ${status}: ${text.slice(0, 300)}`);
     const answer = JSON.parse(text) as { data?: Record<string, unknown>; errors?: unknown[] };
     if (answer.errors?.length || !answer.data) throw new Error(`${target.name} ${step.name}: ${text.slice(0, 300)}`);

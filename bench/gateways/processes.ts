@@ -1,12 +1,14 @@
 /**
- * Child processes of the benchmark: started with `node --import tsx`, output kept in a log file, readiness by
- * polling an HTTP URL, stopped by pid (the process we started and the descendants it forked, nothing else).
+ * Child processes of the benchmark: compiled JS started with plain `node`, TypeScript with `node --import tsx`;
+ * output written straight to a log file, readiness by polling an HTTP URL, stopped by pid (the process we started
+ * and the descendants it forked, nothing else).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync, readdirSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import pg from 'pg';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -22,7 +24,10 @@ export interface Child {
 
 const running = new Set<Child>();
 
-/** Starts `node [nodeArgs] --import tsx <entry> [args]` from the repository root (tsx reads tsconfig from the cwd). */
+/**
+ * Starts `node [nodeArgs] <entry> [args]` from the repository root, with `--import tsx` for a .ts entry (tsx reads
+ * tsconfig from the cwd). The log file is the child's stdout and stderr: this process relays nothing.
+ */
 export async function startNode(
   name: string,
   entry: string,
@@ -35,14 +40,14 @@ export async function startNode(
 ): Promise<Child> {
   await mkdir(logDir, { recursive: true });
   const logFile = path.join(logDir, `${name}.log`);
-  const log = createWriteStream(logFile);
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry, ...args], {
+  const log = openSync(logFile, 'a');
+  const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...nodeArgs, ...loader, entry, ...args], {
     cwd: REPO_ROOT,
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', log, log],
   });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
+  closeSync(log);
   if (child.pid === undefined) throw new Error(`${name}: could not start ${entry}`);
   const exited = new Promise<string>((resolve) =>
     child.once('exit', (code, signal) => resolve(signal ?? String(code))),
@@ -190,6 +195,8 @@ export interface ProcessUsage {
   pid: number;
   /** CPU over the window, in % of one core (200 % = both cores of this machine). */
   cpuPercent: number;
+  /** CPU time over the window (user + system), ms. */
+  cpuMs: number;
   peakRssMb: number;
 }
 
@@ -197,6 +204,7 @@ export interface GroupUsage {
   name: string;
   processes: ProcessUsage[];
   cpuPercent: number;
+  cpuMs: number;
   /** The largest single process (what a per-worker memory limit sees). */
   peakRssMbPerProcess: number;
 }
@@ -263,6 +271,7 @@ export class ProcSampler {
         processes.push({
           pid,
           cpuPercent: round1(((stat.ticks - begin.ticks) / CLOCK_TICKS_PER_SECOND / seconds) * 100),
+          cpuMs: ((stat.ticks - begin.ticks) * 1000) / CLOCK_TICKS_PER_SECOND,
           peakRssMb: round1((this.peak.get(pid) ?? stat.rssBytes) / 2 ** 20),
         });
       }
@@ -270,6 +279,7 @@ export class ProcSampler {
         name,
         processes,
         cpuPercent: round1(processes.reduce((sum, p) => sum + p.cpuPercent, 0)),
+        cpuMs: processes.reduce((sum, p) => sum + p.cpuMs, 0),
         peakRssMbPerProcess: Math.max(0, ...processes.map((p) => p.peakRssMb)),
       });
     }
@@ -284,6 +294,81 @@ export class ProcSampler {
     for (const pid of this.allPids()) {
       const stat = readStat(pid);
       if (stat) this.peak.set(pid, Math.max(this.peak.get(pid) ?? 0, stat.rssBytes));
+    }
+  }
+}
+
+/**
+ * CPU time of the PostgreSQL backends serving this run's databases (pg_stat_activity gives each backend's pid and
+ * database; the system PostgreSQL runs on this machine, so /proc/<pid>/stat tells its CPU). Backends that connect
+ * during a window count from zero; one that ends during it counts up to its last sample. The server's own
+ * processes (WAL writer, checkpointer) and other users' backends are left out.
+ */
+export class PostgresCpu {
+  private readonly client: pg.Client;
+  private start = new Map<number, number>();
+  private last = new Map<number, number>();
+  private timer?: NodeJS.Timeout;
+  private polling?: Promise<void>;
+
+  constructor(
+    databaseUrl: string,
+    /** The run's database prefix: backends of `<prefix>_*` databases are counted. */
+    private readonly prefix: string,
+    private readonly intervalMs = 500,
+  ) {
+    this.client = new pg.Client({ connectionString: databaseUrl });
+  }
+
+  async connect(): Promise<void> {
+    await this.client.connect();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.client.end().catch(() => {});
+  }
+
+  private async pids(): Promise<number[]> {
+    const { rows } = await this.client.query<{ pid: number }>(
+      `select pid from pg_stat_activity where datname like $1 and backend_type = 'client backend'`,
+      [`${this.prefix.replace(/_/g, '\\_')}\\_%`],
+    );
+    return rows.map((r) => r.pid);
+  }
+
+  async begin(): Promise<void> {
+    this.start = new Map();
+    this.last = new Map();
+    for (const pid of await this.pids()) {
+      const stat = readStat(pid);
+      if (stat) this.start.set(pid, stat.ticks);
+    }
+    this.last = new Map(this.start);
+    this.timer = setInterval(() => {
+      this.polling ??= this.poll().finally(() => (this.polling = undefined));
+    }, this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** CPU ms of the counted backends since begin(), and how many there were. */
+  async end(): Promise<{ cpuMs: number; backends: number }> {
+    clearInterval(this.timer);
+    await this.polling;
+    await this.poll();
+    let ticks = 0;
+    for (const [pid, now] of this.last) ticks += now - (this.start.get(pid) ?? 0);
+    return { cpuMs: (ticks * 1000) / CLOCK_TICKS_PER_SECOND, backends: this.last.size };
+  }
+
+  private async poll(): Promise<void> {
+    for (const pid of await this.pids()) {
+      if (!this.last.has(pid)) this.start.set(pid, 0); // connected during the window
+      this.last.set(pid, readStat(pid)?.ticks ?? this.last.get(pid) ?? 0);
+    }
+    for (const pid of this.last.keys()) {
+      const stat = readStat(pid);
+      if (stat) this.last.set(pid, stat.ticks);
     }
   }
 }

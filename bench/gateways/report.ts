@@ -7,6 +7,10 @@ export interface RunRecord {
   workload: string;
   target: string;
   result: LoadResult;
+  /** Responses compared with a verified answer under load. */
+  checked: number;
+  /** CPU time over the run, ms: `gateway`, each subgraph by name, `postgres` (the run's backends). */
+  cpuMs: Record<string, number>;
   gateway?: GroupUsage;
   subgraphsCpuPercent: number;
   stripeCpuPercent: number;
@@ -28,6 +32,9 @@ export interface Row {
   p50: number;
   p99: number;
   errors: number;
+  checked: number;
+  /** CPU ms per response (median of the rounds): gateway, each subgraph, stack (gateway + subgraphs), postgres. */
+  cpuMsPerRequest: Record<string, number>;
   gatewayProcesses: number;
   gatewayCpuPercent: number | null;
   gatewayPeakRssMb: number | null;
@@ -49,6 +56,20 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 const r1 = (value: number) => Math.round(value * 10) / 10;
+const r2 = (value: number) => Math.round(value * 100) / 100;
+
+/** The processes of the stack, in table order (the Stripe emulator stands in for Stripe: not part of it). */
+export const STACK = ['gateway', 'operator', 'station', 'session', 'payment'] as const;
+
+/** CPU ms per response of one run: each process, the stack's sum, and PostgreSQL's backends. */
+export function perRequest(record: RunRecord): Record<string, number> {
+  const n = record.result.requests || Number.NaN; // no response in the run: no figure (shown as –)
+  const out: Record<string, number> = {};
+  for (const name of STACK) out[name] = r2((record.cpuMs[name] ?? 0) / n);
+  out.stack = r2(STACK.reduce((sum, name) => sum + (record.cpuMs[name] ?? 0), 0) / n);
+  out.postgres = r2((record.cpuMs.postgres ?? 0) / n);
+  return out;
+}
 
 export function aggregate(records: RunRecord[], labels: Map<string, string>): Row[] {
   const groups = new Map<string, RunRecord[]>();
@@ -71,6 +92,13 @@ export function aggregate(records: RunRecord[], labels: Map<string, string>): Ro
       p50: r1(median(runs.map((r) => r.result.p50))),
       p99: r1(median(runs.map((r) => r.result.p99))),
       errors: runs.reduce((sum, r) => sum + r.result.errors, 0),
+      checked: runs.reduce((sum, r) => sum + r.checked, 0),
+      cpuMsPerRequest: Object.fromEntries(
+        [...STACK, 'stack', 'postgres'].map((name) => {
+          const values = runs.map((r) => perRequest(r)[name]).filter(Number.isFinite);
+          return [name, values.length ? r2(median(values)) : Number.NaN];
+        }),
+      ),
       gatewayProcesses: gateways.length ? Math.max(...gateways.map((g) => g.processes.length)) : 0,
       gatewayCpuPercent: gateways.length ? r1(median(gateways.map((g) => g.cpuPercent))) : null,
       gatewayPeakRssMb: gateways.length ? Math.max(...gateways.map((g) => g.peakRssMbPerProcess)) : null,
@@ -110,14 +138,14 @@ export interface ReportMeta {
   loadAverage: string;
   database: string;
   options: Record<string, unknown>;
-  workloads: Array<{ name: string; description: string }>;
+  workloads: Array<{ name: string; description: string; bestCase: boolean }>;
   targets: Array<{ name: string; label: string; description: string }>;
   verification: string[];
   notes: string[];
 }
 
 const cell = (value: number | null | undefined, suffix = '') =>
-  value === null || value === undefined ? '–' : `${value}${suffix}`;
+  value === null || value === undefined || Number.isNaN(value) ? '–' : `${value}${suffix}`;
 
 export function markdown(meta: ReportMeta, rows: Row[], ratioList: Ratio[]): string {
   const lines: string[] = [];
@@ -128,18 +156,37 @@ export function markdown(meta: ReportMeta, rows: Row[], ratioList: Ratio[]): str
     `${meta.options.connections} connections, ${meta.options.workers} gateway worker process(es) each, ${meta.options.rounds} round(s) × ${meta.options.durationSeconds} s per cell after a ${meta.options.warmupSeconds} s warm-up; rounds interleave the targets. Median of the rounds (min–max of req/s).`,
   );
   lines.push('');
+  const best = new Set(meta.workloads.filter((w) => w.bestCase).map((w) => w.name));
+  const workloadLabel = (name: string) => (best.has(name) ? `${name} (best case)` : name);
   lines.push(
-    '| query | target | req/s | (min–max) | n | p50 ms | p99 ms | errors | gateway CPU % | gateway peak RSS MB/proc | subgraphs CPU % | load gen CPU % | other CPU % |',
+    '| workload | target | req/s | p50 ms | p99 ms | CPU ms/req gateway | operator | station | session | payment | stack | PostgreSQL |',
   );
-  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) {
+    const c = row.cpuMsPerRequest;
     lines.push(
-      `| ${row.workload} | ${row.label} | ${row.reqPerSec} | ${row.reqPerSecMin}–${row.reqPerSecMax} | ${row.requests} | ${row.p50} | ${row.p99} | ${row.errors} | ${cell(row.gatewayCpuPercent)} | ${cell(row.gatewayPeakRssMb)} | ${row.subgraphsCpuPercent} | ${row.loadGeneratorCpuPercent} | ${row.otherCpuPercent} |`,
+      `| ${workloadLabel(row.workload)} | ${row.label} | ${row.reqPerSec} | ${row.p50} | ${row.p99} | ${row.target === 'direct' ? '–' : cell(c.gateway)} | ${cell(c.operator)} | ${cell(c.station)} | ${cell(c.session)} | ${cell(c.payment)} | ${cell(c.stack)} | ${cell(c.postgres)} |`,
     );
   }
   lines.push('');
   lines.push(
-    'CPU in % of one core (the machine has 200 %); other = PostgreSQL and every process not started by the benchmark; n = responses over all rounds.',
+    "CPU ms per response (user + system from /proc, median of the rounds): the gateway process(es), each subgraph process, the stack (gateway + subgraphs; the Stripe emulator is left out), and the PostgreSQL backends serving the run's databases. Best case = one request sent again and again (what sharing identical requests in flight serves best); the other reads differ from one request to the next.",
+  );
+  lines.push('');
+  lines.push('Details:');
+  lines.push('');
+  lines.push(
+    '| query | target | req/s | (min–max) | n | checked | p50 ms | p99 ms | errors | gateway CPU % | gateway peak RSS MB/proc | subgraphs CPU % | load gen CPU % | other CPU % |',
+  );
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const row of rows) {
+    lines.push(
+      `| ${row.workload} | ${row.label} | ${row.reqPerSec} | ${row.reqPerSecMin}–${row.reqPerSecMax} | ${row.requests} | ${row.checked} | ${row.p50} | ${row.p99} | ${row.errors} | ${cell(row.gatewayCpuPercent)} | ${cell(row.gatewayPeakRssMb)} | ${row.subgraphsCpuPercent} | ${row.loadGeneratorCpuPercent} | ${row.otherCpuPercent} |`,
+    );
+  }
+  lines.push('');
+  lines.push(
+    'CPU in % of one core (the machine has 200 %); other = PostgreSQL and every process not started by the benchmark; n = responses over all rounds; checked = responses compared byte for byte with a verified answer.',
   );
   if (ratioList.length) {
     lines.push('');
@@ -174,35 +221,39 @@ export function markdown(meta: ReportMeta, rows: Row[], ratioList: Ratio[]): str
 }
 
 /** The terminal table: fixed-width columns. */
-export function text(rows: Row[], ratioList: Ratio[]): string {
+export function text(rows: Row[], ratioList: Ratio[], bestCase: Set<string> = new Set()): string {
   const header = [
-    'query',
+    'workload',
     'target',
     'req/s',
-    'min–max',
-    'n',
     'p50',
     'p99',
     'err',
-    'gw CPU%',
+    'ms/req gw',
+    'operator',
+    'station',
+    'session',
+    'payment',
+    'stack',
+    'PostgreSQL',
     'gw RSS MB',
-    'sub CPU%',
-    'gen CPU%',
     'other CPU%',
   ];
   const body = rows.map((r) => [
-    r.workload,
+    bestCase.has(r.workload) ? `${r.workload} (best case)` : r.workload,
     r.label,
     String(r.reqPerSec),
-    `${r.reqPerSecMin}–${r.reqPerSecMax}`,
-    String(r.requests),
     String(r.p50),
     String(r.p99),
     String(r.errors),
-    cell(r.gatewayCpuPercent),
+    r.target === 'direct' ? '–' : cell(r.cpuMsPerRequest.gateway),
+    cell(r.cpuMsPerRequest.operator),
+    cell(r.cpuMsPerRequest.station),
+    cell(r.cpuMsPerRequest.session),
+    cell(r.cpuMsPerRequest.payment),
+    cell(r.cpuMsPerRequest.stack),
+    cell(r.cpuMsPerRequest.postgres),
     cell(r.gatewayPeakRssMb),
-    String(r.subgraphsCpuPercent),
-    String(r.loadGeneratorCpuPercent),
     String(r.otherCpuPercent),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
@@ -212,7 +263,7 @@ export function text(rows: Row[], ratioList: Ratio[]): string {
     lines.push('');
     for (const workload of [...new Set(ratioList.map((r) => r.workload))]) {
       const parts = ratioList.filter((r) => r.workload === workload).map((r) => `${r.of}/${r.to} ${r.ratio}×`);
-      lines.push(`${workload.padEnd(10)} ${parts.join('  ')}`);
+      lines.push(`${workload.padEnd(18)} ${parts.join('  ')}`);
     }
   }
   return lines.join('\n');

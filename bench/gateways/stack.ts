@@ -1,7 +1,10 @@
 /**
  * What the benchmark runs: PostgreSQL (the system one, or the embedded one), the Stripe emulator and the four
  * subgraphs, each in a process of its own and started once; then the gateways under test, each a process (tree)
- * of its own on the same supergraph, the same subgraphs and the same number of workers.
+ * of its own on the same supergraph, the same subgraphs and the same number of workers. With `compiled` (the
+ * gateway benchmark), our gateway and the subgraphs run as production runs them: dist/'s JS under plain node, with
+ * the deployment's settings (deploy/k8s/base/common.yaml: LOG_LEVEL, DB_POOL_MAX) and node flags, no source
+ * maps; the peers' bench-side entries are bundled to JS too (build.ts), so no measured process runs tsx.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -12,6 +15,7 @@ import { parseAllDocuments } from 'yaml';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../platform/config.js';
 import { dropDatabase } from '../../platform/database-admin.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../dev/embedded-postgres.js';
+import { compiled as compiledEntry, PEER_BUNDLES, productionNodeOptions } from './build.js';
 import { assertPortFree, REPO_ROOT, startNode, waitReady, type Child } from './processes.js';
 
 export const SYSTEM_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -87,6 +91,8 @@ async function startEmbedded(port: number, log: (line: string) => void): Promise
 
 export interface Backend {
   env: NodeJS.ProcessEnv;
+  /** Compiled JS (dist/, bundled peers) rather than TypeScript under tsx. */
+  compiled: boolean;
   prefix: string;
   secrets: Secrets;
   subgraphUrls: Record<SubgraphName, string>;
@@ -106,6 +112,7 @@ export async function startBackend({
   workDir,
   extraEnv = {},
   profile = [],
+  compiled = false,
 }: {
   ports: Ports;
   databaseUrl: string;
@@ -115,6 +122,8 @@ export async function startBackend({
   extraEnv?: Record<string, string>;
   /** Subgraphs to run under --cpu-prof (profiles in <logDir>/cpuprofile-subgraph-<name>/, written at exit). */
   profile?: string[];
+  /** Run dist/'s compiled subgraphs with the deployment's settings (ensureBuild first). */
+  compiled?: boolean;
 }): Promise<Backend> {
   for (const port of [...Object.values(ports.subgraphs), ports.stripe]) await assertPortFree(port);
   const secrets = freshSecrets();
@@ -148,6 +157,7 @@ export async function startBackend({
         [`${name.toUpperCase()}_URL`, subgraphUrls[name]],
       ]),
     ),
+    ...(compiled ? deployedSettings() : {}),
     ...extraEnv,
   };
   const stripe = await startNode('stripe-emulator', 'bench/gateways/stripe-emulator.ts', {
@@ -162,11 +172,18 @@ export async function startBackend({
   });
   const subgraphs = {} as Record<SubgraphName, Child>;
   for (const name of SUBGRAPH_NAMES)
-    subgraphs[name] = await startNode(`subgraph-${name}`, `subgraphs/${name}/main.ts`, {
-      env,
-      logDir,
-      nodeArgs: profile.includes(name) ? cpuProfileArgs(logDir, `subgraph-${name}`) : [],
-    });
+    subgraphs[name] = await startNode(
+      `subgraph-${name}`,
+      compiled ? compiledEntry(`subgraphs/${name}/main.ts`) : `subgraphs/${name}/main.ts`,
+      {
+        env,
+        logDir,
+        nodeArgs: [
+          ...(compiled ? productionNodeOptions(deployedNodeOptions(name)) : []),
+          ...(profile.includes(name) ? cpuProfileArgs(logDir, `subgraph-${name}`) : []),
+        ],
+      },
+    );
   await Promise.all([
     waitReady(stripe, `${stripeUrl}/_emulator/health`),
     ...SUBGRAPH_NAMES.map((name) =>
@@ -186,6 +203,7 @@ export async function startBackend({
 
   return {
     env,
+    compiled,
     prefix,
     secrets,
     subgraphUrls,
@@ -251,6 +269,20 @@ interface Workload {
   };
 }
 
+interface ConfigMap {
+  kind?: string;
+  data?: Record<string, string>;
+}
+
+/** What the deployment's ConfigMap sets that changes a request's cost: the log level (info logs every request), the pool. */
+export function deployedSettings(): Record<string, string> {
+  const data = parseAllDocuments(readFileSync(path.join(REPO_ROOT, 'deploy', 'k8s', 'base', 'common.yaml'), 'utf8'))
+    .map((doc) => doc.toJS() as ConfigMap)
+    .find((doc) => doc.kind === 'ConfigMap')?.data;
+  if (!data?.LOG_LEVEL) throw new Error('deploy/k8s/base/common.yaml: no ConfigMap with LOG_LEVEL');
+  return Object.fromEntries(['LOG_LEVEL', 'DB_POOL_MAX'].filter((k) => data[k] !== undefined).map((k) => [k, data[k]]));
+}
+
 /** The NODE_OPTIONS our Kubernetes manifest gives a process (heap bounds): ours runs here as it runs there. */
 export function deployedNodeOptions(name: string): string[] {
   const manifests = parseAllDocuments(
@@ -263,58 +295,79 @@ export function deployedNodeOptions(name: string): string[] {
   return value?.split(/\s+/).filter(Boolean) ?? [];
 }
 
-/** Ours: gateway/main.ts as it is, through the cluster launcher (one worker = the entry itself, no primary); `env` adds settings. */
+/**
+ * A gateway entry in `workers` processes: one worker is the entry itself, more go through the cluster launcher
+ * (whose primary only hands out connections).
+ */
+function startGateway(
+  name: string,
+  entry: string,
+  workers: number,
+  options: { env: NodeJS.ProcessEnv; logDir: string; nodeArgs: string[] },
+): Promise<Child> {
+  if (workers === 1 && !entry.endsWith('.ts')) return startNode(name, entry, options);
+  return startNode(name, 'bench/gateways/cluster.ts', { ...options, args: [String(workers), entry] });
+}
+
+/** Ours: gateway/main.ts as it is (compiled: dist/gateway/main.js); `env` adds settings. */
 const ours =
   (name: string, env: Record<string, string> = {}): Launcher =>
   async ({ backend, port, workers, logDir, nodeArgs }) => {
-    const child = await startNode(name, 'bench/gateways/cluster.ts', {
-      args: [String(workers), 'gateway/main.ts'],
-      env: {
-        ...backend.env,
-        GATEWAY_PORT: String(port),
-        GATEWAY_HOST: '127.0.0.1',
-        SUPERGRAPH_PATH: backend.supergraphFile,
-        ...env,
+    const deployed = deployedNodeOptions('gateway');
+    const child = await startGateway(
+      name,
+      backend.compiled ? compiledEntry('gateway/main.ts') : 'gateway/main.ts',
+      workers,
+      {
+        env: {
+          ...backend.env,
+          GATEWAY_PORT: String(port),
+          GATEWAY_HOST: '127.0.0.1',
+          SUPERGRAPH_PATH: backend.supergraphFile,
+          ...env,
+        },
+        logDir,
+        nodeArgs: [...(backend.compiled ? productionNodeOptions(deployed) : deployed), ...nodeArgs],
       },
-      logDir,
-      nodeArgs: [...deployedNodeOptions('gateway'), ...nodeArgs],
-    });
+    );
     return { child, url: `http://127.0.0.1:${port}/graphql` };
   };
 
 const apolloStock: Launcher = async ({ backend, port, workers, logDir, nodeArgs }) => {
-  const child = await startNode('gateway-apollo-stock', 'bench/gateways/cluster.ts', {
-    args: [String(workers), 'bench/gateways/peers/apollo-stock.ts'],
-    env: { ...backend.env, PORT: String(port), SUPERGRAPH_FILE: backend.supergraphFile },
-    logDir,
-    nodeArgs,
-  });
+  const child = await startGateway(
+    'gateway-apollo-stock',
+    backend.compiled ? PEER_BUNDLES.apolloStock : 'bench/gateways/peers/apollo-stock.ts',
+    workers,
+    { env: { ...backend.env, PORT: String(port), SUPERGRAPH_FILE: backend.supergraphFile }, logDir, nodeArgs },
+  );
   return { child, url: `http://127.0.0.1:${port}/graphql` };
 };
 
 const hive =
   (rust: boolean, dedupe: boolean): Launcher =>
   async ({ backend, port, workers, logDir, nodeArgs }) => {
+    // Hive's CLI is JS; only its config is ours. Under tsx (the .ts config needs it) the CLI itself runs under tsx.
+    const hiveArgs = [
+      'supergraph',
+      backend.supergraphFile,
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--fork',
+      String(workers),
+      '--config-path',
+      backend.compiled ? PEER_BUNDLES.hiveConfig : 'bench/gateways/peers/hive.config.ts',
+      ...(rust ? ['--hive-router-runtime'] : []),
+    ];
     const child = await startNode(
       `gateway-hive${rust ? '-rust' : ''}${dedupe ? '' : '-nodedupe'}`,
       'bench/node_modules/@graphql-hive/gateway/dist/bin.js',
       {
-        args: [
-          'supergraph',
-          backend.supergraphFile,
-          '--port',
-          String(port),
-          '--host',
-          '127.0.0.1',
-          '--fork',
-          String(workers),
-          '--config-path',
-          'bench/gateways/peers/hive.config.ts',
-          ...(rust ? ['--hive-router-runtime'] : []),
-        ],
+        args: hiveArgs,
         env: { ...backend.env, HIVE_DEDUPE: dedupe ? 'on' : 'off' },
         logDir,
-        nodeArgs,
+        nodeArgs: backend.compiled ? nodeArgs : ['--import', 'tsx', ...nodeArgs],
       },
     );
     return { child, url: `http://127.0.0.1:${port}/graphql` };

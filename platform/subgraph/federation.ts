@@ -5,6 +5,7 @@ import { buildSchema, createResolversMap, type ContainerType, type NonEmptyArray
 import { authChecker } from './auth.js';
 import { CACHE_CONTROL_SDL } from './cache-control.js';
 import type { RequestContext } from './context.js';
+import { validateArgument } from './validation.js';
 
 /** The one Federation version every subgraph links; composition and the gateway (2.14) accept it. */
 export const FEDERATION_LINK =
@@ -54,6 +55,7 @@ export async function buildFederatedSchema(options: FederatedSchemaOptions): Pro
     authChecker,
     container: options.container,
     validate: { forbidUnknownValues: false },
+    validateFn: validateArgument,
     skipCheck: true,
     // type-graphql wants a PubSub for any @Subscription, even one with its own `subscribe`; subgraphs never stream
     // (the gateway serves subscriptions), so this one refuses.

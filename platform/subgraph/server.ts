@@ -43,6 +43,11 @@ export interface SubgraphServices {
   container?: ContainerType;
   /** Mounted before the GraphQL endpoint; these routes do their own authentication (e.g. webhook signatures). */
   routes?: (router: Router) => void;
+  /**
+   * Routes under `path` that only signed callers reach, exactly as `/graphql` (gateway or service signature bound to
+   * the body, single use); `res.locals.identity` is the caller. E.g. the payment subgraph's receipt PDFs.
+   */
+  signedRoutes?: { path: string; routes: (router: Router) => void };
   close?(): Promise<void>;
 }
 
@@ -137,6 +142,15 @@ export async function createSubgraph(
   const router = express.Router();
   own.routes?.(router);
   app.use(router);
+  if (own.signedRoutes) {
+    const signed = express.Router();
+    own.signedRoutes.routes(signed);
+    app.use(
+      own.signedRoutes.path,
+      ...signedCallerOnly({ secrets: config.signingSecrets, replayGuard, logger, bodyLimit: SUBGRAPH_BODY_LIMIT }),
+      signed,
+    );
+  }
   app.use(
     '/graphql',
     ...signedCallerOnly({ secrets: config.signingSecrets, replayGuard, logger, bodyLimit: SUBGRAPH_BODY_LIMIT }),

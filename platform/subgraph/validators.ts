@@ -1,4 +1,5 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
+import validator from 'validator';
 import { isCountry, isCurrency } from '../money.js';
 
 /**
@@ -70,3 +71,34 @@ function isTimeZone(zone: string): boolean {
     return false;
   }
 }
+
+/**
+ * A VAT identification number with its country prefix (DE123456789, FRXX999999999, CHE-123.456.789 MWST). Where
+ * `validator` knows that country's format (and check digits), it must pass them; other prefixes get the shape only.
+ */
+export function isVatId(value: unknown): boolean {
+  if (typeof value !== 'string' || !/^[A-Z]{2}[0-9A-Z][0-9A-Z .-]{1,19}$/.test(value)) return false;
+  const prefix = value.slice(0, 2);
+  // EL is Greece's VAT prefix, XI Northern Ireland's, EU the one-stop shop's; all others are country codes.
+  if (!isCountry(prefix) && !['EL', 'XI', 'EU'].includes(prefix)) return false;
+  try {
+    return validator.isVAT(value, prefix as validator.VATCountryCode);
+  } catch (error) {
+    // validator has no rule for this prefix ("Invalid country code"): the shape above is all we can check.
+    if (error instanceof Error && error.message.startsWith('Invalid country code')) return true;
+    throw error;
+  }
+}
+
+export const IsVatId = (options?: ValidationOptions) =>
+  ValidateBy(
+    {
+      name: 'isVatId',
+      validator: {
+        validate: isVatId,
+        defaultMessage: () =>
+          '$property must be a VAT identification number with its country prefix, such as DE123456789',
+      },
+    },
+    options,
+  );

@@ -5,9 +5,10 @@ import type { Identity } from '../../platform/identity.js';
 /*
  * Who may do what with operators, in one place.
  *  - Read: operators are the public catalogue. Anyone, anonymous included, reads every operator (by id, in lists,
- *    and by key through `_entities`) with all its fields: name, country, default currency, contact e-mail, status.
+ *    and by key through `_entities`) with all its fields: name, country, default currency, contact e-mail, status,
+ *    and the merchant details printed on its receipts (legal name, legal address, VAT id).
  *  - Register (createOperator) and change an operator's status: platform admins only (type-graphql's @Authorized).
- *  - Update an operator's details (postPaid included): its own admins (OPERATOR_ADMIN whose token names it) and
+ *  - Update an operator's details (postPaid and the merchant details included): its own admins (OPERATOR_ADMIN whose token names it) and
  *    platform admins.
  *  - DRIVER, ANALYST, PARTNER change nothing (FORBIDDEN); no token: UNAUTHENTICATED.
  * An operator's payment account, payments and revenue belong to the payment subgraph (payment/access.ts), its

@@ -26,7 +26,13 @@ import { ChargingSession } from './references.js';
 import { SessionChangePublisher } from './charging-session/session-changes.js';
 import { SessionDirectory } from './charging-session/session.directory.js';
 import { createStripeClient } from './stripe/client.js';
-import { PaymentProvider } from './stripe/provider.js';
+import type { PaymentProvider } from './provider/payment-provider.js';
+import { StripeProvider } from './stripe/provider.js';
+import { IssuedReceipt, ReceiptCounter } from './receipt/receipt.entity.js';
+import { ReceiptResolver } from './receipt/receipt.resolver.js';
+import { RECEIPTS_PATH, receiptRoutes } from './receipt/receipt.routes.js';
+import { ReceiptService } from './receipt/receipt.service.js';
+import { ReceiptSources } from './receipt/receipt.sources.js';
 import { Sweeper } from './sweeper.js';
 import { ProcessedWebhookEvent } from './webhook/webhook.entity.js';
 import { webhookRoutes } from './webhook/webhook.routes.js';
@@ -53,6 +59,7 @@ export interface PaymentServices {
   sweeper: Sweeper;
   reconciliation: ReconciliationService;
   sessions: SessionDirectory;
+  receipts: ReceiptService;
   /** The platform bus (`session_changed` after every committed payment change). */
   bus: Bus;
   /** pg-boss in the payment database (the sweeper's cron). */
@@ -85,6 +92,8 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
     PaymentRevenueDaily,
     LedgerEntry,
     Dispute,
+    IssuedReceipt,
+    ReceiptCounter,
     ReconciliationRun,
     ReconciliationDifference,
   ],
@@ -98,6 +107,7 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
     OperatorAnalyticsResolver,
     PaymentLedgerResolver,
     PaymentDisputesResolver,
+    ReceiptResolver,
     OperatorReconciliationResolver,
   ],
   orphanedTypes: [Operator, ChargingSession],
@@ -109,7 +119,7 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
         { host: settings.stripe.api.host, port: settings.stripe.api.port },
         'payment provider API overridden (emulator): no real money moves',
       );
-    const provider = new PaymentProvider(
+    const provider = new StripeProvider(
       createStripeClient(settings.stripe),
       { platform: settings.stripe.webhookSecret, connect: settings.stripe.connectWebhookSecret },
       logger,
@@ -120,6 +130,7 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
     const payments = new PaymentService({ orm, provider, accounts, cards, sessions, logger });
     const refunds = new RefundService(orm, provider);
     const disputes = new DisputeService(orm, provider, logger);
+    const receipts = new ReceiptService(orm, new ReceiptSources(sessions, services));
     const webhooks = new WebhookService(orm, provider, payments, accounts, refunds, disputes, logger);
     const sweeper = new Sweeper({
       orm,
@@ -153,7 +164,7 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
     }
 
     const container = new ResolverContainer()
-      .register(OperatorPaymentsResolver, new OperatorPaymentsResolver(accounts, payments))
+      .register(OperatorPaymentsResolver, new OperatorPaymentsResolver(accounts))
       .register(CardResolver, new CardResolver(cards))
       .register(PaymentResolver, new PaymentResolver(payments, provider))
       .register(RefundResolver, new RefundResolver(refunds))
@@ -161,6 +172,7 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
       .register(OperatorAnalyticsResolver, new OperatorAnalyticsResolver())
       .register(PaymentLedgerResolver, new PaymentLedgerResolver())
       .register(PaymentDisputesResolver, new PaymentDisputesResolver())
+      .register(ReceiptResolver, new ReceiptResolver(receipts))
       .register(OperatorReconciliationResolver, new OperatorReconciliationResolver(reconciliation));
     options.onServices?.({
       settings,
@@ -174,12 +186,14 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
       sweeper,
       reconciliation,
       sessions,
+      receipts,
       bus,
       jobs,
     });
     return {
       container,
       routes: webhookRoutes(provider, webhooks, logger),
+      signedRoutes: { path: RECEIPTS_PATH, routes: receiptRoutes(orm, receipts, logger) },
       // Jobs first (running sweeps finish and may still publish), then the bus.
       async close() {
         await jobs.stop();

@@ -12,6 +12,8 @@ export const LockNamespace = {
   OPERATOR_ACCOUNT: 400_402,
   /** Creating a driver's Customer; saving their cards. */
   DRIVER: 400_403,
+  /** Issuing a payment's receipt (taken before the operator's receipt counter row). */
+  RECEIPT: 400_404,
 } as const;
 export type LockNamespace = (typeof LockNamespace)[keyof typeof LockNamespace];
 

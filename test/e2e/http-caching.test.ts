@@ -154,6 +154,24 @@ describe('Cache-Control from the fields asked', () => {
     expect(answer.cacheControl).toBe('public, max-age=10');
   });
 
+  it("counts the operator subgraph's hints: a station with its operator is public, its payment account is not", async () => {
+    const withOperator = await get('query WithOperator($id: ID!) { station(id: $id) { id operator { id name } } }', {
+      id: stationId,
+    });
+    expect(withOperator.body.errors).toBeUndefined();
+    expect(withOperator.body.data).toMatchObject({ station: { id: stationId, operator: { name: 'Cache Op' } } });
+    expect(withOperator.cacheControl).toBe('public, max-age=300');
+    const operators = await get('query Operators { operators(first: 5) { edges { node { id name } } } }');
+    expect(operators.body.errors).toBeUndefined();
+    expect(operators.cacheControl).toBe('public, max-age=300');
+    // Operator fields the payment subgraph adds have no hint: the answer is not cacheable.
+    const account = await get(
+      'query Account($id: ID!) { station(id: $id) { operator { id paymentAccount { chargesEnabled } } } }',
+      { id: stationId },
+    );
+    expect(account.cacheControl).toBe('private, no-store');
+  });
+
   it('never makes a POST, a mutation, an error or private data cacheable', async () => {
     expect(await post(STATIC, { id: stationId })).toEqual({ status: 200, cacheControl: 'private, no-store' });
     const mutation = await post('mutation { createStation(input: { operatorId: "x" }) { id } }', {});

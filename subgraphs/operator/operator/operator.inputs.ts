@@ -1,6 +1,6 @@
 import { IsBoolean, IsEmail, IsOptional, Length } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
-import { IsCountryCode, IsCurrencyCode, IsDisplayText } from '../../../platform/subgraph/validators.js';
+import { IsCountryCode, IsCurrencyCode, IsDisplayText, IsVatId } from '../../../platform/subgraph/validators.js';
 import { OperatorStatus } from './operator.entity.js';
 
 @InputType()
@@ -21,6 +21,26 @@ export class CreateOperatorInput {
   @Field(() => String)
   @IsEmail()
   contactEmail!: string;
+
+  @Field(() => String, { nullable: true, description: 'Registered legal name, printed on receipts.' })
+  @IsOptional()
+  @Length(1, 200)
+  @IsDisplayText()
+  legalName?: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Registered address on one line, e.g. "Hauptstraße 1, 10115 Berlin, DE"; printed on receipts.',
+  })
+  @IsOptional()
+  @Length(5, 500)
+  @IsDisplayText()
+  legalAddress?: string;
+
+  @Field(() => String, { nullable: true, description: 'VAT id with its country prefix, upper case, e.g. DE123456789.' })
+  @IsOptional()
+  @IsVatId()
+  vatId?: string;
 }
 
 @InputType({ description: 'Fields left out stay as they are.' })
@@ -40,6 +60,26 @@ export class UpdateOperatorInput {
   @IsOptional()
   @IsEmail()
   contactEmail?: string;
+
+  @Field(() => String, { nullable: true, description: 'Registered legal name, printed on receipts.' })
+  @IsOptional()
+  @Length(1, 200)
+  @IsDisplayText()
+  legalName?: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Registered address on one line, e.g. "Hauptstraße 1, 10115 Berlin, DE"; printed on receipts.',
+  })
+  @IsOptional()
+  @Length(5, 500)
+  @IsDisplayText()
+  legalAddress?: string;
+
+  @Field(() => String, { nullable: true, description: 'VAT id with its country prefix, upper case, e.g. DE123456789.' })
+  @IsOptional()
+  @IsVatId()
+  vatId?: string;
 
   @Field(() => OperatorStatus, { nullable: true, description: 'Only platform admins change the status.' })
   @IsOptional()

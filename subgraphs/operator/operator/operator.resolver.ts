@@ -1,4 +1,5 @@
-import { Arg, Args, Authorized, Ctx, ID, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, Directive, ID, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { CATALOGUE } from '../cache-hints.js';
 import { requireUpdateOperator } from '../access.js';
 import type { RequestContext } from '../../../platform/subgraph/context.js';
 import type { ReferenceResolvers } from '../../../platform/subgraph/federation.js';
@@ -6,7 +7,8 @@ import { Role } from '../../../platform/identity.js';
 import { ConnectionType, PageArgs } from '../../../platform/subgraph/pagination.js';
 import { Operator } from './operator.entity.js';
 import { CreateOperatorInput, UpdateOperatorInput } from './operator.inputs.js';
-import { OperatorService, operatorById } from './operator.service.js';
+import { OperatorService } from './operator.service.js';
+import { operatorRecordById, type OperatorRecord } from './operator.rows.js';
 
 @ObjectType()
 export class OperatorConnection extends ConnectionType(Operator, 'Operator') {}
@@ -14,11 +16,13 @@ export class OperatorConnection extends ConnectionType(Operator, 'Operator') {}
 @Resolver(() => Operator)
 export class OperatorResolver {
   @Query(() => Operator, { description: 'One operator; part of the public catalogue.' })
-  operator(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Operator> {
-    return new OperatorService(ctx.em).get(id);
+  @Directive(CATALOGUE)
+  operator(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<OperatorRecord> {
+    return new OperatorService(ctx.em).find(id);
   }
 
   @Query(() => OperatorConnection, { description: 'All operators, oldest first.' })
+  @Directive(CATALOGUE)
   operators(@Args(() => PageArgs) page: PageArgs, @Ctx() ctx: RequestContext) {
     return new OperatorService(ctx.em).list(page);
   }
@@ -47,6 +51,7 @@ export class OperatorResolver {
 /** Operators are public catalogue data: any caller may resolve one by key. */
 export const operatorReferences: ReferenceResolvers = {
   Operator: {
-    __resolveReference: (reference: { id: string }, ctx: RequestContext) => ctx.loader(operatorById).load(reference.id),
+    __resolveReference: (reference: { id: string }, ctx: RequestContext) =>
+      ctx.loader(operatorRecordById).load(reference.id),
   },
 };

@@ -1,9 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { byId } from '../../../platform/subgraph/context.js';
 import { notFound } from '../../../platform/errors.js';
-import { isUuid, uuidsOnly } from '../../../platform/ids.js';
+import { isUuid } from '../../../platform/ids.js';
 import { decodeCursor, toConnection, type Connection, type PageArgs } from '../../../platform/subgraph/pagination.js';
 import { Operator } from './operator.entity.js';
+import { selectOperators, type OperatorRecord } from './operator.rows.js';
 import type { CreateOperatorInput, UpdateOperatorInput } from './operator.inputs.js';
 import { withoutUndefined } from '../../../platform/subgraph/objects.js';
 
@@ -17,11 +17,17 @@ export class OperatorService {
     return operator;
   }
 
-  async list({ first, after }: PageArgs): Promise<Connection<Operator>> {
-    const rows = await this.em.find(Operator, after ? { id: { $gt: decodeCursor(after) } } : {}, {
-      orderBy: { id: 'asc' },
-      limit: first + 1,
-    });
+  /** One operator for reads (a plain row, no entity); `get` is for the writes that change it. */
+  async find(id: string): Promise<OperatorRecord> {
+    const [operator] = isUuid(id) ? await selectOperators(this.em, 'o.id = ?', '', [id]) : [];
+    if (!operator) throw notFound('Operator', id);
+    return operator;
+  }
+
+  async list({ first, after }: PageArgs): Promise<Connection<OperatorRecord>> {
+    const rows = after
+      ? await selectOperators(this.em, 'o.id > ?', 'order by o.id asc limit ?', [decodeCursor(after), first + 1])
+      : await selectOperators(this.em, '', 'order by o.id asc limit ?', [first + 1]);
     return toConnection(rows, first);
   }
 
@@ -38,5 +44,3 @@ export class OperatorService {
     return operator;
   }
 }
-
-export const operatorById = byId((ctx, ids) => ctx.em.find(Operator, { id: { $in: uuidsOnly(ids) } }));

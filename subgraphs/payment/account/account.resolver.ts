@@ -9,7 +9,7 @@ import { Operator } from '../references.js';
 import { PaymentConnection } from '../payment/payment.connection.js';
 import { PaymentFilter } from '../payment/payment.inputs.js';
 import { RevenueByCurrency } from '../payment/payment.types.js';
-import type { PaymentService } from '../payment/payment.service.js';
+import { listOperatorPayments, operatorRevenue } from '../payment/payment.reads.js';
 import { OperatorPaymentAccount } from './account.entity.js';
 import { SetOperatorFeePolicyInput } from './account.inputs.js';
 import { OnboardingLink } from './account.types.js';
@@ -20,10 +20,7 @@ const MAX_REVENUE_RANGE_MS = 366 * 24 * 3600 * 1000;
 /** Contributes the money side of `Operator`; only that operator's admins and platform admins see it. */
 @Resolver(() => Operator)
 export class OperatorPaymentsResolver {
-  constructor(
-    private readonly accounts: AccountService,
-    private readonly paymentService: PaymentService,
-  ) {}
+  constructor(private readonly accounts: AccountService) {}
 
   @FieldResolver(() => OperatorPaymentAccount, {
     nullable: true,
@@ -44,7 +41,7 @@ export class OperatorPaymentsResolver {
     @Ctx() ctx: RequestContext,
   ) {
     requireOperatorAdmin(ctx.identity, operator.id);
-    return this.paymentService.listForOperator(ctx.em, operator.id, filter?.status, page);
+    return listOperatorPayments(ctx.em, operator.id, filter?.status, page);
   }
 
   @FieldResolver(() => [RevenueByCurrency], {
@@ -61,7 +58,7 @@ export class OperatorPaymentsResolver {
     if (!(from < to)) throw badInput('`from` must be before `to`.', 'from');
     if (to.getTime() - from.getTime() > MAX_REVENUE_RANGE_MS)
       throw badInput('The period may be at most 366 days.', 'to');
-    const rows = await this.paymentService.revenue(ctx.em, operator.id, from, to);
+    const rows = await operatorRevenue(ctx.em, operator.id, from, to);
     return rows.map((row) =>
       Object.assign(new RevenueByCurrency(), {
         currency: row.currency,

@@ -9,8 +9,8 @@ import { operatorNotPayable } from '../errors.js';
 import { isUuid } from '../../../platform/ids.js';
 import { LockNamespace, locked, type Orm } from '../locks.js';
 import type { FeePolicy } from '../payment/fees.js';
-import { idempotencyKey } from '../stripe/keys.js';
-import type { PaymentProvider, ProviderAccount } from '../stripe/provider.js';
+import { idempotencyKey } from '../provider/idempotency-keys.js';
+import type { PaymentProvider, ProviderAccount } from '../provider/payment-provider.js';
 import { OnboardingStatus, OperatorPaymentAccount } from './account.entity.js';
 
 interface OperatorFacts {

@@ -2,8 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { notFound } from '../../../platform/errors.js';
 import { isUuid } from '../../../platform/ids.js';
 import { LockNamespace, locked, type Orm } from '../locks.js';
-import { idempotencyKey } from '../stripe/keys.js';
-import type { PaymentProvider } from '../stripe/provider.js';
+import { idempotencyKey } from '../provider/idempotency-keys.js';
+import type { PaymentProvider } from '../provider/payment-provider.js';
 import { DriverCustomer, SavedPaymentMethod } from './card.entity.js';
 
 /** Drivers' cards, saved once on the platform account (a Customer per driver). */

@@ -19,6 +19,18 @@ export interface SessionForCharge extends SessionFacts {
   cost: { total: { amount: number; currency: string } | null } | null;
 }
 
+type Amount = { amount: number; currency: string };
+
+/** What a receipt copies from the session: its times, energy, station, tax rate and priced parts. */
+export interface SessionForReceipt extends SessionFacts {
+  startedAt: string;
+  endedAt: string | null;
+  energyWh: number;
+  station: { id: string };
+  tariff: { currency: string; taxRateBasisPoints: number };
+  cost: { energy: Amount; time: Amount; sessionFee: Amount; tax: Amount; total: Amount };
+}
+
 export interface CompletedSession {
   id: string;
   startedAt: string;
@@ -51,6 +63,17 @@ export class SessionDirectory {
       'ChargingSession',
       sessionId,
       `${BASE} cost { total { amount currency } }`,
+    );
+  }
+
+  /** Several sessions in one `_entities` call (the receipts of a page of payments). */
+  forReceipts(sessionIds: string[]): Promise<Array<SessionForReceipt | null>> {
+    const amount = '{ amount currency }';
+    return this.entities.resolve<SessionForReceipt>(
+      'session',
+      'ChargingSession',
+      sessionIds,
+      `${BASE} startedAt endedAt energyWh station { id } tariff { currency taxRateBasisPoints } cost { energy ${amount} time ${amount} sessionFee ${amount} tax ${amount} total ${amount} }`,
     );
   }
 

@@ -3,10 +3,9 @@ import type { Logger } from 'pino';
 import { groupedBy } from '../../../platform/subgraph/context.js';
 import { Books } from '../ledger/books.js';
 import { LockNamespace, locked, type Orm } from '../locks.js';
-import type { Payment } from '../payment/payment.entity.js';
-import { accountOf } from '../payment/payment.service.js';
+import { accountOf, type Payment } from '../payment/payment.entity.js';
 import { DisputeStatus } from '../payment/payment.status.js';
-import { ProviderFailure, type PaymentProvider } from '../stripe/provider.js';
+import { ProviderFailure, type PaymentProvider } from '../provider/payment-provider.js';
 import { Dispute } from './dispute.entity.js';
 import { applyProviderDispute } from './dispute.transitions.js';
 

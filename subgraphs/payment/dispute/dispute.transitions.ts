@@ -3,7 +3,7 @@ import { LedgerEntryKind as K } from '../ledger/ledger-entry.entity.js';
 import type { Payment } from '../payment/payment.entity.js';
 import { DisputeStatus, nextDisputeStatus } from '../payment/payment.status.js';
 import { setDisputeStatus } from '../payment/payment.transitions.js';
-import type { ProviderDispute } from '../stripe/provider.js';
+import type { ProviderDispute } from '../provider/payment-provider.js';
 import { Dispute } from './dispute.entity.js';
 
 /*
@@ -50,7 +50,7 @@ export function applyProviderDispute(
     .filter((e) => e.kind === K.PROVIDER_FEE && e.disputeId === dispute.id)
     .reduce((sum, e) => sum + e.amount, 0);
 
-  const next = nextDisputeStatus(dispute.status, current.status);
+  const next = nextDisputeStatus(dispute.status, DisputeStatus[current.status]);
   if (next !== dispute.status) {
     dispute.status = next;
     books.book(payment, next === DisputeStatus.WON ? K.DISPUTE_WON : K.DISPUTE_LOST, dispute.amount, ref);

@@ -166,3 +166,8 @@ export class Payment extends BaseEntity {
     return Money.of(this.refundedAmount, this.currency);
   }
 }
+/** The connected account this payment's money goes to. */
+export function accountOf(payment: Payment): string {
+  if (!payment.providerAccountId) throw new Error(`payment ${payment.id} has no provider account`);
+  return payment.providerAccountId;
+}

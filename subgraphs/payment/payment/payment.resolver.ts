@@ -2,17 +2,17 @@ import { Arg, Authorized, Ctx, Directive, FieldResolver, ID, Int, Mutation, Reso
 import type { RequestContext } from '../../../platform/subgraph/context.js';
 import type { ReferenceResolvers } from '../../../platform/subgraph/federation.js';
 import { Role } from '../../../platform/identity.js';
-import { canSeeCard, canSeeClientSecret, canSeePayment, requireSeePayment } from '../access.js';
+import { canSeeClientSecret, canSeePayment, requireSeePayment } from '../access.js';
 import { Refund } from '../refund/refund.entity.js';
 import { refundsByPayment } from '../refund/refund.service.js';
 import { ChargingSession, Operator } from '../references.js';
-import type { PaymentProvider } from '../stripe/provider.js';
-import { Payment } from './payment.entity.js';
+import type { PaymentProvider } from '../provider/payment-provider.js';
+import { accountOf, Payment } from './payment.entity.js';
 import { AuthorizeChargingSessionInput } from './payment.inputs.js';
-import { Receipt, SessionHoldIncrement } from './payment.types.js';
-import { accountOf, paymentById, paymentBySession, type PaymentService } from './payment.service.js';
+import { SessionHoldIncrement } from './payment.types.js';
+import { paymentById, paymentBySession } from './payment.reads.js';
+import type { PaymentService } from './payment.service.js';
 import { PaymentStatus } from './payment.status.js';
-import { Money } from '../../../platform/money.js';
 
 @Resolver(() => Payment)
 export class PaymentResolver {
@@ -34,22 +34,6 @@ export class PaymentResolver {
   @FieldResolver(() => [Refund])
   refunds(@Root() payment: Payment, @Ctx() ctx: RequestContext): Promise<Refund[]> {
     return ctx.loader(refundsByPayment).load(payment.id);
-  }
-
-  @FieldResolver(() => Receipt, {
-    nullable: true,
-    description: 'Once the payment succeeded. The card is shown to the paying driver only.',
-  })
-  receipt(@Root() payment: Payment, @Ctx() ctx: RequestContext): Receipt | null {
-    if (payment.status !== PaymentStatus.SUCCEEDED || payment.amount == null) return null;
-    const card = canSeeCard(ctx.identity, payment);
-    return Object.assign(new Receipt(), {
-      number: `CG-${payment.id.replaceAll('-', '').toUpperCase()}`,
-      issuedAt: payment.capturedAt ?? payment.updatedAt,
-      amount: Money.of(payment.amount, payment.currency),
-      cardBrand: card ? (payment.cardBrand ?? null) : null,
-      cardLast4: card ? (payment.cardLast4 ?? null) : null,
-    });
   }
 
   @FieldResolver(() => String, {

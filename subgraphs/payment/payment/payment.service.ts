@@ -1,10 +1,7 @@
-import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
-import { byId, type LoaderFactory } from '../../../platform/subgraph/context.js';
 import { badInput, conflict, DomainError, ErrorCode, notFound } from '../../../platform/errors.js';
 import type { Identity } from '../../../platform/identity.js';
-import { decodeCursor, toConnection, type Connection, type PageArgs } from '../../../platform/subgraph/pagination.js';
 import { requireChargeSession, requireService, requireSessionDriver } from '../access.js';
 import type { AccountService } from '../account/account.service.js';
 import { DriverCustomer, SavedPaymentMethod } from '../card/card.entity.js';
@@ -18,12 +15,12 @@ import {
 } from '../errors.js';
 import { isUuid } from '../../../platform/ids.js';
 import { LockNamespace, locked, type Orm } from '../locks.js';
-import { exactInteger, isMinorUnits, nonNegativeInteger } from '../../../platform/money.js';
+import { isMinorUnits, nonNegativeInteger } from '../../../platform/money.js';
 import type { SessionDirectory, SessionForCharge, SessionForHold } from '../charging-session/session.directory.js';
-import { idempotencyKey } from '../stripe/keys.js';
-import { ProviderFailure, type PaymentProvider } from '../stripe/provider.js';
+import { idempotencyKey } from '../provider/idempotency-keys.js';
+import { ProviderFailure, type PaymentProvider } from '../provider/payment-provider.js';
 import { applicationFeeFor, ZERO_FEE, type FeePolicy } from './fees.js';
-import { Payment } from './payment.entity.js';
+import { accountOf, Payment } from './payment.entity.js';
 import { AttemptKind, canStartNewAttempt, PaymentStatus } from './payment.status.js';
 import { countCappedCapture } from '../metrics.js';
 import {
@@ -40,7 +37,7 @@ import {
 } from './payment.transitions.js';
 import { Books } from '../ledger/books.js';
 import { LedgerEntryKind } from '../ledger/ledger-entry.entity.js';
-import type { ProviderIntent } from '../stripe/provider.js';
+import type { ProviderIntent } from '../provider/payment-provider.js';
 
 export interface PaymentServiceDeps {
   orm: Orm;
@@ -67,15 +64,6 @@ const RELEASABLE = new Set(['FAILED', 'CANCELLED']);
 interface Outcome {
   payment: Payment | null;
   error?: DomainError;
-}
-
-export interface RevenueRow {
-  currency: string;
-  gross: number;
-  applicationFees: number;
-  refunded: number;
-  net: number;
-  paymentCount: number;
 }
 
 /**
@@ -566,53 +554,6 @@ export class PaymentService {
     return applied;
   }
 
-  // ---- reads -----------------------------------------------------------------------------------------------
-
-  async listForOperator(
-    em: EntityManager,
-    operatorId: string,
-    status: PaymentStatus | undefined,
-    { first, after }: PageArgs,
-  ): Promise<Connection<Payment>> {
-    if (!isUuid(operatorId)) return toConnection([], first);
-    // Newest first: ids are UUIDv7, so id order is creation order.
-    const rows = await em.find(
-      Payment,
-      { operatorId, ...(status ? { status } : {}), ...(after ? { id: { $lt: decodeCursor(after) } } : {}) },
-      { orderBy: { id: 'desc' }, limit: first + 1 },
-    );
-    return toConnection(rows, first);
-  }
-
-  /**
-   * Revenue of one operator per currency for payments captured in [from, to), summed by PostgreSQL (no rows in
-   * memory). net = gross − application fees − refunded (refunds of those payments, whenever they happened).
-   */
-  async revenue(em: EntityManager, operatorId: string, from: Date, to: Date): Promise<RevenueRow[]> {
-    if (!isUuid(operatorId)) return [];
-    const rows: Array<Record<string, string>> = await em.execute(
-      `select currency,
-              sum(amount)::bigint as gross,
-              sum(coalesce(application_fee_amount, 0))::bigint as fees,
-              sum(refunded_amount)::bigint as refunded,
-              sum(amount - coalesce(application_fee_amount, 0) - refunded_amount)::bigint as net,
-              count(*)::bigint as payments
-         from payment
-        where operator_id = ? and status = ? and captured_at >= ? and captured_at < ?
-        group by currency
-        order by currency`,
-      [operatorId, PaymentStatus.SUCCEEDED, from, to],
-    );
-    return rows.map((row) => ({
-      currency: row.currency,
-      gross: exactInteger(row.gross),
-      applicationFees: exactInteger(row.fees),
-      refunded: exactInteger(row.refunded),
-      net: exactInteger(row.net),
-      paymentCount: exactInteger(row.payments),
-    }));
-  }
-
   private async feePolicy(em: EntityManager, operatorId: string): Promise<FeePolicy> {
     const account = await this.deps.accounts.find(em, operatorId);
     return account?.feePolicy ?? ZERO_FEE;
@@ -630,17 +571,6 @@ export class PaymentService {
     return session;
   }
 }
-
-// ---- per-request loaders ---------------------------------------------------------------------------------
-
-export const paymentById = byId((ctx, ids) => ctx.em.find(Payment, { id: { $in: ids.filter(isUuid) } }));
-
-export const paymentBySession: LoaderFactory<string, Payment | null> = (ctx) =>
-  new DataLoader<string, Payment | null>(async (sessionIds) => {
-    const rows = await ctx.em.find(Payment, { sessionId: { $in: sessionIds.filter(isUuid) } });
-    const bySession = new Map(rows.map((row) => [row.sessionId, row]));
-    return sessionIds.map((id) => bySession.get(id) ?? null);
-  });
 
 // ---- helpers ---------------------------------------------------------------------------------------------
 
@@ -666,10 +596,4 @@ function requiredAmount(amount: number | null | undefined): number {
 function requiredIntent(payment: Payment): string {
   if (!payment.paymentIntentId) throw new Error(`payment ${payment.id} has no payment intent`);
   return payment.paymentIntentId;
-}
-
-/** The connected account this payment's money goes to. */
-export function accountOf(payment: Payment): string {
-  if (!payment.providerAccountId) throw new Error(`payment ${payment.id} has no provider account`);
-  return payment.providerAccountId;
 }

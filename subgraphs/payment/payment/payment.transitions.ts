@@ -1,6 +1,6 @@
 import { Books } from '../ledger/books.js';
 import { LedgerEntryKind as K } from '../ledger/ledger-entry.entity.js';
-import type { ProviderCharge, ProviderIntent } from '../stripe/provider.js';
+import type { ProviderCharge, ProviderIntent } from '../provider/payment-provider.js';
 import type { Payment } from './payment.entity.js';
 import { AttemptKind, assertTransition, canStartNewAttempt, canTransition, PaymentStatus } from './payment.status.js';
 
@@ -60,14 +60,15 @@ export function applyIntent(payment: Payment, intent: ProviderIntent, books: Boo
       : intent.attempt !== payment.attempt || intent.paymentId !== payment.id
   )
     return false;
-  if (!canTransition(payment.status, intent.status)) return false;
-  if (payment.status === intent.status && payment.paymentIntentId === intent.id)
-    return intent.status === PaymentStatus.AUTHORIZED && raiseAuthorization(payment, intent.amountCapturable, books);
+  const status = PaymentStatus[intent.status];
+  if (!canTransition(payment.status, status)) return false;
+  if (payment.status === status && payment.paymentIntentId === intent.id)
+    return status === PaymentStatus.AUTHORIZED && raiseAuthorization(payment, intent.amountCapturable, books);
   const from = payment.status;
   payment.paymentIntentId = intent.id;
-  payment.status = intent.status;
+  payment.status = status;
   const ref = { providerObjectId: intent.id };
-  switch (intent.status) {
+  switch (status) {
     case PaymentStatus.REQUIRES_ACTION:
       books.book(payment, K.ACTION_REQUIRED, intent.amount, ref);
       break;

@@ -1,24 +1,6 @@
 import { Directive, Field, Int, ObjectType } from 'type-graphql';
 import { Money } from '../../../platform/money.js';
 
-@ObjectType({ description: 'What a driver gets for a succeeded payment.' })
-export class Receipt {
-  @Field(() => String, { description: 'Unique and stable for the payment.' })
-  number!: string;
-
-  @Field(() => Date)
-  issuedAt!: Date;
-
-  @Field(() => Money)
-  amount!: Money;
-
-  @Field(() => String, { nullable: true })
-  cardBrand?: string | null;
-
-  @Field(() => String, { nullable: true })
-  cardLast4?: string | null;
-}
-
 @ObjectType({ description: "One currency of an operator's revenue over a period; amounts in minor units." })
 export class RevenueByCurrency {
   @Field(() => String)

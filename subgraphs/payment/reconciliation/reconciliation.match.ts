@@ -1,5 +1,5 @@
 import { LEDGER_EFFECTS, LedgerEntryKind as K, type LedgerEntry } from '../ledger/ledger-entry.entity.js';
-import type { ProviderBalanceTransaction } from '../stripe/provider.js';
+import type { ProviderBalanceTransaction } from '../provider/payment-provider.js';
 import { ReconciliationDifferenceKind as D } from './reconciliation.types.js';
 
 /*

@@ -5,7 +5,7 @@ import { OperatorPaymentAccount } from '../account/account.entity.js';
 import { LedgerEntry } from '../ledger/ledger-entry.entity.js';
 import type { Orm } from '../locks.js';
 import { countReconciliationDifference } from '../metrics.js';
-import type { PaymentProvider, ProviderBalanceTransaction } from '../stripe/provider.js';
+import type { PaymentProvider, ProviderBalanceTransaction } from '../provider/payment-provider.js';
 import { ReconciliationDifference, ReconciliationRun } from './reconciliation.entity.js';
 import { matchBooks } from './reconciliation.match.js';
 import { ReconciliationStatus } from './reconciliation.types.js';

@@ -2,7 +2,7 @@ import type { Books } from '../ledger/books.js';
 import { LedgerEntryKind as K } from '../ledger/ledger-entry.entity.js';
 import type { Payment } from '../payment/payment.entity.js';
 import { setRefunded } from '../payment/payment.transitions.js';
-import type { ProviderCharge, ProviderRefund } from '../stripe/provider.js';
+import type { ProviderCharge, ProviderRefund } from '../provider/payment-provider.js';
 import { Refund, RefundStatus, type RefundReason } from './refund.entity.js';
 import { nextRefundStatus, refundedAmountOf } from './refund.status.js';
 
@@ -61,7 +61,7 @@ export function applyProviderRefund(
     refund.providerRefundId = current.id;
     changed = true;
   }
-  const next = nextRefundStatus(refund.status, current.status);
+  const next = nextRefundStatus(refund.status, RefundStatus[current.status]);
   if (next === refund.status) return changed;
   refund.status = next;
   if (next === RefundStatus.SUCCEEDED) books.book(payment, K.REFUND_SUCCEEDED, refund.amount, details);

@@ -1,170 +1,34 @@
 import Stripe from 'stripe';
 import type { Logger } from 'pino';
 import { badInput, DomainError } from '../../../platform/errors.js';
-import { actionRequiredArgs, declinedArgs, unavailableArgs, type DomainErrorArgs } from '../errors.js';
-import { DisputeStatus, PaymentStatus } from '../payment/payment.status.js';
-import { RefundReason, RefundStatus } from '../refund/refund.entity.js';
+import {
+  InvalidSignatureError,
+  ProviderFailure,
+  type DisputeState,
+  type IncrementResult,
+  type IntentInput,
+  type IntentState,
+  type PaymentProvider,
+  type ProviderAccount,
+  type ProviderAction,
+  type ProviderBalanceTransaction,
+  type BalanceTransactionKind,
+  type ProviderCard,
+  type ProviderCharge,
+  type ProviderDispute,
+  type ProviderEvent,
+  type ProviderIntent,
+  type ProviderRefund,
+  type RefundReasonCode,
+  type RefundState,
+} from '../provider/payment-provider.js';
 
 /*
- * The provider boundary: every call to Stripe goes through this file. Callers pass idempotency keys derived from
- * our ids (stripe/keys.ts); every call on a connected account carries `stripeAccount`; SDK errors are mapped here,
- * once, to our codes; what comes back is provider-neutral (our statuses, integer minor units, upper-case currency).
+ * The Stripe adapter of the payment provider port (provider/payment-provider.ts): every call to Stripe goes through
+ * this file. Every call on a connected account carries `stripeAccount`; SDK errors are mapped here, once, to our
+ * codes; Stripe objects and events are translated here into the port's neutral results and actions. It imports
+ * nothing from the payment domain.
  */
-
-export interface ProviderAccount {
-  id: string;
-  chargesEnabled: boolean;
-  payoutsEnabled: boolean;
-  detailsSubmitted: boolean;
-  /** Set when the provider restricted the account (requirements past due, under review, rejected). */
-  disabledReason: string | null;
-}
-
-export interface ProviderCard {
-  id: string;
-  brand: string;
-  last4: string;
-  expMonth: number;
-  expYear: number;
-  fingerprint: string | null;
-}
-
-export interface ProviderIntent {
-  id: string;
-  status: PaymentStatus;
-  amount: number;
-  amountReceived: number;
-  amountCapturable: number;
-  applicationFeeAmount: number | null;
-  currency: string;
-  clientSecret: string | null;
-  latestChargeId: string | null;
-  /** Our payment id and attempt, as written into the intent's metadata when we created it. */
-  paymentId: string | null;
-  attempt: number | null;
-  failureCode: string | null;
-  failureMessage: string | null;
-}
-
-export interface ProviderCharge {
-  id: string;
-  paymentIntentId: string | null;
-  currency: string;
-  amountCaptured: number;
-  /** Refunded from what was captured (not counting the released part of a partially captured hold). */
-  amountRefunded: number;
-  disputed: boolean;
-  /** The balance transaction that credited the capture to the account; null before the capture. */
-  balanceTransactionId: string | null;
-  /** The provider's own fee on that balance transaction (its `stripe_fee` part). */
-  providerFee: number;
-  /** The platform's application fee taken from the charge, and how much of it was given back with refunds. */
-  applicationFeeAmount: number;
-  applicationFeeRefunded: number;
-}
-
-export interface ProviderRefund {
-  id: string;
-  status: RefundStatus;
-  amount: number;
-  chargeId: string | null;
-  paymentIntentId: string | null;
-  /** Set once the refund failed (`expired_or_canceled_card`, `lost_or_stolen_card`, …). */
-  failureReason: string | null;
-  /** Our refund id, as written into the refund's metadata when we created it. */
-  refundId: string | null;
-  /** The balance transaction that took the refund from the account, and the one that gave it back if it failed. */
-  transactionId: string | null;
-  failureTransactionId: string | null;
-}
-
-/** A dispute as the provider holds it now, with the balance transactions that moved its money. */
-export interface ProviderDispute {
-  id: string;
-  chargeId: string | null;
-  amount: number;
-  currency: string;
-  reason: string;
-  status: DisputeStatus;
-  evidenceDueBy: Date | null;
-  /** Signed: a withdrawal is negative (with the provider's dispute fee), a reinstatement positive. */
-  transactions: Array<{ id: string; amount: number; fee: number }>;
-}
-
-/** A refund event, translated: which refund and the state the event saw (the refund itself is re-fetched). */
-export interface ProviderRefundUpdate {
-  providerRefundId: string;
-  status: RefundStatus;
-  failureReason: string | null;
-}
-
-/** A verified provider event, reduced to what we act on. The object itself is always re-fetched. */
-export interface ProviderEvent {
-  id: string;
-  type: string;
-  /** Connected account for Connect events; null for platform events. */
-  account: string | null;
-  objectId: string;
-  /** payment_intent.*: our payment id from the intent's metadata, only to find which lock to take. */
-  paymentIdHint?: string;
-  /** charge.dispute.*: which dispute of which charge (the dispute itself is re-fetched). */
-  dispute?: { disputeId: string; chargeId: string };
-  /** refund.updated, refund.failed, charge.refund.updated (refund events, in whichever name Stripe sends them). */
-  refund?: ProviderRefundUpdate;
-}
-
-// ---- Reconciliation: balance transactions (provider-neutral) ------------------------------------------------
-
-/** What a balance transaction moved, in our words (Stripe's `type`, and `reporting_category` for adjustments). */
-export type BalanceTransactionKind =
-  | 'CHARGE'
-  | 'REFUND'
-  | 'REFUND_FAILURE'
-  | 'DISPUTE'
-  | 'DISPUTE_REVERSAL'
-  | 'APPLICATION_FEE'
-  | 'APPLICATION_FEE_REFUND'
-  | 'OTHER';
-
-/** One movement of an account's balance at the provider, signed (money in > 0), with its fees. */
-export interface ProviderBalanceTransaction {
-  id: string;
-  kind: BalanceTransactionKind;
-  /** The provider's own `type` (for logs: `charge`, `adjustment`, `payout`, …). */
-  providerType: string;
-  amount: number;
-  /** Fees taken with it (always ≥ 0): the provider's (`stripe_fee`) plus the platform's (`application_fee`). */
-  fee: number;
-  providerFee: number;
-  applicationFee: number;
-  net: number;
-  currency: string;
-  /** The object that caused it (ch_, re_, dp_, fee_, fr_…). */
-  sourceId: string | null;
-  /** The charge the money belongs to, when the source names one. */
-  chargeId: string | null;
-  /** Platform application fees (and their refunds): the connected account the fee was taken from. */
-  feeAccountId: string | null;
-  /** Platform application fees (and their refunds): how much of that fee has been given back so far. */
-  feeRefundedTotal: number | null;
-  created: Date;
-}
-
-export type ProviderFailureKind = 'declined' | 'action_required' | 'unavailable';
-
-/** A provider outcome the client can act on; callers inspect `kind` to record it before rethrowing. */
-export class ProviderFailure extends DomainError {
-  constructor(
-    readonly kind: ProviderFailureKind,
-    readonly failureCode: string,
-    readonly failureMessage: string,
-    error: DomainErrorArgs,
-  ) {
-    super(...error);
-  }
-}
-
-export class InvalidSignatureError extends Error {}
 
 export interface WebhookSecrets {
   platform: string;
@@ -176,7 +40,7 @@ const ON = (account: string, idempotencyKey?: string): Stripe.RequestOptions => 
   ...(idempotencyKey ? { idempotencyKey } : {}),
 });
 
-export class PaymentProvider {
+export class StripeProvider implements PaymentProvider {
   constructor(
     private readonly stripe: Stripe,
     private readonly secrets: WebhookSecrets,
@@ -442,7 +306,7 @@ export class PaymentProvider {
       paymentIntentId: string;
       account: string;
       amount: number;
-      reason: RefundReason;
+      reason: RefundReasonCode;
       /** Give back the platform's application fee in proportion to the refund. */
       refundApplicationFee: boolean;
       refundId: string;
@@ -534,10 +398,8 @@ export class PaymentProvider {
     const E = Stripe.errors;
     if (error instanceof E.StripeCardError) {
       const code = error.code ?? 'card_declined';
-      if (code === 'authentication_required')
-        return new ProviderFailure('action_required', code, error.message, actionRequiredArgs());
-      const declineCode = error.decline_code ?? code;
-      return new ProviderFailure('declined', declineCode, error.message, declinedArgs(declineCode, error.message));
+      if (code === 'authentication_required') return new ProviderFailure('action_required', code, error.message);
+      return new ProviderFailure('declined', error.decline_code ?? code, error.message);
     }
     // The SDK already retried these (maxNetworkRetries, same idempotency key): the outcome is unknown, a later retry
     // with the same key settles it.
@@ -550,7 +412,7 @@ export class PaymentProvider {
         { operation, type: error.type, statusCode: error.statusCode, requestId: error.requestId },
         'payment provider unavailable',
       );
-      return new ProviderFailure('unavailable', error.type, error.message, unavailableArgs());
+      return new ProviderFailure('unavailable', error.type, error.message);
     }
     if (error instanceof E.StripeError) {
       this.logger.error(
@@ -646,51 +508,38 @@ export class PaymentProvider {
   }
 }
 
-export type IncrementResult =
-  { outcome: 'incremented'; intent: ProviderIntent } | { outcome: 'declined' | 'unsupported'; reason: string };
-
-export interface IntentInput {
-  account: string;
-  amount: number;
-  currency: string;
-  paymentMethodId: string;
-  paymentId: string;
-  sessionId: string;
-  attempt: number;
-}
-
 const intentMetadata = (input: IntentInput) => ({
   paymentId: input.paymentId,
   sessionId: input.sessionId,
   attempt: String(input.attempt),
 });
 
-const REFUND_REASONS: Record<RefundReason, 'duplicate' | 'fraudulent' | 'requested_by_customer'> = {
-  [RefundReason.DUPLICATE]: 'duplicate',
-  [RefundReason.FRAUDULENT]: 'fraudulent',
-  [RefundReason.REQUESTED_BY_CUSTOMER]: 'requested_by_customer',
+const REFUND_REASONS: Record<RefundReasonCode, 'duplicate' | 'fraudulent' | 'requested_by_customer'> = {
+  DUPLICATE: 'duplicate',
+  FRAUDULENT: 'fraudulent',
+  REQUESTED_BY_CUSTOMER: 'requested_by_customer',
 };
 
-const INTENT_STATUS: Record<Stripe.PaymentIntent.Status, PaymentStatus> = {
-  requires_payment_method: PaymentStatus.FAILED, // we always confirm on create: this means the attempt failed
-  requires_confirmation: PaymentStatus.PENDING,
-  requires_action: PaymentStatus.REQUIRES_ACTION,
-  processing: PaymentStatus.PENDING,
-  requires_capture: PaymentStatus.AUTHORIZED,
-  succeeded: PaymentStatus.SUCCEEDED,
-  canceled: PaymentStatus.CANCELED,
+const INTENT_STATUS: Record<Stripe.PaymentIntent.Status, IntentState> = {
+  requires_payment_method: 'FAILED', // we always confirm on create: this means the attempt failed
+  requires_confirmation: 'PENDING',
+  requires_action: 'REQUIRES_ACTION',
+  processing: 'PENDING',
+  requires_capture: 'AUTHORIZED',
+  succeeded: 'SUCCEEDED',
+  canceled: 'CANCELED',
 };
 
-function refundStatus(status: string | null): RefundStatus {
+function refundStatus(status: string | null): RefundState {
   switch (status) {
     case 'succeeded':
-      return RefundStatus.SUCCEEDED;
+      return 'SUCCEEDED';
     case 'failed':
-      return RefundStatus.FAILED;
+      return 'FAILED';
     case 'canceled':
-      return RefundStatus.CANCELED;
+      return 'CANCELED';
     default:
-      return RefundStatus.PENDING; // pending, requires_action
+      return 'PENDING'; // pending, requires_action
   }
 }
 
@@ -708,10 +557,10 @@ function toRefund(refund: Stripe.Refund): ProviderRefund {
   };
 }
 
-function disputeStatus(status: string): DisputeStatus {
-  if (status === 'won' || status === 'warning_closed' || status === 'prevented') return DisputeStatus.WON;
-  if (status === 'lost') return DisputeStatus.LOST;
-  return DisputeStatus.OPEN;
+function disputeStatus(status: string): DisputeState {
+  if (status === 'won' || status === 'warning_closed' || status === 'prevented') return 'WON';
+  if (status === 'lost') return 'LOST';
+  return 'OPEN';
 }
 
 const idOf = (value: string | { id: string } | null | undefined): string | null =>
@@ -743,7 +592,7 @@ function toIntent(intent: Stripe.PaymentIntent): ProviderIntent {
   const attempt = Number(intent.metadata?.attempt);
   return {
     id: intent.id,
-    status: INTENT_STATUS[intent.status] ?? PaymentStatus.PENDING,
+    status: INTENT_STATUS[intent.status] ?? 'PENDING',
     amount: intent.amount,
     amountReceived: intent.amount_received ?? 0,
     amountCapturable: intent.amount_capturable ?? 0,
@@ -759,39 +608,40 @@ function toIntent(intent: Stripe.PaymentIntent): ProviderIntent {
 }
 
 function toEvent(event: Stripe.Event, account: string | null): ProviderEvent {
-  const object = event.data.object;
-  const base: ProviderEvent = {
-    id: event.id,
-    type: event.type,
-    account,
-    objectId: 'id' in object && typeof object.id === 'string' ? object.id : '',
-  };
-  if (
-    event.type.startsWith('payment_intent.') &&
-    'object' in object &&
-    object.object === 'payment_intent' &&
-    'metadata' in object
-  ) {
-    base.paymentIdHint = object.metadata?.paymentId;
+  return { id: event.id, type: event.type, account, action: actionOf(event, account) };
+}
+
+/** What each Stripe event we subscribe to asks of us (Stripe's event catalogue, the types we act on). */
+function actionOf(event: Stripe.Event, account: string | null): ProviderAction {
+  switch (event.type) {
+    case 'payment_intent.succeeded':
+    case 'payment_intent.payment_failed':
+    case 'payment_intent.canceled':
+    case 'payment_intent.amount_capturable_updated':
+    case 'payment_intent.requires_action':
+      return {
+        kind: 'intent',
+        intentId: event.data.object.id,
+        paymentIdHint: event.data.object.metadata?.paymentId ?? null,
+      };
+    case 'charge.refunded':
+      return { kind: 'charge_refunds', chargeId: event.data.object.id };
+    // A refund's changes, under each name Stripe sends them (`charge.refund.updated` for card refunds too).
+    case 'refund.updated':
+    case 'refund.failed':
+    case 'charge.refund.updated':
+      return { kind: 'refund', refundId: event.data.object.id };
+    case 'charge.dispute.created':
+    case 'charge.dispute.updated':
+    case 'charge.dispute.closed':
+    case 'charge.dispute.funds_withdrawn':
+    case 'charge.dispute.funds_reinstated': {
+      const chargeId = idOf(event.data.object.charge);
+      return chargeId ? { kind: 'dispute', disputeId: event.data.object.id, chargeId } : { kind: 'none' };
+    }
+    case 'account.updated':
+      return { kind: 'account', accountId: account ?? event.data.object.id };
+    default:
+      return { kind: 'none' };
   }
-  if (
-    event.type === 'charge.dispute.created' ||
-    event.type === 'charge.dispute.updated' ||
-    event.type === 'charge.dispute.closed' ||
-    event.type === 'charge.dispute.funds_withdrawn' ||
-    event.type === 'charge.dispute.funds_reinstated'
-  ) {
-    const chargeId = idOf(event.data.object.charge);
-    if (chargeId) base.dispute = { disputeId: event.data.object.id, chargeId };
-  }
-  // A refund's changes, under each name Stripe sends them (`charge.refund.updated` for card refunds too).
-  if (event.type === 'refund.updated' || event.type === 'refund.failed' || event.type === 'charge.refund.updated') {
-    const refund = event.data.object;
-    base.refund = {
-      providerRefundId: refund.id,
-      status: refundStatus(refund.status),
-      failureReason: refund.failure_reason ?? null,
-    };
-  }
-  return base;
 }

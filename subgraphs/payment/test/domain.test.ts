@@ -21,8 +21,8 @@ import { Books, balancesOf } from '../ledger/books.js';
 import { LedgerEntryKind as K } from '../ledger/ledger-entry.entity.js';
 import { Refund, RefundReason, RefundStatus } from '../refund/refund.entity.js';
 import { applyProviderRefund, recountRefunded, requestRefund } from '../refund/refund.transitions.js';
-import type { ProviderCharge, ProviderRefund } from '../stripe/provider.js';
-import type { ProviderIntent } from '../stripe/provider.js';
+import type { ProviderCharge, ProviderRefund } from '../provider/payment-provider.js';
+import type { ProviderIntent } from '../provider/payment-provider.js';
 import { applicationFeeFor } from '../payment/fees.js';
 
 /* Pure domain rules: fee policy arithmetic and the payment state machine (no database, no provider). */

@@ -33,6 +33,17 @@ export interface OperatorFact {
   id: string;
   country: string;
   contactEmail: string;
+  /** The merchant on receipts (receipt tests set them). */
+  name?: string;
+  legalName?: string | null;
+  legalAddress?: string | null;
+  vatId?: string | null;
+}
+
+export interface StationFact {
+  id: string;
+  name: string;
+  address: { street: string; city: string; postalCode: string; country: string };
 }
 
 export interface SessionFact {
@@ -45,12 +56,20 @@ export interface SessionFact {
   total: number;
   startedAt: Date;
   endedAt: Date | null;
+  /** What receipts copy (defaults: no energy, tax 0, the whole total as energy, an unknown station). */
+  energyWh?: number;
+  stationId?: string;
+  taxRateBasisPoints?: number;
+  cost?: { energy: number; time: number; sessionFee: number; tax: number };
 }
 
 /** The operator and session subgraphs, as far as the payment subgraph asks them. */
 export class FakeOwners {
   readonly operators = new Map<string, OperatorFact>();
   readonly sessions = new Map<string, SessionFact>();
+  readonly stations = new Map<string, StationFact>();
+  /** Every query asked, in order (tests count batched calls). */
+  readonly queries: string[] = [];
   private server?: http.Server;
 
   async listen(): Promise<string> {
@@ -72,11 +91,16 @@ export class FakeOwners {
   }
 
   private answer(query: string, variables: Record<string, unknown>): unknown {
+    this.queries.push(query);
     if (query.includes('_entities')) {
       const representations = variables.representations as Array<{ __typename: string; id: string }>;
       return {
         _entities: representations.map((r) =>
-          r.__typename === 'Operator' ? (this.operators.get(r.id) ?? null) : this.sessionView(r.id),
+          r.__typename === 'Operator'
+            ? this.operatorView(r.id)
+            : r.__typename === 'Station'
+              ? (this.stations.get(r.id) ?? null)
+              : this.sessionView(r.id),
         ),
       };
     }
@@ -100,16 +124,38 @@ export class FakeOwners {
     throw new Error(`unexpected query ${query}`);
   }
 
+  private operatorView(id: string): unknown {
+    const o = this.operators.get(id);
+    if (!o) return null;
+    return { legalName: null, legalAddress: null, vatId: null, name: `Operator ${id.slice(-6)}`, ...o };
+  }
+
   private sessionView(id: string): unknown {
     const s = this.sessions.get(id);
     if (!s) return null;
+    const money = (amount: number) => ({ amount, currency: s.currency });
+    const cost = s.cost ?? { energy: s.total, time: 0, sessionFee: 0, tax: 0 };
     return {
       id: s.id,
       status: s.status,
       driverId: s.driverId,
       operator: { id: s.operatorId },
-      tariff: { preAuthorization: { amount: s.preAuthorization, currency: s.currency } },
-      cost: { total: { amount: s.total, currency: s.currency } },
+      startedAt: s.startedAt.toISOString(),
+      endedAt: s.endedAt?.toISOString() ?? null,
+      energyWh: s.energyWh ?? 0,
+      station: { id: s.stationId ?? '00000000-0000-4000-8000-000000000000' },
+      tariff: {
+        currency: s.currency,
+        taxRateBasisPoints: s.taxRateBasisPoints ?? 0,
+        preAuthorization: money(s.preAuthorization),
+      },
+      cost: {
+        energy: money(cost.energy),
+        time: money(cost.time),
+        sessionFee: money(cost.sessionFee),
+        tax: money(cost.tax),
+        total: money(s.total),
+      },
     };
   }
 }
@@ -144,7 +190,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     onServices: (built) => (services = built),
     jobPollingIntervalSeconds: 0.5,
   });
-  const config = testConfig({ OPERATOR_URL: ownersUrl, SESSION_URL: ownersUrl });
+  const config = testConfig({ OPERATOR_URL: ownersUrl, SESSION_URL: ownersUrl, STATION_URL: ownersUrl });
   const subgraph = await createTestSubgraph(module, config);
   const url = await subgraph.listen(0);
   const webhookUrl = new URL('/webhooks/stripe', url).toString();

@@ -8,7 +8,7 @@ import type { ReconciliationRun } from '../reconciliation/reconciliation.entity.
 import { matchBooks, type BookedEntry } from '../reconciliation/reconciliation.match.js';
 import { previousDay, ReconciliationService } from '../reconciliation/reconciliation.service.js';
 import { loadPaymentConfig } from '../config.js';
-import type { ProviderBalanceTransaction } from '../stripe/provider.js';
+import type { ProviderBalanceTransaction } from '../provider/payment-provider.js';
 import {
   adminOf,
   authorize,

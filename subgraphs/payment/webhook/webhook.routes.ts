@@ -1,6 +1,6 @@
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import type { Logger } from 'pino';
-import { InvalidSignatureError, type PaymentProvider, type ProviderEvent } from '../stripe/provider.js';
+import { InvalidSignatureError, type PaymentProvider, type ProviderEvent } from '../provider/payment-provider.js';
 import type { WebhookService } from './webhook.service.js';
 
 export const WEBHOOK_PATH = '/webhooks/stripe';

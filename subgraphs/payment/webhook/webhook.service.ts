@@ -9,17 +9,9 @@ import type { DisputeService } from '../dispute/dispute.service.js';
 import { Books } from '../ledger/books.js';
 import { Refund } from '../refund/refund.entity.js';
 import type { RefundService } from '../refund/refund.service.js';
-import type { PaymentProvider, ProviderEvent } from '../stripe/provider.js';
+import type { PaymentProvider, ProviderEvent } from '../provider/payment-provider.js';
 
 export type WebhookResult = 'applied' | 'unchanged' | 'duplicate' | 'ignored';
-
-const INTENT_EVENTS = new Set([
-  'payment_intent.succeeded',
-  'payment_intent.payment_failed',
-  'payment_intent.canceled',
-  'payment_intent.amount_capturable_updated',
-  'payment_intent.requires_action',
-]);
 
 /**
  * Applies verified provider events. Each one is claimed in `processed_webhook_event` in the same transaction as
@@ -39,32 +31,39 @@ export class WebhookService {
   ) {}
 
   async handle(event: ProviderEvent): Promise<WebhookResult> {
-    if (INTENT_EVENTS.has(event.type)) return this.onIntent(event);
-    if (event.type === 'charge.refunded') return this.onRefunded(event);
-    if (event.refund) return this.onRefundUpdated(event, event.refund.providerRefundId);
-    if (event.dispute) return this.onDispute(event);
-    if (event.type === 'account.updated') return this.onAccount(event);
-    return 'ignored';
+    const { action } = event;
+    switch (action.kind) {
+      case 'intent':
+        return this.onIntent(event, action.intentId, action.paymentIdHint);
+      case 'charge_refunds':
+        return this.onRefunded(event, action.chargeId);
+      case 'refund':
+        return this.onRefundUpdated(event, action.refundId);
+      case 'dispute':
+        return this.onDispute(event, action.disputeId, action.chargeId);
+      case 'account':
+        return this.onAccount(event, action.accountId);
+      case 'none':
+        return 'ignored';
+    }
   }
 
-  private async onIntent(event: ProviderEvent): Promise<WebhookResult> {
+  private async onIntent(event: ProviderEvent, intentId: string, paymentIdHint: string | null): Promise<WebhookResult> {
     if (!event.account) return 'ignored'; // our intents live on connected accounts
     const em = this.orm.em.fork();
     const payment =
-      (await em.findOne(Payment, { paymentIntentId: event.objectId })) ??
-      (event.paymentIdHint && isUuid(event.paymentIdHint)
-        ? await em.findOne(Payment, { id: event.paymentIdHint })
-        : null);
+      (await em.findOne(Payment, { paymentIntentId: intentId })) ??
+      (paymentIdHint && isUuid(paymentIdHint) ? await em.findOne(Payment, { id: paymentIdHint }) : null);
     if (!payment || payment.providerAccountId !== event.account) return 'ignored';
     return this.onPayment(event, payment.sessionId, payment.id, (tx, current) =>
-      this.payments.applyProviderIntent(tx, current, event.objectId),
+      this.payments.applyProviderIntent(tx, current, intentId),
     );
   }
 
   /** The charge's refunded total changed: recounted under the lock from a fresh read (refund.status.ts rule). */
-  private async onRefunded(event: ProviderEvent): Promise<WebhookResult> {
+  private async onRefunded(event: ProviderEvent, chargeId: string): Promise<WebhookResult> {
     if (!event.account) return 'ignored';
-    const charge = await this.provider.retrieveCharge(event.objectId, event.account);
+    const charge = await this.provider.retrieveCharge(chargeId, event.account);
     const payment = await this.paymentOfIntent(charge.paymentIntentId, event.account);
     if (!payment) return 'ignored';
     return this.onPayment(event, payment.sessionId, payment.id, async (tx, current) => {
@@ -92,9 +91,8 @@ export class WebhookService {
   }
 
   /** A dispute opened, moved its money or closed: applied from the provider's current dispute (monotone merge). */
-  private async onDispute(event: ProviderEvent): Promise<WebhookResult> {
-    if (!event.account || !event.dispute) return 'ignored';
-    const { disputeId, chargeId } = event.dispute;
+  private async onDispute(event: ProviderEvent, disputeId: string, chargeId: string): Promise<WebhookResult> {
+    if (!event.account) return 'ignored';
     const charge = await this.provider.retrieveCharge(chargeId, event.account);
     if (!charge.disputed) return 'ignored'; // the provider knows of no dispute on it (a forged or stray event)
     const payment = await this.paymentOfIntent(charge.paymentIntentId, event.account);
@@ -104,8 +102,7 @@ export class WebhookService {
     );
   }
 
-  private async onAccount(event: ProviderEvent): Promise<WebhookResult> {
-    const accountId = event.account ?? event.objectId;
+  private async onAccount(event: ProviderEvent, accountId: string): Promise<WebhookResult> {
     return this.orm.em.fork().transactional(async (tx) => {
       if (!(await claim(tx, event))) return 'duplicate';
       return (await this.accounts.refreshFromProvider(tx, accountId)) ? 'applied' : 'ignored';

@@ -1,5 +1,5 @@
 import { decimalToMicros, DECIMAL_SCALE } from '../../../platform/subgraph/decimal.js';
-import { minorDigits, nonNegativeInteger, roundHalfUp, toSafeNumber } from '../../../platform/money.js';
+import { lineTax, minorDigits, nonNegativeInteger, roundHalfUp, toSafeNumber } from '../../../platform/money.js';
 
 /*
  * Pricing rule — the only place a session's price is computed (live cost and final cost alike).
@@ -8,9 +8,12 @@ import { minorDigits, nonNegativeInteger, roundHalfUp, toSafeNumber } from '../.
  *   time     = seconds / 3600 × timePricePerHour     in minor units, rounded half up
  *              (seconds = whole seconds elapsed since start; a started second is not billed)
  *   fee      = sessionFee                            already in minor units
- *   subtotal = energy + time + fee
- *   tax      = subtotal × taxRateBasisPoints / 10000 rounded half up (prices are net, tax comes on top)
- *   total    = subtotal + tax
+ *   tax      = Σ over the three lines of (line × taxRateBasisPoints / 10000, rounded half up per line)
+ *              (prices are net, tax comes on top; `lineTax` in platform/money.ts)
+ *   total    = energy + time + fee + tax
+ *
+ * Tax is rounded per line, never on the sum, so a receipt that shows each line with its own tax adds up exactly
+ * to the total charged. (Rounding the sum once could differ from the sum of the lines by a minor unit or two.)
  *
  * Prices are Decimals in major units with up to 6 fractional digits. Everything is exact integer arithmetic on
  * BigInt: a price as micro-units (10^-6 of the major unit, `decimalToMicros`), an amount in minor units of the
@@ -49,7 +52,6 @@ export interface PriceBreakdown {
 const MICROS_PER_MAJOR = 10n ** BigInt(DECIMAL_SCALE);
 const WH_PER_KWH = 1000n;
 const SECONDS_PER_HOUR = 3600n;
-const BASIS_POINTS = 10_000n;
 
 /** quantity / unitsPerPriceUnit × price, converted to minor units of the currency and rounded half up. */
 function amountInMinorUnits(quantity: number, unitsPerPriceUnit: bigint, price: string, currency: string): bigint {
@@ -65,9 +67,9 @@ export const energyAmount = (energyWh: number, energyPricePerKwh: string, curren
 export const timeAmount = (seconds: number, timePricePerHour: string, currency: string): bigint =>
   amountInMinorUnits(nonNegativeInteger(seconds, 'seconds'), SECONDS_PER_HOUR, timePricePerHour, currency);
 
-/** Tax in minor units on a net subtotal. */
-export const taxAmount = (subtotal: bigint, taxRateBasisPoints: number): bigint =>
-  roundHalfUp(subtotal * BigInt(nonNegativeInteger(taxRateBasisPoints, 'taxRateBasisPoints')), BASIS_POINTS);
+/** Tax in minor units on one net line (rounded half up on that line). */
+export const taxAmount = (net: bigint, taxRateBasisPoints: number): bigint =>
+  BigInt(lineTax(toSafeNumber(net), nonNegativeInteger(taxRateBasisPoints, 'taxRateBasisPoints')));
 
 /** Whole seconds from start to end; never negative (a clock that went backwards bills nothing). */
 export function billableSeconds(startedAt: Date, endedAt: Date): number {
@@ -80,7 +82,10 @@ export function priceSession(tariff: PricingTariff, { energyWh, seconds }: Consu
   const time = timeAmount(seconds, tariff.timePricePerHour, tariff.currency);
   const sessionFee = BigInt(nonNegativeInteger(tariff.sessionFeeAmount, 'sessionFeeAmount'));
   const subtotal = energy + time + sessionFee;
-  const tax = taxAmount(subtotal, tariff.taxRateBasisPoints);
+  const tax =
+    taxAmount(energy, tariff.taxRateBasisPoints) +
+    taxAmount(time, tariff.taxRateBasisPoints) +
+    taxAmount(sessionFee, tariff.taxRateBasisPoints);
   return {
     energy: toSafeNumber(energy),
     time: toSafeNumber(time),

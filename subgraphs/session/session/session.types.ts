@@ -18,7 +18,7 @@ export class SessionCost {
   @Field(() => Money, { description: 'Net flat session fee.' })
   sessionFee!: Money;
 
-  @Field(() => Money, { description: 'Tax on the sum of the three net amounts.' })
+  @Field(() => Money, { description: 'Tax of the three net amounts, each rounded half up on its own line, added up.' })
   tax!: Money;
 
   @Field(() => Money, { description: 'Amount the driver pays: net amounts plus tax.' })

@@ -55,16 +55,25 @@ describe('component amounts', () => {
 });
 
 describe('priceSession', () => {
-  it('prices a EUR session: energy + time + fee, tax on top', () => {
+  it('prices a EUR session: energy + time + fee, tax on top of each line', () => {
     // energy 12.345 kWh × 0.349 = 4.308405 → 431; time 1815 s × 1.2/h = 0.605 → 61; fee 50
-    // subtotal 542; tax 19 % = 102.98 → 103; total 645
+    // tax 19 % per line: 81.89 → 82, 11.59 → 12, 9.5 → 10 = 104 (once on the sum 542 it was 102.98 → 103)
     expect(priceSession(eur, { energyWh: 12_345, seconds: 1_815 })).toEqual({
       energy: 431,
       time: 61,
       sessionFee: 50,
-      tax: 103,
-      total: 645,
+      tax: 104,
+      total: 646,
     });
+  });
+
+  it('rounds tax per line, so the lines with their own tax add up to the total', () => {
+    const price = priceSession(eur, { energyWh: 12_345, seconds: 1_815 });
+    const lines = [price.energy, price.time, price.sessionFee];
+    const taxes = lines.map((net) => Number(taxAmount(BigInt(net), eur.taxRateBasisPoints)));
+    expect(taxes).toEqual([82, 12, 10]);
+    expect(taxes.reduce((a, b) => a + b, 0)).toBe(price.tax);
+    expect(lines.reduce((a, b) => a + b, 0) + price.tax).toBe(price.total);
   });
 
   it('charges the session fee and its tax for an empty session', () => {

@@ -127,13 +127,13 @@ describe('a charging session from start to stop', () => {
       vi.setSystemTime(at(1_815.9));
       const stopped = dataOf(await stop(h, driver, started.id)).stopChargingSession;
       // energy 12.345 kWh × 0.349 = 4.308405 → 431; time 1815 whole s × 1.2/h = 0.605 → 61; fee 50
-      // subtotal 542; tax 19 % = 102.98 → 103; total 645
+      // tax 19 % per line: 81.89 → 82, 11.59 → 12, 9.5 → 10 = 104; total 646
       expect(stopped).toMatchObject({
         status: 'COMPLETED',
         endedAt: at(1_815.9).toISOString(),
         energyWh: 12_345,
         tariff: { tariffId },
-        cost: cost(431, 61, 50, 103, 645),
+        cost: cost(431, 61, 50, 104, 646),
       });
 
       // Later reads return the fixed amounts, not a price that keeps growing with time.
@@ -141,10 +141,10 @@ describe('a charging session from start to stop', () => {
       const later = dataOf(
         await h.session.run<{ chargingSession: SessionView }>(GET, { id: started.id }, driver),
       ).chargingSession;
-      expect(later).toEqual({ ...stopped, cost: cost(431, 61, 50, 103, 645) });
+      expect(later).toEqual({ ...stopped, cost: cost(431, 61, 50, 104, 646) });
       expect(later.tariff).toEqual(started.tariff); // read back from numeric(18,6) columns unchanged
       const row = await h.session.orm.em.fork().findOneOrFail(ChargingSession, { id: started.id }, { populate: ['*'] });
-      expect(row.finalPrice).toEqual({ energy: 431, time: 61, sessionFee: 50, tax: 103, total: 645 });
+      expect(row.finalPrice).toEqual({ energy: 431, time: 61, sessionFee: 50, tax: 104, total: 646 });
       const audit = await h.session.orm.em
         .fork()
         .getConnection()

@@ -1,6 +1,7 @@
 import { Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../../platform/subgraph/context.js';
-import { connectorsByStation } from '../connector/connector.service.js';
+import { connectorsByStation } from '../connector/connector.rows.js';
+import type { StationRecord } from '../station/station.rows.js';
 import { Station } from '../station/station.entity.js';
 
 /**
@@ -11,7 +12,7 @@ import { Station } from '../station/station.entity.js';
 @Resolver(() => Station)
 export class StationConnectorCountResolver {
   @FieldResolver(() => Int, { description: 'How many connectors the station has now.' })
-  async connectorCount(@Root() station: Station, @Ctx() ctx: RequestContext): Promise<number> {
+  async connectorCount(@Root() station: StationRecord, @Ctx() ctx: RequestContext): Promise<number> {
     return (await ctx.loader(connectorsByStation).load(station.id)).length;
   }
 }

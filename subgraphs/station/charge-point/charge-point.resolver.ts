@@ -3,6 +3,7 @@ import type { ChargerCommandClient } from '../../../platform/charger-commands.js
 import type { RequestContext } from '../../../platform/subgraph/context.js';
 import { Role } from '../../../platform/identity.js';
 import { Station } from '../station/station.entity.js';
+import type { StationRecord } from '../station/station.rows.js';
 import { ChargePoint } from './charge-point.entity.js';
 import { ChargePointPresenceInput, RegisterChargePointInput } from './charge-point.inputs.js';
 import { ChargePointService, visibleChargePoints } from './charge-point.service.js';
@@ -86,7 +87,7 @@ export class StationChargePointsResolver {
     description: "The station's charge points (at most one); null unless you manage its operator.",
   })
   @Directive(PRIVATE_DATA)
-  chargePoints(@Root() station: Station, @Ctx() ctx: RequestContext): Promise<ChargePoint[] | null> {
+  chargePoints(@Root() station: StationRecord, @Ctx() ctx: RequestContext): Promise<ChargePoint[] | null> {
     return visibleChargePoints(ctx, station);
   }
 }

@@ -1,5 +1,5 @@
 import { requireManageCatalogue, requireService } from '../access.js';
-import { groupedBy, type RequestContext } from '../../../platform/subgraph/context.js';
+import type { RequestContext } from '../../../platform/subgraph/context.js';
 import { DomainError, ErrorCode, badInput, conflict } from '../../../platform/errors.js';
 import { uuidsOnly } from '../../../platform/ids.js';
 import { ChargePoint } from '../charge-point/charge-point.entity.js';
@@ -106,21 +106,3 @@ export class ConnectorService {
     return (await this.ctx.em.refresh(connector)) ?? connector;
   }
 }
-
-/**
- * A station's connectors in OCPP order (= creation order), batched across stations. Read fresh (`refresh`), so the
- * effective status reflects writes made earlier in the same request.
- */
-export const connectorsByStation = groupedBy(
-  async (ctx, stationIds) => {
-    const valid = uuidsOnly(stationIds);
-    return valid.length
-      ? ctx.em.find(
-          Connector,
-          { station: { $in: valid } },
-          { orderBy: { station: 'asc', ocppConnectorId: 'asc' }, refresh: true },
-        )
-      : [];
-  },
-  (connector: Connector) => connector.station.id,
-);

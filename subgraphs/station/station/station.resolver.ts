@@ -20,14 +20,16 @@ import type { ReferenceResolvers } from '../../../platform/subgraph/federation.j
 import { Role } from '../../../platform/identity.js';
 import { ConnectionType, PageArgs } from '../../../platform/subgraph/pagination.js';
 import { Connector } from '../connector/connector.entity.js';
-import { connectorsByStation } from '../connector/connector.service.js';
+import { connectorsByStation, type ConnectorRecord } from '../connector/connector.rows.js';
 import { Operator } from '../references.js';
 import { Tariff } from '../tariff/tariff.entity.js';
 import { TariffService } from '../tariff/tariff.service.js';
+import type { TariffRecord } from '../tariff/tariff.rows.js';
 import { Station } from './station.entity.js';
 import { CATALOGUE, CONNECTOR_STATUS_MAX_AGE_SECONDS } from '../cache-hints.js';
 import { CreateStationInput, StationFilter, UpdateStationInput } from './station.inputs.js';
-import { StationService, stationById } from './station.service.js';
+import { StationService } from './station.service.js';
+import { stationRecordById, type StationRecord } from './station.rows.js';
 
 @ObjectType()
 export class StationConnection extends ConnectionType(Station, 'Station') {}
@@ -36,8 +38,8 @@ export class StationConnection extends ConnectionType(Station, 'Station') {}
 export class StationResolver {
   @Query(() => Station, { description: 'One station; part of the public catalogue.' })
   @Directive(CATALOGUE)
-  station(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Station> {
-    return new StationService(ctx).get(id);
+  station(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<StationRecord> {
+    return new StationService(ctx).find(id);
   }
 
   @Query(() => StationConnection, {
@@ -78,17 +80,17 @@ export class StationResolver {
 
   @FieldResolver(() => Operator)
   @Directive(CATALOGUE)
-  operator(@Root() station: Station): Operator {
+  operator(@Root() station: StationRecord): Operator {
     return Operator.ref(station.operatorId);
   }
 
   @FieldResolver(() => Tariff)
-  tariff(@Root() station: Station, @Ctx() ctx: RequestContext): Promise<Tariff> {
-    return new TariffService(ctx).get(station.tariff.id);
+  tariff(@Root() station: StationRecord, @Ctx() ctx: RequestContext): Promise<TariffRecord> {
+    return new TariffService(ctx).find(station.tariff.id);
   }
 
   @FieldResolver(() => [Connector])
-  connectors(@Root() station: Station, @Ctx() ctx: RequestContext): Promise<Connector[]> {
+  connectors(@Root() station: StationRecord, @Ctx() ctx: RequestContext): Promise<ConnectorRecord[]> {
     return ctx.loader(connectorsByStation).load(station.id);
   }
 }
@@ -96,6 +98,7 @@ export class StationResolver {
 /** Stations are public catalogue data: any caller may resolve one by key. */
 export const stationReferences: ReferenceResolvers = {
   Station: {
-    __resolveReference: (reference: { id: string }, ctx: RequestContext) => ctx.loader(stationById).load(reference.id),
+    __resolveReference: (reference: { id: string }, ctx: RequestContext) =>
+      ctx.loader(stationRecordById).load(reference.id),
   },
 };

@@ -1,5 +1,4 @@
 import DataLoader from 'dataloader';
-import type { QueryBuilder } from '@mikro-orm/postgresql';
 import { requireManageCatalogue } from '../access.js';
 import { byId, type LoaderFactory, type RequestContext } from '../../../platform/subgraph/context.js';
 import { notFound } from '../../../platform/errors.js';
@@ -11,6 +10,7 @@ import { uuidsOnly } from '../../../platform/ids.js';
 import { requireOperator } from '../operator-stations/operator-stations.service.js';
 import { TariffService } from '../tariff/tariff.service.js';
 import { Address, GeoPoint, Station } from './station.entity.js';
+import { STATION_COLUMNS, selectStations, stationRecordById, type StationRecord } from './station.rows.js';
 import type {
   AddressInput,
   CreateStationInput,
@@ -30,35 +30,50 @@ export class StationService {
     return station;
   }
 
+  /** One station for reads (a plain row, no entity); `get` is for the writes that change it. */
+  async find(id: string): Promise<StationRecord> {
+    const station = await this.ctx.loader(stationRecordById).load(id);
+    if (!station) throw notFound('Station', id);
+    return station;
+  }
+
   /** Public catalogue search, in id (= creation) order so keyset pages stay stable. */
-  async list(filter: StationFilter | undefined, { first, after }: PageArgs): Promise<Connection<Station>> {
-    const qb = this.ctx.em
-      .createQueryBuilder(Station, 's')
-      .orderBy({ id: 'asc' })
-      .limit(first + 1);
-    if (after) qb.andWhere({ id: { $gt: decodeCursor(after) } });
-    if (filter?.operatorId) qb.andWhere({ operatorId: filter.operatorId });
-    if (filter?.near) withinCircle(qb, filter.near);
+  async list(filter: StationFilter | undefined, { first, after }: PageArgs): Promise<Connection<StationRecord>> {
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    const where = (sql: string, ...values: unknown[]) => {
+      conditions.push(sql);
+      params.push(...values);
+    };
+    if (after) where('s.id > ?', decodeCursor(after));
+    if (filter?.operatorId) where('s.operator_id = ?', filter.operatorId);
+    if (filter?.near) withinCircle(where, filter.near);
     if (filter?.connectorStandard || filter?.availableOnly) {
-      const conditions = ['c.station_id = s.id'];
-      const params: string[] = [];
+      const connector = ['c.station_id = s.id'];
+      const values: string[] = [];
       if (filter.connectorStandard) {
-        conditions.push('c.standard = ?');
-        params.push(filter.connectorStandard);
+        connector.push('c.standard = ?');
+        values.push(filter.connectorStandard);
       }
       if (filter.availableOnly) {
         // The effective status (charger online, not held by a platform session), as `Connector.status` shows it.
-        conditions.push(`${effectiveStatusSql('c')} = ?`);
-        params.push(ConnectorStatus.AVAILABLE);
+        connector.push(`${effectiveStatusSql('c')} = ?`);
+        values.push(ConnectorStatus.AVAILABLE);
       }
       // One connector must satisfy both conditions: "an AVAILABLE CCS2", not "a CCS2 and something AVAILABLE".
-      qb.andWhere(`exists (select 1 from connector c where ${conditions.join(' and ')})`, params);
+      where(`exists (select 1 from connector c where ${connector.join(' and ')})`, ...values);
     }
-    return toConnection(await qb.getResultList(), first);
+    const rows = await selectStations(
+      this.ctx,
+      `select ${STATION_COLUMNS} from station s ${conditions.length ? `where ${conditions.join(' and ')}` : ''}
+       order by s.id asc limit ?`,
+      [...params, first + 1],
+    );
+    return toConnection(rows, first);
   }
 
   /** An operator's stations, one page; batched across operators (see `stationPagesByOperator`). */
-  stationsOf(operatorId: string, { first, after }: PageArgs): Promise<Connection<Station>> {
+  stationsOf(operatorId: string, { first, after }: PageArgs): Promise<Connection<StationRecord>> {
     const afterId = after ? decodeCursor(after) : undefined;
     return this.ctx.loader(stationPagesByOperator).load({ operatorId, first, afterId });
   }
@@ -106,19 +121,22 @@ const toGeoPoint = ({ latitude, longitude }: GeoPointInput): GeoPoint =>
  * Stations within `near.radiusKm` of the centre: a bounding box on the indexed (latitude, longitude) columns
  * narrows the rows, then the haversine distance (same formula and radius as geo.ts) decides exactly.
  */
-function withinCircle(qb: QueryBuilder<Station>, near: NearInput): void {
+function withinCircle(where: (sql: string, ...values: unknown[]) => void, near: NearInput): void {
   const box = boundingBox(near, near.radiusKm);
-  qb.andWhere('s.latitude between ? and ?', [box.minLatitude, box.maxLatitude]);
-  qb.andWhere(
+  where('s.latitude between ? and ?', box.minLatitude, box.maxLatitude);
+  where(
     `(${box.longitudeRanges.map(() => 's.longitude between ? and ?').join(' or ')})`,
-    box.longitudeRanges.flat(),
+    ...box.longitudeRanges.flat(),
   );
-  qb.andWhere(
+  where(
     `2 * ${EARTH_RADIUS_KM} * asin(least(1, sqrt(
        power(sin(radians(s.latitude - ?) / 2), 2)
        + cos(radians(?)) * cos(radians(s.latitude)) * power(sin(radians(s.longitude - ?) / 2), 2)
      ))) <= ?`,
-    [near.latitude, near.latitude, near.longitude, near.radiusKm],
+    near.latitude,
+    near.latitude,
+    near.longitude,
+    near.radiusKm,
   );
 }
 
@@ -137,10 +155,10 @@ interface OperatorPageKey {
  * First pages of many operators' stations in one statement: a LATERAL subquery runs the keyset page per operator
  * on the (operator_id, id) index. Keys are grouped by page window (first/after), normally one group per request.
  */
-export const stationPagesByOperator: LoaderFactory<OperatorPageKey, Connection<Station>> = (ctx) =>
-  new DataLoader<OperatorPageKey, Connection<Station>, string>(
+export const stationPagesByOperator: LoaderFactory<OperatorPageKey, Connection<StationRecord>> = (ctx) =>
+  new DataLoader<OperatorPageKey, Connection<StationRecord>, string>(
     async (keys) => {
-      const rowsByKey = new Map<string, Station[]>();
+      const rowsByKey = new Map<string, StationRecord[]>();
       for (const [windowKey, group] of groupByWindow(keys)) {
         const { first, afterId } = group[0];
         const operatorIds = uuidsOnly([...new Set(group.map((key) => key.operatorId))]);
@@ -169,14 +187,14 @@ async function firstPages(
   operatorIds: string[],
   first: number,
   afterId: string | undefined,
-): Promise<Station[]> {
+): Promise<StationRecord[]> {
   const after = afterId ? 'and s.id > ?' : '';
-  const rows = await ctx.em.execute<Array<Record<string, unknown>>>(
+  return selectStations(
+    ctx,
     `select page.* from unnest(array[?]::uuid[]) as operator(id)
      cross join lateral (
-       select s.* from station s where s.operator_id = operator.id ${after} order by s.id limit ?
+       select ${STATION_COLUMNS} from station s where s.operator_id = operator.id ${after} order by s.id limit ?
      ) page`,
     [operatorIds, ...(afterId ? [afterId] : []), first + 1],
   );
-  return rows.map((row) => ctx.em.map(Station, row));
 }

@@ -7,14 +7,15 @@ import { Operator } from '../references.js';
 import { Tariff } from './tariff.entity.js';
 import { CATALOGUE } from '../cache-hints.js';
 import { CreateTariffInput } from './tariff.inputs.js';
-import { TariffService, tariffById } from './tariff.service.js';
+import { TariffService } from './tariff.service.js';
+import { tariffRecordById, type TariffRecord } from './tariff.rows.js';
 
 @Resolver(() => Tariff)
 export class TariffResolver {
   @Query(() => Tariff, { description: 'One tariff; part of the public catalogue.' })
   @Directive(CATALOGUE)
-  tariff(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Tariff> {
-    return new TariffService(ctx).get(id);
+  tariff(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<TariffRecord> {
+    return new TariffService(ctx).find(id);
   }
 
   @Authorized(Role.OPERATOR_ADMIN)
@@ -28,17 +29,17 @@ export class TariffResolver {
 
   @FieldResolver(() => Operator)
   @Directive(CATALOGUE)
-  operator(@Root() tariff: Tariff): Operator {
+  operator(@Root() tariff: TariffRecord): Operator {
     return Operator.ref(tariff.operatorId);
   }
 
   @FieldResolver(() => Money, { description: 'Net flat fee per session.' })
-  sessionFee(@Root() tariff: Tariff): Money {
+  sessionFee(@Root() tariff: TariffRecord): Money {
     return Money.of(tariff.sessionFeeAmount, tariff.currency);
   }
 
   @FieldResolver(() => Money, { description: "The hold placed on the driver's card when a session starts." })
-  preAuthorization(@Root() tariff: Tariff): Money {
+  preAuthorization(@Root() tariff: TariffRecord): Money {
     return Money.of(tariff.preAuthorizationAmount, tariff.currency);
   }
 }
@@ -46,6 +47,7 @@ export class TariffResolver {
 /** Tariffs are public catalogue data: any caller may resolve one by key. */
 export const tariffReferences: ReferenceResolvers = {
   Tariff: {
-    __resolveReference: (reference: { id: string }, ctx: RequestContext) => ctx.loader(tariffById).load(reference.id),
+    __resolveReference: (reference: { id: string }, ctx: RequestContext) =>
+      ctx.loader(tariffRecordById).load(reference.id),
   },
 };

@@ -4,14 +4,16 @@ import { badInput, notFound } from '../../../platform/errors.js';
 import { uuidsOnly } from '../../../platform/ids.js';
 import { requireOperator } from '../operator-stations/operator-stations.service.js';
 import { Tariff } from './tariff.entity.js';
+import { tariffRecordById, type TariffRecord } from './tariff.rows.js';
 import type { CreateTariffInput } from './tariff.inputs.js';
 
 /** Domain operations on tariffs; resolvers stay thin. */
 export class TariffService {
   constructor(private readonly ctx: RequestContext) {}
 
-  async get(id: string): Promise<Tariff> {
-    const tariff = await this.ctx.loader(tariffById).load(id);
+  /** One tariff for reads (a plain row, no entity). */
+  async find(id: string): Promise<TariffRecord> {
+    const tariff = await this.ctx.loader(tariffRecordById).load(id);
     if (!tariff) throw notFound('Tariff', id);
     return tariff;
   }
