@@ -132,6 +132,17 @@ export interface IntentInput {
   attempt: number;
 }
 
+export interface RefundInput {
+  paymentIntentId: string;
+  account: string;
+  amount: number;
+  reason: RefundReasonCode;
+  /** Give back the platform's application fee in proportion to the refund. */
+  refundApplicationFee: boolean;
+  /** Our refund id, written into the refund's metadata. */
+  refundId: string;
+}
+
 export type ProviderFailureKind = 'declined' | 'action_required' | 'unavailable';
 
 /** A provider outcome the client can act on; callers inspect `kind` to record it before rethrowing. */
@@ -234,18 +245,7 @@ export interface PaymentProvider {
   ): Promise<ProviderIntent>;
   retrieveIntent(paymentIntentId: string, account: string): Promise<ProviderIntent>;
   retrieveCharge(chargeId: string, account: string): Promise<ProviderCharge>;
-  refund(
-    input: {
-      paymentIntentId: string;
-      account: string;
-      amount: number;
-      reason: RefundReasonCode;
-      /** Give back the platform's application fee in proportion to the refund. */
-      refundApplicationFee: boolean;
-      refundId: string;
-    },
-    idempotencyKey: string,
-  ): Promise<ProviderRefund>;
+  refund(input: RefundInput, idempotencyKey: string): Promise<ProviderRefund>;
   retrieveRefund(refundId: string, account: string): Promise<ProviderRefund>;
   retrieveDispute(disputeId: string, account: string): Promise<ProviderDispute>;
 

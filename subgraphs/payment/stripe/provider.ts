@@ -19,6 +19,7 @@ import {
   type ProviderEvent,
   type ProviderIntent,
   type ProviderRefund,
+  type RefundInput,
   type RefundReasonCode,
   type RefundState,
 } from '../provider/payment-provider.js';
@@ -301,18 +302,7 @@ export class StripeProvider implements PaymentProvider {
     });
   }
 
-  refund(
-    input: {
-      paymentIntentId: string;
-      account: string;
-      amount: number;
-      reason: RefundReasonCode;
-      /** Give back the platform's application fee in proportion to the refund. */
-      refundApplicationFee: boolean;
-      refundId: string;
-    },
-    idempotencyKey: string,
-  ): Promise<ProviderRefund> {
+  refund(input: RefundInput, idempotencyKey: string): Promise<ProviderRefund> {
     return this.call('refunds.create', async () => {
       const refund = await this.stripe.refunds.create(
         {
