@@ -128,6 +128,21 @@ describe('reconciliation with the provider', () => {
     expect(reasonOf(await readField(operator.id, adminOf(newId())))).toBe('FORBIDDEN');
   });
 
+  it('balances a zero-decimal currency (JPY) with fees and a refund', async () => {
+    const operator = await onboardedOperator(h, { country: 'JP', basisPoints: 300 });
+    const driver = newDriver();
+    const card = await driverWithCard(h, driver, 'pm_card_visa');
+    const s = session(h, { driverId: driver.sub!, operatorId: operator.id, currency: 'JPY', preAuthorization: 5000 });
+    expect(dataOf(await authorize(h, driver, s.id, card)).authorizeChargingSession.status).toBe('AUTHORIZED');
+    complete(s, 1500);
+    const payment = dataOf(await charge(h, driver, s.id)).chargeSession;
+    expect(payment.amount).toEqual({ amount: 1500, currency: 'JPY' });
+    dataOf(await refund(h, adminOf(operator.id), payment.id, 500));
+    await h.emulator.flushWebhooks();
+    // charge, refund, fee refund (connected); fee, fee refund (platform)
+    expect(await reconcile(operator.id)).toEqual({ status: 'BALANCED', matched: 5, differences: [] });
+  });
+
   it('reports a refund made behind our back, a fee the provider changed and entries it never saw, precisely', async () => {
     const operator = await onboardedOperator(h);
     const first = await paid(operator.id, 'pm_card_visa', 3000);
