@@ -6,8 +6,8 @@
  *   import { possibleTypes, typePolicies } from './apollo-type-policies';
  *   const cache = new InMemoryCache({ possibleTypes, typePolicies });
  *
- * - Entities (an identity: `__typename` + `id`; select `id` wherever you select one): ChargePoint, ChargingSession, Connector, Dispute, LedgerEntry, Operator, OperatorPaymentAccount, Payment, PaymentMethod, ReceiptStation, Refund, Station, Tariff.
- * - Values (no identity; merged into the value cached at the same field): Address, ChargingSessionConnection, ChargingSessionEdge, EnergyStats, FeePolicy, GeoPoint, Money, OnboardingLink, OperatorConnection, OperatorEdge, PageInfo, PaymentConnection, PaymentEdge, PaymentStats, Receipt, ReceiptLine, ReceiptMerchant, RegisteredChargePoint, RevenueBucket, RevenueByCurrency, RfidTag, SessionCost, StationConnection, StationEdge, TariffSnapshot, Utilisation.
+ * - Entities (an identity: `__typename` + `id`; select `id` wherever you select one): ChargePoint, ChargingSession, Connector, Dispute, LedgerEntry, Operator, OperatorPaymentAccount, Payment, PaymentMethod, ReceiptStation, Reconciliation, Refund, Station, Tariff.
+ * - Values (no identity; merged into the value cached at the same field): Address, ChargingSessionConnection, ChargingSessionEdge, EnergyStats, FeePolicy, GeoPoint, Money, OnboardingLink, OperatorConnection, OperatorEdge, PageInfo, PaymentConnection, PaymentEdge, PaymentStats, Receipt, ReceiptLine, ReceiptMerchant, ReconciliationDifference, RegisteredChargePoint, RevenueBucket, RevenueByCurrency, RfidTag, SessionCost, StationConnection, StationEdge, TariffSnapshot, Utilisation.
  * - Fields holding a list of objects: a newer answer for the same arguments replaces the cached list.
  */
 import type { PossibleTypesMap, TypePolicies } from '@apollo/client';
@@ -24,6 +24,7 @@ export const entityTypes = [
   'Payment',
   'PaymentMethod',
   'ReceiptStation',
+  'Reconciliation',
   'Refund',
   'Station',
   'Tariff',
@@ -48,6 +49,7 @@ export const valueTypes = [
   'Receipt',
   'ReceiptLine',
   'ReceiptMerchant',
+  'ReconciliationDifference',
   'RegisteredChargePoint',
   'RevenueBucket',
   'RevenueByCurrency',
@@ -82,6 +84,8 @@ export const typePolicies: TypePolicies = {
   Receipt: { merge: true, fields: { lines: { merge: false } } },
   ReceiptLine: { merge: true },
   ReceiptMerchant: { merge: true },
+  Reconciliation: { fields: { differences: { merge: false } } },
+  ReconciliationDifference: { merge: true },
   RegisteredChargePoint: { merge: true },
   RevenueBucket: { merge: true },
   RevenueByCurrency: { merge: true },

@@ -141,6 +141,14 @@ export class Emulator {
       re: (id) => account.refunds.get(id),
       dp: (id) => account.disputes.get(id),
       fee: (id) => state.platform.applicationFees.get(id),
+      // A fee refund lives inside its application fee (the source of `application_fee_refund` transactions).
+      fr: (id) => {
+        for (const fee of state.platform.applicationFees.all()) {
+          const refund = fee.refunds.data.find((r) => r.id === id);
+          if (refund) return refund;
+        }
+        return undefined;
+      },
       acct: (id) => state.find(id)?.account,
     };
     return (id) => lookups[id.slice(0, id.indexOf('_'))]?.(id);

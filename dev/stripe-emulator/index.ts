@@ -7,7 +7,7 @@ import { listen } from './http/server.js';
 import { balanceOf } from './resources/ledger.js';
 import type { FaultKind, FaultMatch } from './state/faults.js';
 import type { DisputeOutcome } from './resources/disputes.js';
-import type { DisputeObject, RefundObject } from './state/objects.js';
+import type { BalanceTransactionObject, DisputeObject, RefundObject } from './state/objects.js';
 import type { RequestLogEntry } from './state/request-log.js';
 
 export interface StripeEmulatorOptions {
@@ -53,6 +53,12 @@ export interface StripeEmulator {
    * dispute is unknown (as `resource_missing`) or already closed.
    */
   closeDispute(accountId: string, disputeId: string, outcome: DisputeOutcome): DisputeObject;
+  /**
+   * Test hook: raises (or lowers) the provider's own fee on one balance transaction by `delta`, as if Stripe had
+   * charged a different fee than the one reported when the money moved (`fee`, `net` and the `stripe_fee` detail
+   * change together). For reconciliation tests; returns the transaction.
+   */
+  adjustBalanceTransactionFee(accountId: string | 'platform', txnId: string, delta: number): BalanceTransactionObject;
   /** The disputes on an account, newest first (inspection; Stripe's `GET /v1/disputes` is not emulated). */
   disputesOf(accountId: string): DisputeObject[];
   /** resolves when all queued webhook deliveries (incl. retries due) are done */
@@ -98,6 +104,25 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     requests: (): RequestLogEntry[] => emulator.requestLog.snapshot(),
     settleRefund: (accountId, refundId) => emulator.settleRefund(accountId, refundId),
     closeDispute: (accountId, disputeId, outcome) => emulator.closeDispute(accountId, disputeId, outcome),
+    adjustBalanceTransactionFee(accountId, txnId, delta) {
+      const account = accountId === 'platform' ? emulator.state.platform : emulator.state.find(accountId);
+      const txn = account?.balanceTransactions.get(txnId);
+      if (!txn) throw new Error(`unknown balance transaction ${txnId} on ${accountId}`);
+      const detail = txn.fee_details.find((d) => d.type === 'stripe_fee');
+      if (detail) detail.amount += delta;
+      else
+        txn.fee_details.push({
+          amount: delta,
+          application: null,
+          currency: txn.currency,
+          description: 'Stripe processing fees',
+          type: 'stripe_fee',
+        });
+      txn.fee += delta;
+      txn.net -= delta;
+      emulator.stateChanged();
+      return txn;
+    },
     disputesOf(accountId) {
       const account = emulator.state.find(accountId);
       if (!account) throw new Error(`unknown account ${accountId}`);

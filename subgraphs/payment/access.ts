@@ -15,6 +15,9 @@ import { Role, type Identity } from '../../platform/identity.js';
  *  - cards (`myPaymentMethods`, save, remove): the driver themselves;
  *  - refunds, disputes' books and the ledger (`Payment.ledger`): the receiving operator's admins and the platform;
  *    fee policies: the platform;
+ *  - reconciliation (`Operator.reconciliation`): that operator's admins and the platform (`reconcileOperator`: the
+ *    platform); its differences name the operator's own balance transaction or charge (txn_, ch_), so its
+ *    accountant can find it at the provider;
  *  - session holds placed, raised and released by the session subgraph: SERVICE only;
  *  - ANALYST and PARTNER change nothing here; PARTNER and anonymous callers see nothing here.
  * Provider ids (acct_, pi_, pm_, cus_, re_) are never fields of the schema.

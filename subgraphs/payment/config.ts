@@ -47,6 +47,12 @@ const envSchema = z.object({
     .int()
     .min(0)
     .default(15 * 60_000),
+  // The nightly reconciliation of every operator for the previous UTC day (pg-boss cron); `off`: no nightly run.
+  RECONCILIATION_CRON: z
+    .string()
+    .trim()
+    .regex(/^(off|(\S+\s+){4}\S+)$/, 'must be a 5-field cron expression or off')
+    .default('30 2 * * *'),
   // An open dispute untouched this long is re-read from the provider (its closing event may have been lost).
   SWEEPER_DISPUTE_RECHECK_AFTER_MS: z.coerce
     .number()
@@ -75,6 +81,8 @@ export interface PaymentConfig {
     refundSettleAfterMs: number;
     disputeRecheckAfterMs: number;
   };
+  /** `cron` null: no nightly run from this process (on-demand runs are still worked). */
+  reconciliation: { cron: string | null };
 }
 
 /**
@@ -129,5 +137,6 @@ export function loadPaymentConfig(env: NodeJS.ProcessEnv): PaymentConfig {
       refundSettleAfterMs: e.SWEEPER_REFUND_SETTLE_AFTER_MS,
       disputeRecheckAfterMs: e.SWEEPER_DISPUTE_RECHECK_AFTER_MS,
     },
+    reconciliation: { cron: e.RECONCILIATION_CRON === 'off' ? null : e.RECONCILIATION_CRON },
   };
 }

@@ -42,6 +42,9 @@ import { PaymentLedgerResolver } from './ledger/ledger.resolver.js';
 import { Dispute } from './dispute/dispute.entity.js';
 import { DisputeService } from './dispute/dispute.service.js';
 import { PaymentDisputesResolver } from './dispute/dispute.resolver.js';
+import { ReconciliationDifference, ReconciliationRun } from './reconciliation/reconciliation.entity.js';
+import { OperatorReconciliationResolver } from './reconciliation/reconciliation.resolver.js';
+import { ReconciliationService } from './reconciliation/reconciliation.service.js';
 
 /** The services `provide` builds, once per process. */
 export interface PaymentServices {
@@ -54,6 +57,7 @@ export interface PaymentServices {
   disputes: DisputeService;
   webhooks: WebhookService;
   sweeper: Sweeper;
+  reconciliation: ReconciliationService;
   sessions: SessionDirectory;
   receipts: ReceiptService;
   /** The platform bus (`session_changed` after every committed payment change). */
@@ -90,6 +94,8 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
     Dispute,
     IssuedReceipt,
     ReceiptCounter,
+    ReconciliationRun,
+    ReconciliationDifference,
   ],
   migrations,
   resolvers: [
@@ -102,6 +108,7 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
     PaymentLedgerResolver,
     PaymentDisputesResolver,
     ReceiptResolver,
+    OperatorReconciliationResolver,
   ],
   orphanedTypes: [Operator, ChargingSession],
   referenceResolvers: paymentReferences,
@@ -137,6 +144,7 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
       disputes,
       disputeRecheckAfterMs: settings.sweeper.disputeRecheckAfterMs,
     });
+    const reconciliation = new ReconciliationService(orm, provider, logger);
     orm.em.getEventManager().registerSubscriber(new DeclineRecorder()); // analytics: declined attempts, same transaction
     const bus = await Bus.connect(busDatabaseUrl(config), logger);
     orm.em.getEventManager().registerSubscriber(new SessionChangePublisher(bus, logger));
@@ -148,6 +156,8 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
         pollingIntervalSeconds: options.jobPollingIntervalSeconds,
       });
       if (settings.sweeper.cron) await sweeper.schedule(jobs, settings.sweeper.cron);
+      // Always worked here (on-demand runs from Operator.reconciliation); the nightly cron only when configured.
+      await reconciliation.schedule(jobs, settings.reconciliation.cron);
     } catch (error) {
       await bus.close();
       throw error;
@@ -162,7 +172,8 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
       .register(OperatorAnalyticsResolver, new OperatorAnalyticsResolver())
       .register(PaymentLedgerResolver, new PaymentLedgerResolver())
       .register(PaymentDisputesResolver, new PaymentDisputesResolver())
-      .register(ReceiptResolver, new ReceiptResolver(receipts));
+      .register(ReceiptResolver, new ReceiptResolver(receipts))
+      .register(OperatorReconciliationResolver, new OperatorReconciliationResolver(reconciliation));
     options.onServices?.({
       settings,
       provider,
@@ -173,6 +184,7 @@ export const createPaymentSubgraph = (options: PaymentSubgraphOptions = {}): Sub
       disputes,
       webhooks,
       sweeper,
+      reconciliation,
       sessions,
       receipts,
       bus,

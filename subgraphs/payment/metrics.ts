@@ -9,6 +9,8 @@
  * - chargegraph_webhook_events_processed{type}: deduplicated provider events recorded in the last hour
  * - chargegraph_payment_capture_capped_total{currency} / _capped_minor_total{currency}: captures of a hold that were
  *   capped at the authorised amount (the session cost more than was held), counted in this process: sum()
+ * - chargegraph_reconciliation_differences_total{kind, currency}: differences reconciliation found between the
+ *   ledger and the provider's balance transactions (reconciliation/), counted in this process: sum()
  */
 import { Counter, Gauge } from 'prom-client';
 import type { SubgraphDeps } from '../../platform/subgraph/server.js';
@@ -78,4 +80,19 @@ export function countCappedCapture(currency: string, uncollected: number): void 
     'chargegraph_payment_capture_capped_minor_total',
     'Minor units above the authorised amount that were not charged',
   ).inc({ currency }, uncollected);
+}
+
+/** Counts one difference a reconciliation run found (each is also logged, with its provider id and payment). */
+export function countReconciliationDifference(kind: string, currency: string): void {
+  const { registry } = processMetrics();
+  const name = 'chargegraph_reconciliation_differences_total';
+  const counter =
+    (registry.getSingleMetric(name) as Counter<'kind' | 'currency'> | undefined) ??
+    new Counter({
+      name,
+      help: "Differences reconciliation found between the ledger and the provider's balance transactions",
+      labelNames: ['kind', 'currency'],
+      registers: [registry],
+    });
+  counter.inc({ kind, currency });
 }

@@ -201,6 +201,10 @@ describe(`conformance with ${SPEC_DIR}`, () => {
     await stripe.balance.retrieve();
     await stripe.balanceTransactions.list({ limit: 10 }, onAccount);
     await stripe.balanceTransactions.list({ type: 'application_fee' });
+    // Reconciliation's reads: a created range, every page, sources expanded (fee refunds to their fee on the platform).
+    const range = { gte: Math.floor(Date.now() / 1000) - 3600, lt: Math.ceil(Date.now() / 1000) + 3600 };
+    await stripe.balanceTransactions.list({ created: range, limit: 100, expand: ['data.source'] }, onAccount);
+    await stripe.balanceTransactions.list({ created: range, limit: 100, expand: ['data.source', 'data.source.fee'] });
     await stripe.applicationFees.list({ limit: 10 });
     const events = await stripe.events.list({ limit: 100 }, onAccount);
     await stripe.events.retrieve(events.data[0].id, {}, onAccount);

@@ -6,6 +6,7 @@ import { Migration20261203065431 } from './Migration20261203065431.js';
 import { Migration20261203121958 } from './Migration20261203121958.js';
 import { Migration20261203123753 } from './Migration20261203123753.js';
 import { Migration20261203124500 } from './Migration20261203124500.js';
+import { Migration20261203125511 } from './Migration20261203125511.js';
 
 /** Committed migrations in order; add new ones with `npm run migration:create -- payment`. */
 export const migrations: MigrationObject[] = [
@@ -16,4 +17,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261203121958', class: Migration20261203121958 },
   { name: 'Migration20261203123753', class: Migration20261203123753 },
   { name: 'Migration20261203124500', class: Migration20261203124500 },
+  { name: 'Migration20261203125511', class: Migration20261203125511 },
 ];

@@ -165,6 +165,43 @@ export class ProviderFailure extends DomainError {
 /** A webhook delivery whose signature does not verify. */
 export class InvalidSignatureError extends Error {}
 
+// ---- Reconciliation: balance transactions (provider-neutral) ------------------------------------------------
+
+/** What a balance transaction moved, in our words (Stripe's `type`, and `reporting_category` for adjustments). */
+export type BalanceTransactionKind =
+  | 'CHARGE'
+  | 'REFUND'
+  | 'REFUND_FAILURE'
+  | 'DISPUTE'
+  | 'DISPUTE_REVERSAL'
+  | 'APPLICATION_FEE'
+  | 'APPLICATION_FEE_REFUND'
+  | 'OTHER';
+
+/** One movement of an account's balance at the provider, signed (money in > 0), with its fees. */
+export interface ProviderBalanceTransaction {
+  id: string;
+  kind: BalanceTransactionKind;
+  /** The provider's own `type` (for logs: `charge`, `adjustment`, `payout`, …). */
+  providerType: string;
+  amount: number;
+  /** Fees taken with it (always ≥ 0): the provider's (`stripe_fee`) plus the platform's (`application_fee`). */
+  fee: number;
+  providerFee: number;
+  applicationFee: number;
+  net: number;
+  currency: string;
+  /** The object that caused it (ch_, re_, dp_, fee_, fr_…). */
+  sourceId: string | null;
+  /** The charge the money belongs to, when the source names one. */
+  chargeId: string | null;
+  /** Platform application fees (and their refunds): the connected account the fee was taken from. */
+  feeAccountId: string | null;
+  /** Platform application fees (and their refunds): how much of that fee has been given back so far. */
+  feeRefundedTotal: number | null;
+  created: Date;
+}
+
 export interface PaymentProvider {
   // Connect accounts (platform calls)
   createConnectedAccount(
@@ -215,4 +252,14 @@ export interface PaymentProvider {
   // Webhooks
   /** Verifies a delivery's signature and translates it; InvalidSignatureError when it does not verify. */
   verifyEvent(rawBody: Buffer, signature: string | undefined): ProviderEvent;
+
+  // Reconciliation
+  /**
+   * Every balance transaction of a connected account (or of the platform, `account` null) created in [from, to),
+   * all pages, each naming its charge (and on the platform the fee's account).
+   */
+  listBalanceTransactions(
+    account: string | null,
+    range: { from: Date; to: Date },
+  ): Promise<ProviderBalanceTransaction[]>;
 }

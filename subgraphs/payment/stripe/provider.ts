@@ -11,6 +11,8 @@ import {
   type PaymentProvider,
   type ProviderAccount,
   type ProviderAction,
+  type ProviderBalanceTransaction,
+  type BalanceTransactionKind,
   type ProviderCard,
   type ProviderCharge,
   type ProviderDispute,
@@ -419,6 +421,80 @@ export class StripeProvider implements PaymentProvider {
       });
     }
     return error instanceof Error ? error : new Error(`payment provider call ${operation} failed`, { cause: error });
+  }
+
+  // ---- Reconciliation: balance transactions ----------------------------------------------------------------
+
+  /**
+   * Every balance transaction of a connected account (or of the platform, `account` null) created in [from, to),
+   * all pages. The source is expanded so each row names its charge (and, on the platform, the fee's account).
+   */
+  listBalanceTransactions(
+    account: string | null,
+    range: { from: Date; to: Date },
+  ): Promise<ProviderBalanceTransaction[]> {
+    return this.call('balanceTransactions.list', async () => {
+      const rows: ProviderBalanceTransaction[] = [];
+      const params: Stripe.BalanceTransactionListParams = {
+        created: { gte: Math.floor(range.from.getTime() / 1000), lt: Math.ceil(range.to.getTime() / 1000) },
+        limit: 100,
+        expand: account ? ['data.source'] : ['data.source', 'data.source.fee'],
+      };
+      for await (const txn of this.stripe.balanceTransactions.list(params, account ? ON(account) : {}))
+        rows.push(this.toBalanceTransaction(txn));
+      return rows;
+    });
+  }
+
+  private toBalanceTransaction(txn: Stripe.BalanceTransaction): ProviderBalanceTransaction {
+    const feeOf = (type: string) =>
+      txn.fee_details.filter((detail) => detail.type === type).reduce((sum, detail) => sum + detail.amount, 0);
+    const source = txn.source;
+    let chargeId: string | null = null;
+    let feeAccountId: string | null = null;
+    let feeRefundedTotal: number | null = null;
+    if (source !== null && typeof source === 'object') {
+      if (source.object === 'charge') chargeId = source.id;
+      else if (source.object === 'refund' || source.object === 'dispute') chargeId = idOf(source.charge);
+      else if (source.object === 'application_fee') {
+        chargeId = idOf(source.charge);
+        feeAccountId = idOf(source.account);
+        feeRefundedTotal = source.amount_refunded;
+      } else if (source.object === 'fee_refund' && typeof source.fee === 'object') {
+        chargeId = idOf(source.fee.charge);
+        feeAccountId = idOf(source.fee.account);
+        feeRefundedTotal = source.fee.amount_refunded;
+      }
+    }
+    const kinds: Record<string, BalanceTransactionKind> = {
+      charge: 'CHARGE',
+      payment: 'CHARGE',
+      refund: 'REFUND',
+      payment_refund: 'REFUND',
+      refund_failure: 'REFUND_FAILURE',
+      payment_failure_refund: 'REFUND_FAILURE',
+      application_fee: 'APPLICATION_FEE',
+      application_fee_refund: 'APPLICATION_FEE_REFUND',
+    };
+    // Disputes move money as `adjustment`s; `reporting_category` tells the withdrawal from the reinstatement.
+    const dispute = txn.type === 'adjustment' && txn.reporting_category === 'dispute';
+    const reversal = txn.type === 'adjustment' && txn.reporting_category === 'dispute_reversal';
+    return {
+      id: txn.id,
+      kind: dispute ? 'DISPUTE' : reversal ? 'DISPUTE_REVERSAL' : (kinds[txn.type] ?? 'OTHER'),
+      providerType: txn.type,
+      amount: txn.amount,
+      fee: txn.fee,
+      providerFee: feeOf('stripe_fee'),
+      applicationFee: feeOf('application_fee'),
+      net: txn.net,
+      currency: txn.currency.toUpperCase(),
+      sourceId: idOf(source),
+      chargeId,
+      feeAccountId,
+      feeRefundedTotal,
+      created: new Date(txn.created * 1000),
+    };
   }
 }
 

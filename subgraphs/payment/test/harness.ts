@@ -184,6 +184,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       STRIPE_API_PROTOCOL: 'http',
       STRIPE_TIMEOUT_MS: '1000',
       SWEEPER_CRON: 'off', // tests sweep with runOnce(), or switch the cron on themselves
+      RECONCILIATION_CRON: 'off', // tests reconcile on demand (reconcileOperator, the queue)
       ...env,
     },
     onServices: (built) => (services = built),
