@@ -52,6 +52,7 @@ import {
   runRead,
   runWrite,
   sampleIndexes,
+  waitConnectorsAvailable,
   writeChainOnce,
   type LoadOptions,
   type LoadResult,
@@ -355,6 +356,8 @@ async function main(): Promise<void> {
       );
     }
   }
+  // The write chains' connectors must show AVAILABLE again before the reads are measured against their answers.
+  if (workloads.some((w) => w.kind === 'write')) await waitConnectorsAvailable(backend);
   if (retried.length)
     verification.push(
       `asked again after a gateway's idle subgraph socket hung up (the subgraph's keep-alive timeout closed it as the gateway reused it): ${retried.join(', ')}`,
@@ -396,6 +399,8 @@ async function main(): Promise<void> {
     sampler.untrack('gateway');
     if (workload.kind === 'write') {
       await freeConnectors(backend); // the chains the end of the run cut off
+      const waited = await waitConnectorsAvailable(backend);
+      if (waited > 1000) say(`connectors available again ${(waited / 1000).toFixed(1)} s after the write run`);
     }
     await new Promise((resolve) => setTimeout(resolve, 300));
     return { result, usage, postgresCpuMs, checked };

@@ -367,6 +367,28 @@ export async function freeConnectors(backend: Backend, { timeoutMs = 20_000 } = 
   return stopped;
 }
 
+/**
+ * Waits until the station subgraph shows every connector AVAILABLE again, as at the checks before the run: it
+ * learns of stopped sessions from the session subgraph's events, later on a busy machine. Returns the ms waited.
+ */
+export async function waitConnectorsAvailable(backend: Backend, timeoutMs = 30_000): Promise<number> {
+  const signer = new IdentitySigner('bench', backend.secrets.signing);
+  const body = JSON.stringify({ query: '{ stations(first: 100) { edges { node { connectors { status } } } } }' });
+  const started = Date.now();
+  for (;;) {
+    const { text } = await requestOnce(
+      backend.subgraphUrls.station,
+      { 'content-type': 'application/json', [IDENTITY_HEADER]: signer.sign({}, body) },
+      body,
+    );
+    const busy = (text.match(/"status":"(?!AVAILABLE")/g) ?? []).length;
+    if (!busy && text.includes('"status":"AVAILABLE"')) return Date.now() - started;
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`${busy} connectors still busy ${timeoutMs / 1000} s after the write run`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 /** One chain, step by step, for the correctness check: the normalised answers of every step. */
 export async function writeChainOnce(
   url: string,
