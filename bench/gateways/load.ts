@@ -348,18 +348,32 @@ export async function freeConnectors(backend: Backend, { timeoutMs = 20_000 } = 
   while (quiet < 2 && Date.now() < deadline) {
     const { text } = await send(
       JSON.stringify({
-        query: '{ chargingSessions(first: 100, filter: { status: ACTIVE }) { edges { node { id } } } }',
+        query: '{ chargingSessions(first: 100, filter: { status: ACTIVE }) { edges { node { id driverId } } } }',
       }),
     );
-    const ids =
-      (
-        JSON.parse(text) as { data?: { chargingSessions: { edges: Array<{ node: { id: string } }> } } }
-      ).data?.chargingSessions.edges.map((e) => e.node.id) ?? [];
-    quiet = ids.length ? 0 : quiet + 1;
-    for (const id of ids) {
-      await send(
-        JSON.stringify({ query: 'mutation ($id: ID!) { stopChargingSession(id: $id) { id } }', variables: { id } }),
+    const parsed = JSON.parse(text) as {
+      data?: { chargingSessions: { edges: Array<{ node: { id: string; driverId: string } }> } };
+      errors?: unknown[];
+    };
+    if (!parsed.data) throw new Error(`freeConnectors: ${text.slice(0, 300)}`);
+    const sessions = parsed.data.chargingSessions.edges.map((e) => e.node);
+    quiet = sessions.length ? 0 : quiet + 1;
+    for (const { id, driverId } of sessions) {
+      // Only a driver may stop a session (the mutation is @Authorized(DRIVER)): as its own driver.
+      const stop = JSON.stringify({
+        query: 'mutation ($id: ID!) { stopChargingSession(id: $id) { id } }',
+        variables: { id },
+      });
+      const { text: answer } = await requestOnce(
+        backend.subgraphUrls.session,
+        {
+          'content-type': 'application/json',
+          [IDENTITY_HEADER]: signer.sign({ role: Role.DRIVER, sub: driverId }, stop),
+        },
+        stop,
       );
+      if (answer.includes('"errors"') && !answer.includes('"CONFLICT"'))
+        throw new Error(`freeConnectors: stopping ${id}: ${answer.slice(0, 300)}`);
       stopped++;
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
