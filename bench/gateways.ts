@@ -398,9 +398,12 @@ async function main(): Promise<void> {
     const { cpuMs: postgresCpuMs } = await postgres.end();
     sampler.untrack('gateway');
     if (workload.kind === 'write') {
-      await freeConnectors(backend); // the chains the end of the run cut off
+      const t = performance.now();
+      const freed = await freeConnectors(backend); // the chains the end of the run cut off
       const waited = await waitConnectorsAvailable(backend);
-      if (waited > 1000) say(`connectors available again ${(waited / 1000).toFixed(1)} s after the write run`);
+      say(
+        `write run: ${freed} cut-off sessions stopped; connectors available again after ${((performance.now() - t) / 1000).toFixed(1)} s (${(waited / 1000).toFixed(1)} s waiting for the station subgraph)`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 300));
     return { result, usage, postgresCpuMs, checked };

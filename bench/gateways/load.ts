@@ -333,7 +333,7 @@ export async function runWrite(
  * admin, until two passes a second apart find none: a start sent before the end may land well after it on a busy
  * machine, and a connector left busy would change the catalogue's and the lookups' answers.
  */
-export async function freeConnectors(backend: Backend, { timeoutMs = 20_000 } = {}): Promise<number> {
+export async function freeConnectors(backend: Backend, { timeoutMs = 60_000 } = {}): Promise<number> {
   const admin: Identity = { role: Role.PLATFORM_ADMIN, sub: 'bench' };
   const signer = new IdentitySigner('bench', backend.secrets.signing);
   const send = (body: string) =>
@@ -358,34 +358,37 @@ export async function freeConnectors(backend: Backend, { timeoutMs = 20_000 } = 
     if (!parsed.data) throw new Error(`freeConnectors: ${text.slice(0, 300)}`);
     const sessions = parsed.data.chargingSessions.edges.map((e) => e.node);
     quiet = sessions.length ? 0 : quiet + 1;
-    for (const { id, driverId } of sessions) {
-      // Only a driver may stop a session (the mutation is @Authorized(DRIVER)): as its own driver.
-      const stop = JSON.stringify({
-        query: 'mutation ($id: ID!) { stopChargingSession(id: $id) { id } }',
-        variables: { id },
-      });
-      const { text: answer } = await requestOnce(
-        backend.subgraphUrls.session,
-        {
-          'content-type': 'application/json',
-          [IDENTITY_HEADER]: signer.sign({ role: Role.DRIVER, sub: driverId }, stop),
-        },
-        stop,
-      );
-      if (answer.includes('"errors"') && !answer.includes('"CONFLICT"'))
-        throw new Error(`freeConnectors: stopping ${id}: ${answer.slice(0, 300)}`);
-      stopped++;
-    }
+    // Ten at a time: on a busy machine fifty stops one after the other outlast the deadline.
+    for (let i = 0; i < sessions.length; i += 10) await Promise.all(sessions.slice(i, i + 10).map(stopOne));
+    stopped += sessions.length;
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
   return stopped;
+
+  async function stopOne({ id, driverId }: { id: string; driverId: string }): Promise<void> {
+    // Only a driver may stop a session (the mutation is @Authorized(DRIVER)): as its own driver.
+    const stop = JSON.stringify({
+      query: 'mutation ($id: ID!) { stopChargingSession(id: $id) { id } }',
+      variables: { id },
+    });
+    const { text: answer } = await requestOnce(
+      backend.subgraphUrls.session,
+      {
+        'content-type': 'application/json',
+        [IDENTITY_HEADER]: signer.sign({ role: Role.DRIVER, sub: driverId }, stop),
+      },
+      stop,
+    );
+    if (answer.includes('"errors"') && !answer.includes('"CONFLICT"'))
+      throw new Error(`freeConnectors: stopping ${id}: ${answer.slice(0, 300)}`);
+  }
 }
 
 /**
  * Waits until the station subgraph shows every connector AVAILABLE again, as at the checks before the run: it
  * learns of stopped sessions from the session subgraph's events, later on a busy machine. Returns the ms waited.
  */
-export async function waitConnectorsAvailable(backend: Backend, timeoutMs = 30_000): Promise<number> {
+export async function waitConnectorsAvailable(backend: Backend, timeoutMs = 60_000): Promise<number> {
   const signer = new IdentitySigner('bench', backend.secrets.signing);
   const body = JSON.stringify({ query: '{ stations(first: 100) { edges { node { connectors { status } } } } }' });
   const started = Date.now();
