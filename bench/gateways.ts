@@ -22,8 +22,9 @@
  * bench-results/gateways-<time>/logs. The peers and autocannon are bench/'s own dependencies: `npm run bench` runs
  * bench/setup.ts first, which installs them on first use (bench/README.md).
  *
- *   npm run bench                                 # full run (≈ 12 min on 2 cores with the OCPP lines)
+ *   npm run bench                                 # full run: 2 rounds × 3 s per cell after a 1 s warm-up
  *   npm run bench -- --quick                      # smoke: core targets, 1 round of 2 s, no warm-up, fewer drivers
+ *   (on the shared 2-core machine at load 10–17: 3 targets ≈ 5.5 min, so all ≈ 11 min + OCPP ≈ 3 min; --quick ≈ 4 + 2)
  *   options: --duration <s> --warmup <s> --rounds <n> --connections <n> --workers <n> --base-port <n>
  *            --targets direct,ours,apollo,hive,hive-rust,…
  *            --workloads catalogue,history,lookup,catalogue-near,lookup-random,drivers-history,drivers-session,
