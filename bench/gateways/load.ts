@@ -355,7 +355,12 @@ export async function freeConnectors(backend: Backend, { timeoutMs = 60_000 } = 
       data?: { chargingSessions: { edges: Array<{ node: { id: string; driverId: string } }> } };
       errors?: unknown[];
     };
-    if (!parsed.data) throw new Error(`freeConnectors: ${text.slice(0, 300)}`);
+    if (!parsed.data) {
+      // A busy shared PostgreSQL can refuse a connection for a moment: asked again until the deadline.
+      if (Date.now() > deadline - 1000) throw new Error(`freeConnectors: ${text.slice(0, 300)}`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      continue;
+    }
     const sessions = parsed.data.chargingSessions.edges.map((e) => e.node);
     quiet = sessions.length ? 0 : quiet + 1;
     // Ten at a time: on a busy machine fifty stops one after the other outlast the deadline.
