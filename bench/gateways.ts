@@ -22,8 +22,9 @@
  * bench-results/gateways-<time>/logs. The peers and autocannon are bench/'s own dependencies: `npm run bench` runs
  * bench/setup.ts first, which installs them on first use (bench/README.md).
  *
- *   npm run bench                                 # full run (≈ 12 min on 2 cores with the OCPP lines)
+ *   npm run bench                                 # full run: 2 rounds × 3 s per cell after a 1 s warm-up
  *   npm run bench -- --quick                      # smoke: core targets, 1 round of 2 s, no warm-up, fewer drivers
+ *   (on the shared 2-core machine at load 10–17: 3 targets ≈ 5.5 min, so all ≈ 11 min + OCPP ≈ 3 min; --quick ≈ 4 + 2)
  *   options: --duration <s> --warmup <s> --rounds <n> --connections <n> --workers <n> --base-port <n>
  *            --targets direct,ours,apollo,hive,hive-rust,…
  *            --workloads catalogue,history,lookup,catalogue-near,lookup-random,drivers-history,drivers-session,
@@ -52,6 +53,7 @@ import {
   runRead,
   runWrite,
   sampleIndexes,
+  waitConnectorsAvailable,
   writeChainOnce,
   type LoadOptions,
   type LoadResult,
@@ -355,6 +357,8 @@ async function main(): Promise<void> {
       );
     }
   }
+  // The write chains' connectors must show AVAILABLE again before the reads are measured against their answers.
+  if (workloads.some((w) => w.kind === 'write')) await waitConnectorsAvailable(backend);
   if (retried.length)
     verification.push(
       `asked again after a gateway's idle subgraph socket hung up (the subgraph's keep-alive timeout closed it as the gateway reused it): ${retried.join(', ')}`,
@@ -395,7 +399,12 @@ async function main(): Promise<void> {
     const { cpuMs: postgresCpuMs } = await postgres.end();
     sampler.untrack('gateway');
     if (workload.kind === 'write') {
-      await freeConnectors(backend); // the chains the end of the run cut off
+      const t = performance.now();
+      const freed = await freeConnectors(backend); // the chains the end of the run cut off
+      const waited = await waitConnectorsAvailable(backend);
+      say(
+        `write run: ${freed} cut-off sessions stopped; connectors available again after ${((performance.now() - t) / 1000).toFixed(1)} s (${(waited / 1000).toFixed(1)} s waiting for the station subgraph)`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 300));
     return { result, usage, postgresCpuMs, checked };
