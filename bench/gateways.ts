@@ -61,7 +61,7 @@ import {
 } from './gateways/load.js';
 import { SUBGRAPH_NAMES } from '../platform/config.js';
 import { bundlePeers, ensureBuild } from './gateways/build.js';
-import { PostgresCpu, ProcSampler, REPO_ROOT, stopAll } from './gateways/processes.js';
+import { PostgresCpu, ProcSampler, REPO_ROOT, RUNTIME_VERSION, stopAll } from './gateways/processes.js';
 import { workloads as allWorkloads, type Workload } from './gateways/queries.js';
 import { aggregate, markdown, perRequest, ratios, text, type ReportMeta, type RunRecord } from './gateways/report.js';
 import { FULL_DRIVERS, QUICK_DRIVERS, seedBenchData } from './gateways/seed.js';
@@ -142,7 +142,7 @@ const loadAverage = os
   .loadavg()
   .map((l) => l.toFixed(2))
   .join(' ');
-say(`${machine}; Node ${process.version}; load average ${loadAverage}`);
+say(`${machine}; Node ${RUNTIME_VERSION} (processes under test); load average ${loadAverage}`);
 if (os.loadavg()[0] > os.cpus().length) {
   say(
     `WARNING: the machine is already busy (load ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores): absolute figures will be low and noisy; the "other CPU %" column shows how much`,
@@ -481,7 +481,7 @@ async function main(): Promise<void> {
   const meta: ReportMeta = {
     startedAt: startedAt.toISOString(),
     machine,
-    node: `Node ${process.version}`,
+    node: `Node ${RUNTIME_VERSION} (processes under test)`,
     loadAverage,
     database: database.origin,
     options: { ...options, quick, targets: targets.map((t) => t.name), queries: workloads.map((w) => w.name) },

