@@ -4,6 +4,7 @@ import https from 'node:https';
 import type { Fetcher, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
 import { IDENTITY_HEADER, IdentitySigner, type Identity } from '../platform/identity.js';
 import { processMetrics } from '../platform/metrics.js';
+import { KEEP_ALIVE } from '../platform/keep-alive.js';
 
 export interface SubgraphClientOptions {
   /** The subgraph's name, for metrics. */
@@ -47,6 +48,8 @@ export class SubgraphClient {
     this.signer = new IdentitySigner('gateway', options.signingSecret);
     const agentOptions = {
       keepAlive: true,
+      // An idle pooled socket is closed here before the subgraph would close it (platform/keep-alive.ts).
+      timeout: KEEP_ALIVE.clientIdleMs,
       maxSockets: options.maxSockets,
       maxFreeSockets: options.maxSockets,
       scheduling: 'lifo' as const,

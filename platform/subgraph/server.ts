@@ -26,6 +26,7 @@ import { graphqlRequestScope, Lifecycle, requestContext } from '../observability
 import { databaseReadiness, probeRoutes } from '../probes.js';
 import { ReplayGuard } from '../replay-guard.js';
 import { signedCallerOnly } from '../signed-caller.js';
+import { KEEP_ALIVE } from '../keep-alive.js';
 
 const SUBGRAPH_BODY_LIMIT = '1mb';
 
@@ -111,6 +112,10 @@ export async function createSubgraph(
   const own = (await module.provide?.(deps)) ?? {};
   const schema = await buildFederatedSchema({ ...module, container: own.container });
   const httpServer = http.createServer();
+  // Idle connections outlive the gateway's pooled sockets (platform/keep-alive.ts): a server closing first races the
+  // gateway reusing the socket, and that request fails as UPSTREAM_UNAVAILABLE.
+  httpServer.keepAliveTimeout = KEEP_ALIVE.serverIdleMs;
+  httpServer.headersTimeout = KEEP_ALIVE.serverIdleMs + 1_000;
   const server = new ApolloServer<RequestContext>({
     schema,
     formatError: createErrorFormatter(logger, subgraphLowerLayerErrors),
