@@ -15,6 +15,7 @@ import {
   markCanceled,
   openAttempt,
   raiseAuthorization,
+  recordUnbillable,
   settleAtZero,
 } from '../payment/payment.transitions.js';
 import { Books, balancesOf } from '../ledger/books.js';
@@ -253,6 +254,28 @@ describe('the ledger: each transition books what it did', () => {
     expect(books.entries().every((e) => e.currency === 'EUR' && e.paymentId === 'p1' && e.attempt === 1)).toBe(true);
     expect(balancesOf(books.entries()).get('EUR')).toEqual({ operator: 4000 - 100 - 83, platform: 100 });
     expect(p.providerFeeAmount).toBe(83);
+  });
+
+  it('3-D Secure, a zero-priced session and an unbillable one book what they are', () => {
+    const books = Books.detached();
+    const p = payment(S.PENDING);
+    applyIntent(p, intent(S.REQUIRES_ACTION, { amount: 5000 }), books);
+    applyIntent(p, intent(S.AUTHORIZED, { amountCapturable: 5000 }), books);
+    Object.assign(p, { authorizedAmount: 5000 });
+    settleAtZero(p, books);
+    expect(kinds(books)).toEqual([
+      [K.ACTION_REQUIRED, 5000],
+      [K.HOLD_PLACED, 5000],
+      [K.HOLD_RELEASED, 5000],
+    ]);
+    const unbillable = Books.detached();
+    const row = payment(S.PENDING);
+    recordUnbillable(row, 1234, 'payment_method_required', unbillable);
+    expect(row).toMatchObject({ attempt: 0, amount: 1234, status: S.FAILED, needsAttention: true });
+    expect(unbillable.entries().map((e) => [e.kind, e.amount, e.attempt, e.code])).toEqual([
+      [K.FAILED, 1234, 0, 'payment_method_required'],
+    ]);
+    expect(() => recordUnbillable(payment(S.AUTHORIZED, 1, 'pi_1'), 1, 'x', Books.detached())).toThrow();
   });
 
   it('a failure and a cancel book the code and what was held', () => {
