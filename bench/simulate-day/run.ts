@@ -174,8 +174,11 @@ const countOf = <K extends string>(keys: K[]): Record<K, number> =>
   keys.reduce((counts, key) => ({ ...counts, [key]: (counts[key] ?? 0) + 1 }), {} as Record<K, number>);
 
 /** Lists what does not balance; empty when every difference is 0 and no session is left unbilled. */
-function problemsOf(books: Books, replays: WebhookReplay): string[] {
+function problemsOf(books: Books, replays: WebhookReplay, outcomes: SessionOutcome[]): string[] {
   const problems: string[] = [];
+  const failed = outcomes.filter((o) => o.status === 'ERROR');
+  for (const o of failed.slice(0, 5)) problems.push(`session ${o.plan.index} (${o.plan.scenario}): ${o.error}`);
+  if (failed.length > 5) problems.push(`… ${failed.length - 5} more sessions went wrong`);
   for (const o of books.operators) {
     if (o.difference !== 0)
       problems.push(`operator ${o.name}: ledger ${o.ledger} ≠ provider balance ${o.provider} ${o.currency}`);
@@ -242,6 +245,8 @@ export async function runSimulatedDay(options: DayOptions): Promise<DayReport> {
         );
     });
     const trafficSeconds = (performance.now() - trafficStarted) / 1000;
+    for (const o of outcomes.filter((o) => o.status === 'ERROR').slice(0, 5))
+      log(`session ${o.plan.index} (${o.plan.scenario}) went wrong: ${o.error}`);
     log(`traffic done in ${trafficSeconds.toFixed(1)} s; closing the day`);
 
     const closingStarted = performance.now();
@@ -294,7 +299,7 @@ export async function runSimulatedDay(options: DayOptions): Promise<DayReport> {
         const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
         return { step, calls: sorted.length, p50: at(0.5), p95: at(0.95) };
       }),
-      problems: problemsOf(books, replays),
+      problems: problemsOf(books, replays, outcomes),
     };
   } finally {
     await Promise.all(pools.map((p) => p.end()));

@@ -42,6 +42,16 @@ export function random(seed: number): () => number {
 }
 
 const FAULTS: FaultKind[] = ['http500', 'http429', 'timeout', 'lostResponse'];
+const EVERY_SCENARIO: Scenario[] = [
+  'declined',
+  'threeDsPaid',
+  'threeDsAbandoned',
+  'holdExceeded',
+  'disputed',
+  'disputed',
+  'refundFails',
+  'refundPending',
+];
 
 /** The day's mix: mostly paid sessions, with every unhappy path a few per cent of the time. */
 export function planDay(sessions: number, operators: SimOperator[], seed: number): SessionPlan[] {
@@ -50,22 +60,25 @@ export function planDay(sessions: number, operators: SimOperator[], seed: number
   for (let index = 0; index < sessions; index++) {
     const operator = operators[Math.floor(next() * operators.length)];
     const roll = next();
+    // Every path at least once, however short the day; then the mix.
     const scenario: Scenario =
-      roll < 0.03
-        ? 'declined'
-        : roll < 0.05
-          ? 'threeDsPaid'
-          : roll < 0.06
-            ? 'threeDsAbandoned'
-            : roll < 0.08
-              ? 'holdExceeded'
-              : roll < 0.1
-                ? 'disputed'
-                : roll < 0.11
-                  ? 'refundFails'
-                  : roll < 0.12
-                    ? 'refundPending'
-                    : 'paid';
+      index < EVERY_SCENARIO.length
+        ? EVERY_SCENARIO[index]
+        : roll < 0.03
+          ? 'declined'
+          : roll < 0.05
+            ? 'threeDsPaid'
+            : roll < 0.06
+              ? 'threeDsAbandoned'
+              : roll < 0.08
+                ? 'holdExceeded'
+                : roll < 0.1
+                  ? 'disputed'
+                  : roll < 0.11
+                    ? 'refundFails'
+                    : roll < 0.12
+                      ? 'refundPending'
+                      : 'paid';
     const card: Card = {
       paid: next() < 0.7 ? 'pm_card_visa' : 'pm_card_mastercard',
       declined: next() < 0.5 ? 'pm_card_chargeDeclined' : 'pm_card_chargeDeclinedInsufficientFunds',
@@ -95,7 +108,13 @@ export function planDay(sessions: number, operators: SimOperator[], seed: number
               : 'none'
           : 'none';
     const chargedByApp = !(scenario === 'paid' && refund === 'none' && next() < 0.05);
-    const fault = next() < 0.03 ? FAULTS[Math.floor(next() * FAULTS.length)] : undefined;
+    // The first paid sessions arm each fault once, then 3 % of them one at random.
+    const fault =
+      index >= EVERY_SCENARIO.length && index < EVERY_SCENARIO.length + FAULTS.length * 2
+        ? FAULTS[(index - EVERY_SCENARIO.length) % FAULTS.length]
+        : next() < 0.03
+          ? FAULTS[Math.floor(next() * FAULTS.length)]
+          : undefined;
     plans.push({
       index,
       operator,
@@ -118,6 +137,8 @@ export interface SessionOutcome {
   paymentId?: string;
   paid?: number;
   refundIds: string[];
+  /** Why the session did not go as planned (status ERROR). */
+  error?: string;
 }
 
 export interface TrafficDeps {
@@ -321,7 +342,13 @@ export async function driveDay(
   const worker = async () => {
     while (next < plans.length) {
       const plan = plans[next++];
-      const outcome = await runSession(deps, plan);
+      // A session that goes wrong is a finding of the day, not the end of it: reported with the others.
+      const outcome = await runSession(deps, plan).catch((error: unknown): SessionOutcome => ({
+        plan,
+        status: 'ERROR',
+        error: error instanceof Error ? error.message : String(error),
+        refundIds: [],
+      }));
       outcomes.push(outcome);
       await onDone(outcome, outcomes.length);
     }
