@@ -21,6 +21,8 @@ export interface DayOptions {
   /** PostgreSQL server (the databases are `cgsim_<random>_*` on it, dropped at the end unless `keep`). */
   databaseUrl: string;
   keep?: boolean;
+  /** Start no new session after this many seconds of traffic; the day closes on the sessions that ran. */
+  maxTrafficSeconds?: number;
   logLevel?: string;
   log?: (line: string) => void;
 }
@@ -65,13 +67,18 @@ function dayEnv(options: DayOptions, emulator: StripeEmulator): NodeJS.ProcessEn
     STRIPE_API_HOST: emulator.clientOptions.host,
     STRIPE_API_PORT: String(emulator.clientOptions.port),
     STRIPE_API_PROTOCOL: 'http',
-    // A timed-out provider call is retried by the SDK well within the gateway's deadline.
-    STRIPE_TIMEOUT_MS: '1500',
+    // Everything runs in this one process (the emulator too): under load an answer may take seconds, and a provider
+    // call given up too early is a hold failed for nothing. A timed-out call is retried by the SDK within the
+    // gateway's deadline for a subgraph.
+    STRIPE_TIMEOUT_MS: '5000',
+    SUBGRAPH_TIMEOUT_MS: '30000',
     // The sweeper's queue is worked in the payment subgraph, its cron fires once a year: the day triggers it itself.
     SWEEPER_CRON: '0 0 1 1 *',
     SWEEPER_GRACE_MS: '0',
     SWEEPER_REFUND_SETTLE_AFTER_MS: '0',
     SWEEPER_DISPUTE_RECHECK_AFTER_MS: '0',
+    // A 3-D Secure start waits for the provider's webhook, which may queue behind the day's other events.
+    SESSION_START_TIMEOUT_MS: '300000',
   };
 }
 
@@ -174,8 +181,10 @@ const countOf = <K extends string>(keys: K[]): Record<K, number> =>
   keys.reduce((counts, key) => ({ ...counts, [key]: (counts[key] ?? 0) + 1 }), {} as Record<K, number>);
 
 /** Lists what does not balance; empty when every difference is 0 and no session is left unbilled. */
-function problemsOf(books: Books, replays: WebhookReplay, outcomes: SessionOutcome[]): string[] {
+function problemsOf(books: Books, replays: WebhookReplay, outcomes: SessionOutcome[], planned: number): string[] {
   const problems: string[] = [];
+  if (outcomes.length < planned)
+    problems.push(`time limit: ${outcomes.length} of ${planned} sessions ran (the books below are of those)`);
   const failed = outcomes.filter((o) => o.status === 'ERROR');
   for (const o of failed.slice(0, 5)) problems.push(`session ${o.plan.index} (${o.plan.scenario}): ${o.error}`);
   if (failed.length > 5) problems.push(`… ${failed.length - 5} more sessions went wrong`);
@@ -204,7 +213,8 @@ export async function runSimulatedDay(options: DayOptions): Promise<DayReport> {
   const log = options.log ?? (() => {});
   const began = performance.now();
   const day = new Date();
-  const emulator = await startStripeEmulator({ port: 0 });
+  // Webhooks in parallel, as Stripe sends them: one at a time falls behind the day (3-D Secure waits for its event).
+  const emulator = await startStripeEmulator({ port: 0, webhookConcurrency: 8 });
   let stack: Stack | undefined;
   const pools: pg.Pool[] = [];
   try {
@@ -229,21 +239,43 @@ export async function runSimulatedDay(options: DayOptions): Promise<DayReport> {
 
     const trafficStarted = performance.now();
     const timings = new Map<string, number[]>();
-    const deps = { api, emulator, drivers, sessionDb, timings };
+    const current = new Map<number, string>();
+    const deps = { api, emulator, drivers, sessionDb, timings, current };
+    // Every 30 s: what the sessions in flight are doing (where a slow day waits).
+    const watch = setInterval(() => {
+      const doing = countOf([...current.values()]);
+      log(
+        `in flight: ${
+          Object.entries(doing)
+            .map(([step, n]) => `${step} ${n}`)
+            .join(', ') || 'nothing'
+        }`,
+      );
+    }, 30_000);
+    watch.unref();
     const step = Math.max(1, Math.floor(plans.length / 10));
     let midDayReplay: WebhookReplay = { sent: 0, failed: 0, applied: 0 };
-    const outcomes = await driveDay(deps, plans, options.concurrency, async (_outcome, done) => {
-      if (done % step === 0)
-        log(`${done} sessions (${(done / ((performance.now() - trafficStarted) / 1000)).toFixed(1)}/s)`);
-      // Webhook replays in the middle of the traffic too: the newest events of three accounts, again.
-      if (done === Math.floor(plans.length / 2))
-        midDayReplay = await replayWebhooks(
-          stripe,
-          webhookUrl,
-          operators.slice(0, 3).map((o) => o.account),
-          20,
-        );
-    });
+    const outcomes = await driveDay(
+      deps,
+      plans,
+      options.concurrency,
+      async (_outcome, done) => {
+        if (done % step === 0)
+          log(`${done} sessions (${(done / ((performance.now() - trafficStarted) / 1000)).toFixed(1)}/s)`);
+        // Webhook replays in the middle of the traffic too: the newest events of three accounts, again.
+        if (done === Math.floor(plans.length / 2))
+          midDayReplay = await replayWebhooks(
+            stripe,
+            webhookUrl,
+            operators.slice(0, 3).map((o) => o.account),
+            20,
+          );
+      },
+      () =>
+        options.maxTrafficSeconds !== undefined &&
+        performance.now() - trafficStarted > options.maxTrafficSeconds * 1000,
+    );
+    clearInterval(watch);
     const trafficSeconds = (performance.now() - trafficStarted) / 1000;
     for (const o of outcomes.filter((o) => o.status === 'ERROR').slice(0, 5))
       log(`session ${o.plan.index} (${o.plan.scenario}) went wrong: ${o.error}`);
@@ -280,7 +312,7 @@ export async function runSimulatedDay(options: DayOptions): Promise<DayReport> {
       options: shown,
       scenarios: countOf(plans.map((p) => p.scenario)),
       outcomes: countOf(outcomes.map((o) => o.status)),
-      faultsInjected: plans.filter((p) => p.fault && p.chargedByApp && p.scenario !== 'declined').length,
+      faultsInjected: outcomes.filter((o) => o.faultArmed).length,
       providerFaultAnswers,
       apiRetries: api.retries,
       refundsSettledLater,
@@ -293,13 +325,13 @@ export async function runSimulatedDay(options: DayOptions): Promise<DayReport> {
         closing: closingSeconds,
         total: (performance.now() - began) / 1000,
       },
-      sessionsPerSecond: plans.length / trafficSeconds,
+      sessionsPerSecond: outcomes.length / trafficSeconds,
       steps: [...timings.entries()].map(([step, list]) => {
         const sorted = [...list].sort((a, b) => a - b);
         const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
         return { step, calls: sorted.length, p50: at(0.5), p95: at(0.95) };
       }),
-      problems: problemsOf(books, replays, outcomes),
+      problems: problemsOf(books, replays, outcomes, plans.length),
     };
   } finally {
     await Promise.all(pools.map((p) => p.end()));

@@ -137,6 +137,8 @@ export interface SessionOutcome {
   paymentId?: string;
   paid?: number;
   refundIds: string[];
+  /** Whether a provider fault was armed for this session's charge or refund. */
+  faultArmed?: boolean;
   /** Why the session did not go as planned (status ERROR). */
   error?: string;
 }
@@ -149,11 +151,14 @@ export interface TrafficDeps {
   sessionDb: pg.Pool;
   /** Milliseconds per step of a session (save card, start, meter, stop, charge, refund), for the report. */
   timings: Map<string, number[]>;
+  /** What each session in flight is doing now (its plan index → step), for the progress lines. */
+  current: Map<number, string>;
 }
 
 /** Runs `work` and adds its duration to the step's timings. */
-async function timed<T>(deps: TrafficDeps, step: string, work: () => Promise<T>): Promise<T> {
+async function timed<T>(deps: TrafficDeps, index: number, step: string, work: () => Promise<T>): Promise<T> {
   const started = performance.now();
+  deps.current.set(index, step);
   try {
     return await work();
   } finally {
@@ -184,7 +189,9 @@ export async function runSession(deps: TrafficDeps, plan: SessionPlan): Promise<
   const { api } = deps;
   const operator = plan.operator;
   const drivers = deps.drivers.get(plan.card)!;
+  deps.current.set(plan.index, 'waiting for a driver');
   const driver = await drivers.take();
+  deps.current.set(plan.index, 'waiting for a connector');
   const connector = await operator.connectors.take();
   const outcome: SessionOutcome = { plan, status: 'NOT_STARTED', refundIds: [] };
   let connectorFree = false;
@@ -194,7 +201,7 @@ export async function runSession(deps: TrafficDeps, plan: SessionPlan): Promise<
   };
   try {
     if (!driver.savedCardId) {
-      const { savePaymentMethod } = await timed(deps, 'savePaymentMethod', () =>
+      const { savePaymentMethod } = await timed(deps, plan.index, 'savePaymentMethod', () =>
         api.must<{ savePaymentMethod: { id: string } }>(
           driver.claims,
           `mutation ($pm: String!) { savePaymentMethod(paymentMethodId: $pm) { id } }`,
@@ -203,7 +210,7 @@ export async function runSession(deps: TrafficDeps, plan: SessionPlan): Promise<
       );
       driver.savedCardId = savePaymentMethod.id;
     }
-    const start = await timed(deps, 'startChargingSession', () =>
+    const start = await timed(deps, plan.index, 'startChargingSession', () =>
       api.call<{ startChargingSession: { id: string; status: string } }>(
         driver.claims,
         `mutation ($input: StartChargingSessionInput!) { startChargingSession(input: $input) { ${SESSION} } }`,
@@ -231,11 +238,11 @@ export async function runSession(deps: TrafficDeps, plan: SessionPlan): Promise<
         outcome.status = stopChargingSession.status;
         return outcome;
       }
-      await timed(deps, '3-D Secure', () => authenticate(deps, driver, operator, sessionId));
+      await timed(deps, plan.index, '3-D Secure', () => authenticate(deps, driver, operator, sessionId));
     }
 
-    await timed(deps, 'backdate', () => backdate(deps.sessionDb, sessionId, plan.energyWh));
-    const meter = await timed(deps, 'recordMeterValue', () =>
+    await timed(deps, plan.index, 'backdate', () => backdate(deps.sessionDb, sessionId, plan.energyWh));
+    const meter = await timed(deps, plan.index, 'recordMeterValue', () =>
       api.call(operator.admin, `mutation ($input: RecordMeterValueInput!) { recordMeterValue(input: $input) { id } }`, {
         input: { sessionId, energyWh: plan.energyWh, measuredAt: new Date().toISOString() },
       }),
@@ -243,22 +250,28 @@ export async function runSession(deps: TrafficDeps, plan: SessionPlan): Promise<
     // Over the hold, the platform may end the session itself (its increment was declined) before the stop arrives.
     if (meter.errors && !(plan.scenario === 'holdExceeded' && codeOf(meter) === 'SESSION_NOT_ACTIVE'))
       throw new UnexpectedAnswer('recordMeterValue', meter);
-    const stop = await timed(deps, 'stopChargingSession', () =>
+    const stop = await timed(deps, plan.index, 'stopChargingSession', () =>
       api.call<{ stopChargingSession: { status: string } }>(
         driver.claims,
         `mutation ($id: ID!) { stopChargingSession(id: $id) { ${SESSION} } }`,
         { id: sessionId },
       ),
     );
-    if (stop.errors && !(plan.scenario === 'holdExceeded' && codeOf(stop) === 'SESSION_NOT_ACTIVE'))
+    // Over the hold the platform may have ended it already (CONFLICT: "it has already ended (COMPLETED)").
+    if (
+      stop.errors &&
+      !(plan.scenario === 'holdExceeded' && ['SESSION_NOT_ACTIVE', 'CONFLICT'].includes(codeOf(stop)!))
+    )
       throw new UnexpectedAnswer('stopChargingSession', stop);
     outcome.status = 'COMPLETED';
     freeConnector();
     if (!plan.chargedByApp) return outcome;
 
-    if (plan.fault && plan.refund === 'none')
+    if (plan.fault && plan.refund === 'none') {
       deps.emulator.faults.injectNext(plan.fault, { method: 'POST', pathPrefix: '/v1/payment_intents/' });
-    const { chargeSession } = await timed(deps, 'chargeSession', () =>
+      outcome.faultArmed = true;
+    }
+    const { chargeSession } = await timed(deps, plan.index, 'chargeSession', () =>
       api.must<{ chargeSession: { id: string; status: string; amount: { amount: number } } }>(
         driver.claims,
         `mutation ($id: ID!) { chargeSession(sessionId: $id) { ${PAYMENT} } }`,
@@ -272,10 +285,13 @@ export async function runSession(deps: TrafficDeps, plan: SessionPlan): Promise<
       throw new Error(`session ${sessionId} captured ${outcome.paid} above its hold ${operator.hold}`);
 
     if (plan.refund !== 'none' && outcome.paid > 0) {
-      if (plan.fault) deps.emulator.faults.injectNext(plan.fault, { method: 'POST', pathPrefix: '/v1/refunds' });
+      if (plan.fault) {
+        deps.emulator.faults.injectNext(plan.fault, { method: 'POST', pathPrefix: '/v1/refunds' });
+        outcome.faultArmed = true;
+      }
       const amount =
         plan.refund === 'partial' ? Math.max(1, Math.floor((outcome.paid * plan.refundPerMille) / 1000)) : undefined;
-      const { refundPayment } = await timed(deps, 'refundPayment', () =>
+      const { refundPayment } = await timed(deps, plan.index, 'refundPayment', () =>
         api.must<{ refundPayment: { id: string; status: string } }>(
           operator.admin,
           `mutation ($input: RefundPaymentInput!) { refundPayment(input: $input) { id status } }`,
@@ -285,7 +301,17 @@ export async function runSession(deps: TrafficDeps, plan: SessionPlan): Promise<
       outcome.refundIds.push(refundPayment.id);
     }
     return outcome;
+  } catch (error) {
+    // Whatever went wrong, the driver ends the session, so the connector and the driver are free for the next one.
+    if (outcome.sessionId)
+      await api
+        .call(driver.claims, `mutation ($id: ID!) { stopChargingSession(id: $id) { ${SESSION} } }`, {
+          id: outcome.sessionId,
+        })
+        .catch(() => undefined);
+    throw error;
   } finally {
+    deps.current.delete(plan.index);
     freeConnector();
     drivers.give(driver);
   }
@@ -305,16 +331,24 @@ async function authenticate(deps: TrafficDeps, driver: SimDriver, operator: SimO
     `${deps.emulator.url}/_emulator/payment_intents/${intent}/authenticate?account=${operator.account}`,
   );
   if (!page.ok) throw new Error(`3-D Secure page answered ${page.status}`);
-  await eventually(`session ${sessionId} confirmed after 3-D Secure`, async () => {
-    const confirm = await deps.api.call<{ confirmChargingSessionStart: { status: string } }>(
-      driver.claims,
-      `mutation ($id: ID!) { confirmChargingSessionStart(id: $id) { ${SESSION} } }`,
-      { id: sessionId },
-    );
-    if (codeOf(confirm) === 'PAYMENT_ACTION_REQUIRED') return false;
-    if (!confirm.data) throw new UnexpectedAnswer('confirmChargingSessionStart', confirm);
-    return confirm.data.confirmChargingSessionStart.status === 'ACTIVE';
-  });
+  await eventually(
+    `session ${sessionId} confirmed after 3-D Secure`,
+    async () => {
+      const confirm = await deps.api.call<{ confirmChargingSessionStart: { status: string } }>(
+        driver.claims,
+        `mutation ($id: ID!) { confirmChargingSessionStart(id: $id) { ${SESSION} } }`,
+        { id: sessionId },
+      );
+      if (codeOf(confirm) === 'PAYMENT_ACTION_REQUIRED') return false;
+      if (!confirm.data) throw new UnexpectedAnswer('confirmChargingSessionStart', confirm);
+      const { status } = confirm.data.confirmChargingSessionStart;
+      if (status !== 'PENDING' && status !== 'ACTIVE')
+        throw new Error(`session ${sessionId} ${status} after 3-D Secure`);
+      return status === 'ACTIVE';
+      // The hold is AUTHORIZED only once the provider's webhook has arrived: under load its queue may be long.
+    },
+    120_000,
+  );
 }
 
 /**
@@ -336,11 +370,13 @@ export async function driveDay(
   plans: SessionPlan[],
   concurrency: number,
   onDone: (outcome: SessionOutcome, done: number) => Promise<void> | void,
+  /** Checked before each new session: true = start no more (the sessions in flight finish). */
+  stop: () => boolean = () => false,
 ): Promise<SessionOutcome[]> {
   const outcomes: SessionOutcome[] = [];
   let next = 0;
   const worker = async () => {
-    while (next < plans.length) {
+    while (next < plans.length && !stop()) {
       const plan = plans[next++];
       // A session that goes wrong is a finding of the day, not the end of it: reported with the others.
       const outcome = await runSession(deps, plan).catch((error: unknown): SessionOutcome => ({
