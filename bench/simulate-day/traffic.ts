@@ -248,7 +248,10 @@ export async function runSession(deps: TrafficDeps, plan: SessionPlan): Promise<
       }),
     );
     // Over the hold, the platform may end the session itself (its increment was declined) before the stop arrives.
-    if (meter.errors && !(plan.scenario === 'holdExceeded' && codeOf(meter) === 'SESSION_NOT_ACTIVE'))
+    if (
+      meter.errors &&
+      !(plan.scenario === 'holdExceeded' && ['SESSION_NOT_ACTIVE', 'CONFLICT'].includes(codeOf(meter)!))
+    )
       throw new UnexpectedAnswer('recordMeterValue', meter);
     const stop = await timed(deps, plan.index, 'stopChargingSession', () =>
       api.call<{ stopChargingSession: { status: string } }>(
