@@ -5,10 +5,11 @@
  * At the close of the day every operator's ledger must equal its connected account's balance, the platform's fees
  * its balance, and no completed session may be left unbilled; it exits 1 otherwise.
  *
- *   npm run simulate:day [-- --operators 20 --sessions 10000 --concurrency 24 --seed 13 --keep]
+ *   npm run simulate:day [-- --operators 20 --sessions 10000 --concurrency 16 --seed 13 --keep --max-minutes 45]
  *
  * DATABASE_URL: the PostgreSQL server to use (databases `cgsim_<random>_*`, dropped at the end unless --keep);
- * without it an embedded PostgreSQL is started (data in .data/simday-postgres). Not part of `npm test` (a 500-session
+ * without it an embedded PostgreSQL is started (data in .data/simday-postgres). --max-minutes: no new session after
+ * that much traffic; the day closes on those that ran and exits 1 (not the whole day). Not part of `npm test` (a 500-session
  * day is: test/e2e/simulate-day.test.ts).
  */
 import 'reflect-metadata';
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string' },
     seed: { type: 'string' },
     keep: { type: 'boolean' },
+    'max-minutes': { type: 'string' },
   },
 });
 const say = (line: string) => console.log(`[simday] ${line}`);
@@ -39,10 +41,11 @@ try {
   const report = await runSimulatedDay({
     operators: Number(values.operators ?? 20),
     sessions: Number(values.sessions ?? 10_000),
-    concurrency: Number(values.concurrency ?? 24),
+    concurrency: Number(values.concurrency ?? 16),
     seed: Number(values.seed ?? 13),
     databaseUrl: url,
     keep: values.keep,
+    maxTrafficSeconds: values['max-minutes'] ? Number(values['max-minutes']) * 60 : undefined,
     logLevel: process.env.LOG_LEVEL,
     log: say,
   });
