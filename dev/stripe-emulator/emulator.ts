@@ -27,6 +27,8 @@ import { EmulatorState, type AccountState } from './state/store.js';
 export interface EmulatorConfig {
   secrets: WebhookSecrets;
   webhookUrl: string | undefined;
+  /** webhook deliveries under way at once (default 1: one at a time, in creation order) */
+  webhookConcurrency?: number;
   log: (message: string) => void;
   /** persist the state in this JSON file (loaded now, saved after changes) */
   dataFile?: string;
@@ -63,7 +65,13 @@ export class Emulator {
 
   constructor(config: EmulatorConfig) {
     this.log = config.log;
-    this.webhooks = new WebhookDispatcher(config.secrets, config.webhookUrl, config.log, () => this.stateChanged());
+    this.webhooks = new WebhookDispatcher(
+      config.secrets,
+      config.webhookUrl,
+      config.log,
+      () => this.stateChanged(),
+      config.webhookConcurrency,
+    );
     if (config.dataFile !== undefined) {
       this.stateFile = new StateFile(
         config.dataFile,

@@ -22,6 +22,11 @@ export interface StripeEmulatorOptions {
   /** where events are POSTed; optional, can be set later */
   webhookUrl?: string;
   /**
+   * Deliveries under way at once (default 1: one at a time, in creation order). More, taken in creation order, for
+   * load (a simulated day): Stripe promises no order, and one at a time falls behind a busy platform.
+   */
+  webhookConcurrency?: number;
+  /**
    * Keep the state in this JSON file across restarts: loaded at start when it exists, saved shortly
    * after every change and on close(), removed by reset(). An unusable file is moved aside with a
    * warning and the emulator starts empty. See README.md ("Persistence").
@@ -79,6 +84,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
       connect: options.connectWebhookSecret ?? 'whsec_emulator_connect',
     },
     webhookUrl: options.webhookUrl,
+    webhookConcurrency: options.webhookConcurrency,
     log: options.log ?? (() => {}),
     warn: options.log ?? ((message) => console.warn(`[stripe-emulator] ${message}`)),
     dataFile: options.dataFile,

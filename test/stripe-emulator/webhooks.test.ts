@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { StripeEmulator } from '../../dev/stripe-emulator/index.js';
@@ -103,6 +105,44 @@ describe('webhooks', () => {
       expect(event).toMatchObject({ type: 'customer.created', pending_webhooks: 0 });
     } finally {
       emulator.setWebhookUrl(receiver.url);
+    }
+  });
+});
+
+describe('webhooks in parallel (webhookConcurrency)', () => {
+  it('has at most that many deliveries under way, and delivers every event once', async () => {
+    let underWay = 0;
+    let most = 0;
+    const delivered: string[] = [];
+    const slow = http.createServer((req, res) => {
+      underWay += 1;
+      most = Math.max(most, underWay);
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () =>
+        setTimeout(() => {
+          delivered.push((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: string }).id);
+          underWay -= 1;
+          res.end('ok');
+        }, 30),
+      );
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const { emulator: parallel, stripe: client } = await startEmulator({
+      webhookUrl: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/`,
+      webhookConcurrency: 4,
+    });
+    try {
+      for (let i = 0; i < 12; i++) await client.customers.create({});
+      await parallel.flushWebhooks();
+      expect(delivered).toHaveLength(12);
+      expect(new Set(delivered).size).toBe(12);
+      expect(most).toBeGreaterThan(1);
+      expect(most).toBeLessThanOrEqual(4);
+    } finally {
+      await parallel.close();
+      slow.closeAllConnections();
+      await new Promise((resolve) => slow.close(resolve));
     }
   });
 });

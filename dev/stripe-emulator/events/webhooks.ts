@@ -28,15 +28,17 @@ interface Delivery {
 }
 
 /**
- * Posts events to the webhook URL one at a time, in creation order. A failed attempt (non-2xx or
- * network error) is retried after RETRY_DELAYS_MS without holding up later events.
+ * Posts events to the webhook URL one at a time, in creation order (or `concurrency` at a time, taken in creation
+ * order: Stripe itself promises no order, and one at a time cannot keep up with a busy day). A failed attempt
+ * (non-2xx or network error) is retried after RETRY_DELAYS_MS without holding up later events.
  */
 export class WebhookDispatcher {
   private url: string | undefined;
   private readonly queue: Delivery[] = [];
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly inFlight = new Set<AbortController>();
-  private running = false;
+  /** Drain loops running (at most `concurrency`). */
+  private workers = 0;
   /** bumped by clear(): attempts started before it neither retry nor count as delivered */
   private generation = 0;
   private idleWaiters: Array<() => void> = [];
@@ -47,6 +49,7 @@ export class WebhookDispatcher {
     private readonly log: (message: string) => void,
     /** called when a delivery updates its stored event (`pending_webhooks`) */
     private readonly onEventUpdated: () => void = () => {},
+    private readonly concurrency = 1,
   ) {
     this.url = url;
   }
@@ -99,17 +102,18 @@ export class WebhookDispatcher {
   }
 
   private kick(): void {
-    if (this.running) return;
-    this.running = true;
-    // Deliveries start on a later turn, never before the API response that caused them is written.
-    setImmediate(() => void this.drain());
+    while (this.workers < this.concurrency && this.workers < this.queue.length) {
+      this.workers += 1;
+      // Deliveries start on a later turn, never before the API response that caused them is written.
+      setImmediate(() => void this.drain());
+    }
   }
 
   private async drain(): Promise<void> {
     for (let next = this.queue.shift(); next; next = this.queue.shift()) {
       await this.attempt(next);
     }
-    this.running = false;
+    this.workers -= 1;
     this.notifyIfIdle();
   }
 
