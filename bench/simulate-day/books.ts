@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import type pg from 'pg';
 import type Stripe from 'stripe';
 import { LEDGER_EFFECTS, LedgerEntryKind } from '../../subgraphs/payment/ledger/ledger-entry.entity.js';
 import type { PublicApi } from './client.js';
-import type { SimOperator } from './world.js';
+import { platformAdmin, type SimOperator } from './world.js';
 
 /** One operator's books against its connected account at the provider, all in minor units of its currency. */
 export interface OperatorBooks {
@@ -37,13 +36,14 @@ export interface ReconciliationResult {
   status: string;
   matched: number;
   differences: number;
+  /** The run's status as the operator's admin reads it (`Operator.reconciliation`). */
+  seenByAdmin: string;
 }
 
 export interface Books {
   operators: OperatorBooks[];
   platform: PlatformBooks[];
-  /** null: `Operator.reconciliation` is not in this build's supergraph (issue 13 item 6 not merged yet). */
-  reconciliation: ReconciliationResult[] | null;
+  reconciliation: ReconciliationResult[];
   unbilledSessions: string[];
   counts: {
     sessions: Record<string, number>;
@@ -87,29 +87,35 @@ async function providerBalance(stripe: Stripe, account?: string): Promise<Map<st
 }
 
 /**
- * Whether this build's supergraph has `Operator.reconciliation` (issue 13 item 6, built in parallel). HOOK: once it
- * is merged, `reconcile` below asks it for the day; until then the report says it was not available.
+ * Reconciles every operator for the day (and the next, for sessions that crossed midnight) now, as a platform admin
+ * (`reconcileOperator`); then its admin reads the same run as `Operator.reconciliation`.
  */
-async function hasReconciliation(): Promise<boolean> {
-  const sdl = await readFile(new URL('../../schema/supergraph.graphql', import.meta.url), 'utf8');
-  const operator = /\ntype Operator\b[^{]*\{([\s\S]*?)\n\}/.exec(sdl)?.[1] ?? '';
-  return /\n\s+reconciliation\(/.test(operator);
-}
-
 async function reconcile(api: PublicApi, operators: SimOperator[], day: Date): Promise<ReconciliationResult[]> {
-  const from = day.toISOString().slice(0, 10);
-  const to = new Date(day.getTime() + 2 * 86_400_000).toISOString().slice(0, 10);
+  const period = {
+    from: day.toISOString().slice(0, 10),
+    to: new Date(day.getTime() + 86_400_000).toISOString().slice(0, 10),
+  };
+  const fields = 'status matched differences { kind amount { amount currency } providerId paymentId }';
   const results: ReconciliationResult[] = [];
   for (const operator of operators) {
-    const data = await api.must<{
-      operator: { reconciliation: { status: string; matched: number; differences: unknown[] } };
-    }>(
-      operator.admin,
-      `query ($id: ID!, $period: AnalyticsPeriod!) { operator(id: $id) { reconciliation(period: $period) { status matched differences { kind amount { amount currency } providerId paymentId } } } }`,
-      { id: operator.id, period: { from, to } },
+    const run = await api.must<{ reconcileOperator: { status: string; matched: number; differences: unknown[] } }>(
+      platformAdmin,
+      `mutation ($id: ID!, $period: AnalyticsPeriod!) { reconcileOperator(operatorId: $id, period: $period) { ${fields} } }`,
+      { id: operator.id, period },
     );
-    const r = data.operator.reconciliation;
-    results.push({ operatorId: operator.id, status: r.status, matched: r.matched, differences: r.differences.length });
+    const seen = await api.must<{ operator: { reconciliation: { status: string; matched: number } } }>(
+      operator.admin,
+      `query ($id: ID!, $period: AnalyticsPeriod!) { operator(id: $id) { reconciliation(period: $period) { ${fields} } } }`,
+      { id: operator.id, period },
+    );
+    const r = run.reconcileOperator;
+    results.push({
+      operatorId: operator.id,
+      status: r.status,
+      matched: r.matched,
+      differences: r.differences.length,
+      seenByAdmin: seen.operator.reconciliation.status,
+    });
   }
   return results;
 }
@@ -184,7 +190,7 @@ export async function closeBooks(deps: {
   return {
     operators,
     platform: platformBooks,
-    reconciliation: (await hasReconciliation()) ? await reconcile(deps.api, deps.operators, deps.day) : null,
+    reconciliation: await reconcile(deps.api, deps.operators, deps.day),
     unbilledSessions: completed.rows.map((r) => r.id).filter((id) => !paidSessions.has(id)),
     counts: {
       sessions: await countBy(deps.sessionDb, 'charging_session'),

@@ -195,8 +195,9 @@ function problemsOf(books: Books, replays: WebhookReplay, outcomes: SessionOutco
   }
   for (const p of books.platform)
     if (p.difference !== 0) problems.push(`platform: fees kept ${p.ledger} ≠ balance ${p.provider} ${p.currency}`);
-  for (const r of books.reconciliation ?? [])
-    if (r.differences !== 0) problems.push(`reconciliation of ${r.operatorId}: ${r.differences} differences`);
+  for (const r of books.reconciliation)
+    if (r.differences !== 0 || r.status !== 'BALANCED' || r.seenByAdmin !== r.status)
+      problems.push(`reconciliation of ${r.operatorId}: ${r.status}, ${r.differences} differences`);
   if (books.unbilledSessions.length)
     problems.push(
       `${books.unbilledSessions.length} completed sessions unbilled, e.g. ${books.unbilledSessions.slice(0, 3).join(', ')}`,
@@ -369,9 +370,7 @@ export function formatReport(report: DayReport): string {
       (p) =>
         `platform ${p.currency}: Σ application fees kept ${p.ledger} | balance ${p.provider} | difference ${p.difference}`,
     ),
-    books.reconciliation
-      ? `reconciliation: ${books.reconciliation.reduce((n, r) => n + r.matched, 0)} matched, ${books.reconciliation.reduce((n, r) => n + r.differences, 0)} differences`
-      : 'reconciliation: not available (Operator.reconciliation is not in this supergraph; hook in bench/simulate-day/books.ts)',
+    `reconciliation: ${books.reconciliation.reduce((n, r) => n + r.matched, 0)} matched, ${books.reconciliation.reduce((n, r) => n + r.differences, 0)} differences`,
     `completed sessions left unbilled: ${books.unbilledSessions.length}`,
     '',
     `steps (ms): ${report.steps.map((s) => `${s.step} ${s.calls}× p50 ${s.p50.toFixed(0)} p95 ${s.p95.toFixed(0)}`).join('; ')}`,

@@ -25,6 +25,10 @@ describe('a simulated day of 500 sessions', () => {
       expect(operator.ledger).toBe(operator.provider);
     }
     for (const platform of report.books.platform) expect(platform.difference).toBe(0);
+    // Reconciliation with the provider matched every money movement of every operator, one by one.
+    expect(report.books.reconciliation).toHaveLength(20);
+    for (const r of report.books.reconciliation) expect(r).toMatchObject({ status: 'BALANCED', differences: 0 });
+    expect(report.books.reconciliation.reduce((n, r) => n + r.matched, 0)).toBeGreaterThan(500);
     expect(report.books.platform.some((p) => p.ledger > 0)).toBe(true); // fees were kept
 
     // The unhappy paths really happened.
