@@ -45,10 +45,7 @@ export function applyProviderDispute(
   }
   dispute.fundsWithdrawn = books.sum(K.DISPUTE_FUNDS_WITHDRAWN, { disputeId: dispute.id });
   dispute.fundsReinstated = books.sum(K.DISPUTE_FUNDS_REINSTATED, { disputeId: dispute.id });
-  dispute.fee = books
-    .entries()
-    .filter((e) => e.kind === K.PROVIDER_FEE && e.disputeId === dispute.id)
-    .reduce((sum, e) => sum + e.amount, 0);
+  dispute.fee = books.sum(K.PROVIDER_FEE, { disputeId: dispute.id });
 
   const next = nextDisputeStatus(dispute.status, DisputeStatus[current.status]);
   if (next !== dispute.status) {
